@@ -1,0 +1,183 @@
+"""Command line of the compendium: ``python -m analysis`` or the ``vaktherapie`` script.
+
+Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
+
+``run``         execute the notebooks of a cohort in order, re-running only what changed
+``validate``    check a cohort's raw data against the data contract
+``new-cohort``  scaffold ``data/raw/NAME/`` with ``cohort.yaml`` and empty template files
+``score``       score one questionnaire export without running the pipeline
+``coding``      convert QDA exports (REFI-QDA, QualCoder, Taguette) to one segments table
+``synth``       write a synthetic cohort of any size in the data contract
+``compare``     render a side-by-side document of several cohorts' key numbers
+
+Errors a user can fix (bad input, unknown cohort, wrong parameter) are printed as one paragraph
+and give exit code 2, never a traceback. Heavy libraries are imported only by the subcommand
+that needs them, so ``run`` with nothing to do starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from typing import Callable, Sequence
+
+from analysis import paths
+from analysis.errors import CompendiumError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the subcommand; returns the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.handler(args) or EXIT_OK)
+    except CompendiumError as error:
+        _print_error(error)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _print_error(error: BaseException) -> None:
+    message = str(error).strip()
+    lines = message.splitlines() or [""]
+    print("error: " + textwrap.fill(lines[0], width=100, subsequent_indent="  "), file=sys.stderr)
+    for line in lines[1:]:
+        print("  " + line, file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Reproducible compendium for the Helmond pilot vaktherapie en sociaal werk.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
+
+    def add(name: str, handler: Callable, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("run", _run, "execute the notebooks of a cohort in order (incremental)")
+    _cohort_arg(p)
+    p.add_argument("--raw-dir", help="folder holding <cohort>/ (default: data/raw)")
+    p.add_argument("--params", metavar="FILE.yaml", help="analysis parameters overriding the defaults")
+    p.add_argument("--force", action="store_true", help="re-run every notebook, cached or not")
+    p.add_argument("--only", metavar="NOTEBOOK", action="append",
+                   help="run only this notebook (name or number; repeatable) and what it needs")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="notebooks run at once when independent (default: number of cores, at most 2)")
+    p.add_argument("--update-notebooks", action="store_true",
+                   help="copy the executed notebooks back into notebooks/ (bundled cohort only)")
+
+    p = add("validate", _validate, "check a cohort's raw data against the data contract")
+    _cohort_arg(p)
+    p.add_argument("--raw-dir", help="folder holding <cohort>/ (default: data/raw)")
+
+    p = add("new-cohort", _new_cohort, "scaffold data/raw/NAME/ with cohort.yaml and templates")
+    p.add_argument("name", help="cohort name, e.g. eindhoven-2025 (letters, digits, '-', '_')")
+    p.add_argument("--raw-dir", help="folder to create NAME/ in (default: data/raw)")
+
+    p = add("score", _score, "score one questionnaire export (one row per input row)")
+    p.add_argument("instrument", help="instrument id, e.g. sdq, ari_cp")
+    p.add_argument("file", help="export to score (.csv, .xlsx or .sav)")
+    p.add_argument("--out", help="write the scores here (CSV); default: print to the terminal")
+    p.add_argument("--scheme", help="cut-off scheme for the bands (default: the instrument's)")
+
+    p = add("coding", _coding, "convert QDA exports to one long segments table")
+    p.add_argument("files", nargs="+", help=".qdpx, segments.csv, QualCoder or Taguette exports")
+    p.add_argument("--out", required=True, help="CSV to write (UTF-8)")
+    p.add_argument("--keep-going", action="store_true",
+                   help="report broken files and convert the others instead of stopping")
+
+    p = add("synth", _synth, "write a synthetic cohort in the data contract")
+    _cohort_arg(p)
+    p.add_argument("--families", type=int, default=22, help="family trajectories (default 22)")
+    p.add_argument("--seed", type=int, default=2023, help="random seed (default 2023)")
+    p.add_argument("--raw-dir", help="folder to write <cohort>/ in (default: data/raw)")
+
+    p = add("compare", _compare, "side-by-side document of several cohorts' key numbers")
+    p.add_argument("cohorts", nargs="+", help="cohorts that have been run")
+    return parser
+
+
+def _cohort_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cohort", default=paths.DEFAULT_COHORT,
+                   help=f"cohort name, a folder in data/raw (default: {paths.DEFAULT_COHORT})")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from analysis import pipeline
+
+    return pipeline.run(
+        args.cohort, raw_root=args.raw_dir, params_file=args.params,
+        force=args.force, only=args.only, jobs=args.jobs,
+        update_notebooks=args.update_notebooks,
+    )
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from analysis import validate
+
+    report = validate.validate_cohort(paths.raw_dir(args.cohort, args.raw_dir))
+    print(report.format())
+    return EXIT_USAGE if report.errors else EXIT_OK
+
+
+def _new_cohort(args: argparse.Namespace) -> int:
+    from analysis import cohort
+
+    folder = cohort.new_cohort(args.name, raw_root=args.raw_dir)
+    print(f"created {paths.display(folder)}: fill in cohort.yaml, then drop the exports in")
+    return EXIT_OK
+
+
+def _score(args: argparse.Namespace) -> int:
+    from analysis import scoring
+
+    scores = scoring.score_file(args.instrument, args.file, scheme=args.scheme)
+    if args.out:
+        from analysis.io import write_csv_atomic
+
+        write_csv_atomic(args.out, scores)
+        print(f"wrote {len(scores)} rows to {paths.display(args.out)}")
+    else:
+        print(scores.to_csv(index=False, lineterminator="\n"), end="")
+    return EXIT_OK
+
+
+def _coding(args: argparse.Namespace) -> int:
+    from analysis import qda
+    from analysis.io import write_csv_atomic
+
+    segments, problems = qda.read_coding_files(args.files, keep_going=args.keep_going)
+    for problem in problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    write_csv_atomic(args.out, segments)
+    print(f"wrote {len(segments)} segments to {paths.display(args.out)}")
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from analysis import synthetic
+
+    folder = synthetic.write_cohort(
+        args.cohort, families=args.families, seed=args.seed, raw_root=args.raw_dir
+    )
+    print(f"wrote synthetic cohort {args.cohort!r} ({args.families} families) to {paths.display(folder)}")
+    return EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from analysis import report
+
+    out = report.compare_cohorts(args.cohorts)
+    print(paths.display(out))
+    return EXIT_OK
