@@ -201,7 +201,7 @@ def staff_counts(trajectories: pd.DataFrame) -> dict[str, int]:
 
 
 def trajectory_key_numbers(trajectories: pd.DataFrame, questionnaires: pd.DataFrame, *,
-                           slots: int) -> dict[str, int | float]:
+                           slots: int) -> dict[str, int | float | None]:
     """Key numbers of this strand, named as :mod:`analysis.claims` expects them.
 
     Returns
@@ -213,10 +213,11 @@ def trajectory_key_numbers(trajectories: pd.DataFrame, questionnaires: pd.DataFr
         every key of :func:`staff_counts`, and over the **completed** trajectories (the
         handreiking's base, "22 afgeronde trajecten"): ``therapy_sessions_max``,
         ``collaboration_hours_max``, ``observation_sessions_min``, ``observation_sessions_max``
-        (NaN when there is no completed trajectory).
+        (``None`` when there is no completed trajectory: key numbers are JSON, which has no
+        NaN).
     """
     flow = participant_flow(trajectories, questionnaires, slots=slots).set_index("stage")["n"]
-    out: dict[str, int | float] = {"slots": int(flow["slots"]),
+    out: dict[str, int | float | None] = {"slots": int(flow["slots"]),
                                    "trajectories_started": int(flow["started"])}
     out.update({f"trajectories_{s}": int(flow[s]) for s in STATUSES})
     out.update({s: int(flow[s]) for s in flow.index if s.startswith("questionnaire_")})
@@ -225,7 +226,7 @@ def trajectory_key_numbers(trajectories: pd.DataFrame, questionnaires: pd.DataFr
     for column, how in (("therapy_sessions", "max"), ("collaboration_hours", "max"),
                         ("observation_sessions", "min"), ("observation_sessions", "max")):
         values = pd.to_numeric(done[column], errors="coerce").dropna()
-        out[f"{column}_{how}"] = _plain(getattr(values, how)()) if len(values) else float("nan")
+        out[f"{column}_{how}"] = _plain(getattr(values, how)()) if len(values) else None
     return out
 
 

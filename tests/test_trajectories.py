@@ -128,3 +128,10 @@ def test_key_numbers_use_claim_names_and_completed_trajectories():
     assert keys["observation_sessions_min"] == 3 and keys["observation_sessions_max"] == 5
     assert keys["therapy_sessions_max"] == 26 and keys["collaboration_hours_max"] == 5.5
     assert isinstance(keys["therapy_sessions_max"], int)
+
+
+def test_key_numbers_are_none_not_nan_without_completed_trajectories():
+    data = _trajectories().assign(status="ongoing")
+    keys = tr.trajectory_key_numbers(data, _questionnaires(), slots=30)
+    assert keys["therapy_sessions_max"] is None and keys["observation_sessions_min"] is None
+    assert keys["trajectories_completed"] == 0

@@ -1,0 +1,130 @@
+"""analysis.costs: substitution share with exact CI, placement threats, cost arithmetic.
+
+Fixture: the eight hand-made trajectories of test_trajectories (sessions 20, 25, 26, 12, 18, 2,
+8, 22 = 133; hours 4, 5, 5.5, 3, 5, 1, 2, 4.5 = 30; indicated F01 F02 F04 F05 F07, of which
+F01 and F04 substituted; threats F01 (averted) and F03 (not averted)).
+Golden interval for 2 of 5: 0.05274495, 0.85336720, computed independently with
+statsmodels 0.14 `proportion_confint(2, 5, method="beta")` (same values as R's
+`binom.test(2, 5)$conf.int`, the textbook Clopper-Pearson interval).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import costs
+from analysis.errors import ConfigError
+
+from test_trajectories import _trajectories
+
+TARIFFS = {"therapy_session": 100.0, "collaboration_hour": 80.0,
+           "indicated_trajectory_avoided": 2000.0}
+
+
+def test_default_tariffs_are_documented_assumptions():
+    t = costs.load_tariffs()
+    assert set(t) == {"therapy_session", "collaboration_hour", "indicated_trajectory_avoided"}
+    table = costs.tariff_table()
+    assert table["assumption"].all() and not table["overridden"].any()
+    assert (table["rationale"].str.len() > 20).all()
+    text = costs.TARIFFS_FILE.read_text(encoding="utf-8")
+    assert "ASSUMPTIONS, NOT FACTS" in text and "PLACEHOLDERS" in text
+
+
+def test_overrides_replace_defaults_and_are_no_longer_assumptions():
+    t = costs.load_tariffs({"therapy_session": 95})
+    assert t["therapy_session"] == 95.0
+    table = costs.tariff_table({"therapy_session": 95}).set_index("tariff")
+    assert not table.loc["therapy_session", "assumption"]
+    assert table.loc["collaboration_hour", "assumption"]
+
+
+@pytest.mark.parametrize("overrides, match", [
+    ({"session": 100}, "unknown tariff 'session'"),
+    ({"therapy_session": -1}, "therapy_session"),
+    ({"therapy_session": "100"}, "number of euros"),
+    ({"therapy_session": float("nan")}, "number of euros"),
+])
+def test_bad_tariffs_are_refused(overrides, match):
+    with pytest.raises(ConfigError, match=match):
+        costs.load_tariffs(overrides)
+
+
+def test_tariff_file_problems_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        costs.load_tariffs(path=tmp_path / "none.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("tariffs:\n  therapy_session: {unit: EUR}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="lack a 'value'"):
+        costs.load_tariffs(path=bad)
+
+
+def test_substitution_share_and_exact_interval():
+    row = costs.substitution(_trajectories()).iloc[0]
+    assert row["indicated_n"] == 5 and row["substituted_n"] == 2
+    assert row["share"] == pytest.approx(0.4)
+    assert row["ci_low"] == pytest.approx(0.05274495, abs=1e-7)
+    assert row["ci_high"] == pytest.approx(0.85336720, abs=1e-7)
+    assert row["target"] == 0.5 and not row["target_met"]
+    assert row["method"] == "clopper-pearson"
+
+
+def test_substitution_edge_cases():
+    data = _trajectories()
+    data["substituted"] = pd.array([True, True, True, True, pd.NA, True, True, False],
+                                   dtype="boolean")
+    row = costs.substitution(data, target=0.5).iloc[0]
+    # indicated with known substitution: F01 F02 F04 F07 (F05 unknown); all four substituted
+    assert (row["indicated_n"], row["substituted_n"], row["unknown_n"]) == (4, 4, 1)
+    assert row["ci_high"] == 1.0 and row["target_met"]
+    assert row["substituted_not_indicated_n"] == 2  # F03, F06
+    none = costs.substitution(data.assign(indicated=False)).iloc[0]
+    assert none["indicated_n"] == 0 and np.isnan(none["share"]) and pd.isna(none["target_met"])
+    with pytest.raises(ConfigError, match="target"):
+        costs.substitution(data, target=50)
+
+
+def test_placement_threats_counts():
+    row = costs.placement_threats(_trajectories()).iloc[0]
+    assert row.to_dict() == {"threats_n": 2, "averted_n": 1, "not_averted_n": 1, "unknown_n": 0,
+                             "averted_without_threat_n": 0}
+
+
+def test_cost_key_numbers_use_claim_names():
+    assert costs.cost_key_numbers(_trajectories()) == {
+        "indicated_n": 5, "substituted_n": 2, "placement_threats_n": 2,
+        "placement_threats_averted": 1}
+
+
+def test_family_cost_arithmetic():
+    fc = costs.family_costs(_trajectories(), tariffs=TARIFFS).set_index("family_id")
+    assert fc.loc["F01", "therapy_cost"] == 2000.0 and fc.loc["F01", "collaboration_cost"] == 320.0
+    assert fc.loc["F01", "avoided_cost"] == 2000.0 and fc.loc["F01", "net_cost"] == 320.0
+    assert fc.loc["F03", "avoided_cost"] == 0.0 and fc.loc["F03", "pilot_cost"] == 2600.0 + 440.0
+
+
+def test_cost_summary_totals_and_per_family():
+    s = costs.cost_summary(_trajectories(), tariffs=TARIFFS).set_index("item")
+    assert list(s.index) == list(costs.COST_ITEMS)
+    assert s.loc["therapy_cost", "total_eur"] == 133 * 100.0
+    assert s.loc["collaboration_cost", "total_eur"] == 30 * 80.0
+    assert s.loc["avoided_cost", "total_eur"] == 2 * 2000.0
+    assert s.loc["net_cost", "total_eur"] == 13300.0 + 2400.0 - 4000.0
+    assert s.loc["net_cost", "per_family_eur"] == pytest.approx(11700.0 / 8)
+    assert not s["tariffs_assumed"].any()  # every tariff given by the caller
+    assert costs.cost_summary(_trajectories())["tariffs_assumed"].all()
+
+
+def test_tariff_sensitivity_varies_one_tariff_at_a_time():
+    sens = costs.tariff_sensitivity(_trajectories(), tariffs=TARIFFS)
+    assert len(sens) == 3 * 3
+    row = sens[(sens["tariff"] == "therapy_session") & (sens["factor"] == 0.75)].iloc[0]
+    assert row["tariff_eur"] == 75.0
+    assert row["pilot_cost_eur"] == 133 * 75.0 + 30 * 80.0
+    assert row["net_cost_eur"] == 133 * 75.0 + 30 * 80.0 - 4000.0
+    avoided = sens[(sens["tariff"] == "indicated_trajectory_avoided") & (sens["factor"] == 1.25)]
+    assert avoided["avoided_cost_eur"].iloc[0] == 2 * 2500.0
+    base = sens[sens["factor"] == 1.0]["net_cost_eur"]
+    assert (base == 11700.0).all()
+    with pytest.raises(ConfigError, match="factors"):
+        costs.tariff_sensitivity(_trajectories(), factors=(-1,))
