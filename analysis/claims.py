@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from scipy import stats
 
 from analysis import paths
 from analysis.errors import ConfigError
+from analysis.stats import proportion
 
 RULES_FILE: Path = paths.DEFINITIONS / "claim_rules.yaml"
 """Default mapping claim_id -> key-number names."""
@@ -254,11 +254,11 @@ def _check_rule(claim_id: str, rule: Any, where: str) -> None:
 
 
 def _clopper_pearson(k: int, n: int, confidence: float) -> tuple[float, float]:
-    """Exact binomial interval (fractions) for k of n, 1 <= n, 0 <= k <= n.
+    """Exact (Clopper-Pearson) interval of k of n as fractions; (nan, nan) when n is 0.
 
-    Temporary private helper until ``analysis.stats.proportion`` lands.
+    Delegates to :func:`analysis.stats.proportion`.
     """
-    alpha = 1 - confidence
-    low = stats.beta.ppf(alpha / 2, k, n - k + 1) if k > 0 else 0.0
-    high = stats.beta.ppf(1 - alpha / 2, k + 1, n - k) if k < n else 1.0
-    return float(low), float(high)
+    if n == 0:
+        return float("nan"), float("nan")
+    row = proportion(int(k), int(n), method="clopper-pearson", confidence=confidence).iloc[0]
+    return float(row["ci_low"]), float(row["ci_high"])

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from scipy import stats
 
 from analysis import paths
 from analysis.errors import ConfigError
+from analysis.stats import proportion
 
 TARIFFS_FILE: Path = paths.DEFINITIONS / "tariffs.yaml"
 """Default tariffs: round placeholders, documented as assumptions in the file itself."""
@@ -316,16 +316,14 @@ def _flag(values: pd.Series) -> pd.Series:
 
 
 def _clopper_pearson(k: int, n: int, confidence: float) -> tuple[float, float]:
-    """Exact binomial interval for k of n (fractions); (nan, nan) when n is 0.
+    """Exact (Clopper-Pearson) interval of k of n as fractions; (nan, nan) when n is 0.
 
-    Temporary private helper until ``analysis.stats.proportion`` lands.
+    Delegates to :func:`analysis.stats.proportion`.
     """
     if n == 0:
         return float("nan"), float("nan")
-    alpha = 1 - confidence
-    low = stats.beta.ppf(alpha / 2, k, n - k + 1) if k > 0 else 0.0
-    high = stats.beta.ppf(1 - alpha / 2, k + 1, n - k) if k < n else 1.0
-    return float(low), float(high)
+    row = proportion(int(k), int(n), method="clopper-pearson", confidence=confidence).iloc[0]
+    return float(row["ci_low"]), float(row["ci_high"])
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:

@@ -36,6 +36,7 @@ from scipy import stats
 from analysis.figures.style import (CHANGE_COLOURS, OKABE_ITO, TIMEPOINT_COLOURS, figure_style,
                                     format_nl)
 from analysis.instruments import load_instrument
+from analysis.stats import proportion
 
 LINES_MAX: int = 200
 """Up to this many families: one line (or marker) per family; above: aggregated forms."""
@@ -336,16 +337,14 @@ def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
 
 
 def _clopper_pearson(k: int, n: int, confidence: float) -> tuple[float, float]:
-    """Exact binomial interval (fractions); NaN when n is 0.
+    """Exact (Clopper-Pearson) interval of k of n as fractions; (nan, nan) when n is 0.
 
-    Temporary private helper until ``analysis.stats.proportion`` lands.
+    Delegates to :func:`analysis.stats.proportion`.
     """
     if n == 0:
-        return np.nan, np.nan
-    alpha = 1 - confidence
-    low = stats.beta.ppf(alpha / 2, k, n - k + 1) if k > 0 else 0.0
-    high = stats.beta.ppf(1 - alpha / 2, k + 1, n - k) if k < n else 1.0
-    return float(low), float(high)
+        return float("nan"), float("nan")
+    row = proportion(int(k), int(n), method="clopper-pearson", confidence=confidence).iloc[0]
+    return float(row["ci_low"]), float(row["ci_high"])
 
 
 # ------------------------------------------------------------------ definitions
