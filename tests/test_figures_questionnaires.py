@@ -158,8 +158,7 @@ def test_transition_counts_and_bars():
     assert counts.loc["abnormal", "normal"] == 2 and counts.loc["abnormal", "abnormal"] == 1
     fig = fq.band_transitions_figure(change)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["normaal", "grensgebied", "verhoogd"] \
-        or [t.get_text() for t in ax.get_xticklabels()] == ["normal", "borderline", "abnormal"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["normaal", "grensgebied", "verhoogd"]
     assert len(ax.patches) == 3 * 3  # three T0 bars x three T1 segments
     assert ax.get_legend().get_title().get_text() == "Band bij eind (T1)"
 
@@ -213,3 +212,41 @@ def test_mean_interval():
     # t(0.975, 2) = 4.302653; sd = 1; half = 4.302653 / sqrt(3) = 2.484138
     assert (mean, low, high) == pytest.approx((2.0, 2.0 - 2.484138, 2.0 + 2.484138), abs=1e-6)
     assert np.isnan(fq._mean_ci(np.array([1.0]), 0.95)[1])
+
+
+def _ari_change() -> pd.DataFrame:
+    """ARI-CP disorganized rows as the change module gives them: bands but no RCI."""
+    s = _scores()
+    wide = s.pivot(index="family_id", columns="timepoint", values="ari_cp_disorganized").dropna()
+    band = lambda v: "high" if v >= 3.0 else "low"  # noqa: E731
+    return pd.DataFrame({
+        "family_id": wide.index, "instrument": "ari_cp", "scale": "disorganized",
+        "t0": wide["T0"].to_numpy(), "t1": wide["T1"].to_numpy(),
+        "change": (wide["T1"] - wide["T0"]).to_numpy(), "rci": np.nan,
+        "change_class": pd.array([None] * len(wide), dtype="str"),
+        "reliable_change_threshold": np.nan,
+        "t0_band": wide["T0"].map(band).to_numpy(), "t1_band": wide["T1"].map(band).to_numpy()})
+
+
+def test_placeholder_key_is_noted_on_every_ari_cp_figure_and_not_on_sdq():
+    change = _ari_change()
+    figures = [fq.jacobson_truax_figure(change, instrument="ari_cp", scales=["disorganized"]),
+               fq.band_transitions_figure(change, instrument="ari_cp", scales=["disorganized"]),
+               fq.scale_lines_figure(_scores(), instrument="ari_cp"),
+               fq.ari_cp_profile_figure(_scores())]
+    for fig in figures:
+        assert any("placeholder" in t.get_text() for t in fig.texts)
+    for fig in (fq.jacobson_truax_figure(_change()), fq.scale_lines_figure(_scores())):
+        assert not any("placeholder" in t.get_text() for t in fig.texts)
+
+
+def test_jacobson_truax_draws_families_without_rci_as_hollow_markers():
+    ax = fq.jacobson_truax_figure(_ari_change(), instrument="ari_cp",
+                                  scales=["disorganized"]).axes[0]
+    points = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in points) == 5
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "geen RCI beschikbaar (5)" in legend
+    bands = fq.band_transitions_figure(_ari_change(), instrument="ari_cp",
+                                       scales=["disorganized"]).axes[0]
+    assert [t.get_text() for t in bands.get_xticklabels()] == ["laag", "hoog"]

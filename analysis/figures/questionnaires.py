@@ -116,6 +116,7 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
                    fontsize=8)
         what = "mediaan en spreiding" if aggregated else "scores per gezin"
         fig.suptitle(f"{definition.name}: {what} van begin tot eind")
+        _placeholder_note(fig, definition, scheme)
     return fig
 
 
@@ -137,7 +138,8 @@ def jacobson_truax_figure(change: pd.DataFrame, *, instrument: str = "sdq",
         One axes per scale. No band when the threshold is missing (no reliable-change
         parameters, e.g. the ARI-CP placeholder key); the median is used, and said, when the
         threshold differs between families. Above ``markers_max`` families markers are smaller
-        and translucent.
+        and translucent. Families without a ``change_class`` (no RCI) are drawn as hollow
+        black markers.
     """
     definition = load_instrument(instrument)
     with figure_style():
@@ -149,6 +151,7 @@ def jacobson_truax_figure(change: pd.DataFrame, *, instrument: str = "sdq",
                                  scale in definition.higher_is_worse, markers_max)
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
         fig.suptitle(f"{definition.name}: betrouwbare verandering per gezin")
+        _placeholder_note(fig, definition, scheme)
     return fig
 
 
@@ -175,6 +178,7 @@ def band_transitions_figure(change: pd.DataFrame, *, instrument: str = "sdq",
             _draw_transitions(ax, counts, labels)
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
         fig.suptitle(f"{definition.name}: van band bij begin naar band bij eind")
+        _placeholder_note(fig, definition, scheme)
     return fig
 
 
@@ -219,11 +223,7 @@ def ari_cp_profile_figure(scores: pd.DataFrame, *, instrument: str = "ari_cp",
         _draw_profile(ax_p, profile, definition, timepoints)
         _draw_high_share(ax_s, share, reference, _scale_label(definition, reference_scale))
         fig.suptitle(f"{definition.name}: hechtingsprofiel bij begin en eind")
-        if placeholder if placeholder is not None else _is_placeholder(definition, scheme):
-            fig.text(0.01, 0.005, "Let op: de ARI-CP-itemsleutel en de grens 'hoog' zijn "
-                     "voorlopig (placeholder, geen norm); uitkomsten zijn illustratief.",
-                     fontsize=8, color=OKABE_ITO["vermillion"], ha="left", va="bottom")
-            fig.get_layout_engine().set(rect=(0, 0.05, 1, 0.95))
+        _placeholder_note(fig, definition, scheme, placeholder)
     return fig
 
 
@@ -399,6 +399,18 @@ def _is_placeholder(definition, scheme: str | None) -> bool:
 
 
 # ------------------------------------------------------------------ drawing
+def _placeholder_note(fig: Figure, definition, scheme: str | None,
+                      force: bool | None = None) -> None:
+    """Warn at the bottom of ``fig`` when the key or cut-off scheme is a placeholder."""
+    show = force if force is not None else _is_placeholder(definition, scheme)
+    if not show:
+        return
+    fig.text(0.01, 0.005, f"Let op: de {definition.name}-itemsleutel en/of de grens 'hoog' zijn "
+             "voorlopig (placeholder, geen norm); uitkomsten zijn illustratief.",
+             fontsize=8, color=OKABE_ITO["vermillion"], ha="left", va="bottom")
+    fig.get_layout_engine().set(rect=(0, 0.05, 1, 0.95))
+
+
 def _draw_scale_lines(ax, wide: pd.DataFrame, lines_max: int) -> None:
     x = np.arange(wide.shape[1])
     if len(wide) <= lines_max:
@@ -430,7 +442,7 @@ def _draw_jacobson_truax(ax, rows: pd.DataFrame, boundary: float | None, higher_
                          markers_max: int) -> None:
     values = pd.concat([rows["t0"], rows["t1"]]).astype(float)
     lo, hi = (values.min(), values.max()) if len(values) else (0.0, 1.0)
-    pad = max(1.0, 0.06 * (hi - lo))
+    pad = 0.06 * (hi - lo) if hi > lo else 0.5
     lo, hi = lo - pad, hi + pad
     grid = np.array([lo, hi])
     ax.plot(grid, grid, color=OKABE_ITO["black"], lw=1, label="geen verandering")
@@ -453,6 +465,11 @@ def _draw_jacobson_truax(ax, rows: pd.DataFrame, boundary: float | None, higher_
         if len(pts):
             ax.scatter(pts["t0"], pts["t1"], s=size, alpha=alpha, color=colour, edgecolor="none",
                        label=f"{CHANGE_LABELS_NL[cls]} ({len(pts)})", zorder=3)
+    rest = rows[~rows["change_class"].isin(list(CHANGE_COLOURS))]
+    if len(rest):  # no RCI (e.g. no reliability parameters): hollow markers, not a class
+        ax.scatter(rest["t0"], rest["t1"], s=size, alpha=alpha, facecolor="none",
+                   edgecolor=OKABE_ITO["black"], label=f"geen RCI beschikbaar ({len(rest)})",
+                   zorder=3)
     better = "onder" if higher_is_worse else "boven"
     ax.text(0.98, 0.02, f"verbetering ligt {better} de diagonaal", transform=ax.transAxes,
             ha="right", va="bottom", fontsize=7, color=OKABE_ITO["black"])
