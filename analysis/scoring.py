@@ -162,8 +162,9 @@ def _code_column(series: pd.Series, low: float, high: float, labels: dict[str, f
     else:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         mapped, bad = _map_labels(uniques, labels)
-        values = np.where(codes >= 0, mapped[np.maximum(codes, 0)], np.nan)
-        unknown = (codes >= 0) & bad[np.maximum(codes, 0)]
+        # code -1 (missing) picks the appended sentinel: NaN, not unknown
+        values = np.append(mapped, np.nan)[codes]
+        unknown = np.append(bad, False)[codes]
     finite = np.isfinite(values)
     invalid = unknown | (finite & ((values < low) | (values > high) | (values != np.floor(values))))
     if invalid.any():
