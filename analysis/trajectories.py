@@ -145,7 +145,8 @@ def describe_trajectories(trajectories: pd.DataFrame, *,
     limits : mapping, optional
         Maximum per trajectory by variable name; default :data:`DEFAULT_LIMITS`
         (``therapy_sessions``: 25, ``collaboration_hours``: 5). Any numeric variable below may
-        be given a limit.
+        be given a limit. The cohort's contract names (``max_therapy_sessions``, ... as in
+        ``cohort.yaml`` ``limits:``) are accepted too, see :func:`normalise_limits`.
 
     Returns
     -------
@@ -167,15 +168,44 @@ def describe_trajectories(trajectories: pd.DataFrame, *,
     _require(trajectories, ["therapy", "referral", "child_sex", "observation_sessions",
                             "therapy_sessions", "collaboration_hours", "start_date", "end_date",
                             "child_age"], "trajectories")
-    limits = dict(DEFAULT_LIMITS if limits is None else limits)
-    unknown = set(limits) - set(_NUMERIC)
-    if unknown:
-        raise ConfigError(f"describe_trajectories: no numeric variable {sorted(unknown)} to "
-                          f"limit; expected some of {list(_NUMERIC)}")
+    limits = normalise_limits(limits)
     derived = _with_derived(trajectories)
     rows = [row for var in _CATEGORICAL for row in _categorical_rows(derived[var], var)]
     rows += [_numeric_row(derived[var], var, limits.get(var)) for var in _NUMERIC]
     return pd.DataFrame(rows, columns=DESCRIBE_COLUMNS)
+
+
+def normalise_limits(limits: Mapping[str, float] | None) -> dict[str, float]:
+    """Maxima by variable name, from variable names or the contract's limit names.
+
+    ``None`` gives :data:`DEFAULT_LIMITS`. ``max_<variable>`` (the names of
+    ``analysis/definitions/contract.yaml`` and ``cohort.yaml`` ``limits:``) becomes
+    ``<variable>``; ``min_<variable>`` entries are lower bounds and are left out (only maxima
+    are counted here).
+
+    >>> normalise_limits({"max_therapy_sessions": 20, "min_observation_sessions": 3})
+    {'therapy_sessions': 20.0}
+
+    Raises
+    ------
+    ConfigError
+        A name that is no numeric variable of :func:`describe_trajectories`, or a value that
+        is not a number.
+    """
+    if limits is None:
+        return {k: float(v) for k, v in DEFAULT_LIMITS.items()}
+    out: dict[str, float] = {}
+    for name, value in limits.items():
+        if name.startswith("min_"):
+            continue
+        variable = name.removeprefix("max_")
+        if variable not in _NUMERIC:
+            raise ConfigError(f"limits: no numeric variable {name!r} to limit; expected some of "
+                              f"{list(_NUMERIC)} (or max_<variable>)")
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise ConfigError(f"limits: {name!r} must be a number, got {value!r}")
+        out[variable] = float(value)
+    return out
 
 
 def staff_counts(trajectories: pd.DataFrame) -> dict[str, int]:

@@ -111,6 +111,18 @@ def test_describe_derived_variables():
 def test_describe_rejects_a_limit_on_an_unknown_variable():
     with pytest.raises(ConfigError, match="sessions_total"):
         tr.describe_trajectories(_trajectories(), limits={"sessions_total": 25})
+    with pytest.raises(ConfigError, match="must be a number"):
+        tr.describe_trajectories(_trajectories(), limits={"therapy_sessions": "25"})
+
+
+def test_describe_accepts_the_contract_limit_names():
+    limits = {"max_therapy_sessions": 20, "max_collaboration_hours": 4,
+              "min_observation_sessions": 3, "max_observation_sessions": 4}
+    d = tr.describe_trajectories(_trajectories(), limits=limits).set_index("variable")
+    assert d.loc["therapy_sessions", "limit"] == 20
+    assert d.loc["therapy_sessions", "n_above_limit"] == 3  # 25, 26, 22
+    assert d.loc["collaboration_hours", "n_above_limit"] == 4  # 5, 5.5, 5, 4.5
+    assert d.loc["observation_sessions", "n_above_limit"] == 1  # F03: 5
 
 
 def test_staff_counts_distinct_per_therapy():

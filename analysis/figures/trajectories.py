@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from analysis.figures.style import OKABE_ITO, PALETTE, figure_style, format_nl
-from analysis.trajectories import DEFAULT_LIMITS, LABELS_NL
+from analysis.trajectories import DEFAULT_LIMITS, LABELS_NL, normalise_limits
 
 AGGREGATE_ABOVE: int = 500
 """More trajectories than this: histograms instead of one mark per family."""
@@ -83,7 +83,8 @@ def sessions_figure(trajectories: pd.DataFrame, *, limits: Mapping[str, float] |
         Validated trajectories (``observation_sessions``, ``therapy_sessions`` = all sessions
         incl. observation, ``collaboration_hours``).
     limits : mapping, optional
-        ``therapy_sessions`` and ``collaboration_hours`` maxima; default
+        ``therapy_sessions`` and ``collaboration_hours`` maxima (or the contract names
+        ``max_therapy_sessions``, ``max_collaboration_hours``); default
         :data:`analysis.trajectories.DEFAULT_LIMITS` (25 and 5).
     aggregate_above : int
         Above this many trajectories, histograms replace the per-family bars.
@@ -96,7 +97,7 @@ def sessions_figure(trajectories: pd.DataFrame, *, limits: Mapping[str, float] |
         one bar per trajectory with a dashed line at the hours maximum. Aggregated mode:
         histograms of total sessions and of hours with the maxima as vertical lines.
     """
-    limits = {**DEFAULT_LIMITS, **(limits or {})}
+    limits = {**DEFAULT_LIMITS, **normalise_limits(limits or {})}
     data = _session_table(trajectories)
     aggregated = len(data) > aggregate_above
     with figure_style():
