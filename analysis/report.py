@@ -53,11 +53,13 @@ REMOVE_INPUT_TAGS: tuple[str, ...] = ("remove-input", "remove_input", "hide-inpu
 """Cells with one of these tags show their output only, also when ``hide_input`` is False."""
 
 MAIN_FIGURES: tuple[str, ...] = (
-    "flow", "characteristics", "sessions", "sdq_change", "ari_cp_change", "reliable_change",
-    "parent_survey",
+    "trajectories_flow", "trajectories_characteristics", "trajectories_sessions",
+    "questionnaires_sdq_lines", "questionnaires_sdq_jacobson_truax", "questionnaires_sdq_bands",
+    "questionnaires_ari_cp_profile", "follow_up_change", "qualitative_codes",
 )
-"""Figure stems (``figures/<cohort>/<stem>.png``) shown side by side by :func:`compare_cohorts`;
-stems a cohort lacks are skipped."""
+"""Figure stems (``figures/<cohort>/<stem>.png``, named ``<strand>_<figure>`` after the notebook
+that saves them) shown side by side by :func:`compare_cohorts`. Stems no cohort has are skipped;
+when none of them exists, every figure found is shown."""
 
 ALT_TEXT: str = "Figuur (zie het bijschrift)"
 """Alternative text of output images that have none (nbconvert's default is English)."""
@@ -365,7 +367,7 @@ def _is_number(value: Any) -> bool:
 
 
 def compare_cohorts(
-    cohorts: Sequence[str], *, figures: Sequence[str] = MAIN_FIGURES, publication: bool = False,
+    cohorts: Sequence[str], *, figures: Sequence[str] | None = None, publication: bool = False,
     reports_root: str | os.PathLike = _paths.REPORTS,
     figures_root: str | os.PathLike = _paths.FIGURES, raw_root: str | os.PathLike | None = None,
 ) -> Path:
@@ -382,8 +384,9 @@ def compare_cohorts(
     ----------
     cohorts : sequence of str
         Two or more different cohorts that have been run.
-    figures : sequence of str
-        Figure stems to show (default :data:`MAIN_FIGURES`).
+    figures : sequence of str, optional
+        Figure stems to show. Default: those of :data:`MAIN_FIGURES` that a cohort has, or
+        every figure stem of the cohorts when none of them exists.
     publication : bool
         Suppress small counts (:func:`publication_filter`).
     reports_root, figures_root, raw_root : path-like
@@ -482,13 +485,21 @@ def _comparison_notebook(cohorts: Sequence[str], numbers: Mapping[str, Mapping[s
         for name in names]
     cells = [v4.new_markdown_cell(intro),
              v4.new_markdown_cell("## Kerngetallen\n\n" + "\n".join(table))]
-    shown = [f for f in figures if any((figures_root / c / f"{f}.png").is_file() for c in cohorts)]
+    shown = _figure_stems(cohorts, figures, figures_root)
     if shown:
         cells.append(v4.new_markdown_cell("## Figuren"))
     for stem in shown:
         cells.append(v4.new_markdown_cell(f"### {_escape_cell(stem)}"))
         cells.append(_figure_row(stem, cohorts, figures_root))
     return v4.new_notebook(cells=cells, metadata={"title": "Vergelijking van cohorten"})
+
+
+def _figure_stems(cohorts: Sequence[str], figures: Sequence[str] | None,
+                  figures_root: Path) -> list[str]:
+    """Stems to show: the requested (or main) ones some cohort has; else all found."""
+    found = sorted({png.stem for c in cohorts for png in (figures_root / c).glob("*.png")})
+    shown = [f for f in (MAIN_FIGURES if figures is None else figures) if f in found]
+    return shown if shown or figures is not None else found
 
 
 def _figure_row(stem: str, cohorts: Sequence[str], figures_root: Path):

@@ -243,6 +243,20 @@ def test_compare_cohorts_shows_the_banner_if_any_cohort_is_synthetic(tmp_path, s
     assert report.BANNER_TEXT in _compare(tmp_path, ["a", "b"]).read_text(encoding="utf-8")
 
 
+def test_compare_cohorts_chooses_main_figures_or_all(tmp_path):
+    _run_cohort(tmp_path, "a", {"n": 1})  # has sdq_change, which is not a main figure
+    _run_cohort(tmp_path, "b", {"n": 2}, figure=False)
+    page = _compare(tmp_path, ["a", "b"]).read_text(encoding="utf-8")
+    assert len(_embedded_images(page)) == 1  # no main figure exists: every figure is shown
+    page = _compare(tmp_path, ["a", "b"], figures=["trajectories_flow"]).read_text(encoding="utf-8")
+    assert _embedded_images(page) == [] and "Figuren" not in page
+    main = report.MAIN_FIGURES[0]
+    (tmp_path / "figures" / "b" / f"{main}.png").parent.mkdir(parents=True)
+    (tmp_path / "figures" / "b" / f"{main}.png").write_bytes(_png())
+    page = _compare(tmp_path, ["a", "b"]).read_text(encoding="utf-8")
+    assert len(_embedded_images(page)) == 1 and f">{main}<a" in page  # unescaped heading
+
+
 def test_compare_cohorts_in_publication_mode_suppresses_small_counts(tmp_path):
     _run_cohort(tmp_path, "a", {"n_families": 3}, figure=False)
     _run_cohort(tmp_path, "b", {"n_families": 30}, figure=False)
