@@ -32,9 +32,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest tests analysis notebooks --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
-## Unit tests only (fast)
+## Unit tests only (fast; no notebooks, no browser)
 test-unit: $(STAMP)
-	$(PY) -m pytest tests analysis -m "not slow"
+	$(PY) -m pytest tests analysis -m "not slow and not browser"
+
+## Open rendered pages in offline headless Chromium (installs Debian's chromium as root when missing)
+browser: $(STAMP)
+	$(PY) -m pytest tests -m browser
 
 ## Check COHORT's raw data against the data contract
 validate: $(STAMP)
