@@ -116,19 +116,37 @@ def _signed_rank_exact_p(ranks2: np.ndarray, t2: np.ndarray) -> np.ndarray:
 
     The null distribution of ``T+`` (doubled) is built by convolving, for every rank ``r``,
     the two equally likely outcomes {0, r}: the exact distribution of all ``2^m`` sign
-    flips, midranks and zeros included, without listing the flips one by one.
+    flips, midranks and zeros included, without listing the flips one by one. Rows with the
+    same multiset of ranks share one distribution (computed once), so rows without ties cost
+    one distribution in all.
     """
+    patterns, inverse = np.unique(np.sort(ranks2, axis=1), axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    dist = _sign_flip_distributions(patterns)
+    lower_cdf = np.cumsum(dist, axis=1)
+    upper_sf = np.cumsum(dist[:, ::-1], axis=1)[:, ::-1]
     total = ranks2.sum(axis=1)
-    support = np.arange(total.max() + 1)
-    dist = np.zeros((ranks2.shape[0], support.size))
+    observed = np.abs(2 * t2 - total)
+    # |2t - total| >= observed  <=>  t <= (total - observed) / 2  or  t >= (total + observed) / 2
+    low, high = (total - observed) // 2, -((-(total + observed)) // 2)
+    p = lower_cdf[inverse, low] + upper_sf[inverse, high]
+    return np.where(observed == 0, 1.0, np.minimum(1.0, p))
+
+
+def _sign_flip_distributions(patterns: np.ndarray) -> np.ndarray:
+    """Null probabilities of the doubled ``T+`` (columns 0..max total) per row of ranks."""
+    dist = np.zeros((patterns.shape[0], patterns.sum(axis=1).max() + 1))
     dist[:, 0] = 1.0
-    for column in ranks2.T:
-        source = support[None, :] - column[:, None]
-        shifted = np.where(source >= 0, np.take_along_axis(dist, np.maximum(source, 0), 1), 0)
-        dist = 0.5 * (dist + shifted)
-    deviation = np.abs(2 * support[None, :] - total[:, None])
-    observed = np.abs(2 * t2 - total)[:, None]
-    return np.minimum(1.0, np.sum(dist * (deviation >= observed), axis=1))
+    for column in patterns.T:
+        new = 0.5 * dist
+        for r in np.unique(column):
+            rows = column == r
+            if r == 0:
+                new[rows] += 0.5 * dist[rows]
+            else:
+                new[rows, r:] += 0.5 * dist[rows, :-r]
+        dist = new
+    return dist
 
 
 def signed_rank(differences, zero_method: str, method: str):

@@ -24,6 +24,11 @@ from scipy import stats as _st
 from analysis import _resampling as _rs
 from analysis._resampling import BOOTSTRAP_METHODS, EXACT_MAX_N, RANK_METHODS
 
+__all__ = ["COLUMNS", "PROPORTION_METHODS", "BOOTSTRAP_METHODS", "ZERO_METHODS", "RANK_METHODS",
+           "PAIRED_EFFECT_SIZES", "CORRELATION_CI_METHODS", "DEFAULT_SEED", "DEFAULT_RESAMPLES",
+           "EXACT_MAX_N", "proportion", "bootstrap_ci", "signed_rank_pvalues", "paired_wilcoxon",
+           "paired_t", "mcnemar_exact", "spearman", "compare_groups", "group_change"]
+
 COLUMNS = ("statistic", "p_value", "effect_size", "effect_size_type", "ci_low", "ci_high", "n",
            "method")
 PROPORTION_METHODS = ("clopper-pearson", "wilson")

@@ -267,7 +267,8 @@ def test_paired_tests_reject_bad_data(data, message):
 
 
 def test_wilcoxon_rejects_unknown_zero_method():
-    with pytest.raises(ValueError, match="zero_method must be one of 'pratt', 'wilcox'; got 'zsplit'"):
+    message = "zero_method must be one of 'pratt', 'wilcox'; got 'zsplit'"
+    with pytest.raises(ValueError, match=message):
         stats.paired_wilcoxon(MOVIE, before="movie_1", after="movie_2", zero_method="zsplit")
 
 
