@@ -318,7 +318,7 @@ def _coerce(raw: pd.Series, spec: dict[str, Any],
         clean = _number(raw)
         bad = present & clean.isna()
         if kind == "integer":
-            bad |= present & (clean % 1 != 0).fillna(False)
+            bad |= present & clean.notna() & (clean % 1 != 0)
             return clean, bad, "a whole number"
         return clean, bad, "a number (decimal point or comma)"
     if kind == "bool":
@@ -410,8 +410,8 @@ def _range_checks(clean: pd.Series, spec: dict[str, Any], config: CohortConfig |
     """Yield ``(check, severity, mask, expected)`` for the range rules of ``spec``."""
     if spec["type"] == "answer":
         low, high = _answer_bounds(spec)
-        whole = (clean % 1 == 0).fillna(True)
-        out = ((clean < low) | (clean > high)).fillna(False) | ~whole
+        out = (clean < low) | (clean > high) | (clean % 1 != 0)
+        out &= clean.notna()
         name = f" ({spec['instrument'].name})" if "instrument" in spec else ""
         yield "answer_range", "error", out, f"a whole answer from {low:g} to {high:g}{name}"
         return

@@ -150,6 +150,7 @@ CASES = {
     "answer not a label": ([(S, 3, "sdq_05", "soms")], ("error", S, 3, "sdq_05", "answer", "soms")),
     "english label": ([(S, 3, "sdq_05", "Certainly True")], None),
     "timepoint lowercase": ([(S, 3, "timepoint", "t1")], None),
+    "one answer missing": ([(S, 2, "sdq_03", "")], None),
     "scale missing": ([(S, 2, c, "") for c in ("sdq_03", "sdq_08", "sdq_13")],
                       ("warning", S, 2, "emotional (sdq_03 ...)", "scale_missing", "2 of 5 items answered")),
     "ari out of range": ([(A, 6, "ari_48", "0")], ("error", A, 6, "ari_48", "answer_range", "0")),
@@ -181,6 +182,8 @@ def test_each_check_names_file_row_column_value(valid_cohort, case):
         assert found == [], report.format()
         return
     assert expected in found, report.format()
+    also = {"duplicate family": {"unknown_family"}, "empty family": {"unknown_family"}}
+    assert {f[4] for f in found} <= {expected[4]} | also.get(case, set()), report.format()
     severity, file, row, column, check, value = expected
     problem = next(p for p in report.errors + report.warnings
                    if (p.check, p.row, p.column) == (check, row, column))
