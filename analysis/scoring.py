@@ -32,6 +32,7 @@ import pandas as pd
 
 from analysis.errors import ConfigError, DataError, Problem
 from analysis.instruments import CutoffScheme, Instrument, Supplement, load_instrument, resolve
+from analysis.io import read_table
 
 IDENTIFIER_COLUMNS = ("family_id", "timepoint", "date", "informant")
 """Columns copied unchanged from the input to the scores, when present (data contract)."""
@@ -458,36 +459,23 @@ def score_file(instrument_id: str, path: str | os.PathLike, *, scheme: str | Non
         Cut-off scheme (default: the instrument's).
     age_column : str, optional
         Column with the child's age in whole years, for age-specific schemes.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`score_instrument`; problems name the file as given (e.g. ``export.csv``).
+
+    Raises
+    ------
+    ConfigError
+        Unknown instrument or scheme.
+    DataError
+        Unreadable file, missing item columns or invalid answers (row, column, value).
     """
     instrument = load_instrument(instrument_id)
-    data = _read_table(Path(path))
+    data = read_table(path)
     data.attrs["source_file"] = Path(path).name
     return score_instrument(data, instrument, scheme=scheme, age=age_column)
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    """:func:`analysis.io.read_table` when available, else a minimal private reader."""
-    from analysis import io
-
-    reader = getattr(io, "read_table", None)
-    if reader is not None:
-        return reader(path)
-    return _fallback_read(path)
-
-
-def _fallback_read(path: Path) -> pd.DataFrame:
-    """CSV (``,``/``;``, UTF-8 or Windows-1252) or first sheet of ``.xlsx``; ids as strings."""
-    if not path.is_file():
-        raise DataError(f"{path.name}: file not found")
-    ids = {c: str for c in IDENTIFIER_COLUMNS}
-    if path.suffix.lower() == ".xlsx":
-        return pd.read_excel(path, dtype=ids)
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return pd.read_csv(path, sep=None, engine="python", dtype=ids, encoding=encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DataError(f"{path.name}: cannot decode as UTF-8 or Windows-1252")
 
 
 __all__ = ["IDENTIFIER_COLUMNS", "classify", "code_answers", "round_half_up", "score_file",

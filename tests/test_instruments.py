@@ -149,7 +149,7 @@ def test_a_new_instrument_needs_only_a_yaml_file(tmp_path):
     assert scores["mood_low_answered"].tolist() == [4, 3]
 
 
-@pytest.mark.parametrize("change, message", [
+@pytest.mark.parametrize("old, new", [
     ("  low: {label: Somber, items: [1, 2, 3, 4], min_answered: 3}",
      "  low: {label: Somber, items: [1, 2, 3, 5], min_answered: 3}"),
     ("reversed: [4]", "reversed: [0]"),
@@ -159,8 +159,8 @@ def test_a_new_instrument_needs_only_a_yaml_file(tmp_path):
     ("scale_score: prorated_sum", "scale_score: median"),
     ("low: {reliability: 0.5,", "low: {reliability: 1.5,"),
 ])
-def test_malformed_definitions_are_config_errors(tmp_path, change, message):
-    text = NEW_INSTRUMENT.replace(change, message)
+def test_malformed_definitions_are_config_errors(tmp_path, old, new):
+    text = NEW_INSTRUMENT.replace(old, new)
     assert text != NEW_INSTRUMENT
     path = tmp_path / "mood.yaml"
     path.write_text(text, encoding="utf-8")
