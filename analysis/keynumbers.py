@@ -26,7 +26,6 @@ from typing import Any, Mapping
 
 from analysis import paths
 from analysis.errors import CompendiumError
-from analysis.io import write_text_atomic
 
 SIGNIFICANT_DIGITS: int = 10
 """Floats are stored with this many significant digits (``format(x, ".10g")``)."""
@@ -81,6 +80,8 @@ def write_fragment(
     for key, value in numbers.items():
         _check_name(key, what=f"key number name (stage {stage!r})")
         clean[key] = _clean_value(value, key=key, stage=stage)
+    from analysis.io import write_text_atomic
+
     path = _fragment_path(cohort, stage, root)
     return write_text_atomic(path, _dumps(clean))
 
@@ -139,6 +140,8 @@ def merge(cohort: str, *, root: str | os.PathLike | None = None) -> Path:
     path = _rebase(paths.key_numbers_path(cohort), root)
     text = _dumps(merged)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        from analysis.io import write_text_atomic  # imported late: keeps a no-op run light
+
         write_text_atomic(path, text)
     return path
 

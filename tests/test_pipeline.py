@@ -1,0 +1,361 @@
+"""analysis.pipeline: the notebook sequence as data, its DAG, incremental and parallel runs.
+
+Fast tests check the definition, the DAG and the caching decisions without starting a kernel.
+The slow tests (acceptance tests, in the default run) execute the tiny dummy project of
+:mod:`pipeline_fixtures` once per module, then copy it per test and change one thing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import pipeline_fixtures as fx
+from analysis import cli, paths, pipeline
+from analysis._pipeline_spec import merge_parameters, resolve_only
+from analysis.errors import CompendiumError, ConfigError
+from analysis.keynumbers import KeyNumberError
+
+PLANNED = ["00_data", "01_questionnaires", "02_qualitative", "03_trajectories", "04_follow_up",
+           "05_findings"]
+
+
+# --------------------------------------------------------------------------- definition, DAG
+
+
+def test_planned_sequence_and_its_dag():
+    spec = pipeline.load_pipeline(paths.PIPELINE_FILE)
+    assert spec.names == PLANNED
+    up = {name: sorted(spec.upstream[name]) for name in spec.names}
+    assert up["00_data"] == []
+    assert up["01_questionnaires"] == up["02_qualitative"] == up["03_trajectories"] == ["00_data"]
+    assert up["04_follow_up"] == ["01_questionnaires"]
+    assert up["05_findings"] == PLANNED[:-1]
+    assert [s.name for s in spec.notebooks if s.findings] == ["05_findings"]
+    assert all(s.title["nl"] and s.title["en"] for s in spec.notebooks)
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ("{processed}/validated/*", "{processed}/validated/*", True),
+    ("{processed}/key_numbers/*.json", "{processed}/key_numbers/00_data.json", True),
+    ("{processed}/key_numbers/01_x.json", "{processed}/key_numbers/00_data.json", False),
+    ("{processed}/questionnaires/*", "{processed}/qualitative/*", False),
+    ("{raw}/**", "{raw}/coding/**", True),
+    ("{figures}/**", "{figures}/trajectories_*", True),
+    ("{figures}/questionnaires_*", "{figures}/qualitative_*", False),
+    ("{raw}/**", "{processed}/validated/*", False),
+])
+def test_pattern_overlap_rule(a, b, expected):
+    assert pipeline.patterns_overlap(a, b) is expected
+    assert pipeline.patterns_overlap(b, a) is expected
+
+
+def _write_yaml(tmp_path, text):
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_cycle_is_refused(tmp_path):
+    path = _write_yaml(tmp_path, """notebooks:
+  - {file: a.ipynb, reads: ["{processed}/b/*"], writes: ["{processed}/a/*"]}
+  - {file: b.ipynb, reads: ["{processed}/a/*"], writes: ["{processed}/b/*"]}
+""")
+    with pytest.raises(ConfigError, match="a, b form a cycle"):
+        pipeline.load_pipeline(path)
+
+
+@pytest.mark.parametrize("entry, message", [
+    ('{file: a.ipynb, reads: ["data/raw/*"]}', "must start with one of"),
+    ('{file: a.ipynb, reads: ["{raw}/../x"]}', "must not use '..'"),
+    ('{file: a.ipynb, reads: "{raw}/**"}', "expected a list of glob patterns"),
+    ('{file: a.ipynb, colour: red}', "unknown field"),
+    ('{file: a.py}', "must be a notebook name"),
+    ('{file: a.ipynb, parameters: {cohort: x}}', "must not declare"),
+    ('{file: a.ipynb, findings: yes-please}', "findings must be true or false"),
+])
+def test_malformed_definitions_are_named(tmp_path, entry, message):
+    path = _write_yaml(tmp_path, f"notebooks:\n  - {entry}\n")
+    with pytest.raises(ConfigError, match=message):
+        pipeline.load_pipeline(path)
+
+
+def test_missing_notebooks_are_refused_clearly_but_do_not_break_loading(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(paths.PIPELINE_FILE, tmp_path / "notebooks" / "pipeline.yaml")
+    (tmp_path / "data" / "raw" / "c").mkdir(parents=True)
+    for name in PLANNED:
+        if name != "03_trajectories":
+            nbformat.write(fx.notebook("03_c"), tmp_path / "notebooks" / f"{name}.ipynb")
+    with pytest.raises(ConfigError, match=r"^notebook 03_trajectories\.ipynb listed in "
+                                          r"notebooks/pipeline\.yaml does not exist"):
+        pipeline.run("c", notebooks_dir=tmp_path / "notebooks", root=tmp_path, out=print)
+    plan = pipeline.plan("c", only="04", notebooks_dir=tmp_path / "notebooks", root=tmp_path)
+    assert list(plan) == ["00_data", "01_questionnaires", "04_follow_up"]
+
+
+@pytest.fixture
+def dummy_spec(tmp_path):
+    """The dummy project's definition, loaded."""
+    return pipeline.load_pipeline(_write_yaml(tmp_path, fx.PIPELINE_YAML))
+
+
+@pytest.mark.parametrize("value, name", [
+    ("3", "03_c"), ("03", "03_c"), ("03_c", "03_c"), ("03_c.ipynb", "03_c"),
+    ("04_fin", "04_findings"),
+])
+def test_only_accepts_names_and_numbers(dummy_spec, value, name):
+    assert resolve_only(dummy_spec, [value]) == [name]
+
+
+@pytest.mark.parametrize("value, message", [("9", "matches no notebook"),
+                                            ("1", "is ambiguous \\(01_a, 01_b\\)")])
+def test_only_refuses_unknown_and_ambiguous(tmp_path, value, message):
+    spec = pipeline.load_pipeline(_write_yaml(tmp_path, "notebooks:\n  - {file: 01_a.ipynb}\n"
+                                                         "  - {file: 01_b.ipynb}\n"))
+    with pytest.raises(ConfigError, match=message):
+        resolve_only(spec, [value])
+
+
+def test_parameters_merge_global_then_per_notebook(dummy_spec):
+    merged = merge_parameters(dummy_spec, {"delay": 0.5, "01_a": {"delay": 0.1, "factor": 3}},
+                              "p.yaml")
+    assert merged["01_a"] == {"factor": 3, "delay": 0.1}
+    assert merged["02_b"] == {"delay": 0.5}
+    assert merged["03_c"] == {"offset": 0}
+    assert merged["00_load"] == {}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"alhpa": 1}, "'alhpa' is not a declared analysis parameter; known parameters: delay, "
+                   "factor, offset"),
+    ({"cohort": "x"}, "'cohort' is not a declared"),
+    ({"03_c": {"factor": 2}}, "'03_c.factor' is not a declared"),
+    ({"03_c": 5}, "section 03_c must be a mapping"),
+    ([1, 2], "must hold a mapping"),
+])
+def test_unknown_parameters_are_refused(dummy_spec, overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        merge_parameters(dummy_spec, overrides, "p.yaml")
+
+
+def test_unknown_cohort_and_missing_params_file_are_user_errors(tmp_path, capsys):
+    root = fx.build_project(tmp_path / "p")
+    with pytest.raises(CompendiumError, match="cohort 'nope' not found: data/raw/nope does not "
+                                              "exist \\(cohorts there: helmond-2023\\)"):
+        pipeline.run("nope", notebooks_dir=root / "notebooks", root=root)
+    with pytest.raises(CompendiumError, match="parameters file .*missing.yaml does not exist"):
+        pipeline.run(fx.COHORT, params_file=tmp_path / "missing.yaml",
+                     notebooks_dir=root / "notebooks", root=root)
+    assert cli.main(["run", "--cohort", "no-such-cohort-xyz"]) == cli.EXIT_USAGE
+    assert "no-such-cohort-xyz" in capsys.readouterr().err
+
+
+def test_jobs_and_update_notebooks_are_checked(tmp_path):
+    root = fx.build_project(tmp_path / "p")
+    (root / "data" / "raw" / "other").mkdir()
+    with pytest.raises(ConfigError, match="--jobs must be a whole number"):
+        pipeline.run(fx.COHORT, jobs=0, notebooks_dir=root / "notebooks", root=root)
+    with pytest.raises(ConfigError, match="only for the bundled cohort"):
+        pipeline.run("other", update_notebooks=True, notebooks_dir=root / "notebooks", root=root)
+    assert not (root / "reports").exists()
+
+
+# --------------------------------------------------------------------------- executed project
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The dummy project after one full run (jobs=2): (root, exit code, printed lines)."""
+    root = fx.build_project(tmp_path_factory.mktemp("template") / "project")
+    code, lines = fx.run_quiet(root, jobs=2)
+    return root, code, lines
+
+
+@pytest.fixture
+def project(template, tmp_path):
+    """A copy of the executed template, up to date, in its own folder."""
+    return fx.copy_project(template[0], tmp_path / "project")
+
+
+@pytest.mark.slow
+def test_full_run_in_dag_order_with_outputs(template):
+    root, code, lines = template
+    assert code == 0, "\n".join(lines)
+    ran = fx.executed(lines)
+    assert sorted(ran) == sorted(fx.NAMES)
+    assert ran.index("00_load") < min(ran.index("01_a"), ran.index("02_b"))
+    assert ran.index("01_a") < ran.index("03_c")
+    assert any(ln.startswith("[00_load] done in ") and ln.endswith(" s") for ln in lines)
+    assert any("cell 4/4: print(\"reading\"" in ln for ln in lines)
+    reports = root / "reports" / fx.COHORT
+    for name in fx.NAMES:
+        assert (reports / f"{name}.ipynb").is_file() and (reports / f"{name}.html").is_file()
+    assert lines[-1] == f"findings: reports/{fx.COHORT}/findings.html"
+    numbers = json.loads((reports / "key_numbers.json").read_text())
+    assert numbers == {"a_total": 12, "b_mean": 0.6666666667, "b_notes": 1, "n_rows": 3}
+
+
+@pytest.mark.slow
+def test_findings_document_hides_input(template):
+    reports = template[0] / "reports" / fx.COHORT
+    findings = (reports / "findings.html").read_text()
+    with_code = (reports / "04_findings.html").read_text()
+    assert "keynumbers" in with_code and "keynumbers" not in findings
+    assert "a_total" in findings
+
+
+@pytest.mark.slow
+def test_independent_notebooks_run_in_parallel(template):
+    windows = fx.windows(template[0])
+    (a_start, a_end), (b_start, b_end) = windows["01_a"], windows["02_b"]
+    assert a_start < b_end and b_start < a_end, windows
+
+
+@pytest.mark.slow
+def test_no_absolute_path_in_any_output(template):
+    root = template[0]
+    machine = {str(root), str(root.resolve()), str(Path.home()) + "/", sys.prefix + "/"}
+    for path in (root / "reports").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            assert not [m for m in machine if m in text], path.name
+    executed = nbformat.read(root / "reports" / fx.COHORT / "00_load.ipynb", as_version=4)
+    assert executed.metadata.papermill.input_path == "notebooks/00_load.ipynb"
+    assert "start_time" not in executed.metadata.papermill
+    assert all("start_time" not in c.metadata.get("papermill", {}) for c in executed.cells)
+    assert "reading data/raw/helmond-2023/scores.csv" in executed.cells[-1].outputs[0].text
+
+
+@pytest.mark.slow
+def test_second_run_executes_nothing_and_stays_light(project):
+    code, lines = fx.run_quiet(project)
+    assert code == 0 and fx.executed(lines) == []
+    assert [ln for ln in lines if ln.endswith("] cached")] == [f"[{n}] cached" for n in fx.NAMES]
+    script = (
+        "import sys, time; t = time.perf_counter()\n"
+        "from analysis import pipeline\n"
+        f"code = pipeline.run({fx.COHORT!r}, notebooks_dir={str(project / 'notebooks')!r}, "
+        f"root={str(project)!r}, out=lambda line: None)\n"
+        "heavy = [m for m in ('papermill', 'nbformat', 'nbconvert', 'pandas', 'matplotlib')"
+        " if m in sys.modules]\n"
+        "print(code, round(time.perf_counter() - t, 3), heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True)
+    code, seconds, heavy = result.stdout.split(" ", 2)
+    assert code == "0" and heavy.strip() == "[]", result.stdout
+    print(f"no-op run: {seconds} s")
+
+
+@pytest.mark.slow
+def test_touch_without_change_reruns_nothing(project):
+    fx.touch_later(project / "data" / "raw" / fx.COHORT / "scores.csv")
+    fx.touch_later(project / "notebooks" / "01_a.ipynb")
+    assert not any(pipeline.plan(fx.COHORT, notebooks_dir=project / "notebooks",
+                                 root=project).values())
+
+
+@pytest.mark.slow
+def test_changed_input_reruns_its_readers_and_downstream_only(project):
+    (project / "data" / "raw" / fx.COHORT / "extra" / "note2.txt").write_text("second note\n")
+    plan = pipeline.plan(fx.COHORT, notebooks_dir=project / "notebooks", root=project)
+    assert plan["02_b"] == ["inputs new: {raw}/extra/note2.txt"]
+    assert plan["04_findings"] == ["after 02_b"]
+    code, lines = fx.run_quiet(project)
+    assert code == 0 and fx.executed(lines) == ["02_b", "04_findings"]
+    numbers = json.loads((project / "reports" / fx.COHORT / "key_numbers.json").read_text())
+    assert numbers["b_notes"] == 2
+
+
+@pytest.mark.slow
+def test_changed_parameter_reruns_that_notebook(project, tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text("03_c:\n  offset: 5\n")
+    code, lines = fx.run_quiet(project, params_file=params)
+    assert code == 0 and fx.executed(lines) == ["03_c"]
+    assert "[03_c] running... (parameters changed)" in lines
+    assert (project / "data" / "processed" / fx.COHORT / "c" / "summary.txt").read_text() == "17"
+    executed = nbformat.read(project / "reports" / fx.COHORT / "03_c.ipynb", as_version=4)
+    assert "offset = 5" in executed.cells[2].source
+
+
+@pytest.mark.slow
+def test_package_change_makes_every_notebook_stale(project):
+    (project / "analysis").mkdir()
+    (project / "analysis" / "instrument.yaml").write_text("cutoff: 17\n")
+    plan = pipeline.plan(fx.COHORT, notebooks_dir=project / "notebooks", root=project)
+    assert plan["00_load"] == ["analysis package changed"]
+    assert all(plan.values())
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_stops_the_run_and_keeps_earlier_outputs(project):
+    before = fx.snapshot(project, "data", "reports")
+    fx.add_cell(project, "03_c", "x = 1\nraise ValueError('deliberate failure in 03_c')")
+    code, lines = fx.run_quiet(project)
+    assert code == 1
+    text = "\n".join(lines)
+    assert "[03_c] FAILED after" in text
+    assert "[03_c]   cell 5 of notebooks/03_c.ipynb: x = 1" in text
+    assert "[03_c]   ValueError: deliberate failure in 03_c" in text
+    failed = project / "reports" / fx.COHORT / "03_c.failed.ipynb"
+    assert f"partially executed notebook: reports/{fx.COHORT}/03_c.failed.ipynb" in text
+    assert "deliberate failure" in failed.read_text()
+    after = fx.snapshot(project, "data", "reports")
+    state = f"reports/{fx.COHORT}/.pipeline-state.json"
+    assert {k: v for k, v in after.items() if k != state and "failed" not in k} == {
+        k: v for k, v in before.items() if k != state}
+    recorded = json.loads(after[state])["notebooks"]
+    assert "03_c" not in recorded and "01_a" in recorded
+    assert pipeline.plan(fx.COHORT, notebooks_dir=project / "notebooks",
+                         root=project)["03_c"] == ["never run"]
+
+
+@pytest.mark.slow
+def test_only_runs_the_target_and_its_stale_upstream(project):
+    fx.add_cell(project, "01_a", "print('changed')")
+    (project / "data" / "raw" / fx.COHORT / "extra" / "note2.txt").write_text("02_b is stale\n")
+    code, lines = fx.run_quiet(project, only=["3"])
+    assert code == 0 and fx.executed(lines) == ["01_a", "03_c"]
+    assert lines[0].startswith("pipeline helmond-2023: 3 notebooks, 2 to run")
+
+
+@pytest.mark.slow
+def test_raw_folder_outside_the_project_never_shows_its_path(project, tmp_path):
+    outside = tmp_path / "elsewhere" / "exports"
+    shutil.copytree(project / "data" / "raw", outside)
+    code, lines = fx.run_quiet(project, raw_root=outside, only="00")
+    assert code == 0 and fx.executed(lines) == ["00_load"]
+    text = (project / "reports" / fx.COHORT / "00_load.ipynb").read_text()
+    assert str(tmp_path) not in text and str(outside) not in text
+    assert "raw_root = \\\".../elsewhere/exports\\\"" in text
+
+
+@pytest.mark.slow
+def test_update_notebooks_copies_outputs_back_without_papermill_traces(project):
+    code, lines = fx.run_quiet(project, update_notebooks=True)
+    assert code == 0 and fx.executed(lines) == []
+    assert f"[00_load] updated notebooks/00_load.ipynb" in lines
+    text = (project / "notebooks" / "00_load.ipynb").read_text()
+    nb = nbformat.reads(text, as_version=4)
+    assert "papermill" not in text and "injected-parameters" not in text
+    assert str(project) not in text
+    assert [c.source for c in nb.cells] == [c.source for c in fx.notebook("00_load").cells]
+    assert "reading data/raw/helmond-2023/scores.csv" in nb.cells[-1].outputs[0].text
+    assert not any(pipeline.plan(fx.COHORT, notebooks_dir=project / "notebooks",
+                                 root=project).values())
+
+
+@pytest.mark.slow
+def test_conflicting_key_numbers_stop_the_merge(project):
+    fragments = project / "data" / "processed" / fx.COHORT / "key_numbers"
+    (fragments / "zz_other.json").write_text('{"n_rows": 4}\n')
+    with pytest.raises(KeyNumberError, match="'n_rows'.*'00_load'.*'zz_other'"):
+        fx.run_quiet(project)
