@@ -188,7 +188,7 @@ def test_no_paired_families_gives_an_empty_table_with_the_columns():
     assert result.empty and list(result.columns) == list(change.RESULT_COLUMNS)
 
 
-def test_end_to_end_from_answers(tmp_path):
+def test_end_to_end_from_answers():
     from analysis import scoring
 
     sdq = instruments.load_instrument("sdq")
