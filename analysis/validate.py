@@ -30,6 +30,7 @@ check                       severity  finds
 ``missing_item_column``     warning   a parent-survey item without a column
 ``unknown_session``         warning   a coded segment of a session absent from sessions.csv
 ``duplicate_segment``       warning   the same code twice on one segment by one coder
+``name``                    warning   cohort.yaml's name differs from the folder name
 ==========================  ========  ======================================================
 
 A file that cannot be read at all (empty, binary, undecodable, a header without the required
@@ -49,7 +50,8 @@ import pandas as pd
 from analysis import instruments, paths
 from analysis.cohort import CohortConfig, load_contract, read_config, table_files
 from analysis.errors import Problem
-from analysis.io import FIRST_DATA_ROW, apply_to_unique, find_table, parse_dates, read_table
+from analysis.io import (DEFAULT_ID_COLUMNS, FIRST_DATA_ROW, apply_to_unique, find_table,
+                         parse_dates, read_table)
 
 MAX_LISTED: int = 20
 """Problems listed per file and check; the rest are counted (:attr:`ValidationReport.counts`)."""
@@ -195,7 +197,8 @@ def validate_cohort(folder: str | os.PathLike) -> ValidationReport:
                            f"the folder name {folder.name!r}", "warning", "name"))
     contract = load_contract()
     for stem, name in table_files().items():
-        table = _read(report, folder, name, _required(name, contract))
+        specs = _column_specs(name, contract)
+        table = _read(report, folder, name, specs)
         if table is None:
             continue
         _check_file(report, table, name, contract)
@@ -205,18 +208,17 @@ def validate_cohort(folder: str | os.PathLike) -> ValidationReport:
     return report
 
 
-def _required(name: str, contract: dict[str, Any]) -> list[str]:
-    specs = _column_specs(name, contract)
-    return [s["name"] for s in specs if s.get("required")]
-
-
-def _read(report: ValidationReport, folder: Path, name: str, required: list[str]) -> _Table | None:
+def _read(report: ValidationReport, folder: Path, name: str,
+          specs: list[dict[str, Any]]) -> _Table | None:
+    """Read contract file ``name`` (any accepted format); None when absent."""
     path = find_table(folder, name[: -len(".csv")])
     if path is None:
         report.files[name] = FileSummary(name)
         return None
     shown = path.relative_to(folder).as_posix()
-    raw = read_table(path, required_columns=required, name=shown)
+    ids = [*DEFAULT_ID_COLUMNS, *(s["name"] for s in specs if s["type"] == "id")]
+    required = [s["name"] for s in specs if s.get("required")]
+    raw = read_table(path, id_columns=ids, required_columns=required, name=shown)
     report.files[name] = FileSummary(name, shown, len(raw))
     return _Table(shown, raw)
 

@@ -388,3 +388,29 @@ def test_validating_100000_families_is_fast(tmp_path, rng):
     assert report.errors == [], report.format()
     assert len(report.tables["sdq"]) == 200_000 and len(report.tables["ari_cp"]) == 200_000
     assert elapsed < 15, f"validation took {elapsed:.1f} s"
+
+
+# ------------------------------------------------------------------------------ the codebook
+
+def test_codebook_documents_every_column_value_limit_and_check():
+    import re
+
+    from analysis import cohort, instruments, paths
+
+    codebook = (paths.RAW / "README.md").read_text(encoding="utf-8")
+    contract = cohort.load_contract()
+    specs = [c for f in contract["files"].values() for c in f["columns"]]
+    specs += contract["questionnaire"]["columns"]
+    for spec in specs:
+        assert f"`{spec['name']}`" in codebook, spec["name"]
+        for code, labels in spec.get("values", {}).items():
+            assert f"`{code}`" in codebook and labels["nl"] in codebook, (spec["name"], code)
+    for key, limit in contract["limits"].items():
+        assert f"`{key}` | {limit['default']} |" in codebook
+    for instrument_id in instruments.available():
+        instrument = instruments.load_instrument(instrument_id)
+        assert f"`{instrument.file}`" in codebook and f"`{instrument.item_columns[-1]}`" in codebook
+    checks = re.findall(r"^``(\w+)``\s+(error|warning)", validate.__doc__, flags=re.M)
+    assert len(checks) >= 20
+    for check, severity in checks:
+        assert f"| `{check}` | {severity} |" in codebook, check
