@@ -241,6 +241,15 @@ def test_item_answers_in_range_and_correlated(generic):
     assert set(np.unique(ari.stack().dropna())) <= {1.0, 2.0, 3.0, 4.0, 5.0}
 
 
+def test_helper_scores_agree_with_the_compendium_scoring(helmond):
+    scoring = pytest.importorskip("analysis.scoring")
+    for inst, scales in (("sdq", [*SDQ_SCALES, "total"]), ("ari_cp", list(ARI_SCALES))):
+        official = scoring.score_instrument(helmond[f"{inst}.csv"], inst)
+        mine = _score(helmond[f"{inst}.csv"], inst)
+        for scale in scales:
+            np.testing.assert_allclose(official[f"{inst}_{scale}"], mine[scale])
+
+
 def test_sdq_key_agrees_with_instrument_definition():
     inst = load_instrument("sdq")
     assert {n: tuple(s.items) for n, s in inst.scales.items()} == SDQ_SCALES
@@ -343,6 +352,11 @@ def test_qdpx_is_valid_refi_export(helmond):
     assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", g) for g in guids)
     assert all(c.get("isCodable") == "true" for c in root.iter("{urn:QDA-XML:project:1.0}Code"))
     rows = _qdpx_rows(data)
+    case_of = {ref.get("targetGUID"): case.get("name")
+               for case in root.iterfind("q:Cases/q:Case", NS) for ref in case.iterfind("q:SelectionRef", NS)}
+    selections = root.findall("q:Sources/q:TextSource/q:PlainTextSelection", NS)
+    assert {case_of[s.get("guid")] for s in selections} == {"VT1", "VT2", "VT3"}
+    assert sorted(s.get("name") for s in selections) == sorted(rows["text"])
     assert set(rows["session_id"]) == {"FG_VT"}
     assert set(rows["participant"]) == {"VT1", "VT2", "VT3"}
     assert set(rows["code"]) <= set(codebook_paths())

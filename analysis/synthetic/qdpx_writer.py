@@ -6,7 +6,9 @@ Format: REFI-QDA Project Exchange 1.0 (https://www.qdasoftware.org), a zip holdi
 (``guid``, ``name``, ``isCodable``), ``Sources/TextSource`` (``guid``, ``name``,
 ``plainTextPath="internal://<guid>.txt"``) with ``PlainTextSelection`` (``guid``, ``name``,
 ``startPosition``, ``endPosition`` in Unicode code points, end exclusive, ``creatingUser``)
-holding ``Coding/CodeRef`` (``targetGUID``).
+holding ``Coding/CodeRef`` (``targetGUID``), and ``Cases/Case`` (one per participant, ``name``
+= pseudonym) with a ``SelectionRef`` to each of that participant's selections. A selection's
+``name`` is its selected text, as most QDA programs write it.
 
 Byte-identical output: GUIDs are UUID-5 values derived from the seed and a stable name, the
 zip entries have a fixed timestamp (1980-01-01 00:00), fixed permissions and a fixed order, and
@@ -28,13 +30,15 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 @dataclass(frozen=True)
 class Selection:
-    """One coded stretch of a text source: code-point offsets (end exclusive), code path, coder."""
+    """One coded stretch of a text source: code-point offsets (end exclusive), code path, coder,
+    a stable ``key`` (for its GUID) and the speaking ``participant``."""
 
     start: int
     end: int
     code: str
     coder: str
     key: str
+    participant: str
 
 
 def guid(seed: int, name: str) -> str:
@@ -73,11 +77,12 @@ def qdpx_bytes(*, project: str, source_name: str, text: str, selections: list[Se
     for user in users:
         etree.SubElement(xml_users, f"{{{NAMESPACE}}}User", guid=guid(seed, f"user:{user}"), name=user)
     _codebook(root, codebook, seed)
+    _cases(root, selections, seed)
     sources = etree.SubElement(root, f"{{{NAMESPACE}}}Sources")
     source = etree.SubElement(sources, f"{{{NAMESPACE}}}TextSource", guid=source_guid,
                               name=source_name, plainTextPath=f"internal://{source_guid}.txt")
     for sel in selections:
-        _selection(source, sel, seed)
+        _selection(source, sel, text[sel.start:sel.end], seed)
     xml = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
     return _zip({"project.qde": xml, f"sources/{source_guid}.txt": text.encode("utf-8")})
 
@@ -93,10 +98,23 @@ def _codebook(root, codebook: dict[str, list[str]], seed: int) -> None:
                              name=sub, isCodable="true")
 
 
-def _selection(source, sel: Selection, seed: int) -> None:
+def _cases(root, selections: list[Selection], seed: int) -> None:
+    """One Case per participant, in order of first appearance, referencing its selections."""
+    cases = etree.SubElement(root, f"{{{NAMESPACE}}}Cases")
+    by_participant: dict[str, list[Selection]] = {}
+    for sel in selections:
+        by_participant.setdefault(sel.participant, []).append(sel)
+    for name, sels in by_participant.items():
+        case = etree.SubElement(cases, f"{{{NAMESPACE}}}Case", guid=guid(seed, f"case:{name}"), name=name)
+        for sel in sels:
+            etree.SubElement(case, f"{{{NAMESPACE}}}SelectionRef",
+                             targetGUID=guid(seed, f"selection:{sel.key}:{sel.coder}"))
+
+
+def _selection(source, sel: Selection, selected: str, seed: int) -> None:
     user = guid(seed, f"user:{sel.coder}")
     node = etree.SubElement(source, f"{{{NAMESPACE}}}PlainTextSelection",
-                            guid=guid(seed, f"selection:{sel.key}:{sel.coder}"), name=sel.key,
+                            guid=guid(seed, f"selection:{sel.key}:{sel.coder}"), name=selected,
                             startPosition=str(sel.start), endPosition=str(sel.end), creatingUser=user)
     coding = etree.SubElement(node, f"{{{NAMESPACE}}}Coding",
                               guid=guid(seed, f"coding:{sel.key}:{sel.coder}"), creatingUser=user)

@@ -179,7 +179,8 @@ def _focus_group_qdpx(rows: list[dict], seed: int) -> bytes:
             text += prefix + row["text"] + "\n"
             offsets[row["segment_id"]] = (start, start + len(row["text"]))
         start, end = offsets[row["segment_id"]]
-        selections.append(Selection(start, end, row["code"], row["coder"], row["segment_id"]))
+        selections.append(Selection(start, end, row["code"], row["coder"], row["segment_id"],
+                                    row["participant"]))
     return qdpx_bytes(project="Focusgroep vaktherapeuten (synthetisch)", source_name=QDPX_SESSION,
                       text=text, selections=selections, codebook=texts()["codebook"],
                       users=list(CODERS), seed=seed)
