@@ -4,8 +4,8 @@ Every test function returns one row with the columns of :data:`COLUMNS`
 (``statistic, p_value, effect_size, effect_size_type, ci_low, ci_high, n, method``), followed
 by documented extra columns; ``ci_low``/``ci_high`` always bound the effect size. Functions
 take the data first and keyword-only options. Differences are always ``after - before``, so a
-decrease on a problem scale (improvement on the SDQ) gives a negative statistic direction and
-a negative effect size. All tests are two-sided. Resampling uses
+decrease on a problem scale (improvement on the SDQ) gives a negative effect size (and a
+negative t). All tests are two-sided. Resampling uses
 ``numpy.random.default_rng(seed)`` and is deterministic for a given seed.
 
 Missing values: a pair (or a row of ``x``/``y``) with a missing value in either column is
@@ -35,7 +35,7 @@ PROPORTION_METHODS = ("clopper-pearson", "wilson")
 ZERO_METHODS = ("pratt", "wilcox")
 PAIRED_EFFECT_SIZES = ("d_z", "g_av")
 CORRELATION_CI_METHODS = ("fisher", "bootstrap")
-DEFAULT_SEED = 20232024
+DEFAULT_SEED = 20232024  # any fixed integer; named after the pilot years
 DEFAULT_RESAMPLES = 9999
 
 
@@ -615,7 +615,8 @@ def compare_groups(data: pd.DataFrame, *, value: str, group: str,
     ``U = R_1 - n_1 (n_1 + 1) / 2`` with ``R_1`` the midrank sum of group 1. The exact
     p-value is the share of all ``C(n, n_1)`` equally likely splits of the observed midranks
     whose ``|R_1 - n_1 (n + 1) / 2|`` is at least the observed one; without ties it equals
-    scipy's ``method="exact"``. The rank-biserial correlation equals
+    scipy's ``method="exact"`` (with ties scipy's permutation version doubles the smaller
+    tail instead, which differs when ties make the null distribution asymmetric). The rank-biserial correlation equals
     ``P(X > Y) - P(X < Y)`` (Kerby 2014); its interval resamples each group separately.
 
     References
