@@ -297,12 +297,15 @@ def _sniff(name: str, data: bytes) -> None:
 
 def _header_line(text: str) -> tuple[list[str], str]:
     """Header names and the detected delimiter of CSV ``text``."""
-    first = text.split("\n", 1)[0].rstrip("\r")
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     unquoted = re.sub(r'"[^"]*"', "", first)
     counts = {sep: unquoted.count(sep) for sep in (";", ",", "\t")}
     sep = max(counts, key=lambda s: (counts[s], s == ","))
-    header = next(csv.reader([first], delimiter=sep), [])
-    return [h.strip() for h in header], sep
+    try:
+        header = next(csv.reader([first], delimiter=sep), [])
+    except csv.Error:
+        header = first.split(sep)
+    return [h.strip().strip('"') for h in header], sep
 
 
 def _check_header(header: list[str], name: str, required: list[str]) -> None:
@@ -346,8 +349,11 @@ def _read_csv(path: Path, name: str, ids: list[str], required: list[str]) -> pd.
         )
     except pd.errors.ParserError as error:
         detail = re.sub(r"^Error tokenizing data\. C error: ", "", str(error)).strip()
-        raise _read_error(name, f"the rows do not match the header ({detail})",
-                          "every row to have at most as many cells as the header") from None
+        if "fields in line" in detail:
+            raise _read_error(name, f"the rows do not match the header ({detail})",
+                              "every row to have at most as many cells as the header") from None
+        raise _read_error(name, f"the CSV cannot be parsed ({detail[:120]})",
+                          "cells separated by one delimiter, every opening quote closed") from None
     except (ValueError, pd.errors.EmptyDataError) as error:
         raise _read_error(name, f"the CSV cannot be parsed ({error})", _EXPECTED_TABLE) from None
 

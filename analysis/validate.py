@@ -265,8 +265,39 @@ def _check_file(report: ValidationReport, table: _Table, name: str,
     specs = _column_specs(name, contract)
     if name == "parent_survey.csv":
         specs += _survey_item_specs(report, table, contract)
+    numeric = [s for s in specs if s["type"] == "answer" and "instrument" in s
+               and s["name"] in table.raw.columns and _is_number(table.raw[s["name"]])]
+    if numeric:
+        _check_numeric_answers(report, table, numeric)
     for spec in specs:
-        _check_column(report, table, spec, contract)
+        if spec["name"] not in table.clean:
+            _check_column(report, table, spec, contract)
+
+
+def _is_number(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _check_numeric_answers(report: ValidationReport, table: _Table,
+                           specs: list[dict[str, Any]]) -> None:
+    """Range check of numeric item columns of one instrument as one numpy block (fast path)."""
+    columns = [s["name"] for s in specs]
+    low, high = _answer_bounds(specs[0])
+    block = table.raw[columns]
+    if all(pd.api.types.is_integer_dtype(t) for t in block.dtypes):
+        integers = block.to_numpy()
+        bad = (integers < low) | (integers > high)
+        values = integers.astype("float64")
+    else:
+        values = block.to_numpy(dtype="float64", na_value=np.nan, copy=True)
+        bad = ~np.isnan(values) & ((values < low) | (values > high) | (values != np.floor(values)))
+    expected = f"a whole answer from {low:g} to {high:g} ({specs[0]['instrument'].name})"
+    for j in np.flatnonzero(bad.any(axis=0)):
+        mask = pd.Series(bad[:, j], index=table.raw.index)
+        _flag(report, table, mask, columns[j], expected, "answer_range")
+    values[bad] = np.nan
+    for j, column in enumerate(columns):
+        table.clean[column] = pd.Series(values[:, j], index=table.raw.index, name=column)
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,7 +351,7 @@ def _coerce(raw: pd.Series, spec: dict[str, Any],
         clean = _number(raw)
         bad = present & clean.isna()
         if kind == "integer":
-            bad |= present & clean.notna() & (clean % 1 != 0)
+            bad |= present & clean.notna() & (clean != np.floor(clean))
             return clean, bad, "a whole number"
         return clean, bad, "a number (decimal point or comma)"
     if kind == "bool":
@@ -412,7 +443,7 @@ def _range_checks(clean: pd.Series, spec: dict[str, Any], config: CohortConfig |
     """Yield ``(check, severity, mask, expected)`` for the range rules of ``spec``."""
     if spec["type"] == "answer":
         low, high = _answer_bounds(spec)
-        out = (clean < low) | (clean > high) | (clean % 1 != 0)
+        out = (clean < low) | (clean > high) | (clean != np.floor(clean))
         out &= clean.notna()
         name = f" ({spec['instrument'].name})" if "instrument" in spec else ""
         yield "answer_range", "error", out, f"a whole answer from {low:g} to {high:g}{name}"

@@ -50,6 +50,7 @@ def test_find_table_refuses_two_formats_of_one_table(tmp_path):
     ("family_id;x;name\r\n007;2,5;café\r\n", "cp1252"),
     ('family_id,x,name\n"007","2,5",café\n', "cp1252"),
     ("family_id\tx\tname\n007\t2.5\tcafé\n", "utf-16"),
+    ("family_id;x;name\r007;2,5;café\r", "cp1252"),
 ])
 def test_read_table_csv_dialects_give_the_same_table(tmp_path, text, encoding):
     table = io.read_table(_write(tmp_path / "t.csv", text, encoding))
@@ -158,6 +159,7 @@ BAD_FILES = {
     "renamed spss": (b"$FL2@(#) IBM SPSS", "an SPSS .sav file"),
     "undecodable": ("family_id,name\nF01,caf".encode() + b"\x81\x9d\n", "neither UTF-8"),
     "ragged": (b"family_id,a\nF01,1\nF02,2,3,4\n", "the rows do not match the header"),
+    "open quote": (b'family_id,a\nF01,"abc\n', "the CSV cannot be parsed (EOF inside string"),
     "repeated header": (b"family_id,a,a\nF01,1,2\n", "the header repeats column 'a'"),
     "wrong header": (b"familie,tijdstip\nF01,T0\n", "the header lacks column 'family_id'"),
 }
