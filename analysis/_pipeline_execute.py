@@ -231,12 +231,18 @@ def _render_html(notebook: Path, html: Path, *, hide_input: bool, title: str) ->
 
 
 def _cell_reporter(job: Job) -> Callable[[Any, int, Any], None]:
-    """Callback printing ``[name]   cell i/N: first line`` when a code cell starts."""
+    """Callback printing ``[name]   cell i/N: first line`` when a code cell starts.
+
+    ``i`` counts every cell of the source notebook from 1 (papermill's injected cell is not
+    counted); the parameters cell and empty cells are not announced.
+    """
 
     def report(cell: Any, index: int, nb: Any) -> None:
         position = source_position(nb, index)
         source = "".join(cell.get("source", ""))
-        if position is None or cell.get("cell_type") != "code" or not source.strip():
+        tags = cell.get("metadata", {}).get("tags") or []
+        if (position is None or cell.get("cell_type") != "code" or not source.strip()
+                or "parameters" in tags):
             return
         total = len(nb.cells) - (0 if injected_index(nb) is None else 1)
         first = next(ln for ln in source.splitlines() if ln.strip()).strip()

@@ -111,8 +111,8 @@ def merge(cohort: str, *, root: str | os.PathLike | None = None) -> Path:
     """Merge the fragments of ``cohort`` into ``reports/<cohort>/key_numbers.json``.
 
     The result is one flat mapping name -> value with sorted keys. A name may appear in several
-    fragments only with the same value and type (``1`` and ``1.0`` differ). The file is rewritten only when its content changes, so
-    a run with nothing to do leaves it untouched.
+    fragments only with the same value and type (``1`` and ``1.0`` differ). The file is
+    rewritten only when its content changes, so a run with nothing to do leaves it untouched.
 
     Returns
     -------

@@ -164,6 +164,8 @@ def run(
     ok = _execute_all(ctx, to_run, reasons, state, hashes, workers, full=not targets)
     if not ok:
         return EXIT_FAILED
+    if not targets:  # forget notebooks no longer in pipeline.yaml
+        state.notebooks = {n: v for n, v in state.notebooks.items() if n in reasons}
     state.save(hashes, keep_unseen=bool(targets))
     merged = keynumbers.merge(cohort, root=ctx.root)
     say(f"key numbers: {ctx.shown(merged)}")
