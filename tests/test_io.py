@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis import io
 from analysis.errors import CompendiumError, DataError
@@ -119,6 +121,29 @@ def test_apply_to_unique_maps_each_distinct_value_once():
     out = io.apply_to_unique(pd.Series(["a", "b", None, "a"] * 1000, dtype="str"), upper)
     assert calls == [2]
     assert out.iloc[:4].tolist()[:2] == ["A", "B"] and pd.isna(out.iloc[2])
+
+
+_ids = st.text(alphabet="0123456789ABF-_", min_size=1, max_size=6)
+_cells = st.one_of(st.none(), st.integers(-999, 999), st.text(alphabet="abcé ;,'", min_size=1,
+                                                               max_size=8).filter(str.strip))
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(_ids, _cells), min_size=1, max_size=8),
+       sep=st.sampled_from([",", ";"]), encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
+def test_any_export_dialect_reads_back_what_was_written(tmp_path_factory, rows, sep, encoding):
+    frame = pd.DataFrame(rows, columns=["family_id", "value"], dtype=object)
+    path = tmp_path_factory.mktemp("rt") / "t.csv"
+    path.write_bytes(frame.to_csv(index=False, sep=sep).encode(encoding))
+    table = io.read_table(path)
+    assert table["family_id"].tolist() == frame["family_id"].tolist(), "identifiers verbatim"
+    expected = [None if v is None else (v if isinstance(v, int) else v.strip()) for v in frame["value"]]
+    got = [None if pd.isna(v) else v for v in table["value"]]
+    if all(isinstance(v, int) or v is None for v in expected):
+        assert got == expected
+    else:
+        assert [str(v) if v is not None else None for v in got] == \
+            [str(v) if v is not None else None for v in expected]
 
 
 # ------------------------------------------------------------------------------ xlsx and sav

@@ -356,10 +356,10 @@ def test_validate_exit_codes_follow_errors(valid_cohort, capsys):
 # ------------------------------------------------------------------------------ scale
 
 def _write_large_cohort(folder, families, rng):
-    from conftest import COHORT_YAML
-
     folder.mkdir()
-    (folder / "cohort.yaml").write_text(COHORT_YAML.replace("test-cohort", folder.name))
+    (folder / "cohort.yaml").write_text(
+        f"name: {folder.name}\ntitle: Groot\nmunicipality: Helmond\nperiod_start: 2023-09-01\n"
+        "period_end: 2024-10-31\nslots: 30\nsynthetic: true\n", encoding="utf-8")
     ids = np.array([f"F{i:06d}" for i in range(families)])
     start = pd.Timestamp("2023-09-01") + pd.to_timedelta(rng.integers(0, 200, families), unit="D")
     pd.DataFrame({
