@@ -84,6 +84,9 @@ def primary_coding(segments: pd.DataFrame) -> pd.DataFrame:
 def theme_hierarchy(segments: pd.DataFrame) -> pd.DataFrame:
     """The code tree with counts, one row per node (parents included), depth first.
 
+    Top levels follow the handreiking's order of themes (:data:`HANDREIKING_THEMES`), other
+    top levels after them alphabetically; children alphabetically under their parent.
+
     Returns
     -------
     DataFrame
@@ -96,7 +99,9 @@ def theme_hierarchy(segments: pd.DataFrame) -> pd.DataFrame:
     parts = data["code_path"].str.split(CODE_SEPARATOR)
     depth = int(parts.map(len).max()) if len(data) else 0
     rows = []
-    nodes = sorted({tuple(p[:i]) for p in parts for i in range(1, len(p) + 1)})
+    rank = {t: i for i, t in enumerate(HANDREIKING_THEMES)}
+    nodes = sorted({tuple(p[:i]) for p in parts for i in range(1, len(p) + 1)},
+                   key=lambda n: (rank.get(theme_of(n[0]), len(rank)), n))
     for node in nodes:
         path = CODE_SEPARATOR.join(node)
         below = data[(data["code_path"] == path) | data["code_path"].str.startswith(

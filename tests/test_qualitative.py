@@ -190,3 +190,49 @@ def test_pick_quotes_uses_the_privacy_guard_by_default():
 def test_pick_quotes_checks_options(kwargs, message):
     with pytest.raises(ValueError, match=message):
         qualitative.pick_quotes(_quote_segments(), check=_fast_check, **kwargs)
+
+
+# ------------------------------------------------------------------------------ figures
+
+def test_theme_tree_figure_draws_a_bar_per_node():
+    from analysis.figures import qualitative as figures
+
+    tree = qualitative.theme_hierarchy(_segments())
+    fig = figures.theme_tree_figure(tree)
+    ax = fig.axes[0]
+    assert len(ax.patches) == len(tree)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "Werkzame elementen" and "└ Screening" in [l.strip() for l in labels]
+    assert len(figures.theme_tree_figure(tree, max_depth=1).axes[0].patches) == 6
+
+
+def test_cooccurrence_figure_shows_the_lower_triangle():
+    from analysis.figures import qualitative as figures
+
+    matrix = qualitative.cooccurrence_matrix(qualitative.cooccurrence(_segments(), level=1))
+    fig = figures.cooccurrence_figure(matrix)
+    shown = fig.axes[0].images[0].get_array()
+    assert shown.shape == (len(matrix) - 1, len(matrix) - 1)
+    assert len(fig.axes[0].texts) == (len(matrix) - 1) * len(matrix) // 2
+    with pytest.raises(ValueError, match="square"):
+        figures.cooccurrence_figure(matrix.iloc[:, :2])
+
+
+def test_theme_matrix_figure_uses_dutch_labels():
+    from analysis.figures import qualitative as figures
+
+    table = qualitative.theme_matrix(_segments(), SESSIONS, by="group")
+    fig = figures.theme_matrix_figure(table, by="group")
+    assert "Sociaal werkers" in [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()][0] == "Werkzame elementen"
+
+
+def test_agreement_figure_one_point_per_code():
+    from analysis import agreement
+    from analysis.figures import qualitative as figures
+
+    table = agreement.code_agreement(_segments())
+    fig = figures.agreement_figure(table)
+    assert len(fig.axes[0].get_yticklabels()) == table["code_path"].nunique()
+    with pytest.raises(ValueError, match="lacks column"):
+        figures.agreement_figure(table.drop(columns="alpha"))
