@@ -283,3 +283,22 @@ def test_read_cohort_coding_rejects_a_session_in_two_files(tmp_path):
     make_segments_csv(coding / "segments.csv", [["FG_SW_01", "1", "", "Anna", "Kansen", "x"]])
     with pytest.raises(qda.CodingFileError, match="also coded in"):
         qda.read_cohort_coding(tmp_path)
+
+
+def test_shared_valid_cohort_reads(valid_cohort):
+    frame = qda.read_cohort_coding(valid_cohort)
+    assert len(frame) == 3 and frame["segment_id"].tolist()[:2] == ["S01-001", "S01-001"]
+    assert frame["code_path"].iloc[0] == PATH_SCREENING
+
+
+def test_cli_coding_converts_exports(tmp_path, capsys):
+    from analysis import cli
+
+    qdpx = make_qdpx(tmp_path / "a.qdpx", _sources())
+    bad = tmp_path / "b.qdpx"
+    bad.write_bytes(b"garbage")
+    out = tmp_path / "segments.csv"
+    assert cli.main(["coding", str(qdpx), str(bad), "--out", str(out), "--keep-going"]) == 1
+    assert "b.qdpx" in capsys.readouterr().err
+    assert len(pd.read_csv(out)) == 5
+    assert cli.main(["coding", str(bad), "--out", str(out)]) == 2

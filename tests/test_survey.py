@@ -166,3 +166,16 @@ def test_yesno_figure():
 def test_figures_check_their_input():
     with pytest.raises(ValueError, match="lacks column"):
         survey_figures.likert_figure(pd.DataFrame({"item": []}))
+
+
+def test_shared_valid_cohort_survey(valid_cohort):
+    from analysis.io import read_table
+
+    responses = read_table(valid_cohort / "parent_survey.csv")
+    items = read_table(valid_cohort / "parent_survey_items.csv")
+    likert = survey.likert_summary(responses, items)
+    assert likert.loc[0, "n"] == 3 and likert.loc[0, "median"] == 4.0
+    yesno = survey.yesno_summary(responses, items).iloc[0]
+    assert (yesno["n"], yesno["n_yes"]) == (3, 2)
+    answers = survey.open_answers(responses, items, check=_fast_check)
+    assert answers["answer"].tolist() == ["Fijn traject"]
