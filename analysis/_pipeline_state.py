@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis.errors import ConfigError
+
 
 STATE_VERSION = 1
 RUNNER_FILES: frozenset[str] = frozenset(
@@ -156,7 +158,11 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def code_hash(notebook: Path) -> str:
     """Hash of the cell types and sources of ``notebook`` (outputs and metadata ignored)."""
-    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (ValueError, AttributeError) as error:
+        raise ConfigError(f"notebook {notebook.name} is not a valid .ipynb file ({error}); "
+                          "open and save it in Jupyter, or restore it from git") from None
     sources = [(c.get("cell_type"), _joined(c.get("source", ""))) for c in cells]
     return _hash_json(sources)
 

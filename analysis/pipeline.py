@@ -161,7 +161,7 @@ def run(
         f"{len(reasons) - len(to_run)} up to date" + (f" (jobs {workers})" if to_run else ""))
     for name in (n for n in ctx.pipeline.names if n in reasons and not reasons[n]):
         say(f"[{name}] cached")
-    ok = _execute_all(ctx, to_run, reasons, state, hashes, workers, full=not targets)
+    ok = _execute_all(ctx, to_run, reasons, state, hashes, workers)
     if not ok:
         return EXIT_FAILED
     if not targets:  # forget notebooks no longer in pipeline.yaml
@@ -263,6 +263,7 @@ def _read_params(params_file: Any, root: Path) -> dict:
 
 
 def _check_notebooks(ctx: _Run, selected: set[str]) -> None:
+    """Refuse missing or unreadable notebook files among ``selected``."""
     missing = [s.file for s in ctx.pipeline.notebooks
                if s.name in selected and not (ctx.notebooks_dir / s.file).is_file()]
     if missing:
@@ -271,6 +272,8 @@ def _check_notebooks(ctx: _Run, selected: set[str]) -> None:
                 f"notebooks {', '.join(missing)} listed in {ctx.pipeline.source} do not exist")
         raise ConfigError(f"{what} (looked in {_relative(ctx.notebooks_dir, ctx.root)}/); "
                           "write it or leave it out of the run with --only")
+    for spec in (s for s in ctx.pipeline.notebooks if s.name in selected):
+        code_hash(ctx.notebooks_dir / spec.file)  # a broken file is refused before anything runs
 
 
 def _check_bundled(ctx: _Run, raw_root: Any) -> None:
@@ -330,7 +333,7 @@ def _plan(ctx: _Run, selected: set[str], targets: set[str], state: State, hashes
 
 
 def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
-                 hashes: FileHashes, workers: int, *, full: bool) -> bool:
+                 hashes: FileHashes, workers: int) -> bool:
     """Run ``to_run`` respecting the DAG, ``workers`` at once; False when one failed."""
     if not to_run:
         return True
@@ -355,7 +358,7 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 name, fingerprint = running.pop(future)
-                if _record(ctx, future.result(), fingerprint, state, hashes, full=full):
+                if _record(ctx, future.result(), fingerprint, state, hashes):
                     done.add(name)
                 else:
                     failed.append(name)
@@ -397,7 +400,7 @@ def _synthetic(raw_dir: Path) -> bool | None:
 
 
 def _record(ctx: _Run, outcome: Any, fingerprint: Fingerprint, state: State,
-            hashes: FileHashes, *, full: bool) -> bool:
+            hashes: FileHashes) -> bool:
     """Print the outcome; store the fingerprint on success, forget it on failure."""
     if outcome.ok:
         state.notebooks[outcome.name] = fingerprint.record()

@@ -100,6 +100,13 @@ def test_missing_notebooks_are_refused_clearly_but_do_not_break_loading(tmp_path
     assert list(plan) == ["00_data", "01_questionnaires", "04_follow_up"]
 
 
+def test_a_broken_notebook_file_is_named(tmp_path):
+    root = fx.build_project(tmp_path / "p")
+    (root / "notebooks" / "02_b.ipynb").write_text("{not json")
+    with pytest.raises(ConfigError, match="notebook 02_b.ipynb is not a valid .ipynb file"):
+        pipeline.plan(fx.COHORT, notebooks_dir=root / "notebooks", root=root)
+
+
 @pytest.fixture
 def dummy_spec(tmp_path):
     """The dummy project's definition, loaded."""
