@@ -261,8 +261,9 @@ def load_cohort(folder: str | os.PathLike) -> Cohort:
     if report.errors:
         raise DataError(
             f"cohort {paths.display(folder)} breaks the data contract "
-            f"({report.n_errors} error{'s' if report.n_errors != 1 else ''}); fix the exports "
-            "and run: python -m analysis validate\n" + report.format(errors_only=True),
+            f"({report.n_errors} error{'s' if report.n_errors != 1 else ''}); expected none: fix "
+            f"the exports, then check with: python -m analysis validate --cohort "
+            f"{Path(folder).name}\n" + report.format(errors_only=True),
             report.errors,
         )
     return Cohort(config=report.config, tables=report.tables, warnings=list(report.warnings))

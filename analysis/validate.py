@@ -135,7 +135,7 @@ class ValidationReport:
             sections.append(("warning", "Warnings (listed in the reports)", self.warnings))
         for severity, title, problems in sections:
             if problems:
-                lines += ["", title + ":"] + [f"  {p.format()}" for p in problems]
+                lines += ["", title + ":"] + [f"  {p.format()}" for p in _by_row(problems)]
                 lines += self._omitted(severity)
         if not errors_only and not self.n_errors:
             lines += ["", "No errors: the cohort follows the data contract."]
@@ -148,6 +148,12 @@ class ValidationReport:
         return [f"  ... and {n - MAX_LISTED:,} more {check} {severity}s in {file}"
                 for (file, check, sev), n in self.counts.items()
                 if sev == severity and n > MAX_LISTED]
+
+
+def _by_row(problems: list[Problem]) -> list[Problem]:
+    """``problems`` grouped by file (in order of appearance), then by row; stable otherwise."""
+    order = {file: i for i, file in enumerate(dict.fromkeys(p.file for p in problems))}
+    return sorted(problems, key=lambda p: (order[p.file], p.row or 0))
 
 
 def _plural(n: int, word: str) -> str:
@@ -456,8 +462,9 @@ def _range_checks(clean: pd.Series, spec: dict[str, Any], config: CohortConfig |
         key = spec["max_limit"]
         limit, meta = config.limits[key], contract["limits"][key]
         yield ("pilot_limit", meta["severity"], (clean > limit).fillna(False),
-               f"at most {limit:g} {meta['unit']} (pilot limit {key}: {meta['source']}; "
-               "a cohort with other limits sets them in cohort.yaml under limits:)")
+               f"at most {limit:g} {meta['unit']} (pilot limit {key}, handreiking 'Over de "
+               "innovatiepilot'; a cohort with other limits sets them under limits: in "
+               "cohort.yaml)")
 
 
 def _check_unique(report: ValidationReport, table: _Table, raw: pd.Series, column: str) -> None:
