@@ -312,8 +312,8 @@ synthetic: false                    # true: generated data; every output then sa
 # Pilot limits; defaults from the handreiking ("Over de innovatiepilot", p. 6). Uncomment to
 # override for this cohort.
 # limits:
-#   max_therapy_sessions: {max_therapy_sessions}       # therapy sessions per trajectory (error above)
-#   max_collaboration_hours: {max_collaboration_hours}    # collaboration hours per trajectory (error above)
-#   min_observation_sessions: {min_observation_sessions}   # observation sessions, usual range (warning outside)
+#   max_therapy_sessions: {max_therapy_sessions}         # per trajectory; error above
+#   max_collaboration_hours: {max_collaboration_hours}       # per trajectory; error above
+#   min_observation_sessions: {min_observation_sessions}      # usual range; warning outside
 #   max_observation_sessions: {max_observation_sessions}
 """
