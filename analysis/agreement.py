@@ -1,6 +1,8 @@
 """Inter-coder agreement on double-coded qualitative material.
 
 A segment (same ``session_id`` and ``segment_id``) coded by two or more coders is double coded.
+Codings whose coder is ``"unknown"`` (exports that name no person, program pseudo-users) take no
+part: agreement needs identified coders.
 Each code is then a presence/absence judgement per coder and segment, on which this module
 computes percent agreement and Cohen's kappa per code and coder pair, and Krippendorff's alpha
 (own implementation from the coincidence matrix, with missing values) per code and overall.
@@ -24,6 +26,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from analysis.qda import UNKNOWN_CODER
 from analysis.qualitative import codes_at_level
 
 RELIABLE: float = 0.800
@@ -255,6 +258,7 @@ def _pair_row(code: str, a: str, b: str, pair: pd.DataFrame, alpha: float) -> di
 
 def _coded(segments: pd.DataFrame, level: int | None) -> pd.DataFrame:
     data = segments[["session_id", "segment_id", "coder", "code_path"]].dropna()
+    data = data[data["coder"] != UNKNOWN_CODER]
     data = data.assign(code_path=codes_at_level(data["code_path"], level))
     return data.astype(str).drop_duplicates()
 

@@ -153,3 +153,9 @@ def test_agreement_without_double_coding():
     assert agreement.code_agreement(single).empty
     row = agreement.agreement_summary(single).iloc[0]
     assert np.isnan(row.statistic) and row.n_double_coded == 0 and row.share_double_coded == 0
+
+
+def test_unknown_coder_is_not_a_second_coder():
+    segments = _segments()
+    segments.loc[segments["coder"] == "Bram", "coder"] = "unknown"
+    assert agreement.agreement_summary(segments).iloc[0]["n_double_coded"] == 0
