@@ -27,7 +27,7 @@ from analysis._pipeline_sanitize import (
     sanitize_executed,
     source_position,
 )
-from analysis.io import write_text_atomic
+from analysis.atomic import write_text_atomic
 
 ENGINE_NAME = "compendium"
 _RENDER_LOCK = threading.Lock()

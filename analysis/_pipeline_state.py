@@ -25,13 +25,12 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis.atomic import write_text_atomic
 from analysis.errors import ConfigError
 
 
@@ -139,21 +138,7 @@ class State:
                 return
         except OSError:
             pass
-        _write_atomic(self.path, text)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Temporary file in the folder, then rename (as :mod:`analysis.io`, which is not imported
-    here because it loads pandas, and a run with nothing to do must stay light)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_text_atomic(self.path, text)
 
 
 def code_hash(notebook: Path) -> str:

@@ -144,7 +144,7 @@ def _score(args: argparse.Namespace) -> int:
 
     scores = scoring.score_file(args.instrument, args.file, scheme=args.scheme)
     if args.out:
-        from analysis.io import write_csv_atomic
+        from analysis.atomic import write_csv_atomic
 
         write_csv_atomic(args.out, scores)
         print(f"wrote {len(scores)} rows to {paths.display(args.out)}")
@@ -155,7 +155,7 @@ def _score(args: argparse.Namespace) -> int:
 
 def _coding(args: argparse.Namespace) -> int:
     from analysis import qda
-    from analysis.io import write_csv_atomic
+    from analysis.atomic import write_csv_atomic
 
     segments, problems = qda.read_coding_files(args.files, keep_going=args.keep_going)
     for problem in problems:

@@ -289,7 +289,7 @@ def new_cohort(name: str, raw_root: str | os.PathLike | None = None) -> Path:
     if folder.exists():
         raise ConfigError(f"cohort folder {paths.display(folder)} exists already; expected a new "
                           "name (an existing cohort is never overwritten).")
-    from analysis.io import write_text_atomic
+    from analysis.atomic import write_text_atomic
 
     folder.mkdir(parents=True)
     write_text_atomic(folder / CONFIG_FILE, _CONFIG_TEMPLATE.format(name=name, **default_limits()))

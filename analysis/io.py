@@ -1,8 +1,7 @@
 """Reading and writing files.
 
-Writers are atomic: content goes to a temporary file in the target folder, which is then
-renamed over the target, so a crash or an error never leaves a half-written output. Readers of
-the raw data contract live here too (see :func:`read_table`).
+Readers of the raw data contract (see :func:`read_table`). The atomic writers live in
+:mod:`analysis.atomic` (standard library only, cheap to import) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -21,50 +20,9 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from analysis.atomic import (  # noqa: F401  (re-exported: the writers belong to io too)
+    write_bytes_atomic, write_csv_atomic, write_json_atomic, write_text_atomic)
 from analysis.errors import DataError, Problem
-
-
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` as UTF-8 with ``\\n`` line ends to ``path`` atomically."""
-    return write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
-    """Write ``obj`` as pretty, key-sorted JSON (deterministic bytes) atomically."""
-    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=_json_default)
-    return write_text_atomic(path, text + "\n")
-
-
-def write_csv_atomic(path: str | os.PathLike, frame, *, index: bool = False) -> Path:
-    """Write a DataFrame as UTF-8 CSV with ``\\n`` line ends atomically (deterministic bytes)."""
-    text = frame.to_csv(index=index, lineterminator="\n")
-    return write_text_atomic(path, text)
-
-
-def _json_default(value: Any) -> Any:
-    """Convert numpy scalars and other simple objects for :func:`json.dumps`."""
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    if isinstance(value, Path):
-        return value.as_posix()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
 # --------------------------------------------------------------------------------------------

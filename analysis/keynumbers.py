@@ -80,7 +80,7 @@ def write_fragment(
     for key, value in numbers.items():
         _check_name(key, what=f"key number name (stage {stage!r})")
         clean[key] = _clean_value(value, key=key, stage=stage)
-    from analysis.io import write_text_atomic
+    from analysis.atomic import write_text_atomic
 
     path = _fragment_path(cohort, stage, root)
     return write_text_atomic(path, _dumps(clean))
@@ -140,7 +140,7 @@ def merge(cohort: str, *, root: str | os.PathLike | None = None) -> Path:
     path = _rebase(paths.key_numbers_path(cohort), root)
     text = _dumps(merged)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        from analysis.io import write_text_atomic  # imported late: keeps a no-op run light
+        from analysis.atomic import write_text_atomic  # imported late: keeps a no-op run light
 
         write_text_atomic(path, text)
     return path

@@ -22,6 +22,7 @@ Every share comes with an exact Clopper-Pearson 95% interval (:func:`analysis.st
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 import pandas as pd
@@ -32,6 +33,11 @@ from analysis.errors import ConfigError
 PRIMARY = "sdq"
 ATTACHMENT = "ari_cp"
 STRESS = "obvl"
+SDQ_SCALES: tuple[str, ...] = ("total", "emotional", "conduct", "hyperactivity", "peer",
+                               "prosocial")
+"""SDQ scales tested for group change, the total first (primary outcome)."""
+
+
 CHAIN_COLUMNS = ("step", "key", "label_nl", "k", "n", "proportion", "ci_low", "ci_high")
 
 
@@ -247,3 +253,127 @@ def _step(number: int, key: str, label: str, k: int, n: int, confidence: float) 
     return {"step": number, "key": key, "label_nl": label, "k": k, "n": n,
             "proportion": float(ci["proportion"]), "ci_low": float(ci["ci_low"]),
             "ci_high": float(ci["ci_high"])}
+
+
+@dataclass
+class QuestionnaireResults:
+    """Everything notebook 01 shows and hands on, computed by :func:`analyse_questionnaires`.
+
+    Attributes
+    ----------
+    scores : dict of str to DataFrame
+        Scores per instrument (one row per family per moment).
+    changes : DataFrame
+        T0 -> T1 change per family x scale for every instrument (:func:`reliable_changes`).
+    families : list of str
+        The analysis set (T0 and T1 on the SDQ and, when present, the ARI-CP).
+    chain, chain_schemes : DataFrame or None
+        The handreiking's chain (:func:`published_chain`), and under every usable SDQ scheme;
+        None when the SDQ or the ARI-CP is absent.
+    tests, mcnemar, attrition : DataFrame or None
+        Group change per SDQ scale, McNemar on elevated total, baseline-only vs analysis set.
+    stress : DataFrame or None
+        Per-family stress and attachment change (:func:`stress_and_attachment`).
+    """
+
+    scores: dict[str, pd.DataFrame]
+    changes: pd.DataFrame
+    families: list[str]
+    chain: pd.DataFrame | None = None
+    chain_schemes: pd.DataFrame | None = None
+    tests: pd.DataFrame | None = None
+    mcnemar: pd.DataFrame | None = None
+    attrition: pd.DataFrame | None = None
+    stress: pd.DataFrame | None = None
+
+    def has(self, instrument_id: str) -> bool:
+        """Whether the cohort has scores of ``instrument_id``."""
+        return instrument_id in self.scores
+
+    def absent(self) -> list[str]:
+        """Defined instruments the cohort has no data of."""
+        return [i for i in instruments.available() if i not in self.scores]
+
+    def key_numbers(self) -> dict[str, object]:
+        """Flat key numbers (names as expected by ``analysis/definitions/claim_rules.yaml``)."""
+        numbers: dict[str, object] = {"analysis_set_n": len(self.families)}
+        for instrument_id, scores in self.scores.items():
+            numbers[f"{instrument_id}_n"] = len(families_with(scores, "T0", "T1"))
+            numbers[f"{instrument_id}_t0_only_n"] = len(
+                families_with(scores, "T0") - families_with(scores, "T1"))
+        if self.chain is not None:
+            numbers.update(chain_key_numbers(self.chain))
+            numbers.update(_chain_percentages(self.chain))
+        if self.chain_schemes is not None:
+            for scheme, part in self.chain_schemes.groupby("scheme", sort=True):
+                numbers.update(chain_key_numbers(part.reset_index(drop=True),
+                                                 suffix=f"_{scheme}"))
+        numbers.update(_test_numbers(self.tests, self.mcnemar, self.attrition, self.changes))
+        if self.stress is not None:
+            rho = self.stress.attrs["spearman"].iloc[0]
+            numbers.update(stress_rho=float(rho["statistic"]), stress_rho_ci_low=float(
+                rho["ci_low"]), stress_rho_ci_high=float(rho["ci_high"]), stress_n=int(rho["n"]))
+        return numbers
+
+
+def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
+                           schemes: Mapping[str, str] | None = None,
+                           scales: Iterable[str] = SDQ_SCALES) -> QuestionnaireResults:
+    """Score, pair and test every questionnaire of a cohort's validated ``tables``.
+
+    ``schemes`` maps instrument id -> cut-off scheme (default: each instrument's own). Parts
+    whose instrument is absent stay None, so a cohort without the ARI-CP still runs.
+    """
+    trajectories = tables.get("trajectories")
+    ages = trajectories[["family_id", "child_age"]] if trajectories is not None else None
+    scores = score_all(tables, schemes=schemes, ages=ages)
+    changes = reliable_changes(scores, schemes=schemes)
+    families = analysis_set(scores)
+    results = QuestionnaireResults(scores=scores, changes=changes, families=families)
+    if PRIMARY in scores and ATTACHMENT in scores and families:
+        results.chain = published_chain(changes, families)
+        results.chain_schemes = chain_by_scheme(scores, families)
+    if PRIMARY in scores and families_with(scores[PRIMARY], "T0", "T1"):
+        sdq_changes = changes[changes["family_id"].isin(families_with(scores[PRIMARY], "T0", "T1"))]
+        results.tests = group_change(sdq_changes, scales=list(scales))
+        results.mcnemar = mcnemar_elevated(sdq_changes)
+        paired = sorted(families_with(scores[PRIMARY], "T0", "T1"))
+        results.attrition = attrition(scores[PRIMARY], paired, scales=list(scales)) if len(
+            paired) else None
+    results.stress = stress_and_attachment(changes)
+    return results
+
+
+def _chain_percentages(chain: pd.DataFrame) -> dict[str, float]:
+    out = {}
+    for row in chain.itertuples():
+        if row.n:
+            out[f"{row.key}_pct"] = round(100 * row.k / row.n, 1)
+            out[f"{row.key}_ci_low_pct"] = round(100 * row.ci_low, 1)
+            out[f"{row.key}_ci_high_pct"] = round(100 * row.ci_high, 1)
+    return out
+
+
+def _test_numbers(tests, mcnemar, attrition_table, changes) -> dict[str, object]:
+    out: dict[str, object] = {}
+    if tests is not None and not tests.empty:
+        for row in tests.itertuples():
+            stem = f"sdq_{row.scale}_{'wilcoxon' if row.analysis == 'primary' else 't'}"
+            out.update({f"{stem}_p": float(row.p_value), f"{stem}_effect": float(row.effect_size),
+                        f"{stem}_ci_low": float(row.ci_low), f"{stem}_ci_high": float(row.ci_high)})
+    if mcnemar is not None and not mcnemar.empty:
+        out["sdq_total_mcnemar_p"] = float(mcnemar["p_value"].iloc[0])
+    if attrition_table is not None and not attrition_table.empty:
+        total = attrition_table[attrition_table["scale"] == "total"]
+        if not total.empty:
+            out["attrition_total_p"] = float(total["p_value"].iloc[0])
+            out["attrition_total_median_set"] = float(total["median_1"].iloc[0])
+            out["attrition_total_median_t0_only"] = float(total["median_2"].iloc[0])
+    sdq_total = changes[(changes["instrument"] == PRIMARY) & (changes["scale"] == "total")]
+    if not sdq_total.empty:
+        out["sdq_total_rci_threshold"] = float(sdq_total["reliable_change_threshold"].iloc[0])
+        out["sdq_total_improved_n"] = int((sdq_total["change_class"] == "improved").sum())
+        out["sdq_total_deteriorated_n"] = int((sdq_total["change_class"] == "deteriorated").sum())
+        out["sdq_total_clinically_significant_n"] = int(
+            sdq_total["clinically_significant"].fillna(False).astype(bool).sum())
+    return out

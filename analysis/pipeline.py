@@ -419,7 +419,7 @@ def _update_notebooks(ctx: _Run, selected: set[str]) -> None:
     import nbformat
 
     from analysis._pipeline_sanitize import with_outputs
-    from analysis.io import write_text_atomic
+    from analysis.atomic import write_text_atomic
 
     for spec in ctx.pipeline.notebooks:
         executed = ctx.reports / f"{spec.name}.ipynb"

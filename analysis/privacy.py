@@ -20,7 +20,8 @@ this module's own patterns, then replaced by bracketed pseudonyms (:data:`REPLAC
 ``[url]``                  web addresses
 =========================  ===================================================================
 
-Ages alone are kept (the handreiking itself quotes "jeugdige (10 jaar)"). After replacement the
+Ages alone are kept (the handreiking itself quotes "jeugdige (10 jaar)"), and so are the
+organisations of :data:`PUBLIC_TERMS`. After replacement the
 text is checked for what the replacement may have missed (:data:`RESIDUAL_CHECKS`) and for too
 many identifiers in one quote; a quote failing that is not safe and must be left out. Findings
 hold positions, never the identifying text itself.
@@ -46,6 +47,10 @@ REPLACEMENTS: dict[str, str] = {
     "date": "[datum]", "institution": "[instelling]", "url": "[url]",
 }
 """Kind of identifier -> bracketed pseudonym put in its place."""
+
+PUBLIC_TERMS: tuple[str, ...] = ("Sociale Teams Helmond", "Sociaal Team Helmond", "Lentl",
+                                 "Christelijke Hogeschool Ede", "Register Vaktherapie")
+"""Organisations named in the published handreiking: not personal data, never replaced."""
 
 MAX_REPLACEMENTS: int = 3
 """More identifiers than this in one quote make it too identifying to publish as is."""
@@ -233,9 +238,13 @@ def _phone_findings(text: str) -> list[Finding]:
 
 
 def _deduce_findings(text: str) -> list[tuple[Finding, int]]:
+    public = [m.span() for term in PUBLIC_TERMS
+              for m in re.finditer(re.escape(term), text, re.IGNORECASE)]
     found = []
     for a in _deduce().deidentify(text).annotations:
         start, end, tag = int(a.start_char), int(a.end_char), str(a.tag).lower()
+        if any(lo <= start and end <= hi for lo, hi in public):
+            continue
         kind = _deduce_kind(tag, text[start:end])
         if kind is None:
             continue

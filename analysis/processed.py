@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.errors import CompendiumError
-from analysis.io import write_csv_atomic, write_json_atomic
+from analysis.atomic import write_csv_atomic, write_json_atomic
 
 VALIDATED = "validated"
 MANIFEST = "manifest.json"

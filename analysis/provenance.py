@@ -42,7 +42,7 @@ from typing import Any, Iterable, Mapping
 
 from analysis import paths as _paths
 from analysis.errors import CompendiumError, ConfigError
-from analysis.io import write_bytes_atomic
+from analysis.atomic import write_bytes_atomic
 
 SOFTWARE: str = "vaktherapie-compendium"
 """Value of the ``Software``/``Creator`` field of every figure (no version, no date)."""

@@ -112,6 +112,21 @@ def read_coding_files(files: Iterable[str | os.PathLike], *, keep_going: bool = 
 def read_coding_file(path: str | os.PathLike, *, positions: str = "auto") -> pd.DataFrame:
     """Read one coding export, choosing the reader by extension and header.
 
+    Notes
+    -----
+    Tables are recognised by their header (case, spaces and underscores ignored):
+
+    - ``segments.csv`` of the contract (``session_id, segment_id, code`` and optionally
+      ``participant, coder, text``): ``code`` becomes ``code_path``; no coder -> ``"unknown"``.
+    - QualCoder coding report (``File/case, Coder, Coded, Id, Codename, Coded_Memo, Category``
+      repeated, nearest category first): path = categories from the top, then ``Codename``;
+      image and audio/video codings (``Id`` ``imid:``/``avid:``) are skipped. QualCoder gives no
+      positions, so ``segment_id`` is ``"<session_id>#"`` + a hash of the coded text: two
+      coders who coded the same text share a segment.
+    - Taguette highlights (``id, document, tag, content``): ``segment_id`` is
+      ``"<session_id>#<id>"`` (one highlight, several tags); untagged highlights are skipped;
+      Taguette names no coder (``"unknown"``).
+
     Raises
     ------
     CodingFileError
@@ -459,7 +474,8 @@ def _source_rows(source: _Source, project: _Project, unit: str, newline: str,
             raise CodingFileError(shown, f"selection {sel['guid']} in source "
                                          f"{source.session_id!r}: positions {sel['start']}-"
                                          f"{sel['end']} ({unit}); expected 0 <= start <= end <= "
-                                         f"text length")
+                                         f"text length (an export counting UTF-16 code units, "
+                                         f"as NVivo does, needs positions='utf16')")
         participant = (project.case_of_selection.get(sel["guid"])
                        or project.case_of_source.get(source.guid) or None)
         for code_guid, user in sel["codings"]:

@@ -36,7 +36,7 @@ from urllib.parse import unquote
 
 from analysis import paths as _paths
 from analysis.errors import CompendiumError, ConfigError
-from analysis.io import write_text_atomic
+from analysis.atomic import write_text_atomic
 
 BANNER_TEXT: str = "SYNTHETISCHE DATA - deze pagina toont geen echte gezinnen"
 """Banner at the top of every page made from synthetic data."""

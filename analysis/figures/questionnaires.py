@@ -33,7 +33,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
-from analysis.figures.style import (CHANGE_COLOURS, OKABE_ITO, TIMEPOINT_COLOURS, figure_style,
+from analysis.figures.style import (CHANGE_COLOURS, OKABE_ITO, PALETTE, TIMEPOINT_COLOURS,
+                                    figure_style,
                                     format_nl)
 from analysis.instruments import load_instrument
 from analysis.stats import proportion
@@ -533,3 +534,32 @@ def _draw_high_share(ax, share: pd.DataFrame, reference: float | None, label: st
     ax.set_xticks(x, [TIMEPOINT_LABELS_NL.get(t, t) for t in share["timepoint"]])
     ax.set(ylim=(0, 100), ylabel="Gezinnen met hoge score (%)",
            title=f"Hoog op {label.lower()}")
+
+
+def stress_attachment_figure(stress: pd.DataFrame) -> Figure:
+    """Change in parenting stress (x) against change in disorganized attachment (y), per family.
+
+    ``stress`` is the output of :func:`analysis.outcomes.stress_and_attachment` (columns
+    ``change_stress``, ``change_attachment``; the Spearman result in ``attrs["spearman"]``).
+    """
+    with figure_style():
+        fig = Figure(figsize=(5.5, 4.5), layout="constrained")
+        ax = fig.subplots()
+        many = len(stress) > LINES_MAX
+        if many:
+            ax.hexbin(stress["change_stress"], stress["change_attachment"], gridsize=30,
+                      cmap="Blues", mincnt=1)
+        else:
+            ax.scatter(stress["change_stress"], stress["change_attachment"],
+                       color=PALETTE[0], alpha=0.8)
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_xlabel("Verandering ouderlijke stress (T1 - T0)")
+        ax.set_ylabel("Verandering gedesorganiseerde hechting (T1 - T0)")
+        rho = stress.attrs.get("spearman")
+        if rho is not None:
+            row = rho.iloc[0]
+            ax.set_title(f"Spearman rho = {format_nl(row['statistic'], 2)} "
+                         f"(95%-BI {format_nl(row['ci_low'], 2)} tot {format_nl(row['ci_high'], 2)}"
+                         f"; n = {int(row['n'])})")
+    return fig
