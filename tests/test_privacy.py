@@ -202,3 +202,8 @@ def test_deduce_works_offline(monkeypatch):
     finally:
         privacy._deduce.cache_clear()
     assert "Marieke" not in clean
+
+
+def test_public_organisations_are_kept():
+    text = "Sociale Teams Helmond en Lentl werkten samen met de vaktherapeuten."
+    assert privacy.deidentify(text)[0] == text
