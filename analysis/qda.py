@@ -83,7 +83,7 @@ def read_coding_files(files: Iterable[str | os.PathLike], *, keep_going: bool = 
     Parameters
     ----------
     files : iterable of path
-        ``.qdpx`` (REFI-QDA), and ``.csv``/``.xlsx`` files recognised by their header:
+        ``.qdpx`` (REFI-QDA), and ``.csv``/``.xlsx``/``.sav`` files recognised by their header:
         the contract's ``segments.csv``, a QualCoder coding report or Taguette highlights.
     keep_going : bool
         False (default): the first unreadable file raises :class:`CodingFileError`. True: the
@@ -139,9 +139,9 @@ def read_coding_file(path: str | os.PathLike, *, positions: str = "auto") -> pd.
     suffix = path.suffix.lower()
     if suffix == ".qdpx":
         return read_qdpx(path, positions=positions)
-    if suffix not in (".csv", ".xlsx"):
+    if suffix not in (".csv", ".xlsx", ".sav"):
         raise CodingFileError(shown, f"unknown file type {suffix or '(none)'!r}; expected .qdpx, "
-                                     ".csv or .xlsx")
+                                     ".csv, .xlsx or .sav")
     table = _read_table(path)
     kind = _table_kind(table)
     if kind is None:
@@ -155,18 +155,22 @@ def read_coding_file(path: str | os.PathLike, *, positions: str = "auto") -> pd.
 
 
 def read_cohort_coding(folder: str | os.PathLike, *, positions: str = "auto") -> pd.DataFrame:
-    """Read ``coding/*.qdpx`` and ``coding/segments.csv`` (or ``.xlsx``) of a cohort folder.
+    """Read ``coding/*.qdpx`` and ``coding/segments.csv`` (or ``.xlsx``/``.sav``) of a cohort.
 
     Files are read in name order. A session may appear in only one file; a session found in
     two files would be counted twice and raises :class:`CodingFileError`. A cohort without a
     ``coding/`` folder or without exports gives an empty table.
     """
+    from analysis.io import find_table
+
     coding = Path(folder) / "coding"
     files = sorted(coding.glob("*.qdpx"))
-    for name in ("segments.csv", "segments.xlsx"):
-        if (coding / name).is_file():
-            files.append(coding / name)
-            break
+    try:
+        table = find_table(folder, "coding/segments")
+    except DataError as error:
+        raise CodingFileError("coding/segments", str(error)) from None
+    if table is not None:
+        files.append(table)
     frames = [read_coding_file(f, positions=positions) for f in files]
     _check_sessions_unique(frames, [paths.display(f) for f in files])
     return _concat(frames)

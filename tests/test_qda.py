@@ -302,3 +302,15 @@ def test_cli_coding_converts_exports(tmp_path, capsys):
     assert "b.qdpx" in capsys.readouterr().err
     assert len(pd.read_csv(out)) == 5
     assert cli.main(["coding", str(bad), "--out", str(out)]) == 2
+
+
+def test_read_cohort_coding_accepts_xlsx_segments_but_not_two_formats(tmp_path):
+    coding = tmp_path / "coding"
+    coding.mkdir()
+    table = pd.DataFrame({"session_id": ["S1"], "segment_id": ["001"], "participant": ["P1"],
+                          "coder": ["Anna"], "code": ["Kansen"], "text": ["x"]})
+    table.to_excel(coding / "segments.xlsx", index=False)
+    assert qda.read_cohort_coding(tmp_path)["segment_id"].tolist() == ["001"]
+    table.to_csv(coding / "segments.csv", index=False)
+    with pytest.raises(qda.CodingFileError, match="one export per table"):
+        qda.read_cohort_coding(tmp_path)
