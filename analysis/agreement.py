@@ -36,7 +36,8 @@ TENTATIVE: float = 0.667
 LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
 """Metrics of :func:`krippendorff_alpha`."""
 RELIABILITY_LABELS_NL: dict[str, str] = {"reliable": "betrouwbaar", "tentative": "voorlopig",
-                                         "insufficient": "onvoldoende", "undefined": "niet te bepalen"}
+                                         "insufficient": "onvoldoende",
+                                         "undefined": "niet te bepalen"}
 """Dutch wording of :func:`reliability_label` for figures and reports."""
 
 CODE_AGREEMENT_COLUMNS: list[str] = ["code_path", "coder_a", "coder_b", "n_units", "n_both",

@@ -111,7 +111,8 @@ def _cases(sources: list[Source], g) -> list[str]:
     cases: dict[str, list[str]] = {}
     for s in sources:
         if s.case:
-            cases.setdefault(s.case, []).append(f'<SourceRef targetGUID="{g("source:" + s.name)}"/>')
+            ref = g("source:" + s.name)
+            cases.setdefault(s.case, []).append(f'<SourceRef targetGUID="{ref}"/>')
         for i, sel in enumerate(s.selections):
             if sel.case:
                 ref = g(f"sel:{s.name}:{i}:{sel.quote}")

@@ -96,12 +96,12 @@ def test_cohen_kappa_cases():
 
 def _segments() -> pd.DataFrame:
     """Four segments coded by Anna and Bram (S1-S4), one by Anna only (S5)."""
+    screening, parents = "Werkzame elementen > Screening", "Kansen > Ouderbegeleiding"
     rows = [
-        ("S1", "Anna", "Werkzame elementen > Screening"), ("S1", "Bram", "Werkzame elementen > Screening"),
-        ("S2", "Anna", "Kansen > Ouderbegeleiding"), ("S2", "Bram", "Kansen > Ouderbegeleiding"),
-        ("S2", "Bram", "Werkzame elementen > Screening"),
-        ("S3", "Anna", "Werkzame elementen > Regie"), ("S3", "Bram", "Werkzame elementen > Screening"),
-        ("S4", "Anna", "Kansen > Ouderbegeleiding"), ("S4", "Bram", "Kansen > Ouderbegeleiding"),
+        ("S1", "Anna", screening), ("S1", "Bram", screening),
+        ("S2", "Anna", parents), ("S2", "Bram", parents), ("S2", "Bram", screening),
+        ("S3", "Anna", "Werkzame elementen > Regie"), ("S3", "Bram", screening),
+        ("S4", "Anna", parents), ("S4", "Bram", parents),
         ("S5", "Anna", "Voorwaarden > Rolverdeling"),
     ]
     return pd.DataFrame([{"session_id": "FG1", "segment_id": s, "participant": None, "coder": c,
