@@ -179,7 +179,7 @@ def _failure(job: Job, running: Path, error: Exception) -> list[str]:
     if isinstance(error, PapermillExecutionError):
         position = source_position(nb, error.cell_index) if nb is not None else None
         where = f"cell {position}" if position else "the injected parameters cell"
-        first = next((ln for ln in str(error.source).splitlines() if ln.strip()), "")
+        first = first_code_line(str(error.source))
         lines.append(f"{where} of {_shown(job.source, job.root)}: {first.strip()[:100]}")
         message = job.scrub.text(f"{error.ename}: {error.evalue}".strip())
     else:
@@ -230,6 +230,14 @@ def _render_html(notebook: Path, html: Path, *, hide_input: bool, title: str) ->
     write_text_atomic(html, body)
 
 
+def first_code_line(source: str) -> str:
+    """The first line of a cell that is code (not blank, not a comment such as nbval's
+    ``# NBVAL_CHECK_OUTPUT`` marker); the first non-blank line when all are comments."""
+    lines = [ln.strip() for ln in source.splitlines() if ln.strip()]
+    code = [ln for ln in lines if not ln.startswith("#")]
+    return (code or lines or [""])[0]
+
+
 def _cell_reporter(job: Job) -> Callable[[Any, int, Any], None]:
     """Callback printing ``[name]   cell i/N: first line`` when a code cell starts.
 
@@ -245,7 +253,7 @@ def _cell_reporter(job: Job) -> Callable[[Any, int, Any], None]:
                 or "parameters" in tags):
             return
         total = len(nb.cells) - (0 if injected_index(nb) is None else 1)
-        first = next(ln for ln in source.splitlines() if ln.strip()).strip()
+        first = first_code_line(source)
         first = first if len(first) <= 70 else first[:67] + "..."
         job.say(f"[{job.name}]   cell {position}/{total}: {first}")
 

@@ -63,12 +63,46 @@ def figure_style() -> Iterator[None]:
         yield
 
 
+BANNER_HEIGHT_IN: float = 0.32
+"""Height of the strip added above a figure for the banner, in inches."""
+
+
 def add_banner(fig: Figure, text: str = SYNTHETIC_BANNER) -> Figure:
-    """Stamp ``text`` across the top of ``fig`` in a red box (the synthetic-data banner)."""
-    fig.text(0.5, 0.995, text, ha="center", va="top", fontsize=9, color="white",
-             fontweight="bold", bbox={"boxstyle": "square,pad=0.3", "fc": OKABE_ITO["vermillion"],
-                                      "ec": "none"})
+    """Stamp ``text`` in a red box on a strip added below ``fig``'s content.
+
+    The figure grows by :data:`BANNER_HEIGHT_IN` and its content keeps its original area above
+    the strip (constrained layout: the layout rectangle starts above the strip; other layouts:
+    axes and figure texts move up), so the banner never covers a title, note or data. It sits
+    at the bottom because constrained layout pins an automatic suptitle to the top edge.
+    """
+    width, height = fig.get_size_inches()
+    new_height = height + BANNER_HEIGHT_IN
+    fig.set_size_inches(width, new_height)
+    strip = BANNER_HEIGHT_IN / new_height
+    engine = fig.get_layout_engine()
+    params = _engine_params(engine) if engine is not None else {}
+    if "rect" in params and hasattr(engine, "set"):
+        x0, y0, w, h = params["rect"] or (0, 0, 1, 1)
+        engine.set(rect=(x0, strip + y0 * (1 - strip), w, h * (1 - strip)))
+    else:
+        for ax in fig.axes:
+            box = ax.get_position()
+            ax.set_position([box.x0, strip + box.y0 * (1 - strip), box.width,
+                             box.height * (1 - strip)])
+    for artist in fig.texts:  # notes keep their place relative to the content
+        x, y = artist.get_position()
+        artist.set_position((x, strip + y * (1 - strip)))
+    fig.text(0.5, 0.5 * strip, text, ha="center", va="center",
+             fontsize=9, color="white", fontweight="bold",
+             bbox={"boxstyle": "square,pad=0.3", "fc": OKABE_ITO["vermillion"], "ec": "none"})
     return fig
+
+
+def _engine_params(engine) -> dict:
+    try:
+        return engine.get()
+    except Exception:  # layout engines without parameters
+        return {}
 
 
 def format_nl(value: float, decimals: int = 1) -> str:
