@@ -195,6 +195,7 @@ def _session_bars(ax, data: pd.DataFrame, limit: float) -> None:
     above = int((data["total"] > limit).sum())
     ax.set(xticks=[], xlabel=f"Trajecten (gesorteerd); {above} boven het maximum",
            ylabel="Aantal sessies", title="Sessies per traject")
+    _headroom(ax, max(limit, float(data["total"].max())))
     ax.legend(frameon=False, fontsize=8, loc="upper left")
 
 
@@ -205,6 +206,7 @@ def _hour_bars(ax, data: pd.DataFrame, limit: float) -> None:
     above = int((ordered["hours"] > limit).sum())
     ax.set(xticks=[], xlabel=f"Trajecten (gesorteerd); {above} boven het maximum",
            ylabel="Samenwerkingsuren", title="Samenwerkingsuren per traject")
+    _headroom(ax, max(limit, float(ordered["hours"].max())))
     ax.legend(frameon=False, fontsize=8, loc="upper left")
 
 
@@ -216,6 +218,11 @@ def _hist_with_limit(ax, values: pd.Series, limit: float, title: str) -> None:
     ax.set(xlabel=f"{title.split(' per ')[0]} ({above} boven het maximum)",
            ylabel="Aantal trajecten", title=title)
     ax.legend(frameon=False, fontsize=8)
+
+
+def _headroom(ax, top: float) -> None:
+    """Room above the highest bar or limit line, so the legend never covers them."""
+    ax.set_ylim(0, top * 1.3)
 
 
 def _limit_line(draw, limit: float, unit: str) -> None:
