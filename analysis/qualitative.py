@@ -353,3 +353,40 @@ def _units(data: pd.DataFrame, level: int | None, overlap: bool) -> list[set[str
         if current is not None:
             units.append(current)
     return units
+
+
+POSITIVE_PARENT_CODE: str = "Ervaring ouders > Positief over samenwerking"
+"""Code marking a parent who is positive about the collaboration (handreiking, "1. Werkzame
+elementen": all 22 interviewed parents were positive). A parameter of the notebook."""
+
+
+def session_key_numbers(sessions: pd.DataFrame, segments: pd.DataFrame, *,
+                        positive_code: str = POSITIVE_PARENT_CODE) -> dict[str, int]:
+    """Participant counts per session type and group, as in the handreiking's Bijlage C.
+
+    Returns
+    -------
+    dict
+        ``<session_type>_<group>_n``: participants (sum of ``n_participants``) for every
+        combination present, e.g. ``focus_group_social_workers_n``, ``reflection_therapists_n``;
+        ``<session_type>_sessions_n``: sessions per type; ``case_study_n``: case-study
+        sessions; ``parents_interviewed``: participants of parent interviews;
+        ``parents_positive``: parent interviews with at least one segment coded
+        ``positive_code`` (any coder).
+    """
+    counts: dict[str, int] = {}
+    participants = pd.to_numeric(sessions["n_participants"], errors="coerce").fillna(0)
+    grouped = participants.groupby([sessions["session_type"].astype(str),
+                                    sessions["group"].astype(str)]).sum()
+    for (session_type, group), n in grouped.items():
+        counts[f"{session_type}_{group}_n"] = int(n)
+    for session_type, n in sessions["session_type"].astype(str).value_counts().items():
+        counts[f"{session_type}_sessions_n"] = int(n)
+    counts["case_study_n"] = counts.get("case_study_sessions_n", 0)
+    interviews = sessions[(sessions["session_type"] == "interview") & (sessions["group"] == "parents")]
+    counts["parents_interviewed"] = int(pd.to_numeric(interviews["n_participants"],
+                                                      errors="coerce").fillna(0).sum())
+    positive = segments[(segments["code_path"] == positive_code)
+                        & segments["session_id"].isin(set(interviews["session_id"]))]
+    counts["parents_positive"] = int(positive["session_id"].nunique())
+    return counts

@@ -94,7 +94,7 @@ def test_scale_lines_one_panel_per_scale_and_one_line_per_paired_family():
     cut = [ln for ln in fig.axes[-1].lines if to_hex(ln.get_color()) == OKABE_ITO["vermillion"].lower()]
     assert len(cut) == 1 and cut[0].get_ydata()[0] == 14  # UK borderline from 14
     assert any(t.get_text() == "verhoogd \u2265 14" for t in fig.axes[-1].texts)
-    assert [t.get_text() for t in fig.legends[0].get_texts()][:1] == ["mediaan"]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()][:1] == ["mediaan"]
 
 
 def test_scale_lines_selected_scales():

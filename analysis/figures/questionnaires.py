@@ -112,9 +112,7 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
             ax.set_ylabel("Score")
         for ax in axes[len(scales):]:
             fig.delaxes(ax)
-        handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False,
-                   fontsize=8)
+        axes[0].legend(loc="upper right", fontsize=7, framealpha=0.85, edgecolor="none")
         what = "mediaan en spreiding" if aggregated else "scores per gezin"
         fig.suptitle(f"{definition.name}: {what} van begin tot eind")
         _placeholder_note(fig, definition, scheme)

@@ -89,6 +89,8 @@ def add_banner(fig: Figure, text: str = SYNTHETIC_BANNER) -> Figure:
             box = ax.get_position()
             ax.set_position([box.x0, strip + box.y0 * (1 - strip), box.width,
                              box.height * (1 - strip)])
+        for legend in fig.legends:  # (constrained layout places its own legends in the rect)
+            legend.set_bbox_to_anchor((0, strip, 1, 1 - strip), transform=fig.transFigure)
     for artist in fig.texts:  # notes keep their place relative to the content
         x, y = artist.get_position()
         artist.set_position((x, strip + y * (1 - strip)))
