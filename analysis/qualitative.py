@@ -27,13 +27,16 @@ HANDREIKING_THEMES: dict[str, str] = {
     "conditions": "Voorwaarden",
     "barriers": "Belemmeringen",
     "transfer_home": "Transfer naar huis",
+    "parent_experience": "Ervaring ouders",
 }
-"""Theme id -> Dutch name, in the order of the handreiking's findings."""
+"""Theme id -> Dutch name, in the order of the handreiking's findings (the parents' experience
+of the collaboration is the first finding of "1. Werkzame elementen": all parents positive)."""
 OTHER_THEME: tuple[str, str] = ("other", "Overig")
 _THEME_PATTERNS: list[tuple[str, str]] = [
     ("working_elements", r"werkzame|werkzaam"), ("opportunities", r"^kans"),
     ("risks_challenges", r"risico|uitdaging"), ("conditions", r"voorwaarde"),
     ("barriers", r"belemmering"), ("transfer_home", r"transfer|naar huis|thuissituatie"),
+    ("parent_experience", r"ervaring ouders|ervaringen ouders|ouderervaring"),
 ]
 UNKNOWN_GROUP: str = "unknown"
 """``session_type``/``group`` of a session missing from ``sessions.csv``."""

@@ -1,0 +1,151 @@
+"""Dutch prose with numbers taken from a run's key numbers, never typed by hand.
+
+A template names key numbers in braces, with an optional format after a colon::
+
+    "{t0_elevated_n:count} van de {analysis_set_n:count} gezinnen ({t0_elevated_pct:pct})"
+
+Formats (Dutch notation: decimal comma, no thousands separator below 10 000):
+
+=========  ===============================================  ==============
+format     meaning                                          22 / 0.6429
+=========  ===============================================  ==============
+(none)     whole numbers as is, others with one decimal      ``22`` / ``0,6``
+``count``  a count; "<k" in publication mode below k         ``22``
+``pct``    a value already in percent, whole                 ``64%``
+``pct1``   a value already in percent, one decimal           ``64,3%``
+``share``  a share 0-1 shown as a whole percent              ``64%``
+``.N``     N decimals                                        ``0,643``
+``eur``    an amount in euro, whole                          ``€ 25 350``
+``yesno``  a boolean as ja/nee                                ``ja``
+=========  ===============================================  ==============
+
+A key the run did not produce raises :class:`MissingKeyNumber` naming it, so a template can
+never show a stale or invented number; :func:`available` lets a document skip a section whose
+numbers are absent (a cohort without ARI-CP, say).
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from typing import Any, Iterable, Mapping
+
+from analysis.errors import CompendiumError
+
+SMALL_COUNT_THRESHOLD: int = 5
+"""Counts below this are shown as "<5" in publication mode (a common rule for small cells in
+Dutch public reporting; a parameter of the findings notebook)."""
+
+
+class MissingKeyNumber(CompendiumError):
+    """A template names a key number the run did not produce."""
+
+
+def available(numbers: Mapping[str, Any], *keys: str) -> bool:
+    """Whether every one of ``keys`` is present and not None."""
+    return all(numbers.get(key) is not None for key in keys)
+
+
+def render(template: str, numbers: Mapping[str, Any], *, publication: bool = False,
+           threshold: int = SMALL_COUNT_THRESHOLD) -> str:
+    """``template`` with every ``{key[:format]}`` replaced by the formatted key number.
+
+    >>> render("{n:count} gezinnen, {p:pct}", {"n": 14, "p": 64.3})
+    '14 gezinnen, 64%'
+    >>> render("{n:count} gezinnen", {"n": 3}, publication=True)
+    '<5 gezinnen'
+    """
+    return _Formatter(numbers, publication, threshold).format(template)
+
+
+def format_value(value: Any, spec: str = "", *, publication: bool = False,
+                 threshold: int = SMALL_COUNT_THRESHOLD) -> str:
+    """One value in Dutch notation (see the module docstring for ``spec``).
+
+    >>> format_value(0.6429, "share")
+    '64%'
+    >>> format_value(25350.0, "eur")
+    '€ 25 350'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n.b."
+    if spec == "yesno":
+        return "ja" if value else "nee"
+    if spec == "count":
+        if publication and value < threshold:
+            return f"<{threshold}"
+        return _grouped(f"{int(round(value))}")
+    if spec in ("pct", "share"):
+        return f"{_decimal(value * (100 if spec == 'share' else 1), 0)}%"
+    if spec == "pct1":
+        return f"{_decimal(value, 1)}%"
+    if spec == "eur":
+        return "€ " + _grouped(f"{value:.0f}")
+    if spec.startswith(".") and spec[1:].isdigit():
+        return _decimal(value, int(spec[1:]))
+    if spec:
+        raise ValueError(f"unknown number format {spec!r}; expected one of count, pct, pct1, "
+                         "share, eur, yesno, .N")
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return _grouped(f"{int(value)}")
+    if isinstance(value, float):
+        return _decimal(value, 1)
+    return str(value)
+
+
+def keys_of(template: str) -> list[str]:
+    """The key numbers a template names, in order."""
+    return [field.split(".")[0] for _, field, _, _ in string.Formatter().parse(template) if field]
+
+
+def missing(template: str, numbers: Mapping[str, Any]) -> list[str]:
+    """Key numbers a template names that are absent from ``numbers``."""
+    return [key for key in keys_of(template) if numbers.get(key) is None]
+
+
+def _decimal(value: float, decimals: int) -> str:
+    text = f"{_round_half_up(value, decimals):.{decimals}f}"
+    return text.replace(".", ",")
+
+
+def _round_half_up(value: float, decimals: int) -> float:
+    """Half-up rounding (64.5 -> 65), as readers expect; Python's round() is half-even."""
+    factor = 10 ** decimals
+    return math.floor(value * factor + 0.5 + 1e-9) / factor
+
+
+def _grouped(digits: str) -> str:
+    """Thousands separated by a space from 10 000 on (Dutch typography)."""
+    sign, digits = ("-", digits[1:]) if digits.startswith("-") else ("", digits)
+    if len(digits) <= 4:
+        return sign + digits
+    groups = []
+    while digits:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    return sign + " ".join(groups)
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, numbers: Mapping[str, Any], publication: bool, threshold: int):
+        super().__init__()
+        self.numbers, self.publication, self.threshold = numbers, publication, threshold
+
+    def get_value(self, key, args, kwargs):  # noqa: D102 (string.Formatter API)
+        if key not in self.numbers:
+            raise MissingKeyNumber(f"the text names key number {key!r}, which this run did not "
+                                   "produce; check the notebook that should record it")
+        return self.numbers[key]
+
+    def format_field(self, value, format_spec):  # noqa: D102
+        return format_value(value, format_spec, publication=self.publication,
+                            threshold=self.threshold)
+
+
+def require(numbers: Mapping[str, Any], keys: Iterable[str]) -> None:
+    """Raise :class:`MissingKeyNumber` naming the first of ``keys`` that is absent."""
+    for key in keys:
+        if key not in numbers:
+            raise MissingKeyNumber(f"key number {key!r} is missing from this run")

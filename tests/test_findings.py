@@ -1,0 +1,63 @@
+"""analysis.findings: prose from key numbers, publication mode, claims table, figures."""
+
+import pandas as pd
+import pytest
+
+from analysis import findings, paths
+
+
+@pytest.fixture
+def doc():
+    return findings.Findings(cohort="x", numbers={"n": 3, "m": 14, "share": 0.5},
+                             config={"synthetic": True})
+
+
+def test_say_uses_key_numbers_and_publication_hides_small_counts(doc):
+    assert repr(doc.say("{n:count} van {m:count}")) == "3 van 14"
+    doc.publication = True
+    assert repr(doc.say("{n:count} van {m:count}")) == "<5 van 14"
+
+
+def test_say_if_leaves_out_a_section_whose_numbers_are_absent(doc):
+    assert repr(doc.say_if(["absent"], "{absent}", otherwise="ontbreekt")) == "ontbreekt"
+    assert repr(doc.say_if(["share"], "{share:share}")) == "50%"
+
+
+def test_banner_only_for_synthetic_cohorts(doc):
+    assert "SYNTHETISCHE DATA" in doc.banner()._repr_markdown_()
+    doc.config["synthetic"] = False
+    assert doc.banner()._repr_markdown_() == ""
+
+
+def test_publication_table_drops_family_rows_and_suppresses_counts(doc):
+    frame = pd.DataFrame({"family_id": ["F01", "F02"], "n": [2, 12]})
+    doc.publication = True
+    out = doc.table(frame, counts=["n"], family_column="family_id")
+    assert list(out.columns) == ["n"] and list(out["n"]) == ["<5", "12"]
+
+
+def test_missing_figure_says_so_instead_of_failing(doc):
+    assert "niet gemaakt" in doc.figure("no_such_figure")._repr_markdown_()
+
+
+def test_claims_table_is_written_with_the_fixed_columns(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RAW", tmp_path / "raw")
+    monkeypatch.setattr(paths, "REPORTS", tmp_path / "reports")
+    (tmp_path / "raw" / "c").mkdir(parents=True)
+    pd.DataFrame({
+        "claim_id": ["pilot_slots", "t0_elevated_total_pct"], "section": ["Intro", "B2"],
+        "statement": ["plekken", "verhoogd"], "published": [30, 64], "unit": ["count", "percent"],
+        "numerator": [None, 9], "denominator": [None, 14], "note": ["", ""],
+    }).to_csv(tmp_path / "raw" / "c" / "claims.csv", index=False)
+    doc = findings.Findings(cohort="c", numbers={"slots": 30, "t0_elevated_n": 9,
+                                                 "analysis_set_n": 14},
+                            config={"published_claims": "claims.csv"})
+    view = doc.claims()
+    written = pd.read_csv(tmp_path / "reports" / "c" / "claims.csv")
+    assert list(written.columns) == findings.CLAIMS_COLUMNS
+    assert list(written["status"]) == ["reproduced", "reproduced"]
+    assert view.loc["t0_elevated_total_pct", "gereproduceerd"].startswith("64,3 (9 van 14)")
+
+
+def test_no_claims_file_means_no_section(doc):
+    assert doc.claims() is None
