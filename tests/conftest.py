@@ -124,3 +124,21 @@ def rng() -> np.random.Generator:
 def valid_cohort(tmp_path: Path) -> Path:
     """Folder of the tiny valid cohort, freshly written into ``tmp_path``."""
     return write_valid_cohort(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Path of a headless Chromium; installed with apt-get when missing and running as root,
+    else the test is skipped with the reason (see tests/browser.py)."""
+    try:
+        import browser
+    except ImportError:  # pragma: no cover
+        from tests import browser
+    found = browser.find_chromium()
+    if found:
+        return found
+    found, message = browser.install_chromium()
+    if found is None:
+        pytest.skip(f"headless browser checks need Chromium: {message}")
+    print(message)  # shown with pytest -s; says how long the installation took
+    return found

@@ -22,18 +22,6 @@ except ImportError:  # pragma: no cover
     from tests import browser
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    found = browser.find_chromium()
-    if found:
-        return found
-    found, message = browser.install_chromium()
-    if found is None:
-        pytest.skip(f"headless browser checks need Chromium: {message}")
-    print(message)  # shown with pytest -s; says how long the installation took
-    return found
-
-
 @pytest.fixture
 def page(tmp_path):
     """A findings-like page: prose, a figure saved with provenance and shown, a Markdown image."""
