@@ -204,7 +204,12 @@ class _Figure:
 def open_findings(cohort: str, *, publication: bool = False,
                   threshold: int = narrative.SMALL_COUNT_THRESHOLD,
                   raw_root: str | None = None) -> Findings:
-    """The findings helpers for ``cohort``: its merged key numbers and settings."""
+    """The findings helpers for ``cohort``: its merged key numbers and settings.
+
+    The fragments of the earlier notebooks are merged here too (as the pipeline does before this
+    notebook), so the notebook also works when run on its own, in JupyterLab or under nbval.
+    """
+    keynumbers.merge(cohort)
     config = dict(processed.read_config(cohort))
     config["_raw_root"] = raw_root
     return Findings(cohort=cohort, publication=publication, threshold=threshold,

@@ -769,8 +769,6 @@ def power_curves(inputs: PlanningInputs, n_enrolled: Iterable[int], *, scale: st
                         "n_sim": n_sim, "seed": seed})
             curve = _pw.power_curve(n_enrolled, method=method, alpha=alpha,
                                     completion_rate=inputs.completion_rate, **options)
-            if method == "paired_t":
-                curve = _fill_paired_t_power(curve, row.d_z, alpha)
             parts.append(curve.assign(scale=scale, scenario=row.scenario,
                                       scenario_nl=row.scenario_nl,
                                       method_nl=METHOD_LABELS_NL[method]))
@@ -780,24 +778,6 @@ def power_curves(inputs: PlanningInputs, n_enrolled: Iterable[int], *, scale: st
     curves = pd.concat(parts, ignore_index=True)
     front = ["scale", "scenario", "scenario_nl", "method", "method_nl"]
     return curves[front + [c for c in curves.columns if c not in front]]
-
-
-def _fill_paired_t_power(curve: pd.DataFrame, d_z: float, alpha: float) -> pd.DataFrame:
-    """Replace NaN power at large ``n`` by the upper tail of the noncentral t alone.
-
-    With a large noncentrality scipy's ``nct.cdf`` returns NaN for the far tail opposite the
-    effect, and statsmodels' power (a sum of both tails) with it. That tail is below
-    ``nct.cdf(t_crit)`` (about 1e-11 where the failure occurs), so dropping it changes the
-    power by less than that.
-    """
-    missing = curve["power"].isna() & (curve["n_analysed"] >= 2)
-    if not missing.any():
-        return curve
-    n = curve.loc[missing, "n_analysed"].to_numpy(dtype=float)
-    crit = _st.t.ppf(1 - alpha / 2, n - 1)
-    curve = curve.copy()
-    curve.loc[missing, "power"] = _st.nct.sf(crit, n - 1, abs(d_z) * np.sqrt(n))
-    return curve
 
 
 def enrolment_grid(n_needed: Iterable, *, points: int = DEFAULT_POWER_GRID_POINTS,
@@ -875,10 +855,7 @@ def ancova_n(effect_size: float, correlation: float, *, power: float = 0.8,
     scale = effect / math.sqrt(1 - correlation**2)
 
     def power_at(n: int) -> float:
-        df, nc = 2 * n - 3, scale * math.sqrt(n / 2)
-        crit = _st.t.ppf(1 - alpha / 2, df)
-        far = _st.nct.cdf(-crit, df, nc)  # NaN in scipy's far tail: then negligible
-        return float(_st.nct.sf(crit, df, nc) + (0.0 if np.isnan(far) else far))
+        return _pw.t_test_power(scale * math.sqrt(n / 2), 2 * n - 3, alpha=alpha)
 
     guess = max(3, math.ceil(2 * ((_st.norm.ppf(1 - alpha / 2) + _st.norm.ppf(target))
                                   / scale) ** 2))

@@ -276,8 +276,23 @@ def paired_t_power(effect_size: float, n: int, *, alpha: float = 0.05) -> float:
     effect = _check_effect(effect_size)
     n = _check_count("n", n, 2)
     alpha = _check_probability("alpha", alpha, low_open=True, high_open=True)
-    return float(TTestPower().power(effect_size=effect, nobs=n, alpha=alpha,
-                                    alternative="two-sided"))
+    return t_test_power(abs(effect) * math.sqrt(n), n - 1, alpha=alpha)
+
+
+def t_test_power(noncentrality: float, df: float, *, alpha: float = 0.05) -> float:
+    """Power of a two-sided t test: ``P(|T| > t_{1-alpha/2, df})``, ``T`` noncentral t.
+
+    Far in the tail opposite the effect scipy's ``nct`` returns NaN; that tail is then below
+    1e-10 and counts as 0 (statsmodels' ``TTestPower`` sums the same two tails and returns NaN
+    there).
+
+    >>> round(t_test_power(0.5 * 34 ** 0.5, 33), 4)
+    0.8078
+    """
+    critical = float(_st.t.ppf(1 - alpha / 2, df))
+    upper = float(_st.nct.sf(critical, df, noncentrality))
+    lower = float(_st.nct.cdf(-critical, df, noncentrality))
+    return min(1.0, (0.0 if math.isnan(upper) else upper) + (0.0 if math.isnan(lower) else lower))
 
 
 def n_for_paired_t(effect_size: float, *, power: float = 0.8, alpha: float = 0.05) -> int:

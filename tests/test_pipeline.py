@@ -35,7 +35,7 @@ def test_planned_sequence_and_its_dag():
     up = {name: sorted(spec.upstream[name]) for name in spec.names}
     assert up["00_data"] == []
     assert up["01_questionnaires"] == up["02_qualitative"] == up["03_trajectories"] == ["00_data"]
-    assert up["04_follow_up"] == ["01_questionnaires"]
+    assert up["04_follow_up"] == ["01_questionnaires", "03_trajectories"]
     assert up["05_findings"] == PLANNED[:-1]
     assert [s.name for s in spec.notebooks if s.findings] == ["05_findings"]
     assert all(s.title["nl"] and s.title["en"] for s in spec.notebooks)
@@ -91,13 +91,13 @@ def test_missing_notebooks_are_refused_clearly_but_do_not_break_loading(tmp_path
     shutil.copy(paths.PIPELINE_FILE, tmp_path / "notebooks" / "pipeline.yaml")
     (tmp_path / "data" / "raw" / "c").mkdir(parents=True)
     for name in PLANNED:
-        if name != "03_trajectories":
+        if name != "02_qualitative":
             nbformat.write(fx.notebook("03_c"), tmp_path / "notebooks" / f"{name}.ipynb")
-    with pytest.raises(ConfigError, match=r"^notebook 03_trajectories\.ipynb listed in "
+    with pytest.raises(ConfigError, match=r"^notebook 02_qualitative\.ipynb listed in "
                                           r"notebooks/pipeline\.yaml does not exist"):
         pipeline.run("c", notebooks_dir=tmp_path / "notebooks", root=tmp_path, out=print)
     plan = pipeline.plan("c", only="04", notebooks_dir=tmp_path / "notebooks", root=tmp_path)
-    assert list(plan) == ["00_data", "01_questionnaires", "04_follow_up"]
+    assert list(plan) == ["00_data", "01_questionnaires", "03_trajectories", "04_follow_up"]
 
 
 def test_a_broken_notebook_file_is_named(tmp_path):
