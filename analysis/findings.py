@@ -105,13 +105,16 @@ class Findings:
     def claims(self) -> pd.DataFrame | None:
         """Published vs reproduced: writes ``reports/<cohort>/claims.csv``, returns the Dutch view.
 
-        None when the cohort has no ``published_claims`` file (the section is then left out).
+        None when the cohort has no ``published_claims`` file (the section is then left out and
+        ``claims.csv`` holds only its header, so the output exists for every cohort).
         """
         from analysis import claims as claim_rules
 
         file_name = self.config.get("published_claims")
         raw = paths.raw_dir(self.cohort, self.config.get("_raw_root"))
         if not file_name or not (raw / file_name).is_file():
+            write_csv_atomic(paths.reports_dir(self.cohort) / "claims.csv",
+                             pd.DataFrame(columns=CLAIMS_COLUMNS))
             return None
         published = pd.read_csv(raw / file_name, dtype={"claim_id": str})
         table = claim_rules.reproduce_claims(published, self.numbers)

@@ -59,5 +59,8 @@ def test_claims_table_is_written_with_the_fixed_columns(tmp_path, monkeypatch):
     assert view.loc["t0_elevated_total_pct", "gereproduceerd"].startswith("64,3 (9 van 14)")
 
 
-def test_no_claims_file_means_no_section(doc):
+def test_no_claims_file_means_no_section_and_an_empty_table(doc, tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "REPORTS", tmp_path / "reports")
     assert doc.claims() is None
+    written = pd.read_csv(tmp_path / "reports" / "x" / "claims.csv")
+    assert written.empty and list(written.columns) == findings.CLAIMS_COLUMNS
