@@ -26,7 +26,7 @@ import yaml
 
 from analysis import paths
 from analysis.errors import ConfigError
-from analysis.stats import proportion
+from analysis.stats import exact_interval
 
 RULES_FILE: Path = paths.DEFINITIONS / "claim_rules.yaml"
 """Default mapping claim_id -> key-number names."""
@@ -186,7 +186,7 @@ def _percentage_rule(rule: Mapping, key_numbers: Mapping[str, Any], confidence: 
     if k > n:
         return out | {"reason": f"teller {rule['numerator']} ({k:g}) groter dan noemer "
                                 f"{rule['denominator']} ({n:g})"}
-    low, high = _clopper_pearson(int(k), int(n), confidence)
+    low, high = exact_interval(int(k), int(n), confidence=confidence)
     return out | {"reproduced": 100.0 * k / n, "ci_low": 100.0 * low, "ci_high": 100.0 * high}
 
 
@@ -251,14 +251,3 @@ def _check_rule(claim_id: str, rule: Any, where: str) -> None:
     names = [rule[k] for k in ("value", "numerator", "denominator") if k in rule]
     if any(not isinstance(n, str) or not n for n in names):
         raise ConfigError(f"{where}, claim {claim_id!r}: key-number names must be text, got {names}")
-
-
-def _clopper_pearson(k: int, n: int, confidence: float) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) interval of k of n as fractions; (nan, nan) when n is 0.
-
-    Delegates to :func:`analysis.stats.proportion`.
-    """
-    if n == 0:
-        return float("nan"), float("nan")
-    row = proportion(int(k), int(n), method="clopper-pearson", confidence=confidence).iloc[0]
-    return float(row["ci_low"]), float(row["ci_high"])

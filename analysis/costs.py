@@ -23,7 +23,7 @@ import yaml
 
 from analysis import paths
 from analysis.errors import ConfigError
-from analysis.stats import proportion
+from analysis.stats import exact_interval
 
 TARIFFS_FILE: Path = paths.DEFINITIONS / "tariffs.yaml"
 """Default tariffs: round placeholders, documented as assumptions in the file itself."""
@@ -131,7 +131,7 @@ def substitution(trajectories: pd.DataFrame, *, target: float = MUNICIPAL_TARGET
     substituted = _flag(trajectories["substituted"])
     known = indicated.fillna(False) & substituted.notna()
     k, n = int((known & substituted.fillna(False)).sum()), int(known.sum())
-    low, high = _clopper_pearson(k, n, confidence)
+    low, high = exact_interval(k, n, confidence=confidence)
     share = k / n if n else np.nan
     return pd.DataFrame([{
         "indicated_n": n, "substituted_n": k, "share": share, "ci_low": low, "ci_high": high,
@@ -313,17 +313,6 @@ def _flag(values: pd.Series) -> pd.Series:
     except (TypeError, ValueError):
         raise ValueError(f"column {values.name!r}: expected true/false values (missing allowed), "
                          f"got {sorted(map(str, values.dropna().unique()))[:5]}") from None
-
-
-def _clopper_pearson(k: int, n: int, confidence: float) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) interval of k of n as fractions; (nan, nan) when n is 0.
-
-    Delegates to :func:`analysis.stats.proportion`.
-    """
-    if n == 0:
-        return float("nan"), float("nan")
-    row = proportion(int(k), int(n), method="clopper-pearson", confidence=confidence).iloc[0]
-    return float(row["ci_low"]), float(row["ci_high"])
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:

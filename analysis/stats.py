@@ -119,6 +119,19 @@ def proportion(k: int, n: int, *, method: str = "clopper-pearson",
                           "ci_high": high, "method": method, "confidence": float(confidence)}])
 
 
+def exact_interval(k: int, n: int, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson interval of ``k`` of ``n`` as a pair of fractions; ``(nan, nan)`` when
+    ``n`` is 0 (no observations: no interval, rather than an error, for tables and figures).
+
+    >>> [round(x, 4) for x in exact_interval(9, 14)]
+    [0.3514, 0.8724]
+    """
+    if int(n) == 0:
+        return float("nan"), float("nan")
+    row = proportion(int(k), int(n), method="clopper-pearson", confidence=confidence).iloc[0]
+    return float(row["ci_low"]), float(row["ci_high"])
+
+
 def _check_counts(k, n) -> None:
     for name, value in (("k", k), ("n", n)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):

@@ -37,7 +37,7 @@ from analysis.figures.style import (CHANGE_COLOURS, OKABE_ITO, PALETTE, TIMEPOIN
                                     figure_style,
                                     format_nl)
 from analysis.instruments import load_instrument
-from analysis.stats import proportion
+from analysis.stats import exact_interval
 
 LINES_MAX: int = 200
 """Up to this many families: one line (or marker) per family; above: aggregated forms."""
@@ -307,7 +307,7 @@ def _high_share_table(scores: pd.DataFrame, definition, scale: str, timepoints: 
     for tp in timepoints:
         x = wide[tp].dropna()
         k, n = int(x.sum()), len(x)
-        low, high = _clopper_pearson(k, n, confidence)
+        low, high = exact_interval(k, n, confidence=confidence)
         rows.append({"timepoint": tp, "k": k, "n": n, "share": k / n if n else np.nan,
                      "ci_low": low, "ci_high": high})
     return pd.DataFrame(rows)
@@ -335,18 +335,6 @@ def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def _clopper_pearson(k: int, n: int, confidence: float) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) interval of k of n as fractions; (nan, nan) when n is 0.
-
-    Delegates to :func:`analysis.stats.proportion`.
-    """
-    if n == 0:
-        return float("nan"), float("nan")
-    row = proportion(int(k), int(n), method="clopper-pearson", confidence=confidence).iloc[0]
-    return float(row["ci_low"]), float(row["ci_high"])
-
-
-# ------------------------------------------------------------------ definitions
 def _scheme_spec(definition, scheme: str | None) -> dict[str, Any] | None:
     name = scheme or definition.default_cutoff_scheme
     spec = (definition.cutoffs or {}).get(name) if name else None
