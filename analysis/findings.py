@@ -80,8 +80,13 @@ class Findings:
                          f"font-weight:bold'>{html.escape(SYNTHETIC_BANNER)}: alle gezinnen, "
                          "scores en citaten in dit document zijn gegenereerd.</div>")
 
-    def figure(self, name: str) -> Any:
-        """The saved figure ``name`` embedded, with its caption and provenance line."""
+    def figure(self, name: str, *, per_family: bool = False) -> Any:
+        """The saved figure ``name`` embedded, with its caption and provenance line.
+
+        A ``per_family`` figure (one mark per family) is left out in publication mode.
+        """
+        if per_family and self.publication:
+            return _Markdown("*Figuur met een punt per gezin weggelaten in de publicatieversie.*")
         png = paths.figures_dir(self.cohort) / f"{name}.png"
         if not png.is_file():
             return _Markdown(f"*Figuur `{name}` is voor dit cohort niet gemaakt (de gegevens "

@@ -64,3 +64,8 @@ def test_no_claims_file_means_no_section_and_an_empty_table(doc, tmp_path, monke
     assert doc.claims() is None
     written = pd.read_csv(tmp_path / "reports" / "x" / "claims.csv")
     assert written.empty and list(written.columns) == findings.CLAIMS_COLUMNS
+
+
+def test_per_family_figures_are_withheld_in_publication_mode(doc):
+    doc.publication = True
+    assert "weggelaten" in doc.figure("questionnaires_sdq_jacobson_truax", per_family=True).text
