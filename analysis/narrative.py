@@ -15,6 +15,7 @@ format     meaning                                          22 / 0.6429
 ``pct1``   a value already in percent, one decimal           ``64,3%``
 ``share``  a share 0-1 shown as a whole percent              ``64%``
 ``.N``     N decimals                                        ``0,643``
+``g3``     three significant digits (whole from 1 000)       ``0,643``
 ``eur``    an amount in euro, whole                          ``€ 25 350``
 ``yesno``  a boolean as ja/nee                                ``ja``
 =========  ===============================================  ==============
@@ -83,9 +84,11 @@ def format_value(value: Any, spec: str = "", *, publication: bool = False,
         return "€ " + _grouped(f"{value:.0f}")
     if spec.startswith(".") and spec[1:].isdigit():
         return _decimal(value, int(spec[1:]))
+    if spec == "g3":
+        return _significant(value, 3)
     if spec:
         raise ValueError(f"unknown number format {spec!r}; expected one of count, pct, pct1, "
-                         "share, eur, yesno, .N")
+                         "share, eur, yesno, g3, .N")
     if isinstance(value, bool):
         return "ja" if value else "nee"
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
@@ -103,6 +106,18 @@ def keys_of(template: str) -> list[str]:
 def missing(template: str, numbers: Mapping[str, Any]) -> list[str]:
     """Key numbers a template names that are absent from ``numbers``."""
     return [key for key in keys_of(template) if numbers.get(key) is None]
+
+
+def _significant(value: Any, digits: int) -> str:
+    """``digits`` significant digits, whole numbers as is (no exponent notation)."""
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if not isinstance(value, (int, float)):
+        return str(value)
+    if float(value).is_integer() or abs(value) >= 10 ** (digits - 1):
+        return _grouped(f"{_round_half_up(float(value), 0):.0f}")
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value)))) if value else 0
+    return _decimal(float(value), decimals)
 
 
 def _decimal(value: float, decimals: int) -> str:

@@ -527,23 +527,17 @@ def _figure_row(stem: str, cohorts: Sequence[str], figures_root: Path):
 
 
 def format_value(value: Any) -> str:
-    """A key number as shown in Dutch: decimal comma, ``.`` between thousands, ``-`` if absent.
+    """A key number as shown in the comparison table: Dutch notation with three significant
+    digits (:func:`analysis.narrative.format_value`, format ``g3``), ``-`` if absent.
 
     >>> [format_value(v) for v in (1234567, 0.4567, 12.0, 2500.5, None, True, "<5")]
-    ['1.234.567', '0,457', '12', '2.500', '-', 'ja', '<5']
+    ['1 234 567', '0,457', '12', '2501', '-', 'ja', '<5']
     """
+    from analysis.narrative import format_value as _format
+
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
-    if isinstance(value, bool):
-        return "ja" if value else "nee"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
-    if isinstance(value, float):
-        text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-        return text.replace(",", " ").replace(".", ",").replace(" ", ".")
-    return str(value)
+    return _format(value, "g3")
 
 
 def _escape_cell(text: str) -> str:

@@ -23,6 +23,11 @@ from analysis import narrative
     (None, "", "n.b."),
     (float("nan"), ".1", "n.b."),
     (100000, "count", "100 000"),
+    (0.4567, "g3", "0,457"),
+    (-3.456, "g3", "-3,46"),
+    (0.000123, "g3", "0,000123"),
+    (2500.5, "g3", "2501"),
+    (1234567, "g3", "1 234 567"),
 ])
 def test_format_value(value, spec, expected):
     assert narrative.format_value(value, spec) == expected
