@@ -80,7 +80,8 @@ def _ari_targets(d: np.ndarray, rng) -> dict[str, np.ndarray]:
 
 
 def _dates_informants(trajectories: pd.DataFrame, fam: np.ndarray, t1: np.ndarray, rng):
-    """T0 0-10 days after the start; T1 0-14 days before the end (so inside the period).
+    """T0 0-10 days after the start; T1 0-14 days before the end (so inside the period), never
+    before the family's T0.
 
     Informant (free): mother 78 %, father 18 %, carer 4 %, kept over time, except that about
     5 % of T1 rows come from the other parent.
@@ -89,6 +90,9 @@ def _dates_informants(trajectories: pd.DataFrame, fam: np.ndarray, t1: np.ndarra
     end = trajectories["end_date"].to_numpy().astype("datetime64[D]")[fam]  # "" -> NaT (no T1)
     days = rng.integers(0, 15, fam.size)
     date = np.where(t1, end - days.astype("timedelta64[D]"), start + (days % 11).astype("timedelta64[D]"))
+    # rows are sorted by family then T0 before T1, and every T1 has a T0: a T1 drawn before its
+    # T0 (a short dropped-out trajectory, about 1 in 30,000) is moved onto the T0 date
+    date = np.where(t1, np.maximum(date, np.roll(date, 1)), date)
     n = len(trajectories)
     base = np.array(["mother", "father", "carer"])[rng.choice(3, size=n, p=[0.78, 0.18, 0.04])]
     informant = base[fam]
