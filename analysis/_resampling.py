@@ -17,6 +17,12 @@ BOOTSTRAP_METHODS = ("percentile", "bca")
 RANK_METHODS = ("auto", "exact", "normal")
 EXACT_MAX_N = 100  # "auto" uses the exact null distribution up to this many observations
 _CHUNK = 2000  # resamples drawn per block (fixed: part of the deterministic protocol)
+COUNTS_ABOVE = 1000
+"""Above this many units in all, a statistic with a counts form is bootstrapped by drawing the
+count of every distinct value (:func:`bootstrap`), when there are few distinct values."""
+_ELEMENTS = 20_000_000
+"""Resampled values held at once (about 160 MB of float64): bounds the block of resamples, and
+of leave-one-out samples, when samples are large (no effect up to 10,000 units)."""
 
 
 def check_choice(name: str, value, allowed: Sequence) -> None:
@@ -42,11 +48,24 @@ def check_resampling(n_resamples, seed) -> None:
         raise ValueError(f"seed must be an integer or None; got {seed!r}")
 
 
-def bootstrap(data, statistic, *, n_resamples, seed, confidence, method) -> dict:
+def bootstrap(data, statistic, *, n_resamples, seed, confidence, method,
+              counts_statistic=None) -> dict:
     """Bootstrap interval as a dict; see :func:`analysis.stats.bootstrap_ci` for the method.
 
-    Resampling indices are drawn block by block (``_CHUNK`` resamples at a time) from
-    ``numpy.random.default_rng(seed)``, so a seed fixes the result.
+    Resampling indices are drawn block by block (``_CHUNK`` resamples at a time, fewer when a
+    block would hold more than ``_ELEMENTS`` values) from ``numpy.random.default_rng(seed)``,
+    so a seed fixes the result.
+
+    ``counts_statistic`` is the same statistic computed from distinct values and their counts:
+    called with one ``(values, counts)`` pair per sample, ``values`` of shape ``(k, ...)`` (the
+    distinct units) and ``counts`` of shape ``(batch, k)``, it returns shape ``(batch,)``.
+    When given, when the samples hold more than :data:`COUNTS_ABOVE` units and at most half as
+    many distinct ones (integer scale scores: a few dozen), a resample is drawn as the counts
+    of the distinct values, ``multinomial(n, observed shares)``: the same bootstrap
+    distribution as drawing ``n`` units with replacement, at a cost that does not grow with
+    ``n`` (and a jackknife of one leave-one-out value per distinct value, weighted by its
+    count). Its random stream differs from the unit-by-unit one, so it is used only above
+    that size.
     """
     check_choice("method", method, BOOTSTRAP_METHODS)
     check_resampling(n_resamples, seed)
@@ -55,17 +74,25 @@ def bootstrap(data, statistic, *, n_resamples, seed, confidence, method) -> dict
     if any(len(s) < 2 for s in samples):
         raise ValueError(f"data: every sample needs at least 2 units to resample; got sizes "
                          f"{[len(s) for s in samples]}")
-    estimate = float(statistic(*[s[None] for s in samples])[0])
+    distinct = _distinct(samples) if counts_statistic is not None else None
+    if distinct is not None:
+        draw = _counts_resampler(distinct, counts_statistic)
+        estimate = float(counts_statistic(*[(v, c[None]) for v, c in distinct])[0])
+    else:
+        draw = _unit_resampler(samples, statistic)
+        estimate = float(statistic(*[s[None] for s in samples])[0])
     rng = np.random.default_rng(seed)
     boot = np.empty(n_resamples)
-    for start in range(0, n_resamples, _CHUNK):
-        size = min(_CHUNK, n_resamples - start)
-        batch = [s[rng.integers(0, len(s), size=(size, len(s)))] for s in samples]
-        boot[start:start + size] = statistic(*batch)
+    block = _CHUNK if distinct is not None else _block(samples)
+    for start in range(0, n_resamples, block):
+        size = min(block, n_resamples - start)
+        boot[start:start + size] = draw(rng, size)
     boot = boot[np.isfinite(boot)]
     levels = np.array([alpha / 2, 1 - alpha / 2])
     if method == "bca" and boot.size:
-        levels = _bca_levels(samples, statistic, estimate, boot, levels)
+        jack, weights = (_jackknife_counts(distinct, counts_statistic) if distinct is not None
+                         else _jackknife(samples, statistic))
+        levels = _bca_levels(estimate, boot, levels, jack, weights)
     low, high = (np.quantile(boot, levels) if boot.size and np.all(np.isfinite(levels))
                  else (np.nan, np.nan))
     return {"estimate": estimate, "ci_low": float(low), "ci_high": float(high),
@@ -74,24 +101,82 @@ def bootstrap(data, statistic, *, n_resamples, seed, confidence, method) -> dict
             "n_valid": int(boot.size), "seed": seed}
 
 
-def _bca_levels(samples, statistic, estimate, boot, levels) -> np.ndarray:
+def _block(samples) -> int:
+    """Resamples per block: ``_CHUNK``, fewer when that would hold over ``_ELEMENTS`` values."""
+    per_resample = sum(s.size for s in samples)
+    return max(1, min(_CHUNK, _ELEMENTS // max(per_resample, 1)))
+
+
+def _unit_resampler(samples, statistic):
+    def draw(rng, size):
+        return statistic(*[s[rng.integers(0, len(s), size=(size, len(s)))] for s in samples])
+
+    return draw
+
+
+def _counts_resampler(distinct, counts_statistic):
+    shares = [c / c.sum() for _, c in distinct]
+
+    def draw(rng, size):
+        return counts_statistic(*[(v, rng.multinomial(int(c.sum()), p, size=size))
+                                  for (v, c), p in zip(distinct, shares)])
+
+    return draw
+
+
+def _distinct(samples) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """Distinct units and their counts per sample, when the counts form pays (else None)."""
+    n = sum(len(s) for s in samples)
+    if n <= COUNTS_ABOVE:
+        return None
+    out = []
+    for s in samples:
+        values, counts = np.unique(s, axis=0, return_counts=True)
+        out.append((values, counts.astype(np.int64)))
+    if sum(len(v) for v, _ in out) > n // 2:
+        return None
+    return out
+
+
+def _jackknife(samples, statistic) -> tuple[np.ndarray, np.ndarray]:
+    """Leave-one-out values of every unit of every sample (weights all 1), block by block."""
+    jack = []
+    for k, sample in enumerate(samples):
+        n = len(sample)
+        rows = max(1, _ELEMENTS // max(n * max(1, sample[0].size), 1))
+        for first in range(0, n, rows):
+            out = np.arange(first, min(n, first + rows))
+            keep = np.arange(1, n)[None, :] - (np.arange(1, n)[None, :] <= out[:, None])
+            batch = [sample[keep] if j == k else np.broadcast_to(s[None], (len(out), *s.shape))
+                     for j, s in enumerate(samples)]
+            jack.append(statistic(*batch))
+    jack = np.concatenate(jack)
+    return jack, np.ones(jack.size)
+
+
+def _jackknife_counts(distinct, counts_statistic) -> tuple[np.ndarray, np.ndarray]:
+    """Leave-one-out values per distinct unit, weighted by how many units share it."""
+    jack, weights = [], []
+    for k, (values, counts) in enumerate(distinct):
+        batch = [(v, np.broadcast_to(c, (len(values), len(c)))) for v, c in distinct]
+        batch[k] = (values, counts[None, :] - np.eye(len(values), dtype=np.int64))
+        jack.append(counts_statistic(*batch))
+        weights.append(counts)
+    return np.concatenate(jack), np.concatenate(weights).astype(float)
+
+
+def _bca_levels(estimate, boot, levels, jack, weights) -> np.ndarray:
     """Adjusted quantile levels of the BCa interval (NaN when the estimate is undefined)."""
     if not np.isfinite(estimate):
         return np.full(2, np.nan)
     below = (np.sum(boot < estimate) + 0.5 * np.sum(boot == estimate)) / boot.size
     z0 = _st.norm.ppf(below)
-    jack = []
-    for k, sample in enumerate(samples):
-        n = len(sample)
-        leave_out = np.arange(1, n)[None, :] - (np.arange(1, n)[None, :] <= np.arange(n)[:, None])
-        batch = [sample[leave_out] if j == k else np.broadcast_to(s[None], (n, *s.shape))
-                 for j, s in enumerate(samples)]
-        jack.append(statistic(*batch))
-    jack = np.concatenate(jack)
-    jack = jack[np.isfinite(jack)]
-    spread = jack.mean() - jack if jack.size else np.zeros(1)
-    denominator = 6 * np.sum(spread**2) ** 1.5
-    accel = np.sum(spread**3) / denominator if denominator > 0 else 0.0
+    finite = np.isfinite(jack)
+    jack, weights = jack[finite], weights[finite]
+    spread = (np.sum(weights * jack) / np.sum(weights) - jack if jack.size else np.zeros(1))
+    weights = weights if jack.size else np.ones(1)
+    denominator = 6 * np.sum(weights * spread**2) ** 1.5
+    accel = np.sum(weights * spread**3) / denominator if denominator > 0 else 0.0
     z = _st.norm.ppf(levels)
     return _st.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)))
 
@@ -177,6 +262,29 @@ def rank_biserial_paired(differences: np.ndarray, zero_method: str) -> np.ndarra
         return np.where(total > 0, (2 * t2 - total) / total, np.nan)
 
 
+def rank_biserial_paired_counts(differences: tuple[np.ndarray, np.ndarray],
+                                zero_method: str) -> np.ndarray:
+    """:func:`rank_biserial_paired` from distinct differences and their counts per row.
+
+    ``differences`` is ``(values, counts)``: ``k`` distinct differences and a ``(batch, k)``
+    array of how often each occurs. Midranks of ``|d|`` follow from the cumulative counts.
+    """
+    values, counts = differences
+    d = np.round(np.asarray(values, dtype=float), 10)
+    counts = np.asarray(counts, dtype=float)
+    magnitudes, group = np.unique(np.abs(d), return_inverse=True)
+    in_group = counts @ (group.reshape(-1)[:, None] == np.arange(magnitudes.size))
+    midrank = np.cumsum(in_group, axis=-1) - in_group + (in_group + 1) / 2
+    rank = midrank[..., group.reshape(-1)]
+    zero = d == 0
+    if zero_method == "wilcox":
+        rank = rank - counts[..., zero].sum(axis=-1, keepdims=True)
+    total = np.sum(counts * rank * ~zero, axis=-1)
+    plus = np.sum(counts * rank * (d > 0), axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, (2 * plus - total) / total, np.nan)
+
+
 def spearman_batch(pairs: np.ndarray) -> np.ndarray:
     """Spearman rho per batch of ``(n, 2)`` arrays (NaN when a column is constant)."""
     ranks = _st.rankdata(pairs, axis=-2)
@@ -212,3 +320,13 @@ def rank_biserial_groups(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """``P(X > Y) - P(X < Y)`` per batch row, by direct comparison of all pairs."""
     diff = first[..., :, None] - second[..., None, :]
     return np.mean(np.sign(diff), axis=(-2, -1))
+
+
+def rank_biserial_groups_counts(first: tuple[np.ndarray, np.ndarray],
+                                second: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """:func:`rank_biserial_groups` from each group's distinct values and counts per row."""
+    (x, w1), (y, w2) = first, second
+    signs = np.sign(np.asarray(x, dtype=float)[:, None] - np.asarray(y, dtype=float)[None, :])
+    w1, w2 = np.asarray(w1, dtype=float), np.asarray(w2, dtype=float)
+    pairs = w1.sum(axis=-1) * w2.sum(axis=-1)
+    return np.einsum("...i,ij,...j->...", w1, signs, w2) / pairs

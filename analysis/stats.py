@@ -323,7 +323,8 @@ def paired_wilcoxon(data: pd.DataFrame, *, before: str, after: str, zero_method:
         else "normal"
     boot = _rs.bootstrap(d, lambda b: _rs.rank_biserial_paired(b, zero_method),
                          n_resamples=n_resamples, seed=seed, confidence=confidence,
-                         method=ci_method)
+                         method=ci_method, counts_statistic=lambda b: (
+                             _rs.rank_biserial_paired_counts(b, zero_method)))
     return _one_row(r_plus, p, boot["estimate"], "rank_biserial", boot["ci_low"],
                     boot["ci_high"], d.size,
                     f"Wilcoxon signed-rank, {used} ({zero_method} zeros, midranks); "
@@ -656,7 +657,8 @@ def compare_groups(data: pd.DataFrame, *, value: str, group: str,
     exact = method == "exact" or (method == "auto" and n1 + n2 <= EXACT_MAX_N)
     p = (_rs.rank_sum_exact_p if exact else _rs.rank_sum_normal_p)(ranks2, n1, r1_2)
     boot = _rs.bootstrap((first, second), _rs.rank_biserial_groups, n_resamples=n_resamples,
-                         seed=seed, confidence=confidence, method=ci_method)
+                         seed=seed, confidence=confidence, method=ci_method,
+                         counts_statistic=_rs.rank_biserial_groups_counts)
     return _one_row(u, p, boot["estimate"], "rank_biserial", boot["ci_low"], boot["ci_high"],
                     n1 + n2, f"Mann-Whitney U, {'exact' if exact else 'normal'} (midranks); "
                     f"{ci_method} stratified bootstrap CI",
