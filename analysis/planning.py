@@ -86,6 +86,9 @@ PAIRED_T_MAX_N: int = 100_000
 SIMULATION_MAX_N: int = 1_000
 """Largest number of analysed families searched by simulation (it costs time per family)."""
 DEFAULT_POWER_GRID_POINTS: int = 15
+POOL_MAX: int = 2_000_000
+"""Above this many values (pilot changes x mixture resolution; a cohort of over 2,000
+families) the resampling pool of :func:`shrunk_changes` is drawn from without being built."""
 
 
 # ---------------------------------------------------------------- the pilot's numbers
@@ -535,6 +538,12 @@ def shrunk_changes(changes, d_plan: float, *, resolution: int = 1000) -> np.ndar
     >>> round(float(pool.mean() / pool.std()), 3)
     -0.328
     """
+    return np.asarray(_shrunk_pool(changes, d_plan, resolution))
+
+
+def _shrunk_pool(changes, d_plan: float, resolution: int = 1000):
+    """:func:`shrunk_changes`, as a :class:`analysis.power.MirroredChanges` when the pool
+    would hold more than :data:`POOL_MAX` values (same draws, not held in memory)."""
     d = np.asarray(changes, dtype=float).ravel()
     d = d[~np.isnan(d)]
     if d.size < 2 or not d.std() > 0 or d.mean() == 0:
@@ -550,6 +559,8 @@ def shrunk_changes(changes, d_plan: float, *, resolution: int = 1000) -> np.ndar
     mean_square = float(np.mean(d**2))
     c = abs(target) * math.sqrt(mean_square) / (abs(d.mean()) * math.sqrt(1 + target**2))
     k = int(round(resolution * (1 + c) / 2))
+    if d.size * resolution > POOL_MAX:
+        return _pw.MirroredChanges(d, k, resolution)
     return np.concatenate([np.tile(d, k), np.tile(-d, resolution - k)])
 
 
@@ -705,7 +716,7 @@ def _simulated_rows(row, changes, targets, t_ns, alpha, n_sim, seed, max_n) -> l
     if status:
         return [_power_row(row, "wilcoxon_simulation", t, alpha, None, status, np.nan,
                            np.nan, n_sim) for t in targets]
-    pool = shrunk_changes(changes, row.d_z)
+    pool = _shrunk_pool(changes, row.d_z)
 
     @functools.cache
     def power_at(n: int) -> float:
@@ -765,7 +776,7 @@ def power_curves(inputs: PlanningInputs, n_enrolled: Iterable[int], *, scale: st
     for row in planned.itertuples():
         for method in methods:
             options = ({"effect_size": row.d_z} if method == "paired_t" else
-                       {"differences": shrunk_changes(inputs.changes[scale], row.d_z),
+                       {"differences": _shrunk_pool(inputs.changes[scale], row.d_z),
                         "n_sim": n_sim, "seed": seed})
             curve = _pw.power_curve(n_enrolled, method=method, alpha=alpha,
                                     completion_rate=inputs.completion_rate, **options)

@@ -394,7 +394,41 @@ def two_group_n(effect_size: float, *, power: float = 0.8, alpha: float = 0.05,
 
 
 # ---------------------------------------------------------------- Wilcoxon (simulation)
-def _pilot_changes(differences, shift, scale) -> np.ndarray:
+class MirroredChanges:
+    """``copies`` copies of some changes, the first ``k`` as they are and the rest sign-flipped,
+    without holding them all (:func:`analysis.planning.shrunk_changes` of a large cohort).
+
+    Indexing with :meth:`take` gives exactly the values of the materialised pool
+    ``np.concatenate([np.tile(d, k), np.tile(-d, copies - k)])`` (``np.asarray`` builds it).
+    """
+
+    def __init__(self, changes: np.ndarray, k: int, copies: int):
+        self.changes, self.k, self.copies = np.asarray(changes, dtype=float), int(k), int(copies)
+
+    @property
+    def size(self) -> int:
+        return self.copies * self.changes.size
+
+    def take(self, index: np.ndarray) -> np.ndarray:
+        values = self.changes[index % self.changes.size]
+        return np.where(index < self.k * self.changes.size, values, -values)
+
+    def mean(self) -> float:
+        return (2 * self.k - self.copies) / self.copies * float(self.changes.mean())
+
+    def std(self, ddof: int = 0) -> float:
+        variance = float(np.mean(self.changes**2)) - self.mean() ** 2
+        return math.sqrt(max(variance, 0.0) * self.size / (self.size - ddof))
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        d = self.changes
+        pool = np.concatenate([np.tile(d, self.k), np.tile(-d, self.copies - self.k)])
+        return pool if dtype is None else pool.astype(dtype)
+
+
+def _pilot_changes(differences, shift, scale) -> np.ndarray | MirroredChanges:
+    if isinstance(differences, MirroredChanges) and shift == 0 and scale == 1:
+        return differences
     d = np.asarray(differences, dtype=float).ravel()
     d = d[~np.isnan(d)]
     if d.size < 2:
@@ -409,7 +443,7 @@ def _pilot_changes(differences, shift, scale) -> np.ndarray:
 
 def _simulated_power(changes, n, alpha, n_sim, seed, zero_method, exact_max_n) -> float:
     rng = np.random.default_rng(seed)
-    samples = changes[rng.integers(0, changes.size, size=(n_sim, n))]
+    samples = changes.take(rng.integers(0, changes.size, size=(n_sim, n)))
     method = "exact" if n <= exact_max_n else "normal"
     p = signed_rank_pvalues(samples, zero_method=zero_method, method=method)
     return float(np.mean(p <= alpha * (1 + _TOLERANCE)))
