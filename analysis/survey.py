@@ -36,6 +36,10 @@ _LIKERT_ALIASES: dict[str, int] = {
 _YES = {"ja", "yes", "1", "true", "waar", "j", "y"}
 _NO = {"nee", "no", "0", "false", "onwaar", "n"}
 SURVEY_FILE, ITEMS_FILE = "parent_survey.csv", "parent_survey_items.csv"
+OPEN_ANSWERS_LIMIT: int = 200
+"""Open answers per item checked and shown by default (:func:`open_answers`): the pilot had a
+handful; checking tens of thousands with deduce (about 1-5 ms each after a 1.5 s start) would
+dominate a large cohort's run, and a report shows a few dozen at most."""
 
 LIKERT_SUMMARY_COLUMNS: list[str] = ["item", "text", "domain", "n", "n_missing", "median", "mean",
                                      "share_disagree", "share_neutral", "share_agree", "order"]
@@ -180,7 +184,8 @@ def yesno_summary(responses: pd.DataFrame, items: pd.DataFrame, *,
 
 def open_answers(responses: pd.DataFrame, items: pd.DataFrame, *,
                  segments: pd.DataFrame | None = None, sessions: pd.DataFrame | None = None,
-                 check: Callable | None = None) -> pd.DataFrame:
+                 check: Callable | None = None,
+                 limit: int | None = OPEN_ANSWERS_LIMIT) -> pd.DataFrame:
     """Open answers through the privacy guard, linked to their coding.
 
     Parameters
@@ -193,41 +198,50 @@ def open_answers(responses: pd.DataFrame, items: pd.DataFrame, *,
     check : callable, optional
         Guard returning an object with ``safe``, ``clean_text``, ``findings``; default
         :func:`analysis.privacy.check_quote`.
+    limit : int or None
+        At most this many answers per open item, the first in file order, pass the guard and
+        are returned (default :data:`OPEN_ANSWERS_LIMIT`); None: all. Only answers that passed
+        the guard are ever returned, so the cap keeps a large cohort's run short without
+        letting an unchecked text through.
 
     Returns
     -------
     DataFrame
-        Columns :data:`OPEN_COLUMNS`, one row per non-empty answer: ``answer`` is the
+        Columns :data:`OPEN_COLUMNS`, one row per non-empty answer checked: ``answer`` is the
         de-identified text, or missing when the guard found it still unsafe (it is then in
         :func:`open_answers_review`, never here); ``code_paths`` the linked codes joined by
         ``"; "``, ``n_codes`` their number. The raw answer is never returned.
+        ``attrs["n_answers"]`` counts all non-empty answers, ``attrs["n_unchecked"]`` those
+        left out by ``limit``.
     """
     if check is None:
         from analysis.privacy import check_quote as check
-    answers = _open_long(responses, items)
-    coded = _family_segments(segments, sessions)
+    answers, total = _open_long(responses, items, limit)
+    links = _code_links(answers, _family_segments(segments, sessions))
     rows = []
-    for row in answers.itertuples():
+    for row, codes in zip(answers.itertuples(), links):
         result = check(row.raw)
-        codes = _linked_codes(row, answers, coded)
         rows.append({"family_id": row.family_id, "item": row.item,
                      "answer": result.clean_text if result.safe else pd.NA,
                      "safe": bool(result.safe),
                      "n_replacements": len(getattr(result, "findings", ())),
                      "code_paths": "; ".join(codes) if codes else pd.NA, "n_codes": len(codes)})
-    return pd.DataFrame(rows, columns=OPEN_COLUMNS)
+    table = pd.DataFrame(rows, columns=OPEN_COLUMNS)
+    table.attrs.update(n_answers=total, n_unchecked=total - len(answers))
+    return table
 
 
 def open_answers_review(responses: pd.DataFrame, items: pd.DataFrame, *,
-                        check: Callable | None = None) -> pd.DataFrame:
+                        check: Callable | None = None,
+                        limit: int | None = OPEN_ANSWERS_LIMIT) -> pd.DataFrame:
     """Internal review table of open answers still unsafe after replacement (never publish).
 
-    Columns ``family_id, item, clean_text, reasons``.
+    Columns ``family_id, item, clean_text, reasons``; ``limit`` as in :func:`open_answers`.
     """
     if check is None:
         from analysis.privacy import check_quote as check
     rows = []
-    for row in _open_long(responses, items).itertuples():
+    for row in _open_long(responses, items, limit)[0].itertuples():
         result = check(row.raw)
         if not result.safe:
             rows.append({"family_id": row.family_id, "item": row.item,
@@ -235,18 +249,31 @@ def open_answers_review(responses: pd.DataFrame, items: pd.DataFrame, *,
     return pd.DataFrame(rows, columns=["family_id", "item", "clean_text", "reasons"])
 
 
-def _open_long(responses: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+def _open_long(responses: pd.DataFrame, items: pd.DataFrame,
+               limit: int | None = None) -> tuple[pd.DataFrame, int]:
+    """Non-empty open answers (``family_id, item, raw``), item by item in file order, at most
+    ``limit`` per item; and the number of non-empty answers in all."""
     items = check_items(items, responses)
     if "family_id" not in responses.columns:
         raise DataError(f"{SURVEY_FILE} lacks column 'family_id'; expected family_id, date and "
                         "one column per item", [Problem(SURVEY_FILE, 1, "family_id", None,
                                                         "this column")])
-    rows = []
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be a whole number of at least 1 or None; got {limit!r}")
+    parts, total = [], 0
+    family = responses["family_id"].astype(str)
     for item in items.loc[items["type"] == "text", "item"]:
-        for family, value in zip(responses["family_id"].astype(str), responses[item]):
-            if not _missing(value) and str(value).strip():
-                rows.append({"family_id": family, "item": item, "raw": str(value).strip()})
-    return pd.DataFrame(rows, columns=["family_id", "item", "raw"])
+        values = responses[item]
+        text = values.map(lambda v: "" if _missing(v) else str(v).strip())
+        present = text.ne("").to_numpy()
+        total += int(present.sum())
+        part = pd.DataFrame({"family_id": family[present].to_numpy(), "item": item,
+                             "raw": text[present].to_numpy()})
+        parts.append(part if limit is None else part.head(limit))
+    long = pd.concat(parts, ignore_index=True) if parts else None
+    if long is None or long.empty:
+        long = pd.DataFrame(columns=["family_id", "item", "raw"])
+    return long, total
 
 
 def _family_segments(segments, sessions) -> pd.DataFrame:
@@ -257,14 +284,21 @@ def _family_segments(segments, sessions) -> pd.DataFrame:
     return chosen.dropna(subset=["participant"])[["participant", "code_path", "text"]]
 
 
-def _linked_codes(row, answers: pd.DataFrame, coded: pd.DataFrame) -> list[str]:
-    own = coded[coded["participant"].astype(str) == row.family_id]
-    if own.empty:
-        return []
-    if (answers["family_id"] == row.family_id).sum() > 1:
-        answer = _plain(row.raw)
-        own = own[own["text"].map(lambda t: isinstance(t, str) and _plain(t) in answer)]
-    return sorted(set(own["code_path"].astype(str)))
+def _code_links(answers: pd.DataFrame, coded: pd.DataFrame) -> list[list[str]]:
+    """Sorted code paths linked to each answer (see :func:`open_answers` for the rule)."""
+    by_family = {str(k): g for k, g in coded.groupby(coded["participant"].astype(str), sort=False)}
+    answered = answers["family_id"].value_counts()
+    links = []
+    for row in answers.itertuples():
+        own = by_family.get(row.family_id)
+        if own is None:
+            links.append([])
+            continue
+        if answered[row.family_id] > 1:
+            answer = _plain(row.raw)
+            own = own[own["text"].map(lambda t: isinstance(t, str) and _plain(t) in answer)]
+        links.append(sorted(set(own["code_path"].astype(str))))
+    return links
 
 
 def _plain(text: str) -> str:
