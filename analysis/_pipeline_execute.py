@@ -215,6 +215,43 @@ def render(notebook: Path, html: Path, *, hide_input: bool, title: str,
         render_html(notebook, html, hide_input=hide_input, **extra)
 
 
+def import_executor() -> None:
+    """Import papermill and the kernel machinery in the calling (main) thread.
+
+    Worker threads and :func:`warm_renderer` then find them imported: two threads importing
+    ``jupyter_client`` at once can meet its circular imports half-initialised.
+    """
+    import jupyter_client.manager  # noqa: F401
+    import nbclient  # noqa: F401
+    import papermill  # noqa: F401
+    from papermill import clientwrap, engines  # noqa: F401
+
+    _register_engine()
+
+
+def warm_renderer() -> None:
+    """Import the HTML renderer and render one tiny page, so the first real page is fast.
+
+    Meant for a background thread while the first kernel starts (about 1.5 s of imports and
+    template compiling off the first notebook's time); failures are left to the real render.
+    """
+    try:
+        with _RENDER_LOCK:
+            import nbformat
+
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+            if importlib.util.find_spec("analysis.report") is None:
+                from nbconvert import HTMLExporter
+
+                HTMLExporter().from_notebook_node(nb)
+            else:
+                from analysis.report import notebook_to_html
+
+                notebook_to_html(nb, hide_input=False)
+    except Exception:  # noqa: BLE001 - only a warm-up
+        pass
+
+
 def _render_html(notebook: Path, html: Path, *, hide_input: bool, title: str) -> None:
     """Fallback renderer: nbconvert's HTML exporter, input hidden on request."""
     import nbformat

@@ -64,6 +64,10 @@ KERNEL_ENVIRONMENT: dict[str, str] = {
 debugger warning. With ``Agg`` a notebook shows figures inline only after ``%matplotlib inline``
 (or by displaying the saved image)."""
 
+NOTEBOOK_VARIABLE = "COMPENDIUM_NOTEBOOK"
+"""Set in each kernel's environment to the notebook's name, so that a process monitor (the
+benchmark, :mod:`analysis.bench`) can tell which kernel runs which notebook."""
+
 STATE_FILE = ".pipeline-state.json"
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -341,8 +345,11 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
 
     from analysis import _pipeline_execute as execute
 
+    execute.import_executor()  # here, before any thread imports: imports are not thread-safe
+    threading.Thread(target=execute.warm_renderer, daemon=True).start()
     package = package_hash(ctx.root / "analysis", hashes)
-    pending, done, running, failed = list(to_run), set(), {}, []
+    order = _by_critical_path(ctx.pipeline, to_run) if workers > 1 else list(to_run)
+    pending, done, running, failed = order, set(), {}, []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while pending or running:
             for name in list(pending):
@@ -369,6 +376,20 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
     return not failed
 
 
+def _by_critical_path(pipeline: Pipeline, to_run: list[str]) -> list[str]:
+    """``to_run`` ordered for starting: longest chain of notebooks still to follow it first.
+
+    With fewer workers than ready notebooks, starting the one that most others wait for
+    shortens the run (here 01 and 03, which 04 needs, before 02); ties keep the declared order.
+    One worker runs the declared order.
+    """
+    chain: dict[str, int] = {}
+    for name in reversed(pipeline.names):
+        after = [chain[n] for n in pipeline.names if name in pipeline.upstream[n] and n in chain]
+        chain[name] = 1 + max(after, default=0)
+    return sorted(to_run, key=lambda n: (-chain[n], pipeline.names.index(n)))
+
+
 def _job(ctx: _Run, name: str) -> Any:
     from analysis._pipeline_execute import Job
     from analysis._pipeline_sanitize import Scrubber
@@ -382,7 +403,8 @@ def _job(ctx: _Run, name: str) -> Any:
         name=name, source=ctx.notebooks_dir / spec.file,
         parameters=ctx.notebook_parameters(name), reports=ctx.reports, root=ctx.root,
         scrub=Scrubber(ctx.root, extra), findings=spec.findings,
-        title=f"{spec.title['nl']} ({ctx.cohort})", say=ctx.say, env=dict(KERNEL_ENVIRONMENT),
+        title=f"{spec.title['nl']} ({ctx.cohort})", say=ctx.say,
+        env={**KERNEL_ENVIRONMENT, NOTEBOOK_VARIABLE: name},
         metadata={"cohort": ctx.cohort, "synthetic": _synthetic(ctx.places["{raw}"])},
     )
 
