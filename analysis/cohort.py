@@ -257,7 +257,7 @@ def load_cohort(folder: str | os.PathLike) -> Cohort:
     """
     from analysis import validate
 
-    report = validate.validate_cohort(folder)
+    report = validate.reuse_report(folder)  # validates, unless the files were just validated
     if report.errors:
         raise DataError(
             f"cohort {paths.display(folder)} breaks the data contract "
