@@ -33,6 +33,7 @@ class NotebookContext:
     numbers: dict[str, Any] = field(default_factory=dict)
     figures: list[provenance.FigureRecord] = field(default_factory=list)
     _inputs_hash: str | None = None
+    _tables: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def synthetic(self) -> bool:
@@ -47,8 +48,15 @@ class NotebookContext:
         return self._inputs_hash
 
     def table(self, name: str):
-        """Validated table ``name`` (e.g. ``"sdq"``); None when the cohort has no such file."""
-        return processed.read_validated(self.cohort, name)
+        """Validated table ``name`` (e.g. ``"sdq"``); None when the cohort has no such file.
+
+        Read once per notebook; every call returns a fresh copy (a large table takes seconds
+        to read, a copy a fraction of that).
+        """
+        if name not in self._tables:
+            self._tables[name] = processed.read_validated(self.cohort, name)
+        table = self._tables[name]
+        return None if table is None else table.copy()
 
     def banner(self):
         """The synthetic-data banner as Markdown (empty for real data)."""
