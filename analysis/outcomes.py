@@ -152,9 +152,11 @@ def chain_by_scheme(scores: Mapping[str, pd.DataFrame], families: Iterable[str])
     Returns the chain rows with a leading ``scheme`` column; schemes that cannot be applied
     (placeholder thresholds) are left out.
     """
+    attachment = reliable_changes({i: scores[i] for i in (ATTACHMENT,) if i in scores})
     parts = []
-    for name in usable_schemes(PRIMARY):
-        chain = published_chain(reliable_changes(scores, schemes={PRIMARY: name}), families)
+    for name in usable_schemes(PRIMARY):  # only the SDQ changes depend on the scheme
+        primary = reliable_changes({PRIMARY: scores[PRIMARY]}, schemes={PRIMARY: name})
+        chain = published_chain(pd.concat([primary, attachment], ignore_index=True), families)
         chain.insert(0, "scheme", name)
         parts.append(chain)
     return pd.concat(parts, ignore_index=True)
