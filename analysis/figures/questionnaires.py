@@ -19,8 +19,11 @@ Every function returns a :class:`matplotlib.figure.Figure` (Dutch text, colour-b
 Okabe-Ito colours); nothing is saved and no synthetic-data banner is stamped here.
 
 Size rules: :func:`scale_lines_figure` draws one line per family up to :data:`LINES_MAX`
-families and medians with quantile bands above; :func:`jacobson_truax_figure` shrinks and
-lightens its markers above the same number.
+families and medians with quantile bands above; :func:`jacobson_truax_figure` draws one marker
+per family up to the same number and above it one marker per distinct (T0, T1) score pair
+whose area grows with the number of families there (scores take few values, so the figure
+and its SVG stay the same size however large the cohort); :func:`stress_attachment_figure`
+switches from points to hexagonal bins.
 """
 
 from __future__ import annotations
@@ -136,9 +139,10 @@ def jacobson_truax_figure(change: pd.DataFrame, *, instrument: str = "sdq",
     Figure
         One axes per scale. No band when the threshold is missing (no reliable-change
         parameters, e.g. the ARI-CP placeholder key); the median is used, and said, when the
-        threshold differs between families. Above ``markers_max`` families markers are smaller
-        and translucent. Families without a ``change_class`` (no RCI) are drawn as hollow
-        black markers.
+        threshold differs between families. Above ``markers_max`` families, families with the
+        same T0 and T1 (and class) share one translucent marker whose area grows with their
+        number. Families without a ``change_class`` (no RCI) are drawn as hollow black
+        markers.
     """
     definition = load_instrument(instrument)
     with figure_style():
@@ -446,23 +450,35 @@ def _draw_jacobson_truax(ax, rows: pd.DataFrame, boundary: float | None, higher_
         ax.axvline(boundary, color=OKABE_ITO["vermillion"], ls="--", lw=1,
                    label=f"grens verhoogd ({format_nl(boundary, 0)})")
         ax.axhline(boundary, color=OKABE_ITO["vermillion"], ls="--", lw=1)
-    size, alpha = (28, 0.9) if len(rows) <= markers_max else (8, 0.4)
+    aggregated = len(rows) > markers_max
     for cls, colour in CHANGE_COLOURS.items():
         pts = rows[rows["change_class"] == cls]
         if len(pts):
-            ax.scatter(pts["t0"], pts["t1"], s=size, alpha=alpha, color=colour, edgecolor="none",
-                       label=f"{CHANGE_LABELS_NL[cls]} ({len(pts)})", zorder=3)
+            _scatter_points(ax, pts, aggregated, color=colour, edgecolor="none",
+                            label=f"{CHANGE_LABELS_NL[cls]} ({len(pts)})")
     rest = rows[~rows["change_class"].isin(list(CHANGE_COLOURS))]
     if len(rest):  # no RCI (e.g. no reliability parameters): hollow markers, not a class
-        ax.scatter(rest["t0"], rest["t1"], s=size, alpha=alpha, facecolor="none",
-                   edgecolor=OKABE_ITO["black"], label=f"geen RCI beschikbaar ({len(rest)})",
-                   zorder=3)
+        _scatter_points(ax, rest, aggregated, facecolor="none", edgecolor=OKABE_ITO["black"],
+                        label=f"geen RCI beschikbaar ({len(rest)})")
+    if aggregated:
+        ax.text(0.02, 0.02, "oppervlak ~ aantal gezinnen", transform=ax.transAxes, fontsize=7,
+                va="bottom", color=OKABE_ITO["black"])
     better = "onder" if higher_is_worse else "boven"
     ax.text(0.98, 0.02, f"verbetering ligt {better} de diagonaal", transform=ax.transAxes,
             ha="right", va="bottom", fontsize=7, color=OKABE_ITO["black"])
     ax.set(xlim=(lo, hi), ylim=(lo, hi), aspect="equal", xlabel="Score begin (T0)",
            ylabel="Score eind (T1)")
     ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+
+
+def _scatter_points(ax, pts: pd.DataFrame, aggregated: bool, **style) -> None:
+    """One marker per family, or (aggregated) one per distinct (T0, T1) with area ~ count."""
+    if not aggregated:
+        ax.scatter(pts["t0"], pts["t1"], s=28, alpha=0.9, zorder=3, **style)
+        return
+    counts = pts.groupby(["t0", "t1"]).size().reset_index(name="n")
+    area = 4 + 120 * counts["n"] / counts["n"].max()
+    ax.scatter(counts["t0"], counts["t1"], s=area, alpha=0.6, zorder=3, **style)
 
 
 def _draw_transitions(ax, counts: pd.DataFrame, labels: dict[str, str]) -> None:
