@@ -382,13 +382,19 @@ def plot_scale(rows, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5), constrained_layout=True)
-    for case, part in rows.groupby("case", sort=False):
+    colours = plt.get_cmap("tab20").colors
+    for i, (case, part) in enumerate(rows.groupby("case", sort=False)):
         part = part.sort_values("families")
-        style = {"linewidth": 3, "color": "black"} if case == "pipeline" else {"linewidth": 1}
+        style = ({"linewidth": 3, "color": "black"} if case == "pipeline" else
+                 {"linewidth": 1, "color": colours[i % len(colours)]})
         left.plot(part["families"], part["seconds"], marker="o", label=case, **style)
         peaks = part.dropna(subset=["peak_rss_mb"])
         if not peaks.empty:
             right.plot(peaks["families"], peaks["peak_rss_mb"], marker="o", label=case, **style)
+    pipeline = rows[rows["case"] == "pipeline"].sort_values("families")
+    if len(pipeline) > 1:  # linear growth through the largest size, for comparison
+        n, t = pipeline["families"].to_numpy(float), pipeline["seconds"].to_numpy(float)
+        left.plot(n, t[-1] * n / n[-1], ls=":", color="grey", label="linear (slope 1)")
     for ax, label in ((left, "seconds"), (right, "peak memory (MB)")):
         ax.set_xscale("log")
         ax.set_yscale("log")
