@@ -317,9 +317,18 @@ def rank_sum_normal_p(ranks2: np.ndarray, n1: int, r1_2: int) -> float:
 
 
 def rank_biserial_groups(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """``P(X > Y) - P(X < Y)`` per batch row, by direct comparison of all pairs."""
-    diff = first[..., :, None] - second[..., None, :]
-    return np.mean(np.sign(diff), axis=(-2, -1))
+    """``P(X > Y) - P(X < Y)`` per batch row, from midranks of the pooled row.
+
+    ``#(X > Y) - #(X < Y) = 2 U - n_1 n_2`` with ``U = R_1 - n_1 (n_1 + 1) / 2``: an exact
+    whole number, divided once by ``n_1 n_2``, so the result is bit for bit the mean of
+    ``sign(x - y)`` over all pairs, at ``O(n log n)`` instead of ``O(n_1 n_2)`` per row.
+    """
+    n1, n2 = first.shape[-1], second.shape[-1]
+    batch = np.broadcast_shapes(first.shape[:-1], second.shape[:-1])
+    pooled = np.concatenate([np.broadcast_to(first, (*batch, n1)),
+                             np.broadcast_to(second, (*batch, n2))], axis=-1)
+    rank_sum = _st.rankdata(pooled, axis=-1)[..., :n1].sum(axis=-1)
+    return (2 * rank_sum - n1 * (n1 + 1) - n1 * n2) / (n1 * n2)
 
 
 def rank_biserial_groups_counts(first: tuple[np.ndarray, np.ndarray],
