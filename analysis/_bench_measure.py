@@ -156,8 +156,10 @@ def kernel_floor_seconds(import_lines: Sequence[str], *, env: dict[str, str] | N
     """Seconds to start one kernel, wait until it answers, run ``import_lines`` and stop it."""
     from jupyter_client.manager import KernelManager
 
+    from analysis._pipeline_execute import _kernel_config
+
     start = time.perf_counter()
-    manager = KernelManager(kernel_name="python3")
+    manager = KernelManager(kernel_name="python3", config=_kernel_config())
     manager.start_kernel(env={**os.environ, **(env or {})}, cwd=str(cwd) if cwd else None)
     client = manager.client()
     try:

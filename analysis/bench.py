@@ -464,6 +464,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: measure, write ``reports/bench/`` and print the Markdown table."""
     args = _parser().parse_args(argv)
+    import signal
+
+    # a terminated benchmark still removes its temporary cohorts (finally blocks run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.repeats < 1:
         _parser().error(f"--repeats must be at least 1; got {args.repeats}")
     settings = Settings(cohort=args.cohort, raw_dir=args.raw_dir, repeats=args.repeats,
