@@ -43,12 +43,11 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Callable, Sequence
 
 from analysis import _bench_measure as measure
-from analysis import paths
+from analysis import paths, provenance
 
 DEFAULT_SIZES: tuple[int, ...] = (22, 1_000, 10_000, 100_000)
 DEFAULT_REPEATS = 3
@@ -87,16 +86,11 @@ def machine_info() -> dict[str, object]:
     import psutil
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
+    versions = provenance.package_versions(PACKAGES, absent="absent")
     return {
         "cores": cores, "ram_gb": round(psutil.virtual_memory().total / 1024**3, 1),
         "cpu": _cpu_model(), "python": platform.python_version(),
-        "platform": platform.platform(), "commit": _commit(paths.ROOT), "packages": versions,
+        "platform": platform.platform(), "commit": provenance.git_commit(paths.ROOT), "packages": versions,
     }
 
 
@@ -108,17 +102,6 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
-
-
-def _commit(root: Path) -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True).stdout.strip()
-        return head + ("+changes" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 # ------------------------------------------------------------------------------ comparison

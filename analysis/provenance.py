@@ -201,8 +201,8 @@ def _git(root: str | os.PathLike, *args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def package_versions(names: Iterable[str]) -> dict[str, str]:
-    """Installed version of each distribution in ``names`` (``"niet geïnstalleerd"`` if absent).
+def package_versions(names: Iterable[str], *, absent: str = "niet geïnstalleerd") -> dict[str, str]:
+    """Installed version of each distribution in ``names`` (``absent`` when not installed).
 
     >>> package_versions(["surely-not-installed-xyz"])
     {'surely-not-installed-xyz': 'niet geïnstalleerd'}
@@ -212,7 +212,7 @@ def package_versions(names: Iterable[str]) -> dict[str, str]:
         try:
             versions[name] = _metadata.version(name)
         except _metadata.PackageNotFoundError:
-            versions[name] = "niet geïnstalleerd"
+            versions[name] = absent
     return versions
 
 
