@@ -74,6 +74,13 @@ def load_claim_rules(path: str | Path | None = None) -> dict[str, dict[str, Any]
     return rules
 
 
+def statements_nl(path: str | Path | None = None) -> dict[str, str]:
+    """claim_id -> Dutch wording of the claim (``statements_nl`` in ``claim_rules.yaml``)."""
+    path = Path(path) if path is not None else RULES_FILE
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in (spec.get("statements_nl") or {}).items()}
+
+
 def expected_key_numbers(rules: Mapping[str, Mapping] | None = None) -> list[str]:
     """Sorted names of every key number the rules read (what the notebooks must write)."""
     rules = load_claim_rules() if rules is None else rules

@@ -127,8 +127,11 @@ class Findings:
         return self._claims_view(table)
 
     def _claims_view(self, table: pd.DataFrame) -> pd.DataFrame:
+        from analysis.claims import statements_nl
+
+        dutch = statements_nl()
         view = pd.DataFrame({
-            "bewering": table["statement"],
+            "bewering": [dutch.get(c, s) for c, s in zip(table["claim_id"], table["statement"])],
             "gepubliceerd": table["published"].map(lambda v: narrative.format_value(v)),
             "gereproduceerd": [self._reproduced_text(r) for r in table.itertuples()],
             "95%-interval": [self._interval_text(r) for r in table.itertuples()],

@@ -208,3 +208,9 @@ def test_the_published_report_reproduces_itself():
     assert (others["status"] == "reproduced").all(), others[others["status"] != "reproduced"]
     note = out.loc["t1_significant_improvement_pct", "note"]
     assert "denominator ambiguous" in note and "3 van 6" in note
+
+
+def test_every_rule_has_a_dutch_statement():
+    from analysis.claims import load_claim_rules, statements_nl
+
+    assert set(statements_nl()) == set(load_claim_rules())
