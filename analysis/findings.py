@@ -22,7 +22,7 @@ import pandas as pd
 
 from analysis import keynumbers, narrative, paths, processed, provenance
 from analysis.atomic import write_csv_atomic
-from analysis.figures.style import SYNTHETIC_BANNER
+from analysis.figures.style import banner_html
 
 CLAIM_STATUS_NL: dict[str, str] = {"reproduced": "gereproduceerd", "differs": "wijkt af",
                                    "not_computable": "niet te berekenen"}
@@ -76,9 +76,8 @@ class Findings:
         """A red banner for synthetic cohorts (empty for real data)."""
         if not self.synthetic:
             return _Markdown("")
-        return _Markdown(f"<div style='background:#D55E00;color:white;padding:8px;"
-                         f"font-weight:bold'>{html.escape(SYNTHETIC_BANNER)}: alle gezinnen, "
-                         "scores en citaten in dit document zijn gegenereerd.</div>")
+        return _Markdown(banner_html("alle gezinnen, scores en citaten in dit document zijn "
+                                     "gegenereerd."))
 
     def figure(self, name: str, *, per_family: bool = False) -> Any:
         """The saved figure ``name`` embedded, with its caption and provenance line.

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from analysis import keynumbers, paths, processed, provenance
-from analysis.figures.style import SYNTHETIC_BANNER
+from analysis.figures.style import banner_html
 
 
 @dataclass
@@ -64,8 +64,7 @@ class NotebookContext:
 
         if not self.synthetic:
             return Markdown("")
-        return Markdown(f"<div style='background:#D55E00;color:white;padding:6px;"
-                        f"font-weight:bold'>{SYNTHETIC_BANNER}</div>")
+        return Markdown(banner_html())
 
     def save_figure(self, fig, name: str, caption: str) -> provenance.FigureRecord:
         """Save ``fig`` as PNG and SVG with provenance, close it and return its record.

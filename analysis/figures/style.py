@@ -63,6 +63,16 @@ def figure_style() -> Iterator[None]:
         yield
 
 
+def banner_html(detail: str = "") -> str:
+    """The synthetic-data banner as an HTML block for notebooks and documents (``detail`` is
+    appended after a colon)."""
+    import html
+
+    text = html.escape(SYNTHETIC_BANNER + (f": {detail}" if detail else ""))
+    return (f"<div style='background:{OKABE_ITO['vermillion']};color:white;padding:8px;"
+            f"font-weight:bold'>{text}</div>")
+
+
 BANNER_HEIGHT_IN: float = 0.32
 """Height of the strip added above a figure for the banner, in inches."""
 
