@@ -26,6 +26,7 @@ import yaml
 
 from analysis import paths
 from analysis.errors import ConfigError
+from analysis.scoring import round_half_up
 from analysis.stats import exact_interval
 
 RULES_FILE: Path = paths.DEFINITIONS / "claim_rules.yaml"
@@ -167,7 +168,7 @@ def _reproduce_one(claim: dict, rule: Mapping | None, key_numbers: Mapping[str, 
         notes.append(reason)
     else:
         comparison = _comparison(rule, claim)
-        compared = _round_half_up(row["reproduced"]) if "numerator" in rule else row["reproduced"]
+        compared = round_half_up(row["reproduced"]) if "numerator" in rule else row["reproduced"]
         row["status"] = "reproduced" if _passes(compared, published, comparison) else "differs"
     row["published"] = np.nan if published is None else published
     row["note"] = "; ".join(n for n in notes if n)
@@ -218,11 +219,6 @@ def _passes(reproduced: float, published: float, comparison: str) -> bool:
     if comparison == "min":
         return reproduced >= published - 1e-9
     return math.isclose(reproduced, published, rel_tol=0.0, abs_tol=1e-9)
-
-
-def _round_half_up(value: float) -> float:
-    """Whole percent as printed in reports: 12.5 -> 13 (Python's round() would give 12)."""
-    return float(math.floor(value + 0.5))
 
 
 def _number(value: Any) -> float | None:
