@@ -10,10 +10,8 @@ import csv
 import datetime
 import difflib
 import io
-import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import string
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from analysis.errors import CompendiumError
 
@@ -157,10 +157,3 @@ class _Formatter(string.Formatter):
     def format_field(self, value, format_spec):  # noqa: D102
         return format_value(value, format_spec, publication=self.publication,
                             threshold=self.threshold)
-
-
-def require(numbers: Mapping[str, Any], keys: Iterable[str]) -> None:
-    """Raise :class:`MissingKeyNumber` naming the first of ``keys`` that is absent."""
-    for key in keys:
-        if key not in numbers:
-            raise MissingKeyNumber(f"key number {key!r} is missing from this run")
