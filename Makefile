@@ -30,11 +30,11 @@ run: $(STAMP)
 
 ## Run the unit tests and check the committed notebooks with nbval
 test: $(STAMP)
-	$(PY) -m pytest tests analysis notebooks --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+	$(PY) -m pytest tests analysis benchmarks notebooks --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
 ## Unit tests only (fast; no notebooks, no browser)
 test-unit: $(STAMP)
-	$(PY) -m pytest tests analysis -m "not slow and not browser"
+	$(PY) -m pytest tests analysis benchmarks -m "not slow and not browser"
 
 ## Open rendered pages in offline headless Chromium (installs Debian's chromium as root when missing)
 browser: $(STAMP)
@@ -50,7 +50,7 @@ notebooks: $(STAMP)
 
 ## Benchmark: papermill loop vs cold/warm runs, and scale to 100,000 families
 bench: $(STAMP)
-	$(PY) -m analysis.bench
+	$(PY) -m benchmarks.bench
 
 ## Remove every rebuilt output (processed tables, figures, reports); raw data stay
 clean:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+from pathlib import Path
 from typing import Callable, Sequence
 
 from analysis import paths
@@ -114,7 +115,7 @@ def _cohort_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis import pipeline
+    from analysis.pipeline import runner as pipeline
 
     return pipeline.run(
         args.cohort, raw_root=args.raw_dir, params_file=args.params,
@@ -124,7 +125,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from analysis import validate
+    from analysis.data import validate
 
     report = validate.validate_cohort(paths.raw_dir(args.cohort, args.raw_dir))
     print(report.format())
@@ -132,7 +133,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _new_cohort(args: argparse.Namespace) -> int:
-    from analysis import cohort
+    from analysis.data import cohort
 
     folder = cohort.new_cohort(args.name, raw_root=args.raw_dir)
     print(f"created {paths.display(folder)}: fill in cohort.yaml, then drop the exports in")
@@ -140,9 +141,14 @@ def _new_cohort(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from analysis import scoring
+    from analysis.data.io import read_table
+    from analysis.questionnaires import scoring
+    from analysis.questionnaires.instruments import load_instrument
 
-    scores = scoring.score_file(args.instrument, args.file, scheme=args.scheme)
+    instrument = load_instrument(args.instrument)  # an unknown instrument stops before reading
+    data = read_table(args.file)
+    data.attrs["source_file"] = Path(args.file).name  # problems name the file as given
+    scores = scoring.score_instrument(data, instrument, scheme=args.scheme)
     if args.out:
         from analysis.atomic import write_csv_atomic
 
@@ -154,8 +160,8 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _coding(args: argparse.Namespace) -> int:
-    from analysis import qda
     from analysis.atomic import write_csv_atomic
+    from analysis.qualitative import qda
 
     segments, problems = qda.read_coding_files(args.files, keep_going=args.keep_going)
     for problem in problems:
@@ -166,7 +172,7 @@ def _coding(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from analysis import synthetic
+    from analysis.data import synthetic
 
     folder = synthetic.write_cohort(
         args.cohort, families=args.families, seed=args.seed, raw_root=args.raw_dir
@@ -176,7 +182,7 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from analysis import report
+    from analysis.report import pages as report
 
     out = report.compare_cohorts(args.cohorts)
     print(paths.display(out))

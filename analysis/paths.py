@@ -20,10 +20,10 @@ ROOT: Path = Path(__file__).resolve().parents[1]
 """Root of the compendium (the folder holding ``pyproject.toml``)."""
 
 PACKAGE: Path = ROOT / "analysis"
-INSTRUMENTS: Path = PACKAGE / "instruments"
-"""Declarative questionnaire definitions (``*.yaml``)."""
 DEFINITIONS: Path = PACKAGE / "definitions"
-"""Other declarative definitions: file schemas, cut-off schemes, tariffs."""
+"""Declarative definitions: file schemas, cut-off schemes, tariffs, claim rules."""
+INSTRUMENTS: Path = DEFINITIONS / "instruments"
+"""Declarative questionnaire definitions (``*.yaml``)."""
 
 DATA: Path = ROOT / "data"
 RAW: Path = DATA / "raw"

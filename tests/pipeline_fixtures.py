@@ -67,7 +67,7 @@ _PARAMETERS = {
 _SETUP = """\
 import json, time
 from pathlib import Path
-from analysis import keynumbers
+from analysis.report import keynumbers
 processed = Path("data/processed") / cohort
 raw = Path(raw_root or "data/raw") / cohort
 started = time.time()"""
@@ -165,7 +165,7 @@ def windows(root: Path) -> dict[str, tuple[float, float]]:
 
 def run_quiet(root: Path, **kwargs) -> tuple[int, list[str]]:
     """Run the pipeline of the project in ``root``; returns (exit code, printed lines)."""
-    from analysis import pipeline
+    from analysis.pipeline import runner as pipeline
 
     lines: list[str] = []
     kwargs.setdefault("jobs", 2)

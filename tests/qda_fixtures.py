@@ -12,7 +12,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import quoteattr, escape
+from xml.sax.saxutils import escape, quoteattr
 
 NAMESPACE = uuid.UUID("6f1c2b7e-0000-4000-8000-00000000c0de")
 

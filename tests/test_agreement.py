@@ -1,4 +1,4 @@
-"""analysis.agreement: Krippendorff's alpha against published values, kappa, per-code tables."""
+"""analysis.qualitative.agreement: Krippendorff's alpha against published values, kappa, per-code tables."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import agreement
+from analysis.qualitative import agreement
 
 nan = np.nan
 

@@ -1,7 +1,7 @@
-"""The benchmark's machinery (analysis.bench, analysis._bench_measure) on tiny inputs.
+"""The benchmark's machinery (benchmarks.bench, benchmarks.measure) on tiny inputs.
 
 The fast tests use stand-in cases and a 22-family synthetic cohort for the package stages;
-the slow one runs ``python -m analysis.bench`` end to end on a 22-family cohort (notebooks
+the slow one runs ``python -m benchmarks.bench`` end to end on a 22-family cohort (notebooks
 executed, about half a minute) and checks what it writes and that it cleans up.
 """
 
@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import _bench_measure as measure
-from analysis import bench, paths
-from analysis.synthetic import write_cohort
+from analysis import paths
+from analysis.data.synthetic import write_cohort
+from benchmarks import bench, measure
 
 
 def test_machine_info_names_the_machine_and_versions():
@@ -93,8 +93,8 @@ def test_sizes_option_is_checked():
 @pytest.fixture
 def tiny_cohort(tmp_path):
     """A 22-family synthetic cohort with its validated tables written (as notebook 00 does)."""
-    from analysis import processed
-    from analysis.cohort import load_cohort
+    from analysis.data import processed
+    from analysis.data.validate import load_cohort
 
     cohort = f"bench-test-{tmp_path.name[-12:]}"
     folder = write_cohort(cohort, families=22, seed=3, raw_root=tmp_path)

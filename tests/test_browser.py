@@ -14,7 +14,8 @@ import pytest
 from matplotlib.figure import Figure
 from nbformat import v4
 
-from analysis import provenance, report
+from analysis.report import pages as report
+from analysis.report import provenance
 
 try:  # tests/ on sys.path (pytest's default) or tests as a package
     import browser

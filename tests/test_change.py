@@ -1,4 +1,4 @@
-"""analysis.change: pairing moments, reliable change index (Jacobson & Truax 1991), clinical significance.
+"""analysis.questionnaires.change: pairing moments, reliable change index (Jacobson & Truax 1991), clinical significance.
 
 Golden values are computed by hand from the SDQ parameters in the instrument definition:
 total SD 5.6, reliability 0.86 -> SE = 5.6 * sqrt(0.14) = 2.0953281; S_diff = sqrt(2) * SE =
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import change, instruments
 from analysis.errors import ConfigError, DataError
+from analysis.questionnaires import change, instruments
 
 S_DIFF_TOTAL = 2.9632415
 THRESHOLD_TOTAL = 5.8079533
@@ -189,7 +189,7 @@ def test_no_paired_families_gives_an_empty_table_with_the_columns():
 
 
 def test_end_to_end_from_answers():
-    from analysis import scoring
+    from analysis.questionnaires import scoring
 
     sdq = instruments.load_instrument("sdq")
     answers = pd.DataFrame({"family_id": ["F1", "F1"], "timepoint": ["T0", "T1"]})

@@ -1,4 +1,4 @@
-"""analysis.claims: every rule kind of claim_rules.yaml, and the bundled Helmond claims.
+"""analysis.report.claims: every rule kind of claim_rules.yaml, and the bundled Helmond claims.
 
 Golden intervals (percent) computed independently with statsmodels 0.14
 `proportion_confint(k, n, method="beta")` (Clopper-Pearson): 9/14 -> 35.13801, 87.24016;
@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import claims as cl
 from analysis import paths
 from analysis.errors import ConfigError
+from analysis.report import claims as cl
 
 HELMOND = paths.DEFINITIONS / "published_claims_helmond_2023.csv"
 
@@ -211,6 +211,6 @@ def test_the_published_report_reproduces_itself():
 
 
 def test_every_rule_has_a_dutch_statement():
-    from analysis.claims import load_claim_rules, statements_nl
+    from analysis.report.claims import load_claim_rules, statements_nl
 
     assert set(statements_nl()) == set(load_claim_rules())

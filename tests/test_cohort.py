@@ -1,4 +1,4 @@
-"""analysis.cohort: cohort.yaml, loading a validated cohort, scaffolding a new one."""
+"""analysis.data.cohort: cohort.yaml, loading a validated cohort, scaffolding a new one."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import datetime
 import pytest
 import yaml
 
-from analysis import cli, cohort, instruments
+from analysis import cli
+from analysis.data import cohort, validate
 from analysis.errors import ConfigError, DataError
+from analysis.questionnaires import instruments
 
 
 def _set_yaml(folder, **changes):
@@ -92,7 +94,7 @@ def test_missing_folder_and_missing_yaml_are_data_errors(tmp_path):
 # ------------------------------------------------------------------------------ load_cohort
 
 def test_load_cohort_gives_config_and_tables(valid_cohort):
-    loaded = cohort.load_cohort(valid_cohort)
+    loaded = validate.load_cohort(valid_cohort)
     assert loaded.config.name == "test-cohort"
     assert loaded.has("sdq") and not loaded.has("obvl")
     assert len(loaded.tables["trajectories"]) == 4
@@ -103,7 +105,7 @@ def test_load_cohort_keeps_warnings(valid_cohort):
     path = valid_cohort / "trajectories.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("F01,completed,2023-09-18",
                                                              "F01,completed,2023-08-18"))
-    loaded = cohort.load_cohort(valid_cohort)
+    loaded = validate.load_cohort(valid_cohort)
     assert [w.check for w in loaded.warnings] == ["date_outside_period"]
 
 
@@ -111,7 +113,7 @@ def test_load_cohort_raises_with_the_problems(valid_cohort):
     path = valid_cohort / "trajectories.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",4,25,5,", ",4,30,5,"))
     with pytest.raises(DataError) as caught:
-        cohort.load_cohort(valid_cohort)
+        validate.load_cohort(valid_cohort)
     message = str(caught.value)
     assert "breaks the data contract (1 error)" in message
     assert "trajectories.csv, row 3, column therapy_sessions: value '30'; expected at most 25" in message

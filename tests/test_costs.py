@@ -1,4 +1,4 @@
-"""analysis.costs: substitution share with exact CI, placement threats, cost arithmetic.
+"""analysis.trajectories.costs: substitution share with exact CI, placement threats, cost arithmetic.
 
 Fixture: the eight hand-made trajectories of test_trajectories (sessions 20, 25, 26, 12, 18, 2,
 8, 22 = 133; hours 4, 5, 5.5, 3, 5, 1, 2, 4.5 = 30; indicated F01 F02 F04 F05 F07, of which
@@ -11,11 +11,10 @@ statsmodels 0.14 `proportion_confint(2, 5, method="beta")` (same values as R's
 import numpy as np
 import pandas as pd
 import pytest
-
-from analysis import costs
-from analysis.errors import ConfigError
-
 from test_trajectories import _trajectories
+
+from analysis.errors import ConfigError
+from analysis.trajectories import costs
 
 TARIFFS = {"therapy_session": 100.0, "collaboration_hour": 80.0,
            "indicated_trajectory_avoided": 2000.0}

@@ -24,7 +24,8 @@ import time
 import pandas as pd
 import pytest
 
-from analysis import cli, paths, pipeline
+from analysis import cli, paths
+from analysis.pipeline import runner as pipeline
 
 try:
     import browser

@@ -1,4 +1,4 @@
-"""analysis.figures.planning: power curves, comparison-group curves and precision curves."""
+"""analysis.report.figures.planning: power curves, comparison-group curves and precision curves."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
-
-from analysis import planning
-from analysis.figures import planning as fp
-from analysis.figures.style import SYNTHETIC_BANNER, add_banner
-
 from test_planning import _changes, _fragments
+
+from analysis.follow_up import planning
+from analysis.report.figures import planning as fp
+from analysis.report.figures.style import SYNTHETIC_BANNER, add_banner
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""analysis.figures.questionnaires: SDQ lines, Jacobson-Truax, band transitions, ARI-CP profile.
+"""analysis.report.figures.questionnaires: SDQ lines, Jacobson-Truax, band transitions, ARI-CP profile.
 
 Hand-made frames: five families with SDQ and ARI-CP at T0 and T1 and one (F06) with T0 only.
 """
@@ -11,8 +11,8 @@ from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from analysis.figures import questionnaires as fq
-from analysis.figures.style import CHANGE_COLOURS, OKABE_ITO
+from analysis.report.figures import questionnaires as fq
+from analysis.report.figures.style import CHANGE_COLOURS, OKABE_ITO
 
 SDQ_SCALES = ["emotional", "conduct", "hyperactivity", "peer", "prosocial"]
 ARI_SCALES = ["secure", "avoidant", "ambivalent", "disorganized"]
@@ -194,7 +194,7 @@ def test_ari_cp_profile_uses_elevated_flags_and_optional_reference():
 
 
 def test_ari_cp_share_table_exact_interval():
-    from analysis.instruments import load_instrument
+    from analysis.questionnaires.instruments import load_instrument
     table = fq._high_share_table(_scores(), load_instrument("ari_cp"), "disorganized",
                                  ("T0", "T1"), True, None, 0.95)
     t0 = table.iloc[0]

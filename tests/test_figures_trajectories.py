@@ -1,4 +1,4 @@
-"""analysis.figures.trajectories: flow diagram, sessions/hours panels, characteristics."""
+"""analysis.report.figures.trajectories: flow diagram, sessions/hours panels, characteristics."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -6,11 +6,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-
-from analysis import trajectories as tr
-from analysis.figures import trajectories as ft
-
 from test_trajectories import _questionnaires, _trajectories
+
+from analysis.report.figures import trajectories as ft
+from analysis.trajectories import flow as tr
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,10 @@
-"""analysis.findings: prose from key numbers, publication mode, claims table, figures."""
+"""analysis.report.findings: prose from key numbers, publication mode, claims table, figures."""
 
 import pandas as pd
 import pytest
 
-from analysis import findings, paths
+from analysis import paths
+from analysis.report import findings
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""analysis.instruments: definitions as data, validated, with sources; new instruments need no code."""
+"""analysis.questionnaires.instruments: definitions as data, validated, with sources; new instruments need no code."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import textwrap
 import pandas as pd
 import pytest
 
-from analysis import instruments, scoring
 from analysis.errors import ConfigError
+from analysis.questionnaires import instruments, scoring
 
 SHIPPED = ["ari_cp", "obvl", "sdq", "wai_sr"]
 

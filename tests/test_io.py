@@ -1,4 +1,4 @@
-"""analysis.io: readers of the raw-data contract (CSV dialects, .xlsx, .sav) and atomic writers."""
+"""analysis.data.io: readers of the raw-data contract (CSV dialects, .xlsx, .sav) and atomic writers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import io
+from analysis.data import io
 from analysis.errors import CompendiumError, DataError
 
 

@@ -1,12 +1,12 @@
-"""analysis.keynumbers: byte-stable fragments, strict values, merging with conflict detection."""
+"""analysis.report.keynumbers: byte-stable fragments, strict values, merging with conflict detection."""
 
 import json
 import math
 
 import pytest
 
-from analysis import keynumbers
-from analysis.keynumbers import KeyNumberError
+from analysis.report import keynumbers
+from analysis.report.keynumbers import KeyNumberError
 
 COHORT = "demo"
 

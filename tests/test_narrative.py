@@ -1,8 +1,8 @@
-"""analysis.narrative: Dutch number formatting and key-number templates."""
+"""analysis.report.narrative: Dutch number formatting and key-number templates."""
 
 import pytest
 
-from analysis import narrative
+from analysis.report import narrative
 
 
 @pytest.mark.parametrize("value, spec, expected", [

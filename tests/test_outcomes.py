@@ -1,10 +1,11 @@
-"""analysis.outcomes: the handreiking's chain, on hand-made change tables and on the bundled cohort."""
+"""analysis.questionnaires.outcomes: the handreiking's chain, on hand-made change tables and on the bundled cohort."""
 
 import pandas as pd
 import pytest
 
-from analysis import outcomes, paths
-from analysis.cohort import load_cohort
+from analysis import paths
+from analysis.data.validate import load_cohort
+from analysis.questionnaires import outcomes
 
 
 def _change_rows(instrument, scale, rows):

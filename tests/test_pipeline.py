@@ -1,4 +1,4 @@
-"""analysis.pipeline: the notebook sequence as data, its DAG, incremental and parallel runs.
+"""analysis.pipeline.runner: the notebook sequence as data, its DAG, incremental and parallel runs.
 
 Fast tests check the definition, the DAG and the caching decisions without starting a kernel.
 The slow tests (acceptance tests, in the default run) execute the tiny dummy project of
@@ -14,13 +14,14 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pipeline_fixtures as fx
 import pytest
 
-import pipeline_fixtures as fx
-from analysis import cli, paths, pipeline
-from analysis._pipeline_spec import merge_parameters, resolve_only
+from analysis import cli, paths
 from analysis.errors import CompendiumError, ConfigError
-from analysis.keynumbers import KeyNumberError
+from analysis.pipeline import runner as pipeline
+from analysis.pipeline.spec import merge_parameters, resolve_only
+from analysis.report.keynumbers import KeyNumberError
 
 PLANNED = ["00_data", "01_questionnaires", "02_qualitative", "03_trajectories", "04_follow_up",
            "05_findings"]
@@ -247,7 +248,7 @@ def test_second_run_executes_nothing_and_stays_light(project):
     assert [ln for ln in lines if ln.endswith("] cached")] == [f"[{n}] cached" for n in fx.NAMES]
     script = (
         "import sys, time; t = time.perf_counter()\n"
-        "from analysis import pipeline\n"
+        "from analysis.pipeline import runner as pipeline\n"
         f"code = pipeline.run({fx.COHORT!r}, notebooks_dir={str(project / 'notebooks')!r}, "
         f"root={str(project)!r}, out=lambda line: None)\n"
         "heavy = [m for m in ('papermill', 'nbformat', 'nbconvert', 'pandas', 'matplotlib')"

@@ -1,4 +1,4 @@
-"""analysis.planning: the follow-up plan from the pilot's own results.
+"""analysis.follow_up.planning: the follow-up plan from the pilot's own results.
 
 Known values come from hand computation (d_z, d_av, correlations, Clopper-Pearson bounds as beta
 quantiles, the exact d_z interval by inverting the noncentral t with a root finder), textbook
@@ -20,8 +20,10 @@ from scipy import optimize
 from scipy import stats as st
 from statsmodels.stats.power import TTestIndPower
 
-from analysis import keynumbers, planning, power
 from analysis.errors import CompendiumError
+from analysis.follow_up import planning
+from analysis.report import keynumbers
+from analysis.stats import power
 
 # The SDQ total of a 14-family pilot (T0, T1) with three reliable improvements (RCI <= -1.96
 # with a reliable-change threshold of 5.8 points): F04, F07 and F13.

@@ -1,4 +1,4 @@
-"""analysis.power: sample sizes for a next cohort, checked against textbook values, the
+"""analysis.stats.power: sample sizes for a next cohort, checked against textbook values, the
 noncentral t computed directly with scipy, hand computation and independent simulation."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from scipy import stats as st
 from statsmodels.stats.power import TTestPower
 
-from analysis import power
+from analysis.stats import power
 
 Z975 = st.norm.ppf(0.975)
 

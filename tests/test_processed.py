@@ -1,10 +1,11 @@
-"""analysis.processed: validated tables hand over between notebooks without losing types."""
+"""analysis.data.processed: validated tables hand over between notebooks without losing types."""
 
 import pandas as pd
 import pytest
 
-from analysis import paths, processed
-from analysis.cohort import load_cohort
+from analysis import paths
+from analysis.data import processed
+from analysis.data.validate import load_cohort
 from analysis.errors import CompendiumError
 
 

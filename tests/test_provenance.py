@@ -1,4 +1,4 @@
-"""analysis.provenance: input hashes, commit, colophon, and figures that carry their origin."""
+"""analysis.report.provenance: input hashes, commit, colophon, and figures that carry their origin."""
 
 import hashlib
 import shutil
@@ -8,9 +8,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from matplotlib.figure import Figure
 
-from analysis import paths, provenance
+from analysis import paths
 from analysis.errors import CompendiumError, ConfigError
-from analysis.figures.style import SYNTHETIC_BANNER
+from analysis.report import provenance
+from analysis.report.figures.style import SYNTHETIC_BANNER
 
 HASH = "a1b2c3d4e5" + "f" * 54
 COMMIT = "1234abc"
@@ -157,7 +158,7 @@ def test_current_cell_names_the_running_cell(tmp_path, monkeypatch):
     config.HistoryManager.hist_file = ":memory:"
     shell = InteractiveShell.instance(config=config)
     try:
-        shell.run_cell("from analysis.provenance import current_cell", store_history=True)
+        shell.run_cell("from analysis.report.provenance import current_cell", store_history=True)
         result = shell.run_cell("cell = current_cell()", store_history=True)
         assert shell.user_ns["cell"] == f"cel {result.execution_count}"
     finally:

@@ -1,4 +1,4 @@
-"""analysis.qda: REFI-QDA, segments.csv, QualCoder and Taguette exports into one long table."""
+"""analysis.qualitative.qda: REFI-QDA, segments.csv, QualCoder and Taguette exports into one long table."""
 
 from __future__ import annotations
 
@@ -6,11 +6,18 @@ import zipfile
 
 import pandas as pd
 import pytest
+from qda_fixtures import (
+    Selection,
+    Source,
+    make_qdpx,
+    make_qualcoder_csv,
+    make_segments_csv,
+    make_taguette_csv,
+    write_csv,
+)
 
-from analysis import qda
 from analysis.errors import CompendiumError
-from qda_fixtures import (Selection, Source, make_qdpx, make_qualcoder_csv, make_segments_csv,
-                          make_taguette_csv, write_csv)
+from analysis.qualitative import qda
 
 TEXT = ("Moderator: Wat werkte goed?\n"
         "SW1: De screening vooraf was grondig, dat hielp echt.\n"

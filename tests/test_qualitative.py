@@ -1,12 +1,13 @@
-"""analysis.qualitative: theme tree, frequencies by group, co-occurrence, theme matrix, quotes."""
+"""analysis.qualitative.themes: theme tree, frequencies by group, co-occurrence, theme matrix, quotes."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from analysis import privacy, qualitative
-from analysis.qda import SEGMENT_COLUMNS
+from analysis import privacy
+from analysis.qualitative import themes as qualitative
+from analysis.qualitative.qda import SEGMENT_COLUMNS
 
 SESSIONS = pd.DataFrame({
     "session_id": ["FG_SW", "FG_VT", "INT_P1", "OPEN_F01"],
@@ -195,7 +196,7 @@ def test_pick_quotes_checks_options(kwargs, message):
 # ------------------------------------------------------------------------------ figures
 
 def test_theme_tree_figure_draws_a_bar_per_node():
-    from analysis.figures import qualitative as figures
+    from analysis.report.figures import qualitative as figures
 
     tree = qualitative.theme_hierarchy(_segments())
     fig = figures.theme_tree_figure(tree)
@@ -207,7 +208,7 @@ def test_theme_tree_figure_draws_a_bar_per_node():
 
 
 def test_cooccurrence_figure_shows_the_lower_triangle():
-    from analysis.figures import qualitative as figures
+    from analysis.report.figures import qualitative as figures
 
     matrix = qualitative.cooccurrence_matrix(qualitative.cooccurrence(_segments(), level=1))
     fig = figures.cooccurrence_figure(matrix)
@@ -219,7 +220,7 @@ def test_cooccurrence_figure_shows_the_lower_triangle():
 
 
 def test_theme_matrix_figure_uses_dutch_labels():
-    from analysis.figures import qualitative as figures
+    from analysis.report.figures import qualitative as figures
 
     table = qualitative.theme_matrix(_segments(), SESSIONS, by="group")
     fig = figures.theme_matrix_figure(table, by="group")
@@ -228,8 +229,8 @@ def test_theme_matrix_figure_uses_dutch_labels():
 
 
 def test_agreement_figure_one_point_per_code():
-    from analysis import agreement
-    from analysis.figures import qualitative as figures
+    from analysis.qualitative import agreement
+    from analysis.report.figures import qualitative as figures
 
     table = agreement.code_agreement(_segments())
     fig = figures.agreement_figure(table)

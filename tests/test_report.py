@@ -1,4 +1,4 @@
-"""analysis.report: self-contained offline HTML pages, the synthetic banner, cohort comparison."""
+"""analysis.report.pages: self-contained offline HTML pages, the synthetic banner, cohort comparison."""
 
 import base64
 import io
@@ -10,8 +10,10 @@ import pytest
 from matplotlib.figure import Figure
 from nbformat import v4
 
-from analysis import paths, provenance, report
+from analysis import paths
 from analysis.errors import CompendiumError, ConfigError
+from analysis.report import pages as report
+from analysis.report import provenance
 
 
 def _png() -> bytes:
@@ -293,7 +295,7 @@ def test_executed_notebook_shows_its_figure_with_cell_provenance(tmp_path):
 
     code = (
         "from matplotlib.figure import Figure\n"
-        "from analysis.provenance import save_figure, show_figure\n"
+        "from analysis.report.provenance import save_figure, show_figure\n"
         "fig = Figure(figsize=(3, 2)); fig.subplots().plot([1, 2, 3])\n"
         f"record = save_figure(fig, 'demo', cohort='x', notebook='01_demo', synthetic=True,\n"
         f"    caption='Een voorbeeld', inputs_hash='cd' * 32, commit='abc1234',\n"

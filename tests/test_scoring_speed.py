@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import scoring
-from analysis.instruments import load_instrument
+from analysis.questionnaires import scoring
+from analysis.questionnaires.instruments import load_instrument
 
 ROWS = 200_000
 REQUIREMENT_S = 2.0

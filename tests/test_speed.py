@@ -13,9 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import _resampling as rs
-from analysis import planning, power, processed, stats, survey, validate
-from analysis.synthetic import write_cohort
+from analysis.data import processed, validate
+from analysis.data.synthetic import write_cohort
+from analysis.follow_up import planning
+from analysis.qualitative import survey
+from analysis.stats import _resampling as rs
+from analysis.stats import inference as stats
+from analysis.stats import power
 
 
 def _fastest(benchmark) -> float | None:
@@ -161,7 +165,7 @@ def test_open_answers_are_capped_per_item():
 
 
 def test_loading_right_after_validating_validates_once(valid_cohort, monkeypatch):
-    from analysis.cohort import load_cohort
+    from analysis.data.validate import load_cohort
 
     report = validate.validate_cohort(valid_cohort)
     monkeypatch.setattr(validate, "_check_cohort",
@@ -173,7 +177,7 @@ def test_loading_right_after_validating_validates_once(valid_cohort, monkeypatch
 
 
 def test_a_changed_file_is_validated_again(valid_cohort):
-    from analysis.cohort import load_cohort
+    from analysis.data.validate import load_cohort
 
     validate.validate_cohort(valid_cohort)
     sdq = valid_cohort / "sdq.csv"

@@ -1,4 +1,4 @@
-"""analysis.stats: tidy one-row tests, checked against hand computation, brute-force
+"""analysis.stats.inference: tidy one-row tests, checked against hand computation, brute-force
 enumeration, published worked examples and scipy/statsmodels."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from scipy import stats as st
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis import stats
+from analysis.stats import inference as stats
 
 # Lakens, D. (2013). Front Psychol 4:863, doi:10.3389/fpsyg.2013.00863, worked example
 # (movie ratings, 10 people). Published results of the paired analysis, as reproduced by R in

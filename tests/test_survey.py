@@ -1,4 +1,4 @@
-"""analysis.survey and analysis.figures.survey: Likert, yes/no with exact CIs, open answers."""
+"""analysis.qualitative.survey and analysis.report.figures.survey: Likert, yes/no with exact CIs, open answers."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import privacy, survey
+from analysis import privacy
 from analysis.errors import DataError
-from analysis.figures import survey as survey_figures
-from analysis.qda import SEGMENT_COLUMNS
+from analysis.qualitative import survey
+from analysis.qualitative.qda import SEGMENT_COLUMNS
+from analysis.report.figures import survey as survey_figures
 
 ITEMS = pd.DataFrame({
     "item": ["q01", "q02", "q03", "q04", "q05"],
@@ -169,7 +170,7 @@ def test_figures_check_their_input():
 
 
 def test_shared_valid_cohort_survey(valid_cohort):
-    from analysis.io import read_table
+    from analysis.data.io import read_table
 
     responses = read_table(valid_cohort / "parent_survey.csv")
     items = read_table(valid_cohort / "parent_survey_items.csv")

@@ -1,4 +1,4 @@
-"""analysis.synthetic: the calibrated Helmond cohort reproduces every published target, the
+"""analysis.data.synthetic: the calibrated Helmond cohort reproduces every published target, the
 committed data are byte-identical to a fresh generation, and cohorts of any size follow the
 data contract.
 
@@ -19,13 +19,13 @@ import yaml
 from lxml import etree
 
 from analysis import cli, paths
+from analysis.data.synthetic import CASE_STORY_FAMILY, generate_cohort, write_cohort
+from analysis.data.synthetic.items import allocate
+from analysis.data.synthetic.qualitative import codebook_paths
+from analysis.data.synthetic.questionnaires import ARI_SCALES, SDQ_REVERSED, SDQ_SCALES
+from analysis.data.synthetic.survey import personal_data_texts
 from analysis.errors import ConfigError
-from analysis.instruments import load_instrument
-from analysis.synthetic import CASE_STORY_FAMILY, generate_cohort, write_cohort
-from analysis.synthetic.items import allocate
-from analysis.synthetic.qualitative import codebook_paths
-from analysis.synthetic.questionnaires import ARI_SCALES, SDQ_REVERSED, SDQ_SCALES
-from analysis.synthetic.survey import personal_data_texts
+from analysis.questionnaires.instruments import load_instrument
 
 HELMOND = "helmond-2023"
 NS = {"q": "urn:QDA-XML:project:1.0"}
@@ -242,7 +242,7 @@ def test_item_answers_in_range_and_correlated(generic):
 
 
 def test_helper_scores_agree_with_the_compendium_scoring(helmond):
-    scoring = pytest.importorskip("analysis.scoring")
+    scoring = pytest.importorskip("analysis.questionnaires.scoring")
     for inst, scales in (("sdq", [*SDQ_SCALES, "total"]), ("ari_cp", list(ARI_SCALES))):
         official = scoring.score_instrument(helmond[f"{inst}.csv"], inst)
         mine = _score(helmond[f"{inst}.csv"], inst)

@@ -1,4 +1,4 @@
-"""analysis.trajectories: participant flow, descriptive summary, staff counts, key numbers.
+"""analysis.trajectories.flow: participant flow, descriptive summary, staff counts, key numbers.
 
 Fixtures are hand-made: eight trajectories whose counts can be checked by eye.
 """
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import trajectories as tr
 from analysis.errors import ConfigError
+from analysis.trajectories import flow as tr
 
 
 def _trajectories() -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""analysis.validate: every check finds its problem, names file/row/column/value, and bad input
+"""analysis.data.validate: every check finds its problem, names file/row/column/value, and bad input
 never crashes (tested through the command line, exit code 2)."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import cli, validate
+from analysis import cli
+from analysis.data import validate
 from analysis.errors import CompendiumError, Problem
 
 
@@ -395,7 +396,9 @@ def test_validating_100000_families_is_fast(tmp_path, rng):
 def test_codebook_documents_every_column_value_limit_and_check():
     import re
 
-    from analysis import cohort, instruments, paths
+    from analysis import paths
+    from analysis.data import cohort
+    from analysis.questionnaires import instruments
 
     codebook = (paths.RAW / "README.md").read_text(encoding="utf-8")
     contract = cohort.load_contract()

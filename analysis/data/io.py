@@ -1,0 +1,405 @@
+"""Reading and writing files.
+
+Readers of the raw data contract (see :func:`read_table`). The atomic writers live in
+:mod:`analysis.atomic` (standard library only, cheap to import) and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import difflib
+import io
+import os
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from analysis.atomic import (  # noqa: F401  (re-exported: the writers belong to io too)
+    write_bytes_atomic,
+    write_csv_atomic,
+    write_json_atomic,
+    write_text_atomic,
+)
+from analysis.errors import DataError, Problem
+
+# --------------------------------------------------------------------------------------------
+# Readers of the raw data contract
+# --------------------------------------------------------------------------------------------
+
+TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".sav")
+"""File formats accepted for every table of the contract, in order of preference."""
+
+DEFAULT_ID_COLUMNS: tuple[str, ...] = (
+    "family_id", "therapist_id", "social_worker_id", "session_id", "segment_id", "participant",
+)
+"""Identifier columns; any other column whose name ends in ``_id`` is one too."""
+
+FIRST_DATA_ROW: int = 2
+"""Spreadsheet row of the first data row (the header is row 1): ``row = index + 2``."""
+
+_EXPECTED_TABLE = (
+    "a table with a header row: a CSV file (UTF-8 or Windows-1252, delimiter ',' or ';'), "
+    "an .xlsx workbook (first sheet) or an SPSS .sav file"
+)
+_NUMBER_PATTERN = r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?"
+_MAGIC = {b"PK\x03\x04": "a zip archive (an Excel .xlsx workbook?)", b"$FL2": "an SPSS .sav file",
+          b"$FL3": "an SPSS .sav file", b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
+          b"%PDF": "a PDF document"}
+
+
+def is_id_column(column: str, id_columns: Iterable[str] = DEFAULT_ID_COLUMNS) -> bool:
+    """Whether ``column`` holds identifiers (listed in ``id_columns`` or ending in ``_id``).
+
+    >>> is_id_column("family_id"), is_id_column("coder_id"), is_id_column("child_age")
+    (True, True, False)
+    """
+    return column in set(id_columns) or column.endswith("_id")
+
+
+def spreadsheet_rows(index: Iterable[int]) -> list[int]:
+    """Rows as seen in a spreadsheet (header = row 1) for index labels of :func:`read_table`.
+
+    >>> spreadsheet_rows([0, 5])
+    [2, 7]
+    """
+    return [int(i) + FIRST_DATA_ROW for i in index]
+
+
+def find_table(folder: str | os.PathLike, stem: str) -> Path | None:
+    """The export of table ``stem`` in ``folder`` (``.csv``, ``.xlsx`` or ``.sav``), or None.
+
+    ``stem`` may name a subfolder (``"coding/sessions"``). The suffix is matched without regard
+    to case (``SDQ.CSV`` is not ``sdq``, but ``sdq.CSV`` is).
+
+    Raises
+    ------
+    DataError
+        When two formats of the same table exist (``sdq.csv`` and ``sdq.xlsx``): which one
+        holds the data cannot be guessed.
+    """
+    base = Path(folder) / stem
+    if not base.parent.is_dir():
+        return None
+    found = sorted(
+        p for p in base.parent.iterdir()
+        if p.is_file() and p.stem == base.name and p.suffix.lower() in TABLE_SUFFIXES
+    )
+    if len(found) > 1:
+        names = " and ".join(repr(_rel(p, folder)) for p in found)
+        raise DataError(
+            f"{names} both hold table {stem!r}; expected one export per table: "
+            "keep one file (.csv, .xlsx or .sav) and move the other out of the cohort folder.",
+            [Problem(_rel(found[0], folder), None, None, None, "one export per table",
+                     check="duplicate_file")],
+        )
+    return found[0] if found else None
+
+
+def read_table(
+    path: str | os.PathLike,
+    *,
+    id_columns: Iterable[str] = DEFAULT_ID_COLUMNS,
+    date_columns: Iterable[str] = (),
+    required_columns: Iterable[str] = (),
+    name: str | None = None,
+) -> pd.DataFrame:
+    """Read one export of the raw data contract: ``.csv``, ``.xlsx`` (first sheet) or ``.sav``.
+
+    Parameters
+    ----------
+    path : path-like
+        The file. It is only read, never changed.
+    id_columns : iterable of str
+        Identifier columns, always returned as strings (``"007"`` stays ``"007"``); any column
+        ending in ``_id`` is one too.
+    date_columns : iterable of str
+        Columns parsed as dates with :func:`parse_dates` (unparseable values become ``NaT``;
+        :func:`analysis.data.validate.validate_cohort` reports them).
+    required_columns : iterable of str
+        Columns the header must hold; checked before the body is parsed, so a large file of
+        garbage fails fast.
+    name : str, optional
+        Name of the file in messages (e.g. ``"coding/sessions.csv"``); default its file name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per non-empty data row; column names stripped of spaces. The index holds the
+        0-based position of the row among the data rows, so the spreadsheet row (header = row 1)
+        is ``index + 2`` (:func:`spreadsheet_rows`); fully empty rows are dropped and leave a
+        gap. Empty cells are missing; text is stripped of surrounding spaces; a non-identifier
+        column whose every value is a number (decimal point or comma) is numeric; everything
+        else is kept as read (no answer labels are mapped here).
+
+    Notes
+    -----
+    CSV: UTF-8 with or without BOM, else Windows-1252 (UTF-16 with a BOM is accepted too); the
+    delimiter (``,``, ``;`` or tab) is the most frequent one in the header line; with ``;`` the
+    decimal separator is ``,``. Cells of ``.xlsx``/``.sav`` files that hold dates become
+    ``YYYY-MM-DD`` text before ``date_columns`` are parsed.
+
+    Raises
+    ------
+    DataError
+        For an unreadable, empty, binary or undecodable file, a header without
+        ``required_columns`` or with repeated names, or a row with more cells than the header.
+    """
+    path = Path(path)
+    name = name or path.name
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise _read_error(name, "the file does not exist", _EXPECTED_TABLE)
+    ids = [*id_columns]
+    if suffix == ".xlsx":
+        frame = _read_xlsx(path, name)
+    elif suffix == ".sav":
+        frame = _read_sav(path, name)
+    else:
+        return _finish(_read_csv(path, name, ids, [*required_columns]), ids, date_columns)
+    _check_header(list(frame.columns), name, [*required_columns])
+    frame = _cells_to_text(frame, ids)
+    return _finish(frame, ids, date_columns)
+
+
+def apply_to_unique(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``func`` applied to the distinct non-missing values of ``values`` only, then spread back.
+
+    Text columns of an export (dates, timepoints, labels) hold few distinct values, so string
+    work on them costs little even for 200,000 rows. ``func`` takes and returns a Series of the
+    same length; missing values stay missing.
+
+    >>> apply_to_unique(pd.Series(["a ", None, "a "]), lambda s: s.str.strip()).tolist()
+    ['a', nan, 'a']
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = func(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
+    taken = pd.api.extensions.take(mapped.array, codes, allow_fill=True)
+    return pd.Series(taken, index=values.index, name=values.name)
+
+
+def parse_dates(values: Any) -> pd.Series:
+    """Dates from ``YYYY-MM-DD`` or Dutch ``DD-MM-YYYY`` text (``/`` and ``.`` work as ``-``).
+
+    Datetime values pass through (time of day dropped); unparseable or missing values give
+    ``NaT``. Vectorised: two format passes over the column.
+
+    >>> parse_dates(["2023-09-01", "1-9-2023", "31-02-2023", None]).dt.strftime("%Y-%m-%d").tolist()
+    ['2023-09-01', '2023-09-01', nan, nan]
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.dt.normalize()
+    return apply_to_unique(series, _parse_date_values)
+
+
+def _parse_date_values(series: pd.Series) -> pd.Series:
+    text = series.astype(object).where(series.notna())
+    text = pd.Series(text, dtype="str").str.strip().str.replace(r"[/.]", "-", regex=True)
+    text = text.str.replace(r"[ T]00:00(:00)?$", "", regex=True)
+    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    dutch = pd.to_datetime(text, format="%d-%m-%Y", errors="coerce")
+    return iso.fillna(dutch)
+
+
+def _rel(path: Path, folder: str | os.PathLike) -> str:
+    try:
+        return Path(path).relative_to(folder).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def _read_error(name: str, what: str, expected: str) -> DataError:
+    problem = Problem(name, None, None, None, expected, check="unreadable")
+    return DataError(f"cannot read {name}: {what}; expected {expected}.", [problem])
+
+
+def _decode(data: bytes, name: str) -> str:
+    """Text of a CSV export: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise _read_error(name, f"the UTF-16 text is broken at byte {error.start}",
+                              _EXPECTED_TABLE) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError as error:
+            raise _read_error(
+                name,
+                f"the text is neither UTF-8 (invalid byte 0x{data[utf8_error.start]:02x} at byte "
+                f"{utf8_error.start}) nor Windows-1252 (byte 0x{data[error.start]:02x})",
+                "a CSV saved as UTF-8 ('CSV UTF-8' in Excel) or Windows-1252",
+            ) from None
+
+
+def _sniff(name: str, data: bytes) -> None:
+    """Refuse empty and binary files before decoding them."""
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        raise _read_error(name, f"the file is empty ({len(data)} bytes)",
+                          "a header row with the column names, then one row per record")
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            raise _read_error(name, f"the file is {kind}, not CSV text",
+                              "CSV text; save a workbook with its own extension (.xlsx), "
+                              "or export it as CSV")
+    if data[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data[:65536]:
+        raise _read_error(name, "the file is binary (it holds NUL bytes), not CSV text",
+                          _EXPECTED_TABLE)
+
+
+def _header_line(text: str) -> tuple[list[str], str]:
+    """Header names and the detected delimiter of CSV ``text``."""
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    counts = {sep: unquoted.count(sep) for sep in (";", ",", "\t")}
+    sep = max(counts, key=lambda s: (counts[s], s == ","))
+    try:
+        header = next(csv.reader([first], delimiter=sep), [])
+    except csv.Error:
+        header = first.split(sep)
+    return [h.strip().strip('"') for h in header], sep
+
+
+def _check_header(header: list[str], name: str, required: list[str]) -> None:
+    named = [h for h in header if h and not h.startswith("Unnamed: ")]
+    repeated = sorted({h for h in named if named.count(h) > 1})
+    if repeated:
+        raise _read_error(name, "the header repeats column " + ", ".join(map(repr, repeated)),
+                          "each column name once")
+    missing = [c for c in required if c not in named]
+    if missing:
+        shown = ", ".join(map(repr, named[:12])) + (", ..." if len(named) > 12 else "")
+        hints = [f"{c!r} for {m!r}" for m in missing
+                 for c in difflib.get_close_matches(m, named, n=1, cutoff=0.75)]
+        hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+        raise _read_error(
+            name,
+            f"the header lacks column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(map(repr, missing))}{hint}; the header found was "
+            f"{shown or 'empty'}",
+            "a first row naming the columns of the data contract: "
+            + ", ".join(required) + " (see data/raw/README.md)",
+        )
+
+
+def _read_csv(path: Path, name: str, ids: list[str], required: list[str]) -> pd.DataFrame:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise _read_error(name, f"the file cannot be opened ({error.strerror})",
+                          _EXPECTED_TABLE) from None
+    _sniff(name, data)
+    text = _decode(data, name)
+    header, sep = _header_line(text)
+    _check_header(header, name, required)
+    dtype = {h: "str" for h in header if is_id_column(h, ids)}
+    try:
+        return pd.read_csv(
+            io.StringIO(text), sep=sep, decimal="," if sep == ";" else ".", dtype=dtype,
+            keep_default_na=False, na_values=[""], skip_blank_lines=False, engine="c",
+            converters=None, low_memory=False,
+        )
+    except pd.errors.ParserError as error:
+        detail = re.sub(r"^Error tokenizing data\. C error: ", "", str(error)).strip()
+        if "fields in line" in detail:
+            raise _read_error(name, f"the rows do not match the header ({detail})",
+                              "every row to have at most as many cells as the header") from None
+        raise _read_error(name, f"the CSV cannot be parsed ({detail[:120]})",
+                          "cells separated by one delimiter, every opening quote closed") from None
+    except (ValueError, pd.errors.EmptyDataError) as error:
+        raise _read_error(name, f"the CSV cannot be parsed ({error})", _EXPECTED_TABLE) from None
+
+
+def _read_xlsx(path: Path, name: str) -> pd.DataFrame:
+    try:
+        return pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl",
+                             keep_default_na=False, na_values=[""])
+    except Exception as error:  # openpyxl raises many types for broken workbooks
+        raise _read_error(name, f"the workbook cannot be opened ({type(error).__name__}: "
+                                f"{str(error)[:120]})", "an .xlsx workbook saved by Excel "
+                                "or LibreOffice, data on the first sheet") from None
+
+
+def _read_sav(path: Path, name: str) -> pd.DataFrame:
+    import pyreadstat
+
+    try:
+        frame, _meta = pyreadstat.read_sav(str(path))
+    except Exception as error:  # pyreadstat raises its own ReadstatError and others
+        raise _read_error(name, f"the SPSS file cannot be opened ({type(error).__name__}: "
+                                f"{str(error)[:120]})", "an SPSS .sav file") from None
+    return frame
+
+
+def _cell_text(value: Any) -> Any:
+    """Text of one workbook or SPSS cell: dates as ``YYYY-MM-DD``, whole floats without ``.0``."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (datetime.datetime, pd.Timestamp)):
+        if (value.hour, value.minute, value.second) == (0, 0, 0):
+            return value.strftime("%Y-%m-%d")
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _cells_to_text(frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """Workbook/SPSS cells as the text a CSV export would hold (numeric columns stay numbers)."""
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        if numeric and not is_id_column(column, ids):
+            out[column] = values
+        else:
+            out[column] = pd.Series(values.map(_cell_text).astype(object), index=frame.index,
+                                    dtype="str")
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _finish(frame: pd.DataFrame, ids: list[str], date_columns: Iterable[str]) -> pd.DataFrame:
+    """Strip names and text, drop empty rows, type identifiers, numbers and dates."""
+    names = [str(c).strip() for c in frame.columns]
+    unnamed = [not c or c.startswith("Unnamed: ") for c in names]
+    frame = frame.set_axis([f"unnamed_{i + 1}" if u else c for i, (c, u)
+                            in enumerate(zip(names, unnamed))], axis=1)
+    frame = frame.drop(columns=[c for c, u in zip(frame.columns, unnamed)
+                                if u and frame[c].isna().all()])
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            values = _clean_text(values, numeric=not is_id_column(column, ids))
+        out[column] = values
+    frame = pd.DataFrame(out, index=frame.index)
+    frame = frame.loc[frame.notna().any(axis=1)] if len(frame.columns) else frame
+    for column in date_columns:
+        if column in frame.columns:
+            frame[column] = parse_dates(frame[column])
+    return frame
+
+
+def _clean_text(values: pd.Series, *, numeric: bool) -> pd.Series:
+    """Stripped text (empty = missing); numbers when every value is one and ``numeric``."""
+    def strip(unique: pd.Series) -> pd.Series:
+        text = pd.Series(unique.astype(object), dtype="str").str.strip()
+        return text.where(text != "")
+
+    text = apply_to_unique(values, strip)
+    if numeric:
+        present = pd.Series(text.dropna().unique(), dtype="str")
+        if len(present) and present.str.fullmatch(_NUMBER_PATTERN).all():
+            return apply_to_unique(text, lambda u: pd.to_numeric(
+                u.str.replace(",", ".", regex=False)).astype("float64"))
+    return text

@@ -1,6 +1,0 @@
-"""Figures of the compendium, one module per strand; each function takes prepared tidy tables
-and returns a :class:`matplotlib.figure.Figure`. Nothing here reads or writes files: the
-pipeline saves figures with their provenance (:mod:`analysis.provenance`).
-
-Shared look and the synthetic-data banner live in :mod:`analysis.figures.style`.
-"""

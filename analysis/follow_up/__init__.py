@@ -1,0 +1,1 @@
+"""Planning a follow-up study from the pilot's own results (``planning``)."""

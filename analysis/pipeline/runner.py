@@ -1,0 +1,490 @@
+"""The notebook pipeline: one command from a cohort's raw data to its rendered findings.
+
+:func:`run` executes the notebooks declared in ``notebooks/pipeline.yaml`` with papermill, in the
+order their reads and writes imply, independent notebooks in parallel, and re-runs only what
+changed. Per cohort it writes to ``reports/<cohort>/``:
+
+=================================  ==========================================================
+``<name>.ipynb``, ``<name>.html``  executed notebook (sanitised) and its HTML, last success
+``<name>.failed.ipynb``            partially executed notebook of a failed run
+``findings.html``                  the findings notebook rendered with hidden input
+``key_numbers.json``               merged key-number fragments (:mod:`analysis.report.keynumbers`)
+``.pipeline-state.json``           what each notebook last ran with (:mod:`._pipeline_state`)
+=================================  ==========================================================
+
+The definition schema and the dependency rule are in :mod:`analysis.pipeline.spec`, the
+caching rule in :mod:`analysis.pipeline.state`, what is stripped from stored notebooks in
+:mod:`analysis.pipeline.sanitize`. Parameters passed to every notebook's ``parameters`` cell:
+``cohort``, ``raw_root`` (``None`` for the default ``data/raw``, else relative to the project
+root when inside it) and the analysis parameters of ``pipeline.yaml`` with ``--params`` on top
+(:func:`analysis.pipeline.spec.merge_parameters`). Kernels start in the project root with
+:data:`KERNEL_ENVIRONMENT` set.
+
+A run with nothing to do reads only small files and file metadata: papermill, nbformat,
+nbconvert, pandas and matplotlib are imported only when a notebook runs.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from analysis import paths
+from analysis.errors import CompendiumError, ConfigError
+from analysis.pipeline.spec import (
+    Pipeline,
+    load_pipeline,
+    merge_parameters,
+    patterns_overlap,
+    resolve_only,
+)
+from analysis.pipeline.state import (
+    FileHashes,
+    Fingerprint,
+    State,
+    code_hash,
+    input_hashes,
+    missing_outputs,
+    package_hash,
+    parameters_hash,
+)
+from analysis.report import keynumbers
+
+__all__ = ["run", "plan", "load_pipeline", "patterns_overlap", "KERNEL_ENVIRONMENT"]
+
+KERNEL_ENVIRONMENT: dict[str, str] = {
+    "MPLBACKEND": "Agg",
+    "PYTHONHASHSEED": "0",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
+"""Environment of the notebook kernels: headless, deterministic matplotlib and hashing; no
+debugger warning. With ``Agg`` a notebook shows figures inline only after ``%matplotlib inline``
+(or by displaying the saved image)."""
+
+NOTEBOOK_VARIABLE = "COMPENDIUM_NOTEBOOK"
+"""Set in each kernel's environment to the notebook's name, so that a process monitor (the
+benchmark, :mod:`benchmarks.bench`) can tell which kernel runs which notebook."""
+
+STATE_FILE = ".pipeline-state.json"
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+@dataclass
+class _Run:
+    """Resolved settings of one run (all paths absolute)."""
+
+    cohort: str
+    root: Path
+    notebooks_dir: Path
+    pipeline: Pipeline
+    places: dict[str, Path]
+    raw_root: str | None
+    parameters: dict[str, dict]
+    say: Callable[[str], None]
+
+    @property
+    def reports(self) -> Path:
+        return self.places["{reports}"]
+
+    def shown(self, path: Path) -> str:
+        """``path`` relative to the project root, or ``.../parent/name`` outside it."""
+        try:
+            return Path(path).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return ".../" + "/".join(Path(path).parts[-2:])
+
+    def notebook_parameters(self, name: str) -> dict[str, Any]:
+        return {"cohort": self.cohort, "raw_root": self.raw_root, **self.parameters[name]}
+
+
+def run(
+    cohort: str = paths.DEFAULT_COHORT,
+    *,
+    raw_root: str | os.PathLike | None = None,
+    params_file: str | os.PathLike | None = None,
+    force: bool = False,
+    only: str | Iterable[str] | None = None,
+    jobs: int | None = None,
+    update_notebooks: bool = False,
+    notebooks_dir: str | os.PathLike = paths.NOTEBOOKS,
+    root: str | os.PathLike = paths.ROOT,
+    out: Callable[[str], Any] = print,
+) -> int:
+    """Execute the notebooks of ``cohort`` that are out of date; render and merge the results.
+
+    Parameters
+    ----------
+    cohort : str
+        A folder in ``raw_root`` (default ``data/raw``).
+    raw_root : path-like, optional
+        Folder holding ``<cohort>/``; relative paths are relative to the working directory.
+    params_file : path-like, optional
+        YAML with analysis parameters overriding the defaults of ``pipeline.yaml``.
+    force : bool
+        Re-run every (selected) notebook, up to date or not.
+    only : str or list of str, optional
+        Run only these notebooks (name, file name or number) and the stale ones they need.
+        The named notebooks always run.
+    jobs : int, optional
+        Notebooks executed at once when independent (default: cores, at most 2).
+    update_notebooks : bool
+        After success, copy executed notebooks back into ``notebooks_dir`` (bundled cohort only).
+    notebooks_dir, root : path-like
+        Folder with ``pipeline.yaml`` and the notebooks; project root (injectable for tests).
+    out : callable
+        Receives each progress line.
+
+    Returns
+    -------
+    int
+        0 when every notebook succeeded or was up to date, 1 when one failed.
+
+    Raises
+    ------
+    CompendiumError
+        Unknown cohort, missing parameters file or notebook, bad ``pipeline.yaml``, bad
+        ``--only``/``--jobs``, ``--update-notebooks`` for another cohort, conflicting key numbers.
+    """
+    started = time.perf_counter()
+    say = _sayer(out)
+    ctx = _prepare(cohort, raw_root, params_file, Path(notebooks_dir), Path(root), say)
+    targets = resolve_only(ctx.pipeline, only) if only else []
+    selected = ctx.pipeline.with_upstream(targets) if targets else set(ctx.pipeline.names)
+    _check_notebooks(ctx, selected)
+    if update_notebooks:
+        _check_bundled(ctx, raw_root)
+    workers = _workers(jobs)
+    state = State.load(ctx.reports / STATE_FILE)
+    hashes = FileHashes(state.files)
+    reasons = _plan(ctx, selected, set(targets), state, hashes, force)
+    to_run = [n for n in ctx.pipeline.names if reasons.get(n)]
+    say(f"pipeline {cohort}: {len(reasons)} notebooks, {len(to_run)} to run, "
+        f"{len(reasons) - len(to_run)} up to date" + (f" (jobs {workers})" if to_run else ""))
+    for name in (n for n in ctx.pipeline.names if n in reasons and not reasons[n]):
+        say(f"[{name}] cached")
+    ok = _execute_all(ctx, to_run, reasons, state, hashes, workers)
+    if not ok:
+        return EXIT_FAILED
+    if not targets:  # forget notebooks no longer in pipeline.yaml
+        state.notebooks = {n: v for n, v in state.notebooks.items() if n in reasons}
+    state.save(hashes, keep_unseen=bool(targets))
+    merged = keynumbers.merge(cohort, root=ctx.root)
+    say(f"key numbers: {ctx.shown(merged)}")
+    if update_notebooks:
+        _update_notebooks(ctx, selected)
+    findings = ctx.reports / "findings.html"
+    say(f"finished in {time.perf_counter() - started:.1f} s: {len(to_run)} run, "
+        f"{len(reasons) - len(to_run)} cached")
+    if findings.is_file():
+        say(f"findings: {ctx.shown(findings)}")
+    return EXIT_OK
+
+
+def plan(
+    cohort: str = paths.DEFAULT_COHORT,
+    *,
+    raw_root: str | os.PathLike | None = None,
+    params_file: str | os.PathLike | None = None,
+    force: bool = False,
+    only: str | Iterable[str] | None = None,
+    notebooks_dir: str | os.PathLike = paths.NOTEBOOKS,
+    root: str | os.PathLike = paths.ROOT,
+) -> dict[str, list[str]]:
+    """What :func:`run` would do, without running: notebook name -> reasons to run.
+
+    An empty list means up to date ("cached"). Only selected notebooks appear, in run order.
+    """
+    ctx = _prepare(cohort, raw_root, params_file, Path(notebooks_dir), Path(root), lambda _: None)
+    targets = resolve_only(ctx.pipeline, only) if only else []
+    selected = ctx.pipeline.with_upstream(targets) if targets else set(ctx.pipeline.names)
+    _check_notebooks(ctx, selected)
+    state = State.load(ctx.reports / STATE_FILE)
+    return _plan(ctx, selected, set(targets), state, FileHashes(state.files), force)
+
+
+def _prepare(cohort: str, raw_root: Any, params_file: Any, notebooks_dir: Path, root: Path,
+             say: Callable[[str], None]) -> _Run:
+    """Check the arguments and resolve every path of the run."""
+    root = root.resolve()
+    notebooks_dir = notebooks_dir.resolve()
+    if not cohort or "/" in cohort or "\\" in cohort or cohort.startswith("."):
+        raise ConfigError(f"cohort {cohort!r} is not a folder name; expected e.g. "
+                          f"{paths.DEFAULT_COHORT}")
+    raw_base = Path(raw_root).expanduser().resolve() if raw_root is not None else root / "data/raw"
+    raw_dir = raw_base / cohort
+    if not raw_dir.is_dir():
+        raise CompendiumError(_unknown_cohort(cohort, raw_base, root))
+    pipeline_file = notebooks_dir / "pipeline.yaml"
+    pipeline = load_pipeline(pipeline_file, shown=_relative(pipeline_file, root))
+    overrides = _read_params(params_file, root)
+    shown_params = _relative(Path(params_file), root) if params_file is not None else ""
+    parameters = merge_parameters(pipeline, overrides, shown_params)
+    places = {"{raw}": raw_dir}
+    for key, path in (("{processed}", paths.processed_dir(cohort)),
+                      ("{figures}", paths.figures_dir(cohort)),
+                      ("{reports}", paths.reports_dir(cohort))):
+        places[key] = root / path.relative_to(paths.ROOT)
+    return _Run(cohort, root, notebooks_dir, pipeline, places,
+                _raw_root_parameter(raw_base, root), parameters, say)
+
+
+def _raw_root_parameter(raw_base: Path, root: Path) -> str | None:
+    """``None`` for ``<root>/data/raw``; relative to ``root`` inside it; absolute otherwise."""
+    if raw_base == root / "data/raw":
+        return None
+    try:
+        return raw_base.relative_to(root).as_posix()
+    except ValueError:
+        return raw_base.as_posix()
+
+
+def _unknown_cohort(cohort: str, raw_base: Path, root: Path) -> str:
+    known = sorted(p.name for p in raw_base.iterdir() if p.is_dir() and not
+                   p.name.startswith(".")) if raw_base.is_dir() else []
+    return (f"cohort {cohort!r} not found: {_relative(raw_base / cohort, root)} does not exist "
+            f"(cohorts there: {', '.join(known) or 'none'}); create it with "
+            f"'python -m analysis new-cohort {cohort}' or pass --raw-dir")
+
+
+def _read_params(params_file: Any, root: Path) -> dict:
+    if params_file is None:
+        return {}
+    import yaml
+
+    path = Path(params_file)
+    shown = _relative(path, root)
+    if not path.is_file():
+        raise CompendiumError(f"parameters file {shown} does not exist; expected a YAML file "
+                              "with analysis parameters (see notebooks/pipeline.yaml)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ConfigError(f"parameters file {shown} is not valid YAML: {error}") from None
+    return {} if data is None else data
+
+
+def _check_notebooks(ctx: _Run, selected: set[str]) -> None:
+    """Refuse missing or unreadable notebook files among ``selected``."""
+    missing = [s.file for s in ctx.pipeline.notebooks
+               if s.name in selected and not (ctx.notebooks_dir / s.file).is_file()]
+    if missing:
+        what = (f"notebook {missing[0]} listed in {ctx.pipeline.source} does not exist"
+                if len(missing) == 1 else
+                f"notebooks {', '.join(missing)} listed in {ctx.pipeline.source} do not exist")
+        raise ConfigError(f"{what} (looked in {_relative(ctx.notebooks_dir, ctx.root)}/); "
+                          "write it or leave it out of the run with --only")
+    for spec in (s for s in ctx.pipeline.notebooks if s.name in selected):
+        code_hash(ctx.notebooks_dir / spec.file)  # a broken file is refused before anything runs
+
+
+def _check_bundled(ctx: _Run, raw_root: Any) -> None:
+    if ctx.cohort != paths.DEFAULT_COHORT or ctx.raw_root is not None:
+        raise ConfigError(
+            f"--update-notebooks copies results into the committed notebooks, so it works only "
+            f"for the bundled cohort {paths.DEFAULT_COHORT} in data/raw; got cohort "
+            f"{ctx.cohort!r}" + (" with --raw-dir" if raw_root is not None else "")
+        )
+
+
+def _workers(jobs: int | None) -> int:
+    if jobs is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        return max(1, min(2, cores or os.cpu_count() or 1))
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ConfigError(f"--jobs must be a whole number of at least 1, got {jobs!r}")
+    return jobs
+
+
+def _fingerprint(ctx: _Run, name: str, hashes: FileHashes, package: str) -> Fingerprint:
+    spec = ctx.pipeline.get(name)
+    return Fingerprint(
+        code=code_hash(ctx.notebooks_dir / spec.file),
+        parameters=parameters_hash(ctx.notebook_parameters(name)),
+        inputs=input_hashes(spec.reads, ctx.places, hashes),
+        package=package,
+    )
+
+
+def _expected_reports(ctx: _Run, name: str) -> list[Path]:
+    files = [ctx.reports / f"{name}.ipynb", ctx.reports / f"{name}.html"]
+    return files + ([ctx.reports / "findings.html"] if ctx.pipeline.get(name).findings else [])
+
+
+def _plan(ctx: _Run, selected: set[str], targets: set[str], state: State, hashes: FileHashes,
+          force: bool) -> dict[str, list[str]]:
+    """Name -> reasons to run (empty: up to date), for the selected notebooks in run order."""
+    package = package_hash(ctx.root / "analysis", hashes)
+    reasons: dict[str, list[str]] = {}
+    for name in (n for n in ctx.pipeline.names if n in selected):
+        spec = ctx.pipeline.get(name)
+        upstream = sorted(u for u in ctx.pipeline.upstream[name] if reasons.get(u))
+        if force:
+            reasons[name] = ["forced"]
+        elif upstream:
+            reasons[name] = [f"after {', '.join(upstream)}"]
+        else:
+            found = _fingerprint(ctx, name, hashes, package).changes(state.notebooks.get(name))
+            missing = missing_outputs(spec.writes, ctx.places, _expected_reports(ctx, name))
+            if missing:
+                found.append(f"outputs missing: {missing[0]}")
+            reasons[name] = found
+        if not reasons[name] and name in targets:
+            reasons[name] = ["requested with --only"]
+    return reasons
+
+
+def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
+                 hashes: FileHashes, workers: int) -> bool:
+    """Run ``to_run`` respecting the DAG, ``workers`` at once; False when one failed."""
+    if not to_run:
+        return True
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    from analysis.pipeline import execute
+
+    execute.import_executor()  # here, before any thread imports: imports are not thread-safe
+    threading.Thread(target=execute.warm_renderer, daemon=True).start()
+    package = package_hash(ctx.root / "analysis", hashes)
+    order = _by_critical_path(ctx.pipeline, to_run) if workers > 1 else list(to_run)
+    pending, done, running, failed = order, set(), {}, []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        while pending or running:
+            for name in list(pending):
+                blocked = ctx.pipeline.upstream[name] & (set(to_run) - done)
+                if failed or len(running) >= workers or blocked:
+                    continue
+                pending.remove(name)
+                fingerprint = _fingerprint(ctx, name, hashes, package)
+                ctx.say(f"[{name}] running... ({'; '.join(reasons[name])})")
+                running[pool.submit(execute.execute, _job(ctx, name))] = (name, fingerprint)
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                name, fingerprint = running.pop(future)
+                if _record(ctx, future.result(), fingerprint, state, hashes):
+                    done.add(name)
+                else:
+                    failed.append(name)
+    if failed:
+        skipped = [n for n in to_run if n not in done and n not in failed]
+        ctx.say(f"pipeline stopped: {', '.join(failed)} failed"
+                + (f"; not run: {', '.join(skipped)}" if skipped else ""))
+    return not failed
+
+
+def _by_critical_path(pipeline: Pipeline, to_run: list[str]) -> list[str]:
+    """``to_run`` ordered for starting: longest chain of notebooks still to follow it first.
+
+    With fewer workers than ready notebooks, starting the one that most others wait for
+    shortens the run (here 01 and 03, which 04 needs, before 02); ties keep the declared order.
+    One worker runs the declared order.
+    """
+    chain: dict[str, int] = {}
+    for name in reversed(pipeline.names):
+        after = [chain[n] for n in pipeline.names if name in pipeline.upstream[n] and n in chain]
+        chain[name] = 1 + max(after, default=0)
+    return sorted(to_run, key=lambda n: (-chain[n], pipeline.names.index(n)))
+
+
+def _job(ctx: _Run, name: str) -> Any:
+    from analysis.pipeline.execute import Job
+    from analysis.pipeline.sanitize import Scrubber
+
+    spec = ctx.pipeline.get(name)
+    raw_base = ctx.places["{raw}"].parent
+    extra = {} if _inside(raw_base, ctx.root) else {raw_base.as_posix(): ctx.shown(raw_base)}
+    if spec.findings:
+        keynumbers.merge(ctx.cohort, root=ctx.root)
+    return Job(
+        name=name, source=ctx.notebooks_dir / spec.file,
+        parameters=ctx.notebook_parameters(name), reports=ctx.reports, root=ctx.root,
+        scrub=Scrubber(ctx.root, extra), findings=spec.findings,
+        title=f"{spec.title['nl']} ({ctx.cohort})", say=ctx.say,
+        env={**KERNEL_ENVIRONMENT, NOTEBOOK_VARIABLE: name},
+        metadata={"cohort": ctx.cohort, "synthetic": _synthetic(ctx.places["{raw}"])},
+    )
+
+
+def _synthetic(raw_dir: Path) -> bool | None:
+    """``synthetic`` of the cohort's ``cohort.yaml`` (None when absent or unreadable)."""
+    import yaml
+
+    try:
+        config = yaml.safe_load((raw_dir / "cohort.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    value = config.get("synthetic") if isinstance(config, dict) else None
+    return value if isinstance(value, bool) else None
+
+
+def _record(ctx: _Run, outcome: Any, fingerprint: Fingerprint, state: State,
+            hashes: FileHashes) -> bool:
+    """Print the outcome; store the fingerprint on success, forget it on failure."""
+    if outcome.ok:
+        state.notebooks[outcome.name] = fingerprint.record()
+        ctx.say(f"[{outcome.name}] done in {outcome.seconds:.1f} s")
+    else:
+        state.notebooks.pop(outcome.name, None)
+        ctx.say(f"[{outcome.name}] FAILED after {outcome.seconds:.1f} s")
+        for line in outcome.problem:
+            ctx.say(f"[{outcome.name}]   {line}")
+    state.save(hashes, keep_unseen=True)
+    return outcome.ok
+
+
+def _update_notebooks(ctx: _Run, selected: set[str]) -> None:
+    """Copy executed outputs into the source notebooks (see :mod:`._pipeline_sanitize`)."""
+    import nbformat
+
+    from analysis.atomic import write_text_atomic
+    from analysis.pipeline.sanitize import with_outputs
+
+    for spec in ctx.pipeline.notebooks:
+        executed = ctx.reports / f"{spec.name}.ipynb"
+        if spec.name not in selected or not executed.is_file():
+            continue
+        source_path = ctx.notebooks_dir / spec.file
+        old = source_path.read_text(encoding="utf-8")
+        updated = with_outputs(nbformat.reads(old, as_version=4),
+                               nbformat.read(executed, as_version=4))
+        if updated is None:
+            ctx.say(f"[{spec.name}] not updated: {ctx.shown(source_path)} changed during the run")
+            continue
+        text = nbformat.writes(updated) + "\n"
+        if text != old:
+            write_text_atomic(source_path, text)
+            ctx.say(f"[{spec.name}] updated {ctx.shown(source_path)}")
+
+
+def _sayer(out: Callable[[str], Any]) -> Callable[[str], None]:
+    """Thread-safe, line-at-a-time wrapper of ``out`` (``print`` is flushed)."""
+    lock = threading.Lock()
+
+    def say(line: str) -> None:
+        with lock:
+            if out is print:
+                print(line, flush=True)
+            else:
+                out(line)
+
+    return say
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return paths.display(path)

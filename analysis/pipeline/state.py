@@ -1,0 +1,224 @@
+"""What each notebook last ran with, and whether it must run again.
+
+A notebook is *up to date* when all of these equal what ``reports/<cohort>/.pipeline-state.json``
+recorded at its last successful run:
+
+``code``        hash of its cells' types and sources (outputs and metadata ignored)
+``parameters``  hash of every parameter passed (cohort, raw_root, analysis parameters)
+``inputs``      content hash of every file its ``reads`` patterns match, by name
+``package``     hash of the ``analysis`` package: every file under ``analysis/`` except caches,
+                hidden files and the runner itself (:data:`RUNNER_FILES`), which does not run
+                inside notebooks
+
+and its outputs exist: at least one file per ``writes`` pattern, plus the executed notebook and
+its HTML in ``reports/<cohort>/``. Notebooks downstream of one that runs also run.
+
+Hashing is fast on a second run: a file's SHA-256 is cached in the state with its size,
+``mtime_ns`` and inode and reused while those are unchanged; any change means the content is
+hashed again, and the content hash decides (``touch`` alone re-runs nothing). Files modified in
+the last :data:`_RACY_SECONDS` seconds are never cached, so a write within one timestamp tick
+after hashing is not missed. Nothing here imports papermill or pandas.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis.atomic import write_text_atomic
+from analysis.errors import ConfigError
+
+STATE_VERSION = 1
+RUNNER_FILES: frozenset[str] = frozenset(
+    {"cli.py", "__main__.py", "pipeline/__init__.py", "pipeline/runner.py", "pipeline/spec.py",
+     "pipeline/state.py", "pipeline/execute.py", "pipeline/sanitize.py"}
+)
+"""Files of ``analysis/`` that are left out of the package hash (they run outside notebooks)."""
+_RACY_SECONDS = 2.0
+
+
+class FileHashes:
+    """SHA-256 of files, cached by (size, mtime_ns, inode).
+
+    Parameters
+    ----------
+    cache : dict
+        ``key -> [size, mtime_ns, inode, sha256]`` from the previous state.
+    """
+
+    def __init__(self, cache: dict[str, list] | None = None):
+        self._old = dict(cache or {})
+        self._now: dict[str, list] = {}
+        self.seen: dict[str, list] = {}
+
+    def digest(self, path: Path, key: str) -> str:
+        """Content hash of ``path``; ``key`` names it in the cache (no machine path)."""
+        stat = path.stat()
+        signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        cached = self._now.get(key) or self._old.get(key)
+        if cached and cached[:3] == signature:
+            digest = cached[3]
+        else:
+            with open(path, "rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        self._now[key] = signature + [digest]
+        if time.time_ns() - stat.st_mtime_ns > _RACY_SECONDS * 1e9:
+            self.seen[key] = signature + [digest]
+        else:
+            self.seen.pop(key, None)
+        return digest
+
+    def cache(self, *, keep_unseen: bool) -> dict[str, list]:
+        """Cache to store: what was hashed now, plus (``keep_unseen``) older entries."""
+        return {**self._old, **self.seen} if keep_unseen else dict(self.seen)
+
+
+@dataclass
+class Fingerprint:
+    """What one notebook runs with: the hashes compared between runs."""
+
+    code: str
+    parameters: str
+    inputs: dict[str, str]
+    package: str
+
+    def changes(self, old: dict | None) -> list[str]:
+        """Human reasons why this differs from the recorded ``old`` (empty: unchanged)."""
+        if not old:
+            return ["never run"]
+        reasons = []
+        if old.get("code") != self.code:
+            reasons.append("code changed")
+        if old.get("parameters") != self.parameters:
+            reasons.append("parameters changed")
+        if old.get("inputs") != self.inputs:
+            reasons.append(_input_change(old.get("inputs") or {}, self.inputs))
+        if old.get("package") != self.package:
+            reasons.append("analysis package changed")
+        return reasons
+
+    def record(self) -> dict[str, Any]:
+        """The JSON-able form stored in the state file."""
+        return {"code": self.code, "parameters": self.parameters,
+                "inputs": dict(sorted(self.inputs.items())), "package": self.package}
+
+
+@dataclass
+class State:
+    """Content of ``.pipeline-state.json``: fingerprints per notebook and the hash cache."""
+
+    path: Path
+    notebooks: dict[str, dict] = field(default_factory=dict)
+    files: dict[str, list] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> "State":
+        """Read the state; a missing, corrupt or old-version file counts as empty."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls(path)
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            return cls(path)
+        return cls(path, dict(data.get("notebooks") or {}), dict(data.get("files") or {}))
+
+    def save(self, hashes: FileHashes, *, keep_unseen: bool) -> None:
+        """Write the state atomically with the current hash cache, if it changed."""
+        self.files = hashes.cache(keep_unseen=keep_unseen)
+        text = json.dumps({"version": STATE_VERSION, "notebooks": self.notebooks,
+                           "files": self.files}, indent=1, sort_keys=True) + "\n"
+        try:
+            if self.path.read_text(encoding="utf-8") == text:
+                return
+        except OSError:
+            pass
+        write_text_atomic(self.path, text)
+
+
+def code_hash(notebook: Path) -> str:
+    """Hash of the cell types and sources of ``notebook`` (outputs and metadata ignored)."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (ValueError, AttributeError) as error:
+        raise ConfigError(f"notebook {notebook.name} is not a valid .ipynb file ({error}); "
+                          "open and save it in Jupyter, or restore it from git") from None
+    sources = [(c.get("cell_type"), _joined(c.get("source", ""))) for c in cells]
+    return _hash_json(sources)
+
+
+def parameters_hash(parameters: dict) -> str:
+    """Hash of the parameters passed to a notebook."""
+    return _hash_json(parameters)
+
+
+def package_hash(package: Path, hashes: FileHashes) -> str:
+    """Hash of the files of the ``analysis`` package that run inside notebooks."""
+    if not package.is_dir():
+        return _hash_json([])
+    listing = []
+    for path in sorted(package.rglob("*")):
+        rel = path.relative_to(package)
+        if (not path.is_file() or "__pycache__" in rel.parts or path.suffix == ".pyc"
+                or any(p.startswith(".") for p in rel.parts) or rel.as_posix() in RUNNER_FILES):
+            continue
+        listing.append((rel.as_posix(), hashes.digest(path, f"{{analysis}}/{rel.as_posix()}")))
+    return _hash_json(listing)
+
+
+def expand(pattern: str, places: dict[str, Path]) -> tuple[Path, str]:
+    """``pattern`` with its placeholder replaced: (folder of the placeholder, rest of pattern)."""
+    head, _, rest = pattern.partition("/")
+    return places[head], rest
+
+
+def matched_files(pattern: str, places: dict[str, Path]) -> dict[str, Path]:
+    """Files (not folders; no hidden files) matched by ``pattern``, keyed ``{placeholder}/rel``."""
+    base, rest = expand(pattern, places)
+    head = pattern.partition("/")[0]
+    if not base.is_dir():
+        return {}
+    found = {}
+    for rel in glob.glob(rest or "**", root_dir=base, recursive=True):
+        path = base / rel
+        if path.is_file():
+            found[f"{head}/{Path(rel).as_posix()}"] = path
+    return found
+
+
+def input_hashes(reads: tuple[str, ...], places: dict[str, Path], hashes: FileHashes) -> dict:
+    """``{key: sha256}`` of every file matched by the ``reads`` patterns."""
+    files: dict[str, Path] = {}
+    for pattern in reads:
+        files.update(matched_files(pattern, places))
+    return {key: hashes.digest(path, key) for key, path in sorted(files.items())}
+
+
+def missing_outputs(writes: tuple[str, ...], places: dict[str, Path], extra: list[Path]) -> list:
+    """``writes`` patterns matching no file and ``extra`` files that do not exist."""
+    missing = [p for p in writes if not matched_files(p, places)]
+    return missing + [p.name for p in extra if not p.is_file()]
+
+
+def _input_change(old: dict, new: dict) -> str:
+    changed = sorted(k for k in new if k in old and old[k] != new[k])
+    added, removed = sorted(set(new) - set(old)), sorted(set(old) - set(new))
+    parts = []
+    for label, keys in (("changed", changed), ("new", added), ("removed", removed)):
+        if keys:
+            more = f" (+{len(keys) - 1} more)" if len(keys) > 1 else ""
+            parts.append(f"{label}: {keys[0]}{more}")
+    return "inputs " + "; ".join(parts) if parts else "inputs changed"
+
+
+def _joined(source: Any) -> str:
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _hash_json(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,395 @@
+"""Qualitative findings from coded segments: themes, frequencies, co-occurrence, quotes.
+
+Input is the segments table of :mod:`analysis.qualitative.qda` (one row per coding) and, where groups
+matter, ``coding/sessions.csv`` (``session_id, session_type, group, date, n_participants``).
+Everything here counts; nothing tests. Double-coded material is counted once: the counting
+functions use :func:`primary_coding`, agreement is in :mod:`analysis.qualitative.agreement`.
+
+The six themes of the handreiking (Sociale Teams Helmond, 2024, *De verbinding tussen sociaal
+werk en vaktherapie*, Bevindingen) are :data:`HANDREIKING_THEMES`; a code belongs to a theme by
+its top level (:func:`theme_of`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from analysis.qualitative.qda import CODE_SEPARATOR
+
+HANDREIKING_THEMES: dict[str, str] = {
+    "working_elements": "Werkzame elementen",
+    "opportunities": "Kansen",
+    "risks_challenges": "Risico's/uitdagingen",
+    "conditions": "Voorwaarden",
+    "barriers": "Belemmeringen",
+    "transfer_home": "Transfer naar huis",
+    "parent_experience": "Ervaring ouders",
+}
+"""Theme id -> Dutch name, in the order of the handreiking's findings (the parents' experience
+of the collaboration is the first finding of "1. Werkzame elementen": all parents positive)."""
+OTHER_THEME: tuple[str, str] = ("other", "Overig")
+_THEME_PATTERNS: list[tuple[str, str]] = [
+    ("working_elements", r"werkzame|werkzaam"), ("opportunities", r"^kans"),
+    ("risks_challenges", r"risico|uitdaging"), ("conditions", r"voorwaarde"),
+    ("barriers", r"belemmering"), ("transfer_home", r"transfer|naar huis|thuissituatie"),
+    ("parent_experience", r"ervaring ouders|ervaringen ouders|ouderervaring"),
+]
+UNKNOWN_GROUP: str = "unknown"
+"""``session_type``/``group`` of a session missing from ``sessions.csv``."""
+QUOTE_COLUMNS: list[str] = ["theme", "rank", "session_id", "segment_id", "quote", "n_chars",
+                            "n_replacements"]
+REVIEW_COLUMNS: list[str] = ["theme", "session_id", "segment_id", "clean_text", "reasons"]
+
+
+def codes_at_level(codes: pd.Series, level: int | None) -> pd.Series:
+    """Code paths cut to their first ``level`` levels (``None``: unchanged).
+
+    >>> codes_at_level(pd.Series(["Kansen > Samen > Leren", "Voorwaarden"]), 1).tolist()
+    ['Kansen', 'Voorwaarden']
+    """
+    if level is None:
+        return codes
+    if level < 1:
+        raise ValueError(f"level must be a whole number >= 1 or None; got {level!r}")
+    return codes.map(lambda p: CODE_SEPARATOR.join(str(p).split(CODE_SEPARATOR)[:level]))
+
+
+def theme_of(code_path: str) -> str:
+    """Theme id of a code from its top level; :data:`OTHER_THEME` id when none matches.
+
+    >>> theme_of("Risico's / uitdagingen > Wachtlijsten"), theme_of("Opbrengsten")
+    ('risks_challenges', 'other')
+    """
+    top = str(code_path).split(CODE_SEPARATOR)[0].strip().lower()
+    return next((t for t, pattern in _THEME_PATTERNS if re.search(pattern, top)), OTHER_THEME[0])
+
+
+def primary_coding(segments: pd.DataFrame) -> pd.DataFrame:
+    """Segments with one coder per segment: for double-coded segments the primary coder's rows.
+
+    The primary coder of a segment is, among its coders, the one who coded most segments in
+    the whole table (ties: alphabetical). Single-coded segments are kept as they are.
+    """
+    keys = ["session_id", "segment_id"]
+    coded = segments.dropna(subset=keys + ["code_path"])
+    per_coder = coded.drop_duplicates(keys + ["coder"]).groupby("coder", dropna=False).size()
+    rank = {c: i for i, c in enumerate(sorted(per_coder.index, key=lambda c: (-per_coder[c],
+                                                                             str(c))))}
+    order = coded["coder"].map(rank)
+    best = order.groupby([coded["session_id"], coded["segment_id"]]).transform("min")
+    return coded[order == best].reset_index(drop=True)
+
+
+def theme_hierarchy(segments: pd.DataFrame) -> pd.DataFrame:
+    """The code tree with counts, one row per node (parents included), depth first.
+
+    Top levels follow the handreiking's order of themes (:data:`HANDREIKING_THEMES`), other
+    top levels after them alphabetically; children alphabetically under their parent.
+
+    Returns
+    -------
+    DataFrame
+        ``code_path, parent_path, depth, level_1 ... level_k`` (k = deepest level),
+        ``n_codings`` (codings with exactly this code), ``n_segments`` (segments coded with
+        this code or a descendant), ``n_sessions`` (sessions with such a segment). Counts use
+        :func:`primary_coding`.
+    """
+    data = primary_coding(segments)
+    parts = data["code_path"].str.split(CODE_SEPARATOR)
+    depth = int(parts.map(len).max()) if len(data) else 0
+    rows = []
+    rank = {t: i for i, t in enumerate(HANDREIKING_THEMES)}
+    nodes = sorted({tuple(p[:i]) for p in parts for i in range(1, len(p) + 1)},
+                   key=lambda n: (rank.get(theme_of(n[0]), len(rank)), n))
+    for node in nodes:
+        path = CODE_SEPARATOR.join(node)
+        below = data[(data["code_path"] == path) | data["code_path"].str.startswith(
+            path + CODE_SEPARATOR)]
+        row = {"code_path": path, "parent_path": CODE_SEPARATOR.join(node[:-1]) or None,
+               "depth": len(node)}
+        row.update({f"level_{i + 1}": node[i] if i < len(node) else None for i in range(depth)})
+        row.update({"n_codings": int((data["code_path"] == path).sum()),
+                    "n_segments": below[["session_id", "segment_id"]].drop_duplicates().shape[0],
+                    "n_sessions": below["session_id"].nunique()})
+        rows.append(row)
+    columns = (["code_path", "parent_path", "depth"] + [f"level_{i + 1}" for i in range(depth)]
+               + ["n_codings", "n_segments", "n_sessions"])
+    return pd.DataFrame(rows, columns=columns)
+
+
+def attach_sessions(segments: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    """Segments with ``session_type``, ``group`` and ``n_participants`` of their session.
+
+    Sessions missing from ``sessions`` get :data:`UNKNOWN_GROUP` as type and group.
+    """
+    missing = [c for c in ("session_id", "session_type", "group") if c not in sessions.columns]
+    if missing:
+        raise ValueError(f"sessions lacks column(s) {missing}; expected session_id, session_type,"
+                         " group (coding/sessions.csv)")
+    info = sessions.drop_duplicates("session_id").copy()
+    info["session_id"] = info["session_id"].astype(str)
+    keep = [c for c in ("session_id", "session_type", "group", "n_participants") if c in info]
+    out = segments.assign(session_id=segments["session_id"].astype(str)).merge(
+        info[keep], on="session_id", how="left")
+    out[["session_type", "group"]] = out[["session_type", "group"]].astype(object).fillna(
+        UNKNOWN_GROUP)
+    return out
+
+
+def code_frequencies(segments: pd.DataFrame, sessions: pd.DataFrame, *, by: str = "group",
+                     level: int | None = None) -> pd.DataFrame:
+    """How often each code occurs per group (or session type): segments, sessions, participants.
+
+    Parameters
+    ----------
+    by : {"group", "session_type"}
+    level : int, optional
+        Count codes cut to this many levels (1 = themes).
+
+    Returns
+    -------
+    DataFrame
+        ``code_path, <by>, n_segments`` (distinct segments), ``n_sessions`` (sessions with the
+        code), ``n_participants`` (distinct session x participant pairs mentioning the code;
+        segments without a participant are not counted), ``sessions_in_group`` (sessions of
+        that group with any coding). Counts use :func:`primary_coding`; no zero rows.
+    """
+    if by not in ("group", "session_type"):
+        raise ValueError(f"by must be 'group' or 'session_type'; got {by!r}")
+    data = attach_sessions(primary_coding(segments), sessions)
+    data["code_path"] = codes_at_level(data["code_path"], level)
+    keys = ["code_path", by]
+    out = pd.concat({
+        "n_segments": data.drop_duplicates(keys + ["session_id", "segment_id"])
+        .groupby(keys).size(),
+        "n_sessions": data.groupby(keys)["session_id"].nunique(),
+        "n_participants": data.dropna(subset=["participant"])
+        .drop_duplicates(keys + ["session_id", "participant"]).groupby(keys).size(),
+    }, axis=1).fillna(0).astype(int).reset_index()
+    totals = data.groupby(by)["session_id"].nunique().rename("sessions_in_group")
+    return out.merge(totals, on=by, how="left")
+
+
+def theme_matrix(segments: pd.DataFrame, sessions: pd.DataFrame, *,
+                 by: str = "session_type") -> pd.DataFrame:
+    """Handreiking themes x session type (or group): counts, zeros included.
+
+    Returns
+    -------
+    DataFrame
+        ``theme_id, theme`` (Dutch), ``<by>``, ``n_segments``, ``n_sessions``; every theme of
+        :data:`HANDREIKING_THEMES` (plus "Overig" when codes fall outside them) crossed with
+        every value of ``by`` in the data. Counts, not tests: the sessions are few and chosen.
+    """
+    data = attach_sessions(primary_coding(segments), sessions)
+    data["theme_id"] = data["code_path"].map(theme_of)
+    counts = (data.drop_duplicates(["theme_id", by, "session_id", "segment_id"])
+              .groupby(["theme_id", by])
+              .agg(n_segments=("segment_id", "size"), n_sessions=("session_id", "nunique"))
+              .reset_index())
+    themes = list(HANDREIKING_THEMES) + ([OTHER_THEME[0]] if (data["theme_id"] == OTHER_THEME[0])
+                                         .any() else [])
+    grid = pd.MultiIndex.from_product([themes, sorted(data[by].unique())],
+                                      names=["theme_id", by]).to_frame(index=False)
+    out = grid.merge(counts, on=["theme_id", by], how="left").fillna({"n_segments": 0,
+                                                                     "n_sessions": 0})
+    names = {**HANDREIKING_THEMES, OTHER_THEME[0]: OTHER_THEME[1]}
+    out.insert(1, "theme", out["theme_id"].map(names))
+    return out.astype({"n_segments": int, "n_sessions": int})
+
+
+def cooccurrence(segments: pd.DataFrame, *, level: int | None = None,
+                 overlap: bool = True) -> pd.DataFrame:
+    """Co-occurrence of codes within a segment or overlapping selections.
+
+    A unit is one segment of one coder (after :func:`primary_coding`). With ``overlap``, units
+    of the same session and coder whose ``[start, end)`` spans overlap are merged into one unit
+    (chains merge transitively); units without positions are never merged.
+
+    Returns
+    -------
+    DataFrame
+        ``code_a, code_b`` (``code_a < code_b``), ``n_a``, ``n_b`` (units with the code),
+        ``n_ab`` (units with both) and ``c_coefficient = n_ab / (n_a + n_b - n_ab)``
+        (0 = never together, 1 = always; the c-index of ATLAS.ti). Pairs that never co-occur
+        are listed with ``n_ab = 0``.
+    """
+    units = _units(primary_coding(segments), level, overlap)
+    codes = sorted({c for unit in units for c in unit})
+    n = {c: sum(c in u for u in units) for c in codes}
+    rows = []
+    for i, a in enumerate(codes):
+        for b in codes[i + 1:]:
+            both = sum(a in u and b in u for u in units)
+            rows.append({"code_a": a, "code_b": b, "n_a": n[a], "n_b": n[b], "n_ab": both,
+                         "c_coefficient": both / (n[a] + n[b] - both)})
+    return pd.DataFrame(rows, columns=["code_a", "code_b", "n_a", "n_b", "n_ab",
+                                       "c_coefficient"])
+
+
+def cooccurrence_matrix(table: pd.DataFrame, *, value: str = "c_coefficient") -> pd.DataFrame:
+    """Square, symmetric matrix from :func:`cooccurrence`; diagonal 1 (c) or ``n_a`` (n_ab)."""
+    codes = sorted(set(table["code_a"]) | set(table["code_b"]))
+    matrix = pd.DataFrame(0.0, index=codes, columns=codes)
+    for row in table.itertuples():
+        matrix.loc[row.code_a, row.code_b] = matrix.loc[row.code_b, row.code_a] = getattr(row,
+                                                                                          value)
+    diagonal = {}
+    for row in table.itertuples():
+        diagonal[row.code_a], diagonal[row.code_b] = row.n_a, row.n_b
+    for code in codes:
+        matrix.loc[code, code] = 1.0 if value == "c_coefficient" else diagonal.get(code, 0)
+    return matrix
+
+
+def pick_quotes(segments: pd.DataFrame, *, per_theme: int = 3, seed: int = 2023,
+                level: int = 1, length: tuple[int, int] = (60, 320),
+                check: Callable | None = None) -> pd.DataFrame:
+    """Illustrative quotes per theme, de-identified; deterministic for a given ``seed``.
+
+    Candidates are the segment texts of each theme (code cut to ``level``; one per segment,
+    :func:`primary_coding`). They are ordered by closeness of their length to the middle of
+    ``length`` (characters; texts outside the range come last), ties broken by a seeded random
+    order; quotes from sessions not yet used come first. Each pick passes
+    :func:`analysis.privacy.check_quote` (or ``check``); a quote still unsafe after replacement
+    is left out (see :func:`quote_review`) and the next candidate taken.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`QUOTE_COLUMNS`: ``theme`` (code at ``level``), ``rank`` (1..per_theme),
+        ``session_id``, ``segment_id``, ``quote`` (the de-identified text), ``n_chars``,
+        ``n_replacements`` (identifiers replaced by a bracketed pseudonym).
+    """
+    published, _ = _select_quotes(segments, per_theme, seed, level, length, check)
+    return published
+
+
+def quote_review(segments: pd.DataFrame, *, per_theme: int = 3, seed: int = 2023,
+                 level: int = 1, length: tuple[int, int] = (60, 320),
+                 check: Callable | None = None) -> pd.DataFrame:
+    """Internal review table of the candidates :func:`pick_quotes` left out as unsafe.
+
+    Never publish it: ``clean_text`` is de-identified as far as the guard could, but the guard
+    found it still identifying. Columns :data:`REVIEW_COLUMNS`.
+    """
+    _, rejected = _select_quotes(segments, per_theme, seed, level, length, check)
+    return rejected
+
+
+def _select_quotes(segments, per_theme, seed, level, length, check):
+    if check is None:
+        from analysis.privacy import check_quote as check
+    if per_theme < 1:
+        raise ValueError(f"per_theme must be >= 1; got {per_theme!r}")
+    candidates = _quote_candidates(segments, level, length, seed)
+    published, rejected = [], []
+    for theme, block in candidates.groupby("theme", sort=True):
+        seen_segments, seen_sessions = set(), set()
+        for fresh_only in (True, False):  # first one quote per session, then any
+            for row in block.itertuples():
+                picked = sum(p["theme"] == theme for p in published)
+                key = (row.session_id, row.segment_id)
+                if picked >= per_theme or key in seen_segments or (
+                        fresh_only and row.session_id in seen_sessions):
+                    continue
+                seen_segments.add(key)
+                result = check(row.text)
+                if result.safe:
+                    seen_sessions.add(row.session_id)
+                    published.append({"theme": theme, "rank": picked + 1,
+                                      "session_id": row.session_id, "segment_id": row.segment_id,
+                                      "quote": result.clean_text,
+                                      "n_chars": len(result.clean_text),
+                                      "n_replacements": len(getattr(result, "findings", ()))})
+                else:
+                    rejected.append({"theme": theme, "session_id": row.session_id,
+                                     "segment_id": row.segment_id,
+                                     "clean_text": result.clean_text,
+                                     "reasons": "; ".join(result.reasons)})
+    return (pd.DataFrame(published, columns=QUOTE_COLUMNS),
+            pd.DataFrame(rejected, columns=REVIEW_COLUMNS))
+
+
+def _quote_candidates(segments: pd.DataFrame, level: int, length: tuple[int, int],
+                      seed: int) -> pd.DataFrame:
+    low, high = length
+    if not 0 <= low < high:
+        raise ValueError(f"length must be (low, high) with 0 <= low < high; got {length!r}")
+    data = primary_coding(segments).dropna(subset=["text"])
+    data = data.assign(theme=codes_at_level(data["code_path"], level),
+                       text=data["text"].str.strip())
+    data = data[data["text"] != ""].drop_duplicates(["theme", "session_id", "segment_id"])
+    data = data.sort_values(["theme", "session_id", "segment_id"]).reset_index(drop=True)
+    middle, n_chars = (low + high) / 2, data["text"].str.len()
+    outside = (n_chars < low) | (n_chars > high)
+    data["penalty"] = outside.astype(int) * 10 + ((n_chars - middle).abs() / middle).round(1)
+    data["tiebreak"] = np.random.default_rng(seed).random(len(data))
+    return data.sort_values(["theme", "penalty", "tiebreak"])[
+        ["theme", "session_id", "segment_id", "text"]]
+
+
+def _units(data: pd.DataFrame, level: int | None, overlap: bool) -> list[set[str]]:
+    data = data.assign(code_path=codes_at_level(data["code_path"], level))
+    units = []
+    for _, block in data.groupby(["session_id", "coder"], dropna=False, sort=True):
+        spans = block.groupby("segment_id").agg(codes=("code_path", set), start=("start", "min"),
+                                                end=("end", "max"))
+        positioned = spans.dropna(subset=["start", "end"]).sort_values(["start", "end"])
+        units += list(spans.loc[spans["start"].isna() | spans["end"].isna(), "codes"])
+        if not overlap:
+            units += list(positioned["codes"])
+            continue
+        current, reach = None, None
+        for row in positioned.itertuples():
+            if current is not None and row.start < reach:
+                current |= row.codes
+                reach = max(reach, row.end)
+            else:
+                if current is not None:
+                    units.append(current)
+                current, reach = set(row.codes), row.end
+        if current is not None:
+            units.append(current)
+    return units
+
+
+POSITIVE_PARENT_CODE: str = "Ervaring ouders > Positief over samenwerking"
+"""Code marking a parent who is positive about the collaboration (handreiking, "1. Werkzame
+elementen": all 22 interviewed parents were positive). A parameter of the notebook."""
+
+
+def session_key_numbers(sessions: pd.DataFrame, segments: pd.DataFrame, *,
+                        positive_code: str = POSITIVE_PARENT_CODE) -> dict[str, int]:
+    """Participant counts per session type and group, as in the handreiking's Bijlage C.
+
+    Returns
+    -------
+    dict
+        ``<session_type>_<group>_n``: participants (sum of ``n_participants``) for every
+        combination present, e.g. ``focus_group_social_workers_n``, ``reflection_therapists_n``;
+        ``<session_type>_sessions_n``: sessions per type; ``case_study_n``: case-study
+        sessions; ``parents_interviewed``: participants of parent interviews;
+        ``parents_positive``: parent interviews with at least one segment coded
+        ``positive_code`` (any coder).
+    """
+    counts: dict[str, int] = {}
+    participants = pd.to_numeric(sessions["n_participants"], errors="coerce").fillna(0)
+    grouped = participants.groupby([sessions["session_type"].astype(str),
+                                    sessions["group"].astype(str)]).sum()
+    for (session_type, group), n in grouped.items():
+        counts[f"{session_type}_{group}_n"] = int(n)
+    for session_type, n in sessions["session_type"].astype(str).value_counts().items():
+        counts[f"{session_type}_sessions_n"] = int(n)
+    counts["case_study_n"] = counts.get("case_study_sessions_n", 0)
+    interviews = sessions[(sessions["session_type"] == "interview") & (sessions["group"] == "parents")]
+    counts["parents_interviewed"] = int(pd.to_numeric(interviews["n_participants"],
+                                                      errors="coerce").fillna(0).sum())
+    positive = segments[(segments["code_path"] == positive_code)
+                        & segments["session_id"].isin(set(interviews["session_id"]))]
+    counts["parents_positive"] = int(positive["session_id"].nunique())
+    return counts

@@ -1,0 +1,382 @@
+"""Questionnaire outcomes of a cohort: scores, the analysis set and the handreiking's chain.
+
+The handreiking (Sociale Teams Helmond, 2024, "2. Effecten integrale samenwerking", "Wat
+opvalt") reports a chain of shares on the families with both a baseline (T0) and an end (T1)
+measurement:
+
+1. at T0, the share with an elevated SDQ total difficulties score ("verhoogde totaalscore");
+2. of those, the share high on experienced disorganized attachment (ARI-CP);
+3. of those elevated *and* high disorganized, the share with a "significant" improvement at T1,
+   read here as a reliable improvement of the SDQ total (Jacobson-Truax RCI);
+4. of the same group, the share no longer high on disorganized at T1;
+5. the share not elevated at T0, and 6. of those, the share low on disorganized.
+
+The report defines neither "elevated" nor "significant" and its denominator in step 3 is
+ambiguous (50% of 9 is not a whole number; 3 of 6 is the consistent reading). The choices are
+parameters here: the cut-off scheme of each instrument and the RCI parameters in the instrument
+definitions; :func:`chain_by_scheme` shows the chain under every SDQ scheme, and the chain adds
+step 3 on the alternative denominator (all elevated) as a sensitivity row.
+
+Every share comes with an exact Clopper-Pearson 95% interval (:func:`analysis.stats.inference.proportion`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from analysis.errors import ConfigError
+from analysis.questionnaires import change, instruments, scoring
+from analysis.stats import inference as stats
+
+PRIMARY = "sdq"
+ATTACHMENT = "ari_cp"
+STRESS = "obvl"
+SDQ_SCALES: tuple[str, ...] = ("total", "emotional", "conduct", "hyperactivity", "peer",
+                               "prosocial")
+"""SDQ scales tested for group change, the total first (primary outcome)."""
+
+
+CHAIN_COLUMNS = ("step", "key", "label_nl", "k", "n", "proportion", "ci_low", "ci_high")
+
+
+def score_all(tables: Mapping[str, pd.DataFrame], *, schemes: Mapping[str, str] | None = None,
+              ages: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Score every defined instrument present in ``tables`` (validated tables by file stem).
+
+    ``schemes`` maps instrument id -> cut-off scheme (default: the instrument's own). ``ages``
+    (``family_id, child_age`` from the trajectories) is joined so that age-specific norms apply.
+    Returns instrument id -> scores (one row per family per moment, see
+    :func:`analysis.questionnaires.scoring.score_instrument`).
+    """
+    out = {}
+    for instrument_id in instruments.available():
+        data = tables.get(instrument_id)
+        if data is None or data.empty:
+            continue
+        if ages is not None:
+            data = data.merge(ages[["family_id", "child_age"]], on="family_id", how="left")
+        scheme = (schemes or {}).get(instrument_id)
+        out[instrument_id] = scoring.score_instrument(
+            data, instrument_id, scheme=scheme,
+            age="child_age" if ages is not None else None)
+    return out
+
+
+def families_with(scores: pd.DataFrame, *timepoints: str) -> set[str]:
+    """Families with a row at every one of ``timepoints``."""
+    present = [set(scores.loc[scores["timepoint"] == t, "family_id"]) for t in timepoints]
+    return set.intersection(*present) if present else set()
+
+
+def analysis_set(scores: Mapping[str, pd.DataFrame],
+                 instrument_ids: Iterable[str] = (PRIMARY, ATTACHMENT)) -> list[str]:
+    """Families with T0 and T1 on every one of ``instrument_ids`` that the cohort has, sorted."""
+    sets = [families_with(scores[i], "T0", "T1") for i in instrument_ids if i in scores]
+    return sorted(set.intersection(*sets)) if sets else []
+
+
+def reliable_changes(scores: Mapping[str, pd.DataFrame], *,
+                     schemes: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """T0 -> T1 change of every scale of every scored instrument (one row per family x scale).
+
+    Columns as :data:`analysis.questionnaires.change.RESULT_COLUMNS`; scales without reliable-change
+    parameters get bands but no RCI.
+    """
+    parts = [change.reliable_change(s, i, scheme=(schemes or {}).get(i), age_column=(
+        "child_age" if "child_age" in s.columns else None)) for i, s in sorted(scores.items())]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=list(change.RESULT_COLUMNS))
+
+
+def published_chain(changes: pd.DataFrame, families: Iterable[str], *,
+                    primary_scale: str = "total", attachment_scale: str = "disorganized",
+                    confidence: float = 0.95) -> pd.DataFrame:
+    """The handreiking's "Wat opvalt" chain on the analysis set ``families``.
+
+    Parameters
+    ----------
+    changes : DataFrame
+        Output of :func:`reliable_changes` (needs the SDQ ``total`` and the ARI-CP
+        ``disorganized`` rows).
+    families : iterable of str
+        The analysis set (families with T0 and T1).
+
+    Returns
+    -------
+    DataFrame
+        One row per step with columns ``step, key, label_nl, k, n, proportion, ci_low,
+        ci_high`` (proportions 0-1, exact interval). ``key`` is the key-number stem: the chain's
+        counts are recorded as ``<key>_n`` by :func:`chain_key_numbers`.
+    """
+    fam = sorted(set(families))
+    sdq = _scale_rows(changes, PRIMARY, primary_scale, fam)
+    ari = _scale_rows(changes, ATTACHMENT, attachment_scale, fam)
+    elevated = set(sdq.index[sdq["t0_elevated"].fillna(False).astype(bool)])
+    not_elevated = set(fam) - elevated
+    high0 = set(ari.index[ari["t0_elevated"].fillna(False).astype(bool)])
+    high1 = set(ari.index[ari["t1_elevated"].fillna(False).astype(bool)])
+    improved = set(sdq.index[sdq["change_class"].fillna("") == "improved"])
+    core = elevated & high0
+    steps = [
+        ("t0_elevated", "Verhoogde totaalscore SDQ bij de beginmeting", elevated, set(fam)),
+        ("t0_elevated_high_disorganized", "... van hen hoog op gedesorganiseerde hechting",
+         core, elevated),
+        ("t1_reliable_improvement", "... van hen betrouwbaar verbeterd (RCI) bij de eindmeting",
+         improved & core, core),
+        ("t1_disorganized_resolved", "... van hen niet meer hoog op gedesorganiseerd",
+         core - high1, core),
+        ("t0_not_elevated", "Geen verhoogde totaalscore bij de beginmeting", not_elevated, set(fam)),
+        ("t0_not_elevated_low_disorganized", "... van hen laag op gedesorganiseerde hechting",
+         not_elevated - high0, not_elevated),
+        ("t1_reliable_improvement_all_elevated",
+         "Gevoeligheid: betrouwbaar verbeterd van alle verhoogden", improved & elevated, elevated),
+    ]
+    rows = [_step(i + 1, key, label, len(hit), len(base), confidence)
+            for i, (key, label, hit, base) in enumerate(steps)]
+    return pd.DataFrame(rows, columns=list(CHAIN_COLUMNS))
+
+
+def chain_key_numbers(chain: pd.DataFrame, *, suffix: str = "") -> dict[str, int]:
+    """Key numbers of a chain: ``<key>_n`` (count) for every step, and ``analysis_set_n``."""
+    numbers = {f"{row.key}_n{suffix}": int(row.k) for row in chain.itertuples()}
+    first = chain.iloc[0]
+    numbers[f"analysis_set_n{suffix}"] = int(first["n"])
+    return numbers
+
+
+def chain_by_scheme(scores: Mapping[str, pd.DataFrame], families: Iterable[str]) -> pd.DataFrame:
+    """The chain under every usable SDQ cut-off scheme (the report does not define "elevated").
+
+    Returns the chain rows with a leading ``scheme`` column; schemes that cannot be applied
+    (placeholder thresholds) are left out.
+    """
+    attachment = reliable_changes({i: scores[i] for i in (ATTACHMENT,) if i in scores})
+    parts = []
+    for name in usable_schemes(PRIMARY):  # only the SDQ changes depend on the scheme
+        primary = reliable_changes({PRIMARY: scores[PRIMARY]}, schemes={PRIMARY: name})
+        chain = published_chain(pd.concat([primary, attachment], ignore_index=True), families)
+        chain.insert(0, "scheme", name)
+        parts.append(chain)
+    return pd.concat(parts, ignore_index=True)
+
+
+def usable_schemes(instrument_id: str) -> list[str]:
+    """Cut-off schemes of an instrument that can be applied (unverified thresholds left out)."""
+    instrument = instruments.load_instrument(instrument_id)
+    names = []
+    for name in instrument.cutoffs:
+        try:
+            instrument.scheme(name)
+        except ConfigError:
+            continue
+        names.append(name)
+    return names
+
+
+def group_change(changes: pd.DataFrame, *, instrument: str = PRIMARY,
+                 scales: Iterable[str] | None = None, seed: int | None = None) -> pd.DataFrame:
+    """Wilcoxon (primary) and paired t (sensitivity) T0 -> T1 per scale, stacked (tidy)."""
+    rows = changes[changes["instrument"] == instrument]
+    wanted = list(scales) if scales is not None else list(dict.fromkeys(rows["scale"]))
+    wide = rows.pivot(index="family_id", columns="scale", values=["t0", "t1"])
+    wide.columns = [f"{scale}_{'T0' if t == 't0' else 'T1'}" for t, scale in wide.columns]
+    options = {} if seed is None else {"seed": seed}
+    return stats.group_change(wide.reset_index(), scales=wanted, **options)
+
+
+def mcnemar_elevated(changes: pd.DataFrame, *, instrument: str = PRIMARY,
+                     scale: str = "total") -> pd.DataFrame:
+    """Exact McNemar test of elevated (T0) vs elevated (T1) on one scale."""
+    rows = changes[(changes["instrument"] == instrument) & (changes["scale"] == scale)]
+    data = pd.DataFrame({"before": rows["t0_elevated"].astype("boolean"),
+                         "after": rows["t1_elevated"].astype("boolean")}).dropna()
+    return stats.mcnemar_exact(data.astype(bool), before="before", after="after")
+
+
+def attrition(scores: pd.DataFrame, families: Iterable[str], *, scales: Iterable[str],
+              instrument: str = PRIMARY) -> pd.DataFrame:
+    """T0 scores of baseline-only families vs the analysis set (Mann-Whitney per scale).
+
+    Baseline-only = a T0 row and no T1 row. Returns one row per scale with the columns of
+    :func:`analysis.stats.inference.compare_groups` plus ``scale``; scales are skipped when either group
+    is empty (then the table is empty and the notebook says so).
+    """
+    t0 = scores[scores["timepoint"] == "T0"].copy()
+    baseline_only = families_with(scores, "T0") - families_with(scores, "T1")
+    keep = set(families)
+    t0["groep"] = t0["family_id"].map(
+        lambda f: "analyseset" if f in keep else ("alleen T0" if f in baseline_only else None))
+    t0 = t0.dropna(subset=["groep"])
+    rows = []
+    if t0["groep"].nunique() < 2:
+        return pd.DataFrame()
+    for scale in scales:
+        column = f"{instrument}_{scale}"
+        result = stats.compare_groups(t0, value=column, group="groep",
+                                      order=["analyseset", "alleen T0"])
+        result.insert(0, "scale", scale)
+        rows.append(result)
+    return pd.concat(rows, ignore_index=True)
+
+
+def stress_and_attachment(changes: pd.DataFrame, *, stress_scale: str = "total",
+                          attachment_scale: str = "disorganized") -> pd.DataFrame | None:
+    """The pilot's hypothesis: change in parenting stress vs change in disorganized attachment.
+
+    Needs a parenting-stress instrument (OBVL) at T0 and T1; returns the per-family changes
+    with the Spearman result in ``.attrs["spearman"]``, or None when the cohort has no
+    stress measurement (the notebook then says which data would test the hypothesis).
+    """
+    stress = changes[(changes["instrument"] == STRESS) & (changes["scale"] == stress_scale)]
+    attach = changes[(changes["instrument"] == ATTACHMENT) & (changes["scale"] == attachment_scale)]
+    if stress.empty or attach.empty:
+        return None
+    both = stress[["family_id", "change"]].merge(
+        attach[["family_id", "change"]], on="family_id", suffixes=("_stress", "_attachment"))
+    both = both.dropna()
+    if len(both) < 4:
+        return None
+    both.attrs["spearman"] = stats.spearman(both, x="change_stress", y="change_attachment")
+    return both
+
+
+def _scale_rows(changes: pd.DataFrame, instrument: str, scale: str, families: list[str]):
+    rows = changes[(changes["instrument"] == instrument) & (changes["scale"] == scale)]
+    return rows.set_index("family_id").reindex(families)
+
+
+def _step(number: int, key: str, label: str, k: int, n: int, confidence: float) -> dict:
+    if n == 0:
+        return {"step": number, "key": key, "label_nl": label, "k": k, "n": n,
+                "proportion": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}
+    ci = stats.proportion(k, n, confidence=confidence).iloc[0]
+    return {"step": number, "key": key, "label_nl": label, "k": k, "n": n,
+            "proportion": float(ci["proportion"]), "ci_low": float(ci["ci_low"]),
+            "ci_high": float(ci["ci_high"])}
+
+
+@dataclass
+class QuestionnaireResults:
+    """Everything notebook 01 shows and hands on, computed by :func:`analyse_questionnaires`.
+
+    Attributes
+    ----------
+    scores : dict of str to DataFrame
+        Scores per instrument (one row per family per moment).
+    changes : DataFrame
+        T0 -> T1 change per family x scale for every instrument (:func:`reliable_changes`).
+    families : list of str
+        The analysis set (T0 and T1 on the SDQ and, when present, the ARI-CP).
+    chain, chain_schemes : DataFrame or None
+        The handreiking's chain (:func:`published_chain`), and under every usable SDQ scheme;
+        None when the SDQ or the ARI-CP is absent.
+    tests, mcnemar, attrition : DataFrame or None
+        Group change per SDQ scale, McNemar on elevated total, baseline-only vs analysis set.
+    stress : DataFrame or None
+        Per-family stress and attachment change (:func:`stress_and_attachment`).
+    """
+
+    scores: dict[str, pd.DataFrame]
+    changes: pd.DataFrame
+    families: list[str]
+    chain: pd.DataFrame | None = None
+    chain_schemes: pd.DataFrame | None = None
+    tests: pd.DataFrame | None = None
+    mcnemar: pd.DataFrame | None = None
+    attrition: pd.DataFrame | None = None
+    stress: pd.DataFrame | None = None
+
+    def has(self, instrument_id: str) -> bool:
+        """Whether the cohort has scores of ``instrument_id``."""
+        return instrument_id in self.scores
+
+    def absent(self) -> list[str]:
+        """Defined instruments the cohort has no data of."""
+        return [i for i in instruments.available() if i not in self.scores]
+
+    def key_numbers(self) -> dict[str, object]:
+        """Flat key numbers (names as expected by ``analysis/definitions/claim_rules.yaml``)."""
+        numbers: dict[str, object] = {"analysis_set_n": len(self.families)}
+        for instrument_id, scores in self.scores.items():
+            numbers[f"{instrument_id}_n"] = len(families_with(scores, "T0", "T1"))
+            numbers[f"{instrument_id}_t0_only_n"] = len(
+                families_with(scores, "T0") - families_with(scores, "T1"))
+        if self.chain is not None:
+            numbers.update(chain_key_numbers(self.chain))
+            numbers.update(_chain_percentages(self.chain))
+        if self.chain_schemes is not None:
+            for scheme, part in self.chain_schemes.groupby("scheme", sort=True):
+                numbers.update(chain_key_numbers(part.reset_index(drop=True),
+                                                 suffix=f"_{scheme}"))
+        numbers.update(_test_numbers(self.tests, self.mcnemar, self.attrition, self.changes))
+        if self.stress is not None:
+            rho = self.stress.attrs["spearman"].iloc[0]
+            numbers.update(stress_rho=float(rho["statistic"]), stress_rho_ci_low=float(
+                rho["ci_low"]), stress_rho_ci_high=float(rho["ci_high"]), stress_n=int(rho["n"]))
+        return numbers
+
+
+def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
+                           schemes: Mapping[str, str] | None = None,
+                           scales: Iterable[str] = SDQ_SCALES) -> QuestionnaireResults:
+    """Score, pair and test every questionnaire of a cohort's validated ``tables``.
+
+    ``schemes`` maps instrument id -> cut-off scheme (default: each instrument's own). Parts
+    whose instrument is absent stay None, so a cohort without the ARI-CP still runs.
+    """
+    trajectories = tables.get("trajectories")
+    ages = trajectories[["family_id", "child_age"]] if trajectories is not None else None
+    scores = score_all(tables, schemes=schemes, ages=ages)
+    changes = reliable_changes(scores, schemes=schemes)
+    families = analysis_set(scores)
+    results = QuestionnaireResults(scores=scores, changes=changes, families=families)
+    if PRIMARY in scores and ATTACHMENT in scores and families:
+        results.chain = published_chain(changes, families)
+        results.chain_schemes = chain_by_scheme(scores, families)
+    if PRIMARY in scores and families_with(scores[PRIMARY], "T0", "T1"):
+        sdq_changes = changes[changes["family_id"].isin(families_with(scores[PRIMARY], "T0", "T1"))]
+        results.tests = group_change(sdq_changes, scales=list(scales))
+        results.mcnemar = mcnemar_elevated(sdq_changes)
+        paired = sorted(families_with(scores[PRIMARY], "T0", "T1"))
+        results.attrition = attrition(scores[PRIMARY], paired, scales=list(scales)) if len(
+            paired) else None
+    results.stress = stress_and_attachment(changes)
+    return results
+
+
+def _chain_percentages(chain: pd.DataFrame) -> dict[str, float]:
+    out = {}
+    for row in chain.itertuples():
+        if row.n:
+            out[f"{row.key}_pct"] = round(100 * row.k / row.n, 1)
+            out[f"{row.key}_ci_low_pct"] = round(100 * row.ci_low, 1)
+            out[f"{row.key}_ci_high_pct"] = round(100 * row.ci_high, 1)
+    return out
+
+
+def _test_numbers(tests, mcnemar, attrition_table, changes) -> dict[str, object]:
+    out: dict[str, object] = {}
+    if tests is not None and not tests.empty:
+        for row in tests.itertuples():
+            stem = f"sdq_{row.scale}_{'wilcoxon' if row.analysis == 'primary' else 't'}"
+            out.update({f"{stem}_p": float(row.p_value), f"{stem}_effect": float(row.effect_size),
+                        f"{stem}_ci_low": float(row.ci_low), f"{stem}_ci_high": float(row.ci_high)})
+    if mcnemar is not None and not mcnemar.empty:
+        out["sdq_total_mcnemar_p"] = float(mcnemar["p_value"].iloc[0])
+    if attrition_table is not None and not attrition_table.empty:
+        total = attrition_table[attrition_table["scale"] == "total"]
+        if not total.empty:
+            out["attrition_total_p"] = float(total["p_value"].iloc[0])
+            out["attrition_total_median_set"] = float(total["median_1"].iloc[0])
+            out["attrition_total_median_t0_only"] = float(total["median_2"].iloc[0])
+    sdq_total = changes[(changes["instrument"] == PRIMARY) & (changes["scale"] == "total")]
+    if not sdq_total.empty:
+        out["sdq_total_rci_threshold"] = float(sdq_total["reliable_change_threshold"].iloc[0])
+        out["sdq_total_improved_n"] = int((sdq_total["change_class"] == "improved").sum())
+        out["sdq_total_deteriorated_n"] = int((sdq_total["change_class"] == "deteriorated").sum())
+        out["sdq_total_clinically_significant_n"] = int(
+            sdq_total["clinically_significant"].fillna(False).astype(bool).sum())
+    return out

@@ -1,0 +1,206 @@
+"""Figures of the qualitative strand: theme tree, co-occurrence heatmap, theme matrix, agreement.
+
+Functions take the tables of :mod:`analysis.qualitative.themes` and :mod:`analysis.qualitative.agreement` and
+return a :class:`matplotlib.figure.Figure` with Dutch labels; nothing is saved and no banner is
+stamped (the caller applies :func:`analysis.report.figures.style.add_banner` for synthetic cohorts).
+Heatmaps use the sequential, colour-blind safe ``Blues`` map; categories the Okabe-Ito palette.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from analysis.qualitative.agreement import RELIABILITY_LABELS_NL, RELIABLE, TENTATIVE
+from analysis.report.figures.style import OKABE_ITO, PALETTE, figure_style, format_nl
+
+SESSION_TYPES_NL: dict[str, str] = {"focus_group": "Focusgroep", "reflection": "Reflectiesessie",
+                                    "interview": "Interview", "case_study": "Casestudy",
+                                    "survey_open": "Enquête (open)", "unknown": "Onbekend"}
+GROUPS_NL: dict[str, str] = {"social_workers": "Sociaal werkers", "therapists": "Vaktherapeuten",
+                             "parents": "Ouders", "children": "Kinderen", "mixed": "Gemengd",
+                             "unknown": "Onbekend"}
+"""Dutch labels of ``session_type`` and ``group`` values of ``coding/sessions.csv``."""
+
+
+def theme_tree_figure(hierarchy: pd.DataFrame, *, max_depth: int | None = None) -> Figure:
+    """The code tree as an indented list with a bar per node (segments coded there or below).
+
+    Parameters
+    ----------
+    hierarchy : DataFrame
+        :func:`analysis.qualitative.themes.theme_hierarchy` (``code_path, depth, n_segments``,
+        ``level_*``), in its depth-first order.
+    max_depth : int, optional
+        Draw only nodes up to this depth.
+
+    Returns
+    -------
+    Figure
+        One row per node, top to bottom; labels indented by depth; bars coloured by theme
+        (top level) with the count written at their end.
+    """
+    _require(hierarchy, ["code_path", "depth", "n_segments"], "theme_tree_figure")
+    nodes = hierarchy if max_depth is None else hierarchy[hierarchy["depth"] <= max_depth]
+    tops = list(dict.fromkeys(nodes["code_path"].str.split(" > ").str[0]))
+    colour = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(tops)}
+    with figure_style():
+        fig = Figure(figsize=(8.0, 0.8 + 0.28 * max(len(nodes), 1)))
+        ax = fig.subplots()
+        y = np.arange(len(nodes))[::-1]
+        names = nodes["code_path"].str.split(" > ").str[-1]
+        labels = [("    " * (d - 1) + ("└ " if d > 1 else "") + n)
+                  for d, n in zip(nodes["depth"], names)]
+        bar_colours = [colour[p.split(" > ")[0]] for p in nodes["code_path"]]
+        ax.barh(y, nodes["n_segments"], color=bar_colours, alpha=0.9)
+        for yy, n in zip(y, nodes["n_segments"]):
+            ax.annotate(str(int(n)), (n, yy), xytext=(3, 0), textcoords="offset points",
+                        va="center", fontsize=8)
+        ax.set_yticks(y, labels)
+        for tick, depth in zip(ax.get_yticklabels(), nodes["depth"]):
+            tick.set_horizontalalignment("left")
+            tick.set_fontweight("bold" if depth == 1 else "normal")
+        ax.tick_params(axis="y", length=0, pad=_label_pad(labels, fig))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("Aantal gecodeerde fragmenten (code en onderliggende codes)")
+        ax.set_title("Thema's en codes")
+        fig.tight_layout()
+    return fig
+
+
+def cooccurrence_figure(matrix: pd.DataFrame, *, value_label: str = "c-coëfficiënt",
+                        decimals: int = 2, wrap: int = 28) -> Figure:
+    """Heatmap of a co-occurrence matrix (lower triangle; the diagonal is left empty).
+
+    Codes are labelled by their last level, or by their full path when last levels repeat.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        :func:`analysis.qualitative.themes.cooccurrence_matrix` (square, symmetric).
+    value_label : str
+        Title of the colour bar.
+    """
+    if matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"cooccurrence_figure: matrix must be square; got shape {matrix.shape}")
+    if len(matrix) < 2:
+        raise ValueError("cooccurrence_figure: need at least two codes to show pairs; got "
+                         f"{len(matrix)}")
+    values = matrix.to_numpy(dtype=float).copy()
+    values[np.triu_indices_from(values)] = np.nan
+    values = values[1:, :-1]  # the first row and last column of a lower triangle are empty
+    short = [str(c).split(" > ")[-1] for c in matrix.columns]
+    names = short if len(set(short)) == len(short) else [str(c) for c in matrix.columns]
+    labels = [textwrap.fill(n, wrap) for n in names]
+    size = 2.5 + 0.55 * len(labels)
+    with figure_style():
+        fig = Figure(figsize=(size + 1.5, size))
+        ax = fig.subplots()
+        top = np.nanmax(values) if np.isfinite(values).any() else 1.0
+        image = ax.imshow(values, cmap="Blues", vmin=0, vmax=top or 1.0)
+        _annotate_cells(ax, values, decimals)
+        ax.set_xticks(range(len(labels) - 1), labels[:-1], rotation=45, ha="right")
+        ax.set_yticks(range(len(labels) - 1), labels[1:])
+        ax.spines[:].set_visible(False)
+        bar = fig.colorbar(image, ax=ax, shrink=0.7, label=value_label)
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_nl(v, decimals)))
+        ax.set_title("Samen voorkomen van codes")
+        fig.tight_layout()
+    return fig
+
+
+def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
+                        value: str = "n_segments") -> Figure:
+    """Heatmap of the handreiking themes x session type (or group), counts in the cells.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`analysis.qualitative.themes.theme_matrix` (``theme``, ``<by>``, ``n_segments``,
+        ``n_sessions``).
+    by : {"session_type", "group"}
+    value : {"n_segments", "n_sessions"}
+    """
+    _require(table, ["theme", by, value], "theme_matrix_figure")
+    wide = table.pivot_table(index="theme", columns=by, values=value, aggfunc="sum", sort=False)
+    names = SESSION_TYPES_NL if by == "session_type" else GROUPS_NL
+    with figure_style():
+        fig = Figure(figsize=(2.5 + 1.2 * wide.shape[1], 1.2 + 0.5 * wide.shape[0]))
+        ax = fig.subplots()
+        values = wide.to_numpy(dtype=float)
+        ax.imshow(values, cmap="Blues", vmin=0, aspect="auto")
+        _annotate_cells(ax, values, 0)
+        ax.set_xticks(range(wide.shape[1]), [names.get(c, c) for c in wide.columns],
+                      rotation=30, ha="right")
+        ax.set_yticks(range(wide.shape[0]), wide.index)
+        ax.spines[:].set_visible(False)
+        what = "fragmenten" if value == "n_segments" else "sessies"
+        ax.set_title(f"Thema's per {'soort sessie' if by == 'session_type' else 'groep'} "
+                     f"(aantal {what})")
+        fig.tight_layout()
+    return fig
+
+
+def agreement_figure(code_agreement: pd.DataFrame) -> Figure:
+    """Krippendorff's alpha per code with the .667 and .800 thresholds (Krippendorff, 2004).
+
+    Parameters
+    ----------
+    code_agreement : DataFrame
+        :func:`analysis.qualitative.agreement.code_agreement` (``code_path, alpha, n_units``); one point per
+        code, codes with undefined alpha listed without a point.
+    """
+    _require(code_agreement, ["code_path", "alpha", "n_units"], "agreement_figure")
+    per_code = code_agreement.groupby("code_path", sort=True).agg(alpha=("alpha", "first"),
+                                                                  n=("n_units", "max"))
+    with figure_style():
+        fig = Figure(figsize=(7.0, 1.2 + 0.35 * max(len(per_code), 1)))
+        ax = fig.subplots()
+        y = np.arange(len(per_code))[::-1]
+        ax.axvspan(TENTATIVE, RELIABLE, color=OKABE_ITO["yellow"], alpha=0.25, linewidth=0)
+        ax.axvspan(RELIABLE, 1.0, color=OKABE_ITO["bluish_green"], alpha=0.2, linewidth=0)
+        ax.plot(per_code["alpha"], y, "o", color=OKABE_ITO["blue"])
+        for yy, row in zip(y, per_code.itertuples()):
+            text = f"n = {row.n}" if np.isfinite(row.alpha) else f"n = {row.n}, niet te bepalen"
+            ax.annotate(text, (1.02, yy), xycoords=("axes fraction", "data"), va="center",
+                        fontsize=8)
+        ax.set_yticks(y, [textwrap.fill(c, 45) for c in per_code.index])
+        ax.set_ylim(-0.6, len(per_code) - 0.4)
+        low = min(0.0, float(np.nanmin(per_code["alpha"]))) if per_code["alpha"].notna().any() \
+            else 0.0
+        ax.set_xlim(low, 1.02)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_nl(v, 1)))
+        ax.set_xlabel(f"Krippendorffs alfa (≥ {format_nl(RELIABLE, 3)} "
+                      f"{RELIABILITY_LABELS_NL['reliable']}, ≥ {format_nl(TENTATIVE, 3)} "
+                      f"{RELIABILITY_LABELS_NL['tentative']})")
+        ax.set_title("Overeenstemming tussen codeurs per code")
+        fig.tight_layout()
+    return fig
+
+
+def _annotate_cells(ax, values: np.ndarray, decimals: int) -> None:
+    top = np.nanmax(values) if np.isfinite(values).any() else 1.0
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            ax.text(j, i, format_nl(v, decimals), ha="center", va="center", fontsize=8,
+                    color="white" if top and v > 0.6 * top else OKABE_ITO["black"])
+
+
+def _label_pad(labels: list[str], fig: Figure) -> float:
+    """Points to shift left-aligned tick labels so that the longest ends near the axis.
+
+    Estimate: a character is about 0.55 em wide at the tick font size.
+    """
+    longest = max((len(label) for label in labels), default=0)
+    return 0.6 * float(fig.axes[0].yaxis.get_ticklabels()[0].get_fontsize()) * longest + 6
+
+
+def _require(table: pd.DataFrame, columns: list[str], where: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{where}: table lacks column(s) {missing}; expected the output of "
+                         "analysis.qualitative.themes or analysis.qualitative.agreement")

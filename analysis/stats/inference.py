@@ -1,0 +1,767 @@
+"""Pre/post statistics for small samples, each test returning a one-row tidy DataFrame.
+
+Every test function returns one row with the columns of :data:`COLUMNS`
+(``statistic, p_value, effect_size, effect_size_type, ci_low, ci_high, n, method``), followed
+by documented extra columns; ``ci_low``/``ci_high`` always bound the effect size. Functions
+take the data first and keyword-only options. Differences are always ``after - before``, so a
+decrease on a problem scale (improvement on the SDQ) gives a negative effect size (and a
+negative t). All tests are two-sided. Resampling uses
+``numpy.random.default_rng(seed)`` and is deterministic for a given seed.
+
+Missing values: a pair (or a row of ``x``/``y``) with a missing value in either column is
+dropped before anything is computed; the number dropped is reported in ``n_dropped``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+from scipy import stats as _st
+
+from analysis.stats import _resampling as _rs
+from analysis.stats._resampling import BOOTSTRAP_METHODS, EXACT_MAX_N, RANK_METHODS
+
+__all__ = ["COLUMNS", "PROPORTION_METHODS", "BOOTSTRAP_METHODS", "ZERO_METHODS", "RANK_METHODS",
+           "PAIRED_EFFECT_SIZES", "CORRELATION_CI_METHODS", "DEFAULT_SEED", "DEFAULT_RESAMPLES",
+           "EXACT_MAX_N", "proportion", "bootstrap_ci", "signed_rank_pvalues", "paired_wilcoxon",
+           "paired_t", "mcnemar_exact", "spearman", "compare_groups", "group_change"]
+
+COLUMNS = ("statistic", "p_value", "effect_size", "effect_size_type", "ci_low", "ci_high", "n",
+           "method")
+PROPORTION_METHODS = ("clopper-pearson", "wilson")
+ZERO_METHODS = ("pratt", "wilcox")
+PAIRED_EFFECT_SIZES = ("d_z", "g_av")
+CORRELATION_CI_METHODS = ("fisher", "bootstrap")
+DEFAULT_SEED = 20232024  # any fixed integer; named after the pilot years
+DEFAULT_RESAMPLES = 9999
+
+
+# ---------------------------------------------------------------- checks and table helpers
+def _numeric_column(data: pd.DataFrame, name: str) -> np.ndarray:
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    if name not in data.columns:
+        raise ValueError(f"column {name!r} not found in data; columns are {list(data.columns)}")
+    column = data[name]
+    if pd.api.types.is_bool_dtype(column) or not (
+            pd.api.types.is_numeric_dtype(column) or column.isna().all()):
+        raise ValueError(f"column {name!r} must be numeric; got dtype {column.dtype}")
+    return column.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _complete(data: pd.DataFrame, first: str, second: str, minimum: int):
+    """Two numeric columns with incomplete rows dropped; at least ``minimum`` rows left."""
+    x, y = _numeric_column(data, first), _numeric_column(data, second)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    if keep.sum() < minimum:
+        raise ValueError(f"columns {first!r} and {second!r} need at least {minimum} complete "
+                         f"rows; got {int(keep.sum())}")
+    return x[keep], y[keep], int((~keep).sum())
+
+
+def _one_row(statistic, p_value, effect_size, effect_size_type, ci_low, ci_high, n, method,
+             **extra) -> pd.DataFrame:
+    row = dict(zip(COLUMNS, (float(statistic), float(p_value), float(effect_size),
+                             effect_size_type, float(ci_low), float(ci_high), int(n), method)))
+    row.update(extra)
+    return pd.DataFrame([row])
+
+
+# ---------------------------------------------------------------- proportion
+def proportion(k: int, n: int, *, method: str = "clopper-pearson",
+               confidence: float = 0.95) -> pd.DataFrame:
+    """Proportion ``k / n`` with an exact (Clopper-Pearson) or Wilson score interval.
+
+    Parameters
+    ----------
+    k : int
+        Number of successes, ``0 <= k <= n``.
+    n : int
+        Number of trials, at least 1.
+    method : {"clopper-pearson", "wilson"}
+        Interval method.
+    confidence : float
+        Two-sided confidence level, default 0.95.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``k``, ``n``, ``proportion`` (k / n), ``ci_low``, ``ci_high``, ``method``,
+        ``confidence``.
+
+    Notes
+    -----
+    With ``alpha = 1 - confidence``, Clopper-Pearson uses beta quantiles:
+    ``low = B(alpha/2; k, n-k+1)`` (0 when k = 0) and ``high = B(1-alpha/2; k+1, n-k)``
+    (1 when k = n). Wilson: with ``z = Phi^-1(1 - alpha/2)``, centre
+    ``(k + z^2/2) / (n + z^2)`` and half-width ``z / (n + z^2) * sqrt(k (n-k) / n + z^2/4)``.
+
+    References
+    ----------
+    Clopper, C. J., & Pearson, E. S. (1934). The use of confidence or fiducial limits
+    illustrated in the case of the binomial. Biometrika, 26(4), 404-413.
+    doi:10.1093/biomet/26.4.404
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+    inference. JASA, 22(158), 209-212. doi:10.1080/01621459.1927.10502953
+    Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion:
+    comparison of seven methods. Statistics in Medicine, 17(8), 857-872.
+
+    Examples
+    --------
+    >>> proportion(9, 14)[["proportion", "ci_low", "ci_high"]].round(3).iloc[0].tolist()
+    [0.643, 0.351, 0.872]
+    """
+    low, high = _proportion_interval(k, n, method, confidence)
+    return pd.DataFrame([{"k": int(k), "n": int(n), "proportion": k / n, "ci_low": low,
+                          "ci_high": high, "method": method, "confidence": float(confidence)}])
+
+
+def exact_interval(k: int, n: int, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson interval of ``k`` of ``n`` as a pair of fractions; ``(nan, nan)`` when
+    ``n`` is 0 (no observations: no interval, rather than an error, for tables and figures).
+
+    >>> [round(x, 4) for x in exact_interval(9, 14)]
+    [0.3514, 0.8724]
+    """
+    if int(n) == 0:
+        return float("nan"), float("nan")
+    row = proportion(int(k), int(n), method="clopper-pearson", confidence=confidence).iloc[0]
+    return float(row["ci_low"]), float(row["ci_high"])
+
+
+def _check_counts(k, n) -> None:
+    for name, value in (("k", k), ("n", n)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{name} must be a whole number; got {value!r}")
+    if n < 1:
+        raise ValueError(f"n must be at least 1 (a proportion of nothing is undefined); got {n}")
+    if not 0 <= k <= n:
+        raise ValueError(f"k must lie between 0 and n={n}; got {k}")
+
+
+def _proportion_interval(k, n, method: str, confidence: float) -> tuple[float, float]:
+    _check_counts(k, n)
+    _rs.check_choice("method", method, PROPORTION_METHODS)
+    alpha = 1 - _rs.check_confidence(confidence)
+    if method == "clopper-pearson":
+        low = 0.0 if k == 0 else float(_st.beta.ppf(alpha / 2, k, n - k + 1))
+        high = 1.0 if k == n else float(_st.beta.ppf(1 - alpha / 2, k + 1, n - k))
+        return low, high
+    z = _st.norm.ppf(1 - alpha / 2)
+    centre = (k + z**2 / 2) / (n + z**2)
+    half = z / (n + z**2) * np.sqrt(k * (n - k) / n + z**2 / 4)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+# ---------------------------------------------------------------- bootstrap
+def bootstrap_ci(data, statistic: Callable, *, n_resamples: int = DEFAULT_RESAMPLES,
+                 seed: int | None = DEFAULT_SEED, confidence: float = 0.95,
+                 method: str = "percentile") -> pd.DataFrame:
+    """Bootstrap confidence interval of a vectorised statistic (percentile or BCa).
+
+    Parameters
+    ----------
+    data : array-like or tuple of array-like
+        One sample (1-D, or 2-D with one row per resampling unit, e.g. a family's
+        ``(before, after)`` pair), or a tuple of independent samples, each resampled on its
+        own (stratified bootstrap).
+    statistic : callable
+        Vectorised: called with one array per sample, each of shape
+        ``(batch, n_k, ...)``, it returns shape ``(batch,)``. NaN marks an undefined value.
+    n_resamples : int
+        Number of bootstrap resamples (>= 100), default 9999.
+    seed : int or None
+        Seed of ``numpy.random.default_rng``; a fixed seed gives identical results.
+    confidence : float
+        Two-sided confidence level.
+    method : {"percentile", "bca"}
+        Percentile interval, or bias-corrected and accelerated (BCa).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``estimate`` (statistic on the data), ``ci_low``, ``ci_high``, ``se``
+        (SD of the bootstrap values), ``confidence``, ``method``, ``n_resamples``,
+        ``n_valid`` (resamples with a defined statistic), ``seed``.
+
+    Notes
+    -----
+    Resamples whose statistic is NaN are left out. Percentile: the ``alpha/2`` and
+    ``1 - alpha/2`` quantiles (linear interpolation) of the bootstrap values. BCa:
+    ``z0 = Phi^-1((#{t* < t} + #{t* = t} / 2) / B)``, acceleration
+    ``a = sum((m - t_(i))^3) / (6 sum((m - t_(i))^2)^1.5)`` from the leave-one-out values
+    ``t_(i)`` with mean ``m`` (``a = 0`` when they are all equal), and quantile levels
+    ``Phi(z0 + (z0 + z) / (1 - a (z0 + z)))``. A bootstrap distribution concentrated at one
+    value gives a zero-width interval, which signals an uninformative interval.
+
+    References
+    ----------
+    Efron, B., & Tibshirani, R. J. (1993). An Introduction to the Bootstrap (ch. 13-14).
+    Chapman & Hall. doi:10.1201/9780429246593
+
+    Examples
+    --------
+    >>> ci = bootstrap_ci([1.0, 2, 3, 4, 5], lambda x: x.mean(axis=-1), seed=1)
+    >>> ci[["estimate", "ci_low", "ci_high"]].round(1).iloc[0].tolist()
+    [3.0, 1.8, 4.2]
+    """
+    result = _rs.bootstrap(data, statistic, n_resamples=n_resamples, seed=seed,
+                           confidence=confidence, method=method)
+    return pd.DataFrame([result])
+
+
+# ---------------------------------------------------------------- signed ranks (vectorised)
+def signed_rank_pvalues(differences, *, zero_method: str = "pratt",
+                        method: str = "auto") -> np.ndarray:
+    """Two-sided Wilcoxon signed-rank p-values for every row of a 2-D array (vectorised).
+
+    Used by :func:`paired_wilcoxon` and the power simulation. See :func:`paired_wilcoxon`
+    for the zero and tie rules.
+
+    Parameters
+    ----------
+    differences : array-like, shape (rows, n) or (n,)
+        Within-pair differences; no missing values.
+    zero_method : {"pratt", "wilcox"}
+        Rule for zero differences.
+    method : {"auto", "exact", "normal"}
+        Exact permutation distribution, or the normal approximation with the tie-corrected
+        variance ``sum(r_i^2) / 4`` (no continuity correction); "auto" is exact for
+        ``n <= EXACT_MAX_N``.
+
+    Returns
+    -------
+    numpy.ndarray
+        One p-value per row; 1 for a row whose differences are all zero.
+
+    Examples
+    --------
+    >>> signed_rank_pvalues([[1, 2, 3, 4, 5], [1, -2, 3, -4, 5]]).tolist()
+    [0.0625, 0.8125]
+    """
+    _rs.check_choice("zero_method", zero_method, ZERO_METHODS)
+    _rs.check_choice("method", method, RANK_METHODS)
+    d = np.asarray(differences, dtype=float)
+    if d.ndim not in (1, 2) or d.shape[-1] < 1 or np.isnan(d).any():
+        raise ValueError(f"differences must be a 1-D or 2-D array of at least one column "
+                         f"without NaN; got shape {d.shape}")
+    return _rs.signed_rank(d, zero_method, method)[1]
+
+
+# ---------------------------------------------------------------- paired tests
+def paired_wilcoxon(data: pd.DataFrame, *, before: str, after: str, zero_method: str = "pratt",
+                    method: str = "auto", confidence: float = 0.95,
+                    n_resamples: int = DEFAULT_RESAMPLES, seed: int | None = DEFAULT_SEED,
+                    ci_method: str = "bca") -> pd.DataFrame:
+    """Wilcoxon signed-rank test with an exact p-value and the rank-biserial correlation.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Wide table, one row per family.
+    before, after : str
+        Numeric columns of the two measurements (e.g. T0 and T1 scale scores).
+    zero_method : {"pratt", "wilcox"}
+        Zero differences: "pratt" (default) ranks them with the others and gives them no
+        sign; "wilcox" drops them before ranking.
+    method : {"auto", "exact", "normal"}
+        p-value from the exact permutation distribution ("auto": when n <= EXACT_MAX_N) or
+        the normal approximation with tie-corrected variance.
+    confidence : float
+        Level of the rank-biserial interval.
+    n_resamples, seed, ci_method
+        Bootstrap of the rank-biserial correlation (see :func:`bootstrap_ci`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with :data:`COLUMNS`: ``statistic`` = R+ (sum of the ranks of positive
+        differences ``after - before``, as R's ``V``), ``p_value`` (two-sided),
+        ``effect_size`` = matched-pairs rank-biserial correlation, its bootstrap
+        ``ci_low``/``ci_high``, ``n`` (complete pairs), ``method``; extra columns ``r_plus``,
+        ``r_minus``, ``n_zero`` (zero differences), ``n_dropped`` (incomplete pairs),
+        ``median_before``, ``median_after``, ``median_diff``.
+
+    Notes
+    -----
+    Ranks are midranks of ``|after - before|`` (differences rounded to 10 decimals so float
+    noise does not break ties). The exact p-value is the share of all ``2^m`` equally likely
+    sign assignments to the ``m`` nonzero differences, with their midranks as they are, whose
+    ``|R+ - E|`` is at least the observed one (``E = (R+ + R-) / 2``); it equals scipy's
+    ``method="exact"`` when there are no ties or zeros and stays exact when there are
+    (integer SDQ scores give many). The rank-biserial correlation is
+    ``r = (R+ - R-) / (R+ + R-)`` (Kerby 2014); ``r < 0`` means scores went down. Its
+    interval resamples whole families; when every nonzero difference has the same sign the
+    interval collapses onto ``r = +-1`` and carries no information. All differences zero
+    gives p = 1 and NaN effect size.
+
+    References
+    ----------
+    Wilcoxon, F. (1945). Individual comparisons by ranking methods. Biometrics Bulletin,
+    1(6), 80-83. doi:10.2307/3001968
+    Pratt, J. W. (1959). Remarks on zeros and ties in the Wilcoxon signed rank procedures.
+    JASA, 54(287), 655-667. doi:10.1080/01621459.1959.10501526
+    Kerby, D. S. (2014). The simple difference formula: an approach to teaching
+    nonparametric correlation. Comprehensive Psychology, 3, 11.IT.3.1. doi:10.2466/11.IT.3.1
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"t0": [20, 18, 15, 22, 17], "t1": [15, 16, 12, 17, 15]})
+    >>> paired_wilcoxon(df, before="t0", after="t1")[["statistic", "p_value", "effect_size"]
+    ...                                               ].iloc[0].tolist()
+    [0.0, 0.0625, -1.0]
+    """
+    _rs.check_choice("zero_method", zero_method, ZERO_METHODS)
+    _rs.check_choice("method", method, RANK_METHODS)
+    x, y, dropped = _complete(data, before, after, minimum=2)
+    d = y - x
+    r_plus, p, total = (v[0] for v in _rs.signed_rank(d, zero_method, method))
+    used = "exact" if method == "exact" or (method == "auto" and d.size <= EXACT_MAX_N) \
+        else "normal"
+    boot = _rs.bootstrap(d, lambda b: _rs.rank_biserial_paired(b, zero_method),
+                         n_resamples=n_resamples, seed=seed, confidence=confidence,
+                         method=ci_method, counts_statistic=lambda b: (
+                             _rs.rank_biserial_paired_counts(b, zero_method)))
+    return _one_row(r_plus, p, boot["estimate"], "rank_biserial", boot["ci_low"],
+                    boot["ci_high"], d.size,
+                    f"Wilcoxon signed-rank, {used} ({zero_method} zeros, midranks); "
+                    f"{ci_method} bootstrap CI",
+                    r_plus=r_plus, r_minus=total - r_plus, n_zero=int(np.sum(d == 0)),
+                    n_dropped=dropped, median_before=float(np.median(x)),
+                    median_after=float(np.median(y)), median_diff=float(np.median(d)))
+
+
+def paired_t(data: pd.DataFrame, *, before: str, after: str, effect_size: str = "d_z",
+             confidence: float = 0.95, n_resamples: int = DEFAULT_RESAMPLES,
+             seed: int | None = DEFAULT_SEED, ci_method: str = "bca") -> pd.DataFrame:
+    """Paired t test with a standardised mean change, d_z or g_av.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Wide table, one row per family.
+    before, after : str
+        Numeric columns of the two measurements.
+    effect_size : {"d_z", "g_av"}
+        Effect size in ``effect_size``/``ci_low``/``ci_high``.
+    confidence : float
+        Level of every interval.
+    n_resamples, seed, ci_method
+        Bootstrap of g_av (unused for d_z).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with :data:`COLUMNS` (``statistic`` = t, ``p_value`` two-sided) and extra
+        columns ``dof``, ``mean_before``, ``mean_after``, ``mean_diff``, ``sd_diff``,
+        ``diff_ci_low``, ``diff_ci_high`` (t interval of the mean difference), ``n_dropped``.
+
+    Notes
+    -----
+    With ``d = after - before``: ``t = mean(d) / (sd(d) / sqrt(n))``, ``n - 1`` degrees
+    of freedom. ``d_z = mean(d) / sd(d) = t / sqrt(n)``; its interval is exact: the
+    noncentrality parameters ``lambda`` with ``P(T <= t | lambda) = 1 - alpha/2`` and
+    ``alpha/2`` in the noncentral t distribution, divided by ``sqrt(n)`` (Steiger & Fouladi
+    1997). ``g_av = J * mean(d) / ((sd(before) + sd(after)) / 2)`` with Hedges'
+    ``J = 1 - 3 / (4 (n1 + n2) - 9)``, ``n1 = n2 = n`` (Lakens 2013, eqs. 4 and 10); its
+    interval is a bootstrap over families (no exact interval exists because the
+    denominator ignores the pre/post correlation). A zero SD gives NaN, and so does the d_z
+    interval where scipy cannot evaluate the noncentral t (|t| in the hundreds).
+
+    References
+    ----------
+    Lakens, D. (2013). Calculating and reporting effect sizes to facilitate cumulative
+    science: a practical primer for t-tests and ANOVAs. Frontiers in Psychology, 4, 863.
+    doi:10.3389/fpsyg.2013.00863
+    Steiger, J. H., & Fouladi, R. T. (1997). Noncentrality interval estimation and the
+    evaluation of statistical models. In L. Harlow et al. (Eds.), What if there were no
+    significance tests? (pp. 221-257). Erlbaum.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"t0": [9, 7, 8, 9, 8, 9, 9, 10, 9, 9],
+    ...                    "t1": [9, 6, 7, 8, 7, 9, 8, 8, 8, 7]})
+    >>> paired_t(df, before="t1", after="t0")[["statistic", "p_value", "effect_size"]
+    ...                                      ].round(4).iloc[0].tolist()
+    [4.7434, 0.0011, 1.5]
+    """
+    _rs.check_choice("effect_size", effect_size, PAIRED_EFFECT_SIZES)
+    x, y, dropped = _complete(data, before, after, minimum=2)
+    d, n = y - x, len(x)
+    alpha = 1 - _rs.check_confidence(confidence)
+    mean, sd = d.mean(), d.std(ddof=1)
+    t = mean / (sd / np.sqrt(n)) if sd > 0 else np.nan
+    p = 2 * _st.t.sf(abs(t), n - 1) if sd > 0 else np.nan
+    margin = _st.t.ppf(1 - alpha / 2, n - 1) * sd / np.sqrt(n)
+    if effect_size == "d_z":
+        estimate = mean / sd if sd > 0 else np.nan
+        low, high = _d_z_interval(t, n, alpha)
+        how = "exact noncentral t CI"
+    else:
+        boot = _rs.bootstrap(np.column_stack([x, y]), _g_av, n_resamples=n_resamples,
+                             seed=seed, confidence=confidence, method=ci_method)
+        estimate, low, high = boot["estimate"], boot["ci_low"], boot["ci_high"]
+        how = f"{ci_method} bootstrap CI"
+    return _one_row(t, p, estimate, effect_size, low, high, n, f"paired t test; {how}",
+                    dof=n - 1, mean_before=float(x.mean()), mean_after=float(y.mean()),
+                    mean_diff=float(mean), sd_diff=float(sd), diff_ci_low=float(mean - margin),
+                    diff_ci_high=float(mean + margin), n_dropped=dropped)
+
+
+def _g_av(pairs: np.ndarray) -> np.ndarray:
+    """Hedges-corrected g_av per batch of ``(n, 2)`` pair arrays (NaN if both SDs are 0)."""
+    n = pairs.shape[-2]
+    sd_av = (pairs[..., 0].std(axis=-1, ddof=1) + pairs[..., 1].std(axis=-1, ddof=1)) / 2
+    mean_diff = (pairs[..., 1] - pairs[..., 0]).mean(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(sd_av > 0, mean_diff / sd_av, np.nan) * (1 - 3 / (4 * 2 * n - 9))
+
+
+def _d_z_interval(t: float, n: int, alpha: float) -> tuple[float, float]:
+    """Exact interval of d_z by inverting the noncentral t distribution in its parameter."""
+    if not np.isfinite(t):
+        return np.nan, np.nan
+    df = n - 1
+
+    def solve(target: float) -> float:
+        def excess(ncp):
+            return _st.nct.cdf(t, df, ncp) - target
+        scale = np.sqrt(1 + t**2 / (2 * df))  # large-sample SD of the ncp estimate
+        low, high = t - 4 * scale, t + 4 * scale
+        while excess(low) < 0:
+            low -= scale
+        while excess(high) > 0:
+            high += scale
+        try:
+            return optimize.brentq(excess, low, high, xtol=1e-12)
+        except ValueError:  # scipy's nct returns NaN far in the tails (t in the hundreds)
+            return np.nan
+
+    return solve(1 - alpha / 2) / np.sqrt(n), solve(alpha / 2) / np.sqrt(n)
+
+
+def _boolean_column(data: pd.DataFrame, name: str) -> np.ndarray:
+    """0/1 floats with NaN for missing; anything but booleans, 0/1 or missing is refused."""
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    if name not in data.columns:
+        raise ValueError(f"column {name!r} not found in data; columns are {list(data.columns)}")
+    column = data[name]
+    values = column.dropna()
+    if not (pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column)
+            or values.empty) or not values.isin([0, 1]).all():
+        shown = sorted(map(str, set(values.tolist()) - {0, 1, True, False}))[:3]
+        raise ValueError(f"column {name!r} must hold booleans (True/False or 1/0) or missing "
+                         f"values; got {shown or column.dtype}")
+    return column.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def mcnemar_exact(data: pd.DataFrame, *, before: str, after: str,
+                  confidence: float = 0.95) -> pd.DataFrame:
+    """Exact McNemar test for a paired yes/no outcome (e.g. elevated at T0 and at T1).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Wide table, one row per family.
+    before, after : str
+        Boolean (or 0/1) columns; missing values drop the pair.
+    confidence : float
+        Level of the odds-ratio interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with :data:`COLUMNS`: ``statistic`` = min(b, c) (as statsmodels),
+        ``p_value`` exact two-sided, ``effect_size`` = conditional odds ratio ``c / b``,
+        exact ``ci_low``/``ci_high``, ``n`` (complete pairs); extra columns ``n_both``
+        (true at both), ``n_before_only`` (b: true before, false after), ``n_after_only``
+        (c), ``n_neither``, ``n_dropped``.
+
+    Notes
+    -----
+    Given the ``b + c`` discordant pairs, ``c ~ Binomial(b + c, pi)`` with
+    ``pi = OR / (1 + OR)``; under H0 ``pi = 1/2``. ``p = min(1, 2 P(X <= min(b, c)))``.
+    ``OR = c / b`` is below 1 when fewer families are "true" (e.g. elevated) after than
+    before. Its interval maps the Clopper-Pearson interval ``(pl, pu)`` of ``c`` out of
+    ``b + c`` to ``(pl / (1 - pl), pu / (1 - pu))``: exact conditional, ``0`` or ``inf``
+    at the edges, NaN without discordant pairs (then p = 1).
+
+    References
+    ----------
+    McNemar, Q. (1947). Note on the sampling error of the difference between correlated
+    proportions or percentages. Psychometrika, 12(2), 153-157. doi:10.1007/BF02295996
+    Fay, M. P. (2010). Two-sided exact tests and matching confidence intervals for discrete
+    data. R Journal, 2(1), 53-58. doi:10.32614/RJ-2010-008
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"t0": [True] * 6 + [False] * 2,
+    ...                    "t1": [False] * 5 + [True] * 2 + [False]})
+    >>> mcnemar_exact(df, before="t0", after="t1")[["n_before_only", "n_after_only",
+    ...                                             "p_value"]].iloc[0].tolist()
+    [5.0, 1.0, 0.21875]
+    """
+    x, y = _boolean_column(data, before), _boolean_column(data, after)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    if not keep.any():
+        raise ValueError(f"columns {before!r} and {after!r} have no complete pair")
+    x, y = x[keep].astype(bool), y[keep].astype(bool)
+    b, c = int(np.sum(x & ~y)), int(np.sum(~x & y))
+    discordant = b + c
+    if discordant == 0:
+        p, ratio, low, high = 1.0, np.nan, np.nan, np.nan
+    else:
+        p = min(1.0, 2 * float(_st.binom.cdf(min(b, c), discordant, 0.5)))
+        ratio = c / b if b else np.inf
+        pl, pu = _proportion_interval(c, discordant, "clopper-pearson", confidence)
+        low, high = pl / (1 - pl), (pu / (1 - pu) if pu < 1 else np.inf)
+    return _one_row(min(b, c), p, ratio, "odds_ratio_discordant", low, high, int(keep.sum()),
+                    "exact McNemar (binomial on discordant pairs); exact conditional OR CI",
+                    n_both=int(np.sum(x & y)), n_before_only=b, n_after_only=c,
+                    n_neither=int(np.sum(~x & ~y)), n_dropped=int((~keep).sum()))
+
+
+# ---------------------------------------------------------------- correlation
+def spearman(data: pd.DataFrame, *, x: str, y: str, confidence: float = 0.95,
+             ci_method: str = "fisher", n_resamples: int = DEFAULT_RESAMPLES,
+             seed: int | None = DEFAULT_SEED) -> pd.DataFrame:
+    """Spearman rank correlation with a p-value and a confidence interval.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per family.
+    x, y : str
+        Numeric columns; rows missing either are dropped.
+    confidence : float
+        Interval level.
+    ci_method : {"fisher", "bootstrap"}
+        Fisher z with the Bonett-Wright variance, or a percentile bootstrap of families.
+    n_resamples, seed
+        Bootstrap settings (used only with ``ci_method="bootstrap"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with :data:`COLUMNS`: ``statistic`` and ``effect_size`` are rho,
+        ``p_value`` two-sided, ``n`` complete rows; extra column ``n_dropped``.
+
+    Notes
+    -----
+    rho is the Pearson correlation of the midranks. p uses ``t = rho sqrt((n-2)/(1-rho^2))``
+    with ``n - 2`` degrees of freedom (``scipy.stats.spearmanr``). Fisher interval:
+    ``tanh(atanh(rho) +- z sqrt((1 + rho^2 / 2) / (n - 3)))``, needing ``n >= 4``.
+    A constant column gives NaN.
+
+    References
+    ----------
+    Bonett, D. G., & Wright, T. A. (2000). Sample size requirements for estimating Pearson,
+    Kendall and Spearman correlations. Psychometrika, 65(1), 23-28. doi:10.1007/BF02294183
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": [2, 1, 4, 3, 6, 5]})
+    >>> spearman(df, x="a", y="b")["effect_size"].round(3).tolist()
+    [0.829]
+    """
+    _rs.check_choice("ci_method", ci_method, CORRELATION_CI_METHODS)
+    a, b, dropped = _complete(data, x, y, minimum=4)
+    alpha = 1 - _rs.check_confidence(confidence)
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        rho, p = np.nan, np.nan
+    else:
+        result = _st.spearmanr(a, b)
+        rho, p = float(result.statistic), float(result.pvalue)
+    if ci_method == "fisher":
+        half = _st.norm.ppf(1 - alpha / 2) * np.sqrt((1 + rho**2 / 2) / (len(a) - 3))
+        with np.errstate(divide="ignore"):
+            low, high = np.tanh(np.arctanh(rho) - half), np.tanh(np.arctanh(rho) + half)
+        how = "Fisher z CI, Bonett-Wright variance"
+    else:
+        boot = _rs.bootstrap(np.column_stack([a, b]), _rs.spearman_batch,
+                             n_resamples=n_resamples, seed=seed, confidence=confidence,
+                             method="percentile")
+        low, high = boot["ci_low"], boot["ci_high"]
+        how = "percentile bootstrap CI"
+    return _one_row(rho, p, rho, "spearman_rho", low, high, len(a), f"Spearman; {how}",
+                    n_dropped=dropped)
+
+
+# ---------------------------------------------------------------- two independent groups
+def compare_groups(data: pd.DataFrame, *, value: str, group: str,
+                   order: Sequence | None = None, method: str = "auto",
+                   confidence: float = 0.95, n_resamples: int = DEFAULT_RESAMPLES,
+                   seed: int | None = DEFAULT_SEED, ci_method: str = "bca") -> pd.DataFrame:
+    """Mann-Whitney U test of two groups (e.g. baseline-only vs analysis set on T0 scores).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long table, one row per respondent.
+    value : str
+        Numeric column compared.
+    group : str
+        Column with exactly two group labels.
+    order : sequence of two labels, optional
+        Which group is first; default the two labels sorted.
+    method : {"auto", "exact", "normal"}
+        Exact permutation distribution of the rank sum (midranks, ties included; "auto" when
+        the groups hold at most EXACT_MAX_N together) or the tie-corrected normal
+        approximation without continuity correction.
+    confidence, n_resamples, seed, ci_method
+        Stratified bootstrap interval of the rank-biserial correlation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with :data:`COLUMNS`: ``statistic`` = U of the first group, ``p_value``
+        two-sided, ``effect_size`` = rank-biserial ``2 U / (n_1 n_2) - 1`` (positive: the
+        first group tends higher), ``n`` both groups; extra columns ``group_1``,
+        ``group_2``, ``n_1``, ``n_2``, ``median_1``, ``median_2``, ``mean_1``, ``mean_2``,
+        ``n_dropped`` (rows missing the value or the group).
+
+    Notes
+    -----
+    ``U = R_1 - n_1 (n_1 + 1) / 2`` with ``R_1`` the midrank sum of group 1. The exact
+    p-value is the share of all ``C(n, n_1)`` equally likely splits of the observed midranks
+    whose ``|R_1 - n_1 (n + 1) / 2|`` is at least the observed one; without ties it equals
+    scipy's ``method="exact"`` (with ties scipy's permutation version doubles the smaller
+    tail instead, which differs when ties make the null distribution asymmetric). The rank-biserial correlation equals
+    ``P(X > Y) - P(X < Y)`` (Kerby 2014); its interval resamples each group separately.
+
+    References
+    ----------
+    Mann, H. B., & Whitney, D. R. (1947). On a test of whether one of two random variables
+    is stochastically larger than the other. Ann. Math. Stat., 18(1), 50-60.
+    doi:10.1214/aoms/1177730491
+    Kerby, D. S. (2014). The simple difference formula. Comprehensive Psychology, 3,
+    11.IT.3.1. doi:10.2466/11.IT.3.1
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"t0": [1, 2, 3, 4, 5], "set": ["a", "a", "b", "b", "b"]})
+    >>> compare_groups(df, value="t0", group="set")[["statistic", "p_value", "effect_size"]
+    ...                                             ].iloc[0].tolist()
+    [0.0, 0.2, -1.0]
+    """
+    _rs.check_choice("method", method, RANK_METHODS)
+    first, second, labels, dropped = _two_groups(data, value, group, order)
+    n1, n2 = len(first), len(second)
+    ranks2 = np.rint(2 * _st.rankdata(np.round(np.r_[first, second], 10))).astype(np.int64)
+    r1_2 = int(ranks2[:n1].sum())
+    u = r1_2 / 2 - n1 * (n1 + 1) / 2
+    exact = method == "exact" or (method == "auto" and n1 + n2 <= EXACT_MAX_N)
+    p = (_rs.rank_sum_exact_p if exact else _rs.rank_sum_normal_p)(ranks2, n1, r1_2)
+    boot = _rs.bootstrap((first, second), _rs.rank_biserial_groups, n_resamples=n_resamples,
+                         seed=seed, confidence=confidence, method=ci_method,
+                         counts_statistic=_rs.rank_biserial_groups_counts)
+    return _one_row(u, p, boot["estimate"], "rank_biserial", boot["ci_low"], boot["ci_high"],
+                    n1 + n2, f"Mann-Whitney U, {'exact' if exact else 'normal'} (midranks); "
+                    f"{ci_method} stratified bootstrap CI",
+                    group_1=labels[0], group_2=labels[1], n_1=n1, n_2=n2,
+                    median_1=float(np.median(first)), median_2=float(np.median(second)),
+                    mean_1=float(first.mean()), mean_2=float(second.mean()), n_dropped=dropped)
+
+
+def _two_groups(data, value, group, order):
+    values = _numeric_column(data, value)
+    if group not in data.columns:
+        raise ValueError(f"column {group!r} not found in data; columns are {list(data.columns)}")
+    labels_all = data[group]
+    keep = ~np.isnan(values) & labels_all.notna().to_numpy()
+    present = sorted(pd.unique(labels_all[keep]).tolist(), key=str)
+    labels = present if order is None else list(order)
+    if len(labels) != 2 or sorted(labels, key=str) != present:
+        raise ValueError(f"group column {group!r} must hold exactly two groups (and order, "
+                         f"if given, must name both); found {present}, order {order!r}")
+    samples = [values[keep & (labels_all == label).to_numpy()] for label in labels]
+    if min(map(len, samples)) < 2:
+        raise ValueError(f"each group needs at least 2 values of {value!r}; got "
+                         f"{dict(zip(labels, map(len, samples)))}")
+    return samples[0], samples[1], labels, int((~keep).sum())
+
+
+# ---------------------------------------------------------------- several scales at once
+def group_change(paired: pd.DataFrame, *, scales: Sequence[str], before: str = "T0",
+                 after: str = "T1", subject: str | None = None, time: str | None = None,
+                 pattern: str = "{scale}_{time}", t_effect_size: str = "d_z",
+                 **options) -> pd.DataFrame:
+    """Wilcoxon (primary) and paired t (sensitivity) for every scale, stacked.
+
+    Parameters
+    ----------
+    paired : pandas.DataFrame
+        Wide table (one row per family, columns named by ``pattern``, e.g. ``total_T0``)
+        or, when ``time`` is given, long table (one row per family and time point, one
+        column per scale).
+    scales : sequence of str
+        Scale names.
+    before, after : str
+        Time labels: values of ``time`` (long) or the ``{time}`` part of ``pattern`` (wide).
+    subject : str, optional
+        Family identifier column; required for the long layout.
+    time : str, optional
+        Time-point column; its presence selects the long layout.
+    pattern : str
+        Wide column name template with ``{scale}`` and ``{time}``.
+    t_effect_size : {"d_z", "g_av"}
+        Effect size of the paired t rows.
+    **options
+        ``confidence``, ``n_resamples``, ``seed``, ``ci_method`` (passed to both tests) and
+        ``zero_method`` (Wilcoxon only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two rows per scale: ``scale``, ``analysis`` ("primary" Wilcoxon, "sensitivity"
+        paired t), then the columns of :func:`paired_wilcoxon` and :func:`paired_t`
+        (NaN where a column belongs to the other test).
+
+    Notes
+    -----
+    Each scale uses its own complete pairs (a family missing one scale still counts for
+    the others). In the long layout rows are ordered by ``subject`` before resampling (so
+    the result does not depend on row order) and a family twice at one time is an error.
+    """
+    if isinstance(scales, str) or not len(scales):
+        raise ValueError(f"scales must be a non-empty list of scale names; got {scales!r}")
+    allowed = {"confidence", "n_resamples", "seed", "ci_method", "zero_method"}
+    if set(options) - allowed:
+        raise ValueError(f"unknown options {sorted(set(options) - allowed)}; allowed "
+                         f"{sorted(allowed)}")
+    t_options = {k: v for k, v in options.items() if k != "zero_method"}
+    rows = []
+    for scale in scales:
+        wide, b, a = _wide_pair(paired, scale, before, after, subject, time, pattern)
+        for analysis, result in (
+                ("primary", paired_wilcoxon(wide, before=b, after=a, **options)),
+                ("sensitivity", paired_t(wide, before=b, after=a, effect_size=t_effect_size,
+                                         **t_options))):
+            rows.append(result.assign(scale=scale, analysis=analysis))
+    table = pd.concat(rows, ignore_index=True)
+    return table[["scale", "analysis", *[c for c in table.columns
+                                         if c not in ("scale", "analysis")]]]
+
+
+def _wide_pair(paired, scale, before, after, subject, time, pattern):
+    """Two-column wide frame and its column names for one scale."""
+    if not isinstance(paired, pd.DataFrame):
+        raise ValueError(f"paired must be a pandas DataFrame; got {type(paired).__name__}")
+    if time is None:
+        return paired, pattern.format(scale=scale, time=before), \
+            pattern.format(scale=scale, time=after)
+    for name in (subject, time, scale):
+        if name is None or name not in paired.columns:
+            raise ValueError(f"long layout needs columns subject, time and {scale!r}; "
+                             f"{name!r} not found in {list(paired.columns)}")
+    parts = []
+    for label in (before, after):
+        part = paired.loc[paired[time] == label, [subject, scale]]
+        if part[subject].duplicated().any():
+            raise ValueError(f"subject column {subject!r} repeats a family at time {label!r}")
+        parts.append(part.set_index(subject)[scale].rename(str(label)))
+    return pd.concat(parts, axis=1).sort_index(), str(before), str(after)

@@ -1,0 +1,2 @@
+"""Family trajectories: participant flow, sessions and substitution (``flow``) and costs under
+assumed tariffs (``costs``)."""

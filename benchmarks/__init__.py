@@ -1,0 +1,1 @@
+"""Benchmarks of the compendium (``make bench``); outside the importable ``analysis`` package."""
