@@ -8,6 +8,7 @@ The slow tests (acceptance tests, in the default run) execute the tiny dummy pro
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -318,7 +319,8 @@ def test_a_failing_notebook_stops_the_run_and_keeps_earlier_outputs(project):
     assert "deliberate failure" in failed.read_text()
     after = fx.snapshot(project, "data", "reports")
     state = f"reports/{fx.COHORT}/.pipeline-state.json"
-    assert {k: v for k, v in after.items() if k != state and "failed" not in k} == {
+    assert {k: v for k, v in after.items()
+            if k != state and "failed" not in k and not k.endswith(".kernel.log")} == {
         k: v for k, v in before.items() if k != state}
     recorded = json.loads(after[state])["notebooks"]
     assert "03_c" not in recorded and "01_a" in recorded
@@ -367,3 +369,85 @@ def test_conflicting_key_numbers_stop_the_merge(project):
     (fragments / "zz_other.json").write_text('{"n_rows": 4}\n')
     with pytest.raises(KeyNumberError, match="'n_rows'.*'00_load'.*'zz_other'"):
         fx.run_quiet(project)
+
+
+# --------------------------------------------------------------------------- outputs of the run
+
+
+def _figures_on_disk(root):
+    return sorted(p.stem for p in (root / "figures" / fx.COHORT).glob("*.png"))
+
+
+@pytest.mark.slow
+def test_outputs_of_an_earlier_run_are_gone_when_the_input_is(project):
+    from analysis.pipeline.state import figures_of_run
+
+    raw = project / "data" / "raw" / fx.COHORT
+    assert _figures_on_disk(project) == ["b_note1"]
+    (raw / "extra" / "note1.txt").unlink()
+    (raw / "extra" / "note2.txt").write_text("second note\n")
+    code, lines = fx.run_quiet(project)
+    assert code == 0 and fx.executed(lines) == ["02_b", "04_findings"], lines
+    assert _figures_on_disk(project) == ["b_note2"]
+    assert figures_of_run(fx.COHORT, root=project) == {"b_note2": "02_b"}
+    findings = (project / "reports" / fx.COHORT / "findings.html").read_text()
+    assert "figures of this run: [&#x27;b_note2&#x27;]" in findings or \
+        "figures of this run: ['b_note2']" in findings
+    assert "b_note1" not in findings
+    assert not (project / "reports" / fx.COHORT / ".aside").exists()
+    state = json.loads((project / "reports" / fx.COHORT / ".pipeline-state.json").read_text())
+    assert sorted(state["notebooks"]["02_b"]["outputs"]) == [
+        "{figures}/b_note2.png", "{processed}/b/notes.txt", "{processed}/key_numbers/02_b.json"]
+
+
+@pytest.mark.slow
+def test_a_failed_notebook_gets_its_earlier_outputs_back(project):
+    def outputs():  # the timing log of 02_b is not an output of it
+        return {k: v for k, v in fx.snapshot(project, "data", "figures").items() if "_log" not in k}
+
+    before = outputs()
+    fx.add_cell(project, "02_b", "(Path('figures') / cohort / 'b_partial.png').write_bytes(b'x')\n"
+                                 "raise RuntimeError('deliberate')")
+    code, lines = fx.run_quiet(project)
+    assert code == 1 and "[02_b]   RuntimeError: deliberate" in lines
+    assert outputs() == before
+    assert not (project / "reports" / fx.COHORT / ".aside").exists()
+
+
+def test_leftovers_of_a_killed_run_are_recovered(tmp_path):
+    from analysis.pipeline.outputs import ASIDE, COMPLETE, recover, set_aside
+
+    places = {"{raw}": tmp_path / "raw", "{processed}": tmp_path / "p", "{figures}": tmp_path / "f"}
+    reports = tmp_path / "r"
+    (tmp_path / "f").mkdir()
+    (tmp_path / "f" / "b_old.png").write_bytes(b"old")
+    (tmp_path / "f" / "a_other.png").write_bytes(b"not ours")
+    aside = set_aside("02_b", ["{figures}/b_*"], places, reports)
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["a_other.png"]
+    assert (aside.folder / COMPLETE).is_file()
+    (tmp_path / "f" / "b_half.png").write_bytes(b"half-written")  # then the run is killed
+    (reports / ".02_b.running.ipynb").write_text("{}")
+    assert recover(reports, {"02_b": ("{figures}/b_*",)}, places) == ["02_b"]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "f").iterdir()} == {
+        "b_old.png": b"old", "a_other.png": b"not ours"}
+    assert not (reports / ASIDE).exists() and not (reports / ".02_b.running.ipynb").exists()
+
+
+def test_a_kill_while_setting_aside_keeps_what_was_not_moved_yet(tmp_path):
+    from analysis.pipeline.outputs import COMPLETE, recover, set_aside
+
+    places = {"{figures}": tmp_path / "f"}
+    (tmp_path / "f").mkdir()
+    for name in ("b_1.png", "b_2.png"):
+        (tmp_path / "f" / name).write_bytes(name.encode())
+    aside = set_aside("02_b", ["{figures}/b_*"], places, tmp_path / "r")
+    (aside.folder / COMPLETE).unlink()  # as if killed after moving b_1 only:
+    os.replace(aside.folder / "figures" / "b_2.png", tmp_path / "f" / "b_2.png")
+    recover(tmp_path / "r", {"02_b": ("{figures}/b_*",)}, places)
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["b_1.png", "b_2.png"]
+
+
+def test_writes_into_the_raw_data_are_refused(tmp_path):
+    path = _write_yaml(tmp_path, 'notebooks:\n  - {file: a.ipynb, writes: ["{raw}/x.csv"]}\n')
+    with pytest.raises(ConfigError, match="writes into the raw data"):
+        pipeline.load_pipeline(path)

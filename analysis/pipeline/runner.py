@@ -35,6 +35,7 @@ from typing import Any, Callable, Iterable
 
 from analysis import paths
 from analysis.errors import CompendiumError, ConfigError
+from analysis.pipeline.outputs import OutputFolderError, describe_os_error, recover, set_aside
 from analysis.pipeline.spec import (
     Pipeline,
     load_pipeline,
@@ -43,6 +44,7 @@ from analysis.pipeline.spec import (
     resolve_only,
 )
 from analysis.pipeline.state import (
+    STATE_FILE,
     FileHashes,
     Fingerprint,
     State,
@@ -69,7 +71,6 @@ NOTEBOOK_VARIABLE = "COMPENDIUM_NOTEBOOK"
 """Set in each kernel's environment to the notebook's name, so that a process monitor (the
 benchmark, :mod:`benchmarks.bench`) can tell which kernel runs which notebook."""
 
-STATE_FILE = ".pipeline-state.json"
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
@@ -92,10 +93,12 @@ class _Run:
 
     def shown(self, path: Path) -> str:
         """``path`` relative to the project root, or ``.../parent/name`` outside it."""
-        try:
-            return Path(path).resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return ".../" + "/".join(Path(path).parts[-2:])
+        for candidate in (Path(path), Path(path).resolve()):
+            try:
+                return candidate.relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+        return ".../" + "/".join(Path(path).parts[-2:])
 
     def notebook_parameters(self, name: str) -> dict[str, Any]:
         return {"cohort": self.cohort, "raw_root": self.raw_root, **self.parameters[name]}
@@ -110,6 +113,7 @@ def run(
     only: str | Iterable[str] | None = None,
     jobs: int | None = None,
     update_notebooks: bool = False,
+    wait: bool = False,
     notebooks_dir: str | os.PathLike = paths.NOTEBOOKS,
     root: str | os.PathLike = paths.ROOT,
     out: Callable[[str], Any] = print,
@@ -133,6 +137,8 @@ def run(
         Notebooks executed at once when independent (default: cores, at most 2).
     update_notebooks : bool
         After success, copy executed notebooks back into ``notebooks_dir`` (bundled cohort only).
+    wait : bool
+        When another run of ``cohort`` holds its lock, wait for it instead of refusing.
     notebooks_dir, root : path-like
         Folder with ``pipeline.yaml`` and the notebooks; project root (injectable for tests).
     out : callable
@@ -147,7 +153,10 @@ def run(
     ------
     CompendiumError
         Unknown cohort, missing parameters file or notebook, bad ``pipeline.yaml``, bad
-        ``--only``/``--jobs``, ``--update-notebooks`` for another cohort, conflicting key numbers.
+        ``--only``/``--jobs``, ``--update-notebooks`` for another cohort, conflicting key numbers,
+        a parameter breaking its rule, raw data failing validation (all before any kernel
+        starts and before anything is written), another run of the cohort in progress
+        (:class:`~analysis.pipeline.lock.CohortBusy`), an output folder that cannot be written.
     """
     started = time.perf_counter()
     say = _sayer(out)
@@ -159,19 +168,37 @@ def run(
         _check_bundled(ctx, raw_root)
     workers = _workers(jobs)
     state = State.load(ctx.reports / STATE_FILE)
-    hashes = FileHashes(state.files)
-    reasons = _plan(ctx, selected, set(targets), state, hashes, force)
-    to_run = [n for n in ctx.pipeline.names if reasons.get(n)]
-    say(f"pipeline {cohort}: {len(reasons)} notebooks, {len(to_run)} to run, "
-        f"{len(reasons) - len(to_run)} up to date" + (f" (jobs {workers})" if to_run else ""))
-    for name in (n for n in ctx.pipeline.names if n in reasons and not reasons[n]):
-        say(f"[{name}] cached")
-    ok = _execute_all(ctx, to_run, reasons, state, hashes, workers)
-    if not ok:
-        return EXIT_FAILED
-    if not targets:  # forget notebooks no longer in pipeline.yaml
-        state.notebooks = {n: v for n, v in state.notebooks.items() if n in reasons}
-    state.save(hashes, keep_unseen=bool(targets))
+    reasons = _plan(ctx, selected, set(targets), state, FileHashes(state.files), force)
+    validated = any(reasons.values()) and _validate_cohort(ctx)
+    with _locked(ctx, wait):
+        recovered = recover(ctx.reports, {s.name: s.writes for s in ctx.pipeline.notebooks},
+                            ctx.places)
+        if recovered:
+            say(f"recovered from an interrupted run: earlier outputs of "
+                f"{', '.join(recovered)} put back")
+        state = State.load(ctx.reports / STATE_FILE)  # another run may have finished meanwhile
+        hashes = FileHashes(state.files)
+        reasons = _plan(ctx, selected, set(targets), state, hashes, force)
+        to_run = [n for n in ctx.pipeline.names if reasons.get(n)]
+        if to_run and not validated:
+            _validate_cohort(ctx)
+        say(f"pipeline {cohort}: {len(reasons)} notebooks, {len(to_run)} to run, "
+            f"{len(reasons) - len(to_run)} up to date" + (f" (jobs {workers})" if to_run else ""))
+        for name in (n for n in ctx.pipeline.names if n in reasons and not reasons[n]):
+            say(f"[{name}] cached")
+        ok = _execute_all(ctx, to_run, reasons, state, hashes, workers)
+        if not ok:
+            return EXIT_FAILED
+        if not targets:  # forget notebooks no longer in pipeline.yaml
+            state.notebooks = {n: v for n, v in state.notebooks.items() if n in reasons}
+        state.save(hashes, keep_unseen=bool(targets))
+        return _finish(ctx, selected, to_run, reasons, update_notebooks, started)
+
+
+def _finish(ctx: _Run, selected: set[str], to_run: list[str], reasons: dict,
+            update_notebooks: bool, started: float) -> int:
+    """Merge the key numbers, copy notebooks back on request, print the closing lines."""
+    say, cohort = ctx.say, ctx.cohort
     merged = keynumbers.merge(cohort, root=ctx.root)
     say(f"key numbers: {ctx.shown(merged)}")
     if update_notebooks:
@@ -182,6 +209,51 @@ def run(
     if findings.is_file():
         say(f"findings: {ctx.shown(findings)}")
     return EXIT_OK
+
+
+def _validate_cohort(ctx: _Run) -> bool:
+    """Run the pipeline's cohort check (``validate:`` of ``pipeline.yaml``) on the raw folder.
+
+    Raises
+    ------
+    DataError
+        When the check reports errors (the message is its report); nothing has been written.
+    """
+    if not ctx.pipeline.validate:
+        return True
+    import importlib
+
+    from analysis.errors import DataError
+
+    module, _, function = ctx.pipeline.validate.partition(":")
+    check = getattr(importlib.import_module(module), function)
+    report = check(ctx.places["{raw}"])
+    if getattr(report, "errors", None):
+        raise DataError(f"cohort {ctx.cohort} does not pass validation; nothing was run or "
+                        f"written:\n{report.format()}", list(report.errors))
+    return True
+
+
+def _locked(ctx: _Run, wait: bool) -> Any:
+    """The cohort's lock (:mod:`analysis.pipeline.lock`); an unwritable folder is named."""
+    from contextlib import contextmanager
+
+    from analysis.pipeline.lock import LOCK_FILE, CohortLock
+
+    @contextmanager
+    def held():
+        lock = CohortLock(ctx.reports, ctx.cohort, shown=ctx.shown(ctx.reports / LOCK_FILE),
+                          wait=wait, say=ctx.say)
+        try:
+            lock.acquire()
+        except OSError as error:
+            raise OutputFolderError(describe_os_error(error, ctx.shown)) from None
+        try:
+            yield lock
+        finally:
+            lock.release()
+
+    return held()
 
 
 def plan(
@@ -223,6 +295,7 @@ def _prepare(cohort: str, raw_root: Any, params_file: Any, notebooks_dir: Path, 
     overrides = _read_params(params_file, root)
     shown_params = _relative(Path(params_file), root) if params_file is not None else ""
     parameters = merge_parameters(pipeline, overrides, shown_params)
+    _check_parameters(pipeline, parameters, shown_params)
     places = {"{raw}": raw_dir}
     for key, path in (("{processed}", paths.processed_dir(cohort)),
                       ("{figures}", paths.figures_dir(cohort)),
@@ -253,18 +326,26 @@ def _unknown_cohort(cohort: str, raw_base: Path, root: Path) -> str:
 def _read_params(params_file: Any, root: Path) -> dict:
     if params_file is None:
         return {}
-    import yaml
+    from analysis.pipeline.params import load_yaml
 
     path = Path(params_file)
     shown = _relative(path, root)
     if not path.is_file():
         raise CompendiumError(f"parameters file {shown} does not exist; expected a YAML file "
                               "with analysis parameters (see notebooks/pipeline.yaml)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"parameters file {shown} is not valid YAML: {error}") from None
+    data = load_yaml(path, f"parameters file {shown}")
     return {} if data is None else data
+
+
+def _check_parameters(pipeline: Pipeline, parameters: dict[str, dict], shown: str) -> None:
+    """Every notebook's parameters against its rules (before any kernel starts)."""
+    from analysis.pipeline.params import check_values
+
+    for spec in pipeline.notebooks:
+        if spec.rules:
+            where = (f"parameters file {shown}, notebook {spec.name}" if shown
+                     else f"{pipeline.source}, notebook {spec.name}")
+            check_values(parameters[spec.name], spec.rules, where)
 
 
 def _check_notebooks(ctx: _Run, selected: set[str]) -> None:
@@ -360,13 +441,27 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
                 pending.remove(name)
                 fingerprint = _fingerprint(ctx, name, hashes, package)
                 ctx.say(f"[{name}] running... ({'; '.join(reasons[name])})")
-                running[pool.submit(execute.execute, _job(ctx, name))] = (name, fingerprint)
+                try:
+                    aside = set_aside(name, ctx.pipeline.get(name).writes, ctx.places,
+                                      ctx.reports, shown=ctx.shown)
+                except OutputFolderError as error:
+                    _record(ctx, execute.Outcome(name, False, 0.0, [str(error)]), fingerprint,
+                            state, hashes)
+                    failed.append(name)
+                    continue
+                future = pool.submit(execute.execute, _job(ctx, name))
+                running[future] = (name, fingerprint, aside)
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                name, fingerprint = running.pop(future)
-                if _record(ctx, future.result(), fingerprint, state, hashes):
+                name, fingerprint, aside = running.pop(future)
+                outcome = future.result()
+                if outcome.ok:
+                    aside.discard()
+                else:
+                    aside.restore()
+                if _record(ctx, outcome, fingerprint, state, hashes):
                     done.add(name)
                 else:
                     failed.append(name)
@@ -426,7 +521,8 @@ def _record(ctx: _Run, outcome: Any, fingerprint: Fingerprint, state: State,
             hashes: FileHashes) -> bool:
     """Print the outcome; store the fingerprint on success, forget it on failure."""
     if outcome.ok:
-        state.notebooks[outcome.name] = fingerprint.record()
+        written = input_hashes(ctx.pipeline.get(outcome.name).writes, ctx.places, hashes)
+        state.notebooks[outcome.name] = {**fingerprint.record(), "outputs": written}
         ctx.say(f"[{outcome.name}] done in {outcome.seconds:.1f} s")
     else:
         state.notebooks.pop(outcome.name, None)

@@ -34,6 +34,8 @@ from analysis.atomic import write_text_atomic
 from analysis.errors import ConfigError
 
 STATE_VERSION = 1
+STATE_FILE = ".pipeline-state.json"
+"""Name of the state file in ``reports/<cohort>/``."""
 RUNNER_FILES: frozenset[str] = frozenset(
     {"cli.py", "__main__.py", "pipeline/__init__.py", "pipeline/runner.py", "pipeline/spec.py",
      "pipeline/state.py", "pipeline/execute.py", "pipeline/sanitize.py"}
@@ -222,3 +224,40 @@ def _joined(source: Any) -> str:
 def _hash_json(obj: Any) -> str:
     text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def outputs_of_run(cohort: str, *, root: str | Path | None = None) -> dict[str, str]:
+    """Files the notebooks of ``cohort``'s current run wrote: ``{placeholder}/rel`` -> notebook.
+
+    Read from ``reports/<cohort>/.pipeline-state.json``: each notebook's record holds the files
+    its ``writes`` patterns matched right after it succeeded (its earlier outputs having been set
+    aside before it ran, :mod:`analysis.pipeline.outputs`), so these are exactly the files this
+    run's notebooks made (a cached notebook's come from the run that last executed it). While
+    the findings notebook runs, every notebook upstream of it has been recorded.
+    """
+    from analysis import paths
+
+    base = Path(root) if root is not None else paths.ROOT
+    state = State.load(base / paths.reports_dir(cohort).relative_to(paths.ROOT) / STATE_FILE)
+    found = {}
+    for notebook, record in sorted(state.notebooks.items()):
+        for key in (record.get("outputs") or {}):
+            found[key] = notebook
+    return dict(sorted(found.items()))
+
+
+def figures_of_run(cohort: str, *, root: str | Path | None = None) -> dict[str, str]:
+    """Figures of ``cohort`` made in its current run: file stem -> notebook that made it.
+
+    Only figures directly under ``figures/<cohort>/`` count (``{figures}/<stem>.png`` or
+    ``.svg``). The findings document embeds a figure only when its stem is here.
+
+    >>> figures_of_run("no-such-cohort")
+    {}
+    """
+    found = {}
+    for key, notebook in outputs_of_run(cohort, root=root).items():
+        head, _, rest = key.partition("/")
+        if head == "{figures}" and "/" not in rest:
+            found[Path(rest).stem] = notebook
+    return dict(sorted(found.items()))
