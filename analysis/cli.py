@@ -106,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = add("compare", _compare, "side-by-side document of several cohorts' key numbers")
     p.add_argument("cohorts", nargs="+", help="cohorts that have been run")
+
+    p = add("site", _site, "(re)build the findings site of a cohort that has been run")
+    _cohort_arg(p)
+    p.add_argument("--pdf", action="store_true",
+                   help="also print findings.pdf with headless Chromium")
     return parser
 
 
@@ -178,6 +183,16 @@ def _synth(args: argparse.Namespace) -> int:
         args.cohort, families=args.families, seed=args.seed, raw_root=args.raw_dir
     )
     print(f"wrote synthetic cohort {args.cohort!r} ({args.families} families) to {paths.display(folder)}")
+    return EXIT_OK
+
+
+def _site(args: argparse.Namespace) -> int:
+    from analysis.report import site
+
+    index = site.build_site(args.cohort)
+    print(f"site: {paths.display(index)}")
+    if args.pdf:
+        print(f"pdf: {paths.display(site.print_pdf(args.cohort))}")
     return EXIT_OK
 
 
