@@ -87,19 +87,21 @@ def git_state(root: str | os.PathLike = _paths.ROOT) -> GitState:
     commit = _git(root, "rev-parse", "HEAD")
     if commit is None:
         return GitState(None, False)
-    status = _git(root, "status", "--porcelain", "--untracked-files=all") or ""
+    status = _git(root, "status", "--porcelain", "--untracked-files=all", strip=False) or ""
     changed = tuple(sorted(line[3:].strip().strip('"') for line in status.splitlines()
-                           if line.strip()))
+                           if len(line) > 3))
     return GitState(commit, bool(changed), changed)
 
 
-def _git(root: str | os.PathLike, *args: str) -> str | None:
+def _git(root: str | os.PathLike, *args: str, strip: bool = True) -> str | None:
     try:
         done = subprocess.run(["git", "-C", os.fspath(root), *args], capture_output=True,
                               text=True, encoding="utf-8", timeout=30, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    if done.returncode != 0:
+        return None
+    return done.stdout.strip() if strip else done.stdout
 
 
 def lock_hash(root: str | os.PathLike = _paths.ROOT) -> str | None:
