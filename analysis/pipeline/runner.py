@@ -52,7 +52,7 @@ from analysis.pipeline.state import (
     package_hash,
     parameters_hash,
 )
-from analysis.report import keynumbers
+from analysis.report import history, keynumbers
 
 __all__ = ["run", "plan", "load_pipeline", "patterns_overlap", "KERNEL_ENVIRONMENT"]
 
@@ -180,6 +180,8 @@ def run(
     say(f"key numbers: {ctx.shown(merged)}")
     if update_notebooks:
         _update_notebooks(ctx, selected)
+    if to_run:  # key numbers, commit, dirty flag and parameters in reports/<cohort>/history/
+        history.record_run(cohort, ctx.parameters, root=ctx.root, raw_dir=ctx.places["{raw}"])
     findings = ctx.reports / "findings.html"
     say(f"finished in {time.perf_counter() - started:.1f} s: {len(to_run)} run, "
         f"{len(reasons) - len(to_run)} cached")
@@ -461,6 +463,7 @@ def _update_notebooks(ctx: _Run, selected: set[str]) -> None:
 
     from analysis.atomic import write_text_atomic
     from analysis.pipeline.sanitize import with_outputs
+    from analysis.report.reproducibility import strip_volatile
 
     for spec in ctx.pipeline.notebooks:
         executed = ctx.reports / f"{spec.name}.ipynb"
@@ -473,6 +476,7 @@ def _update_notebooks(ctx: _Run, selected: set[str]) -> None:
         if updated is None:
             ctx.say(f"[{spec.name}] not updated: {ctx.shown(source_path)} changed during the run")
             continue
+        strip_volatile(updated)  # no commit or run-specific text in committed notebooks
         text = nbformat.writes(updated) + "\n"
         if text != old:
             write_text_atomic(source_path, text)
