@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analysis.qualitative.agreement import RELIABILITY_LABELS_NL, RELIABLE, TENTATIVE
-from analysis.report.figures.style import OKABE_ITO, PALETTE, figure_style, format_nl
+from analysis.report.figures.style import OKABE_ITO, PALETTE, dutch_figure, figure_style, format_nl
 
 SESSION_TYPES_NL: dict[str, str] = {"focus_group": "Focusgroep", "reflection": "Reflectiesessie",
                                     "interview": "Interview", "case_study": "Casestudy",
@@ -66,10 +66,10 @@ def theme_tree_figure(hierarchy: pd.DataFrame, *, max_depth: int | None = None) 
             tick.set_fontweight("bold" if depth == 1 else "normal")
         ax.tick_params(axis="y", length=0, pad=_label_pad(labels, fig))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("Aantal gecodeerde fragmenten (code en onderliggende codes)")
+        ax.set_xlabel("Aantal gecodeerde segmenten (code en onderliggende codes)")
         ax.set_title("Thema's en codes")
         fig.tight_layout()
-    return fig
+    return dutch_figure(fig)
 
 
 def cooccurrence_figure(matrix: pd.DataFrame, *, value_label: str = "c-coëfficiënt",
@@ -110,7 +110,7 @@ def cooccurrence_figure(matrix: pd.DataFrame, *, value_label: str = "c-coëffici
         bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_nl(v, decimals)))
         ax.set_title("Samen voorkomen van codes")
         fig.tight_layout()
-    return fig
+    return dutch_figure(fig)
 
 
 def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
@@ -138,11 +138,11 @@ def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
                       rotation=30, ha="right")
         ax.set_yticks(range(wide.shape[0]), wide.index)
         ax.spines[:].set_visible(False)
-        what = "fragmenten" if value == "n_segments" else "sessies"
+        what = "segmenten" if value == "n_segments" else "sessies"
         ax.set_title(f"Thema's per {'soort sessie' if by == 'session_type' else 'groep'} "
                      f"(aantal {what})")
         fig.tight_layout()
-    return fig
+    return dutch_figure(fig)
 
 
 def agreement_figure(code_agreement: pd.DataFrame) -> Figure:
@@ -179,7 +179,7 @@ def agreement_figure(code_agreement: pd.DataFrame) -> Figure:
                       f"{RELIABILITY_LABELS_NL['tentative']})")
         ax.set_title("Overeenstemming tussen codeurs per code")
         fig.tight_layout()
-    return fig
+    return dutch_figure(fig)
 
 
 def _annotate_cells(ax, values: np.ndarray, decimals: int) -> None:
