@@ -41,7 +41,7 @@ from analysis.pipeline.lock import LOCK_FILE, CohortBusy, CohortLock, pid_alive
     ("publication: ja", "publication: value 'ja'; expected true or false"),
     ("publication: yes", "publication: value 'yes'; expected true or false"),
     ("publication: 1", "publication: value 1; expected true or false"),
-    ("03_trajectories: {substitution_target: 50}", "value 50; expected a number, from 0 to 1"),
+    ("04_follow_up: {completion_rate: 50}", "value 50; expected a number, above 0 and at most 1"),
     ("04_follow_up: {target_power: [0.8, 1.2]}", "target_power: [2]: value 1.2"),
     ("04_follow_up: {alpha: .nan}", "alpha: value nan; expected a number, above 0 and below 1"),
     ("publication: true\npublication: false", "key 'publication' appears twice"),
@@ -66,7 +66,7 @@ def test_bad_parameters_are_refused_before_anything_runs(tmp_path, text, message
 def test_good_parameters_pass_the_rules(tmp_path):
     params = tmp_path / "params.yaml"
     params.write_text("publication: true\n01_questionnaires: {cutoff_scheme: nl_theunissen_2022}"
-                      "\n03_trajectories: {tariffs: {therapy_session: 95}, substitution_target: 1}"
+                      "\n03_trajectories: {tariffs: {therapy_session: 95}}"
                       "\n04_follow_up: {target_power: [0.8], completion_rate: null}\n")
     (tmp_path / "data" / "raw" / "c").mkdir(parents=True)
     found = pipeline.plan("c", params_file=params, notebooks_dir=paths.NOTEBOOKS, root=tmp_path)
