@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -51,7 +51,6 @@ from analysis.pipeline.state import (
     code_hash,
     input_hashes,
     missing_outputs,
-    package_hash,
     parameters_hash,
 )
 from analysis.report import history, keynumbers
@@ -90,6 +89,7 @@ class _Run:
     raw_root: str | None
     parameters: dict[str, dict]
     say: Callable[[str], None]
+    executed: list[str] = field(default_factory=list)
 
     @property
     def reports(self) -> Path:
@@ -207,15 +207,15 @@ def _finish(ctx: _Run, selected: set[str], to_run: list[str], reasons: dict,
     say(f"key numbers: {ctx.shown(merged)}")
     if update_notebooks:
         _update_notebooks(ctx, selected)
-    if to_run:  # key numbers, commit, dirty flag and parameters in reports/<cohort>/history/
+    if ctx.executed:  # key numbers, commit, dirty flag and parameters in reports/<cohort>/history/
         history.record_run(cohort, ctx.parameters, root=ctx.root, raw_dir=ctx.places["{raw}"])
     findings = ctx.reports / "findings.html"
-    say(f"finished in {time.perf_counter() - started:.1f} s: {len(to_run)} run, "
-        f"{len(reasons) - len(to_run)} cached")
+    say(f"finished in {time.perf_counter() - started:.1f} s: {len(ctx.executed)} run, "
+        f"{len(reasons) - len(ctx.executed)} cached")
     if findings.is_file():
         say(f"findings: {ctx.shown(findings)}")
         index = ctx.reports / "index.html"
-        if to_run or not index.is_file():  # a no-op run stays light: the site is up to date
+        if ctx.executed or not index.is_file():  # a no-op run stays light: the site is up to date
             index = _build_site(ctx)
         say(f"site: {ctx.shown(index)}")
     return EXIT_OK
@@ -399,13 +399,28 @@ def _workers(jobs: int | None) -> int:
     return jobs
 
 
-def _fingerprint(ctx: _Run, name: str, hashes: FileHashes, package: str) -> Fingerprint:
+def _package(ctx: _Run, state: State, hashes: FileHashes) -> Any:
+    """The ``analysis`` package under the project root, for :func:`_fingerprint`."""
+    from analysis.pipeline.deps import Package
+
+    return Package(ctx.root / "analysis", hashes, state.modules)
+
+
+def _fingerprint(ctx: _Run, name: str, hashes: FileHashes, package: Any,
+                 state: State) -> Fingerprint:
+    from analysis.pipeline.deps import environment, notebook_source
+
     spec = ctx.pipeline.get(name)
+    source = ctx.notebooks_dir / spec.file
+    usage = package.usage(notebook_source(source))
+    values = ctx.notebook_parameters(name)
     return Fingerprint(
-        code=code_hash(ctx.notebooks_dir / spec.file),
-        parameters=parameters_hash(ctx.notebook_parameters(name)),
+        code=code_hash(source),
+        parameters=parameters_hash(values),
         inputs=input_hashes(spec.reads, ctx.places, hashes),
-        package=package,
+        modules=usage.modules, data=usage.data,
+        environment=environment(usage.imports, state.environment),
+        values=values,
     )
 
 
@@ -417,7 +432,7 @@ def _expected_reports(ctx: _Run, name: str) -> list[Path]:
 def _plan(ctx: _Run, selected: set[str], targets: set[str], state: State, hashes: FileHashes,
           force: bool) -> dict[str, list[str]]:
     """Name -> reasons to run (empty: up to date), for the selected notebooks in run order."""
-    package = package_hash(ctx.root / "analysis", hashes)
+    package = _package(ctx, state, hashes)
     reasons: dict[str, list[str]] = {}
     for name in (n for n in ctx.pipeline.names if n in selected):
         spec = ctx.pipeline.get(name)
@@ -427,13 +442,14 @@ def _plan(ctx: _Run, selected: set[str], targets: set[str], state: State, hashes
         elif upstream:
             reasons[name] = [f"after {', '.join(upstream)}"]
         else:
-            found = _fingerprint(ctx, name, hashes, package).changes(state.notebooks.get(name))
+            found = _fingerprint(ctx, name, hashes, package, state).changes(
+                state.notebooks.get(name))
             missing = missing_outputs(spec.writes, ctx.places, _expected_reports(ctx, name))
             if missing:
                 found.append(f"outputs missing: {missing[0]}")
             reasons[name] = found
-        if not reasons[name] and name in targets:
-            reasons[name] = ["requested with --only"]
+        if name in targets and (not reasons[name] or _only_after(reasons[name])):
+            reasons[name] = reasons[name] + ["requested with --only"]
     return reasons
 
 
@@ -448,28 +464,14 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
 
     execute.import_executor()  # here, before any thread imports: imports are not thread-safe
     threading.Thread(target=execute.warm_renderer, daemon=True).start()
-    package = package_hash(ctx.root / "analysis", hashes)
+    package = _package(ctx, state, hashes)
     order = _by_critical_path(ctx.pipeline, to_run) if workers > 1 else list(to_run)
     pending, done, running, failed = order, set(), {}, []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while pending or running:
-            for name in list(pending):
-                blocked = ctx.pipeline.upstream[name] & (set(to_run) - done)
-                if failed or len(running) >= workers or blocked:
-                    continue
-                pending.remove(name)
-                fingerprint = _fingerprint(ctx, name, hashes, package)
-                ctx.say(f"[{name}] running... ({'; '.join(reasons[name])})")
-                try:
-                    aside = set_aside(name, ctx.pipeline.get(name).writes, ctx.places,
-                                      ctx.reports, shown=ctx.shown)
-                except OutputFolderError as error:
-                    _record(ctx, execute.Outcome(name, False, 0.0, [str(error)]), fingerprint,
-                            state, hashes)
-                    failed.append(name)
-                    continue
-                future = pool.submit(execute.execute, _job(ctx, name))
-                running[future] = (name, fingerprint, aside)
+            _start_ready(ctx, pending, done, running, failed, workers, set(to_run),
+                         lambda name: _start(ctx, name, reasons, state, hashes, package, pool,
+                                             execute))
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -482,6 +484,7 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
                     aside.restore()
                 if _record(ctx, outcome, fingerprint, state, hashes):
                     done.add(name)
+                    ctx.executed.append(name)
                 else:
                     failed.append(name)
     if failed:
@@ -489,6 +492,63 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
         ctx.say(f"pipeline stopped: {', '.join(failed)} failed"
                 + (f"; not run: {', '.join(skipped)}" if skipped else ""))
     return not failed
+
+
+def _start_ready(ctx: _Run, pending: list[str], done: set[str], running: dict,
+                 failed: list[str], workers: int, to_run: set[str], start: Callable) -> None:
+    """Start (or settle as cached) every pending notebook whose upstream is done, while
+    workers are free; repeat until nothing more can start."""
+    progressed = True
+    while progressed and not failed:
+        progressed = False
+        for name in list(pending):
+            blocked = ctx.pipeline.upstream[name] & (to_run - done)
+            if failed or len(running) >= workers or blocked:
+                continue
+            pending.remove(name)
+            progressed = True
+            outcome = start(name)
+            if outcome == "cached":
+                done.add(name)
+            elif outcome == "failed":
+                failed.append(name)
+            else:
+                running[outcome[0]] = outcome[1:]
+
+
+def _start(ctx: _Run, name: str, reasons: dict, state: State, hashes: FileHashes,
+           package: Any, pool: Any, execute: Any) -> Any:
+    """Settle ``name`` as cached, or set its earlier outputs aside and submit it.
+
+    Returns ``"cached"``, ``"failed"`` (outputs could not be set aside) or
+    ``(future, name, fingerprint, aside)``.
+    """
+    fingerprint = _fingerprint(ctx, name, hashes, package, state)
+    if _only_after(reasons[name]) and not _stale(ctx, name, fingerprint, state):
+        ctx.say(f"[{name}] cached (what it reads did not change)")
+        return "cached"
+    ctx.say(f"[{name}] running... ({'; '.join(reasons[name])})")
+    try:
+        aside = set_aside(name, ctx.pipeline.get(name).writes, ctx.places, ctx.reports,
+                          shown=ctx.shown)
+    except OutputFolderError as error:
+        _record(ctx, execute.Outcome(name, False, 0.0, [str(error)]), fingerprint, state, hashes)
+        return "failed"
+    return pool.submit(execute.execute, _job(ctx, name)), name, fingerprint, aside
+
+
+def _only_after(reasons: list[str]) -> bool:
+    """Whether a notebook is due only because notebooks upstream of it ran."""
+    return bool(reasons) and all(r.startswith("after ") for r in reasons)
+
+
+def _stale(ctx: _Run, name: str, fingerprint: Fingerprint, state: State) -> bool:
+    """Whether ``name`` must run now that its upstream notebooks ran: its fingerprint (inputs
+    are content hashes of what they wrote) differs from the recorded one, or outputs are
+    missing. Upstream notebooks whose outputs came out byte-identical re-run nothing below."""
+    spec = ctx.pipeline.get(name)
+    return bool(fingerprint.changes(state.notebooks.get(name))
+                or missing_outputs(spec.writes, ctx.places, _expected_reports(ctx, name)))
 
 
 def _by_critical_path(pipeline: Pipeline, to_run: list[str]) -> list[str]:
