@@ -55,7 +55,7 @@ from analysis.pipeline.state import (
 )
 from analysis.report import history, keynumbers
 
-__all__ = ["run", "plan", "load_pipeline", "patterns_overlap", "KERNEL_ENVIRONMENT"]
+__all__ = ["run", "plan", "status", "load_pipeline", "patterns_overlap", "KERNEL_ENVIRONMENT"]
 
 KERNEL_ENVIRONMENT: dict[str, str] = {
     "MPLBACKEND": "Agg",
@@ -118,6 +118,7 @@ def run(
     jobs: int | None = None,
     update_notebooks: bool = False,
     wait: bool = False,
+    dry_run: bool = False,
     notebooks_dir: str | os.PathLike = paths.NOTEBOOKS,
     root: str | os.PathLike = paths.ROOT,
     out: Callable[[str], Any] = print,
@@ -143,6 +144,8 @@ def run(
         After success, copy executed notebooks back into ``notebooks_dir`` (bundled cohort only).
     wait : bool
         When another run of ``cohort`` holds its lock, wait for it instead of refusing.
+    dry_run : bool
+        Print the plan (as :func:`status`) and stop: nothing is validated, run or written.
     notebooks_dir, root : path-like
         Folder with ``pipeline.yaml`` and the notebooks; project root (injectable for tests).
     out : callable
@@ -173,6 +176,10 @@ def run(
     workers = _workers(jobs)
     state = State.load(ctx.reports / STATE_FILE)
     reasons = _plan(ctx, selected, set(targets), state, FileHashes(state.files), force)
+    if dry_run:
+        for line in describe_plan(ctx, reasons):
+            say(line)
+        return EXIT_OK
     validated = any(reasons.values()) and _validate_cohort(ctx)
     with _locked(ctx, wait):
         recovered = recover(ctx.reports, {s.name: s.writes for s in ctx.pipeline.notebooks},
@@ -295,6 +302,65 @@ def plan(
     _check_notebooks(ctx, selected)
     state = State.load(ctx.reports / STATE_FILE)
     return _plan(ctx, selected, set(targets), state, FileHashes(state.files), force)
+
+
+def status(
+    cohort: str = paths.DEFAULT_COHORT,
+    *,
+    raw_root: str | os.PathLike | None = None,
+    params_file: str | os.PathLike | None = None,
+    notebooks_dir: str | os.PathLike = paths.NOTEBOOKS,
+    root: str | os.PathLike = paths.ROOT,
+) -> list[str]:
+    """Lines saying, per notebook, whether it is cached or stale and why, in words.
+
+    Reads only; never starts a kernel, takes the lock or writes. The reasons name the input
+    file that changed, the parameter (old and new value), the package module or data file, the
+    library whose installed version changed, the upstream notebook that will run first, or the
+    missing output. ``run --dry-run`` prints the same.
+    """
+    ctx = _prepare(cohort, raw_root, params_file, Path(notebooks_dir), Path(root), lambda _: None)
+    _check_notebooks(ctx, set(ctx.pipeline.names))
+    state = State.load(ctx.reports / STATE_FILE)
+    reasons = _plan(ctx, set(ctx.pipeline.names), set(), state, FileHashes(state.files), False)
+    return describe_plan(ctx, reasons)
+
+
+def describe_plan(ctx: _Run, reasons: dict[str, list[str]]) -> list[str]:
+    """The plan as lines: a summary, then ``name  cached`` or ``name  stale: reason; ...``."""
+    from analysis.pipeline.lock import LOCK_FILE, read_holder
+    from analysis.pipeline.outputs import ASIDE
+
+    stale = [n for n, r in reasons.items() if r and not _only_after(r)]
+    after = [n for n, r in reasons.items() if _only_after(r)]
+    cached = len(reasons) - len(stale) - len(after)
+    lines = [f"status of {ctx.cohort}: {len(stale)} of {len(reasons)} notebooks stale"
+             + (f", {len(after)} downstream may re-run" if after else "")
+             + (f", {cached} cached" if stale and cached else "")]
+    holder = read_holder(ctx.reports / LOCK_FILE)
+    if holder is not None:
+        lines.append(f"a run is in progress or was interrupted ({holder.describe()})")
+    if (ctx.reports / ASIDE).is_dir():
+        lines.append("an interrupted run left earlier outputs set aside; the next run puts "
+                     "them back")
+    width = max(map(len, reasons), default=0)
+    for name, found in reasons.items():
+        text = "; ".join(_in_words(r) for r in found)
+        lines.append(f"  {name:<{width}}  " + (f"stale: {text}" if found else "cached"))
+    return lines
+
+
+def _in_words(reason: str) -> str:
+    """A reason of :func:`_plan` as a reader says it."""
+    if reason.startswith("after "):
+        names = reason.removeprefix("after ")
+        return (f"upstream notebook{'s' if ',' in names else ''} {names} will run first "
+                "(this one re-runs only if what it reads changes)")
+    if reason.startswith("outputs missing: "):
+        return "output missing: " + reason.removeprefix("outputs missing: ")
+    if reason.startswith("inputs "):
+        return "input " + reason.removeprefix("inputs ")
+    return reason
 
 
 def _prepare(cohort: str, raw_root: Any, params_file: Any, notebooks_dir: Path, root: Path,
