@@ -45,7 +45,7 @@ def planning_key_numbers(inputs: PlanningInputs, precision: pd.DataFrame, power:
 
     * ``follow_up_started_n, _completed_n, _completion_rate, _completion_rate_pilot,
       _completion_rate_excluding_ongoing, _completion_from_pilot``;
-    * ``follow_up_sdq_total_n, _d_z, _d_z_ci_low, _d_z_ci_high, _d_z_safeguard,
+    * ``follow_up_sdq_total_n, _d_z, _d_z_ci_low, _d_z_ci_high, _d_z_ci_bound, _d_z_safeguard,
       _r_t0_t1, _d_av`` (of ``scale``);
     * ``follow_up_reliable_improvement_k, _n, _share, _ci_low, _ci_high,
       follow_up_pilot_half_width``;
@@ -54,7 +54,8 @@ def planning_key_numbers(inputs: PlanningInputs, precision: pd.DataFrame, power:
     * ``follow_up_n_analysed_{paired_t,wilcoxon}_PP_SC`` and ``follow_up_n_enrol_...``
       (None unless ``follow_up_status_...`` is ``ok``), ``follow_up_power_wilcoxon_PP_SC``
       with ``_mc_low``/``_mc_high`` (simulated power at that n and its 95% Monte Carlo
-      band);
+      band), ``follow_up_status_...`` (:data:`analysis.follow_up.power.STATUSES`) and
+      ``follow_up_needed_..._nl`` (the answer in Dutch words, "ongeveer" for simulations);
     * ``follow_up_n_enrol_per_arm_PP_dDD`` and ``follow_up_n_enrol_per_arm_ancova_PP_dDD``;
     * ``follow_up_usual_care_reference_d``.
     """
@@ -74,6 +75,7 @@ def planning_key_numbers(inputs: PlanningInputs, precision: pd.DataFrame, power:
         f"{stem}_d_z_ci_high": _float_or_none(effect["ci_high"]),
         f"{stem}_d_z_safeguard": _float_or_none(
             nearest_zero(effect["safeguard_low"], effect["safeguard_high"])),
+        f"{stem}_d_z_ci_bound": _float_or_none(nearest_zero(effect["ci_low"], effect["ci_high"])),
         f"{stem}_r_t0_t1": _float_or_none(effect["r_t0_t1"]),
         f"{stem}_d_av": _float_or_none(effect["d_av"]),
         "follow_up_reliable_improvement_k": int(reliable["k"]),
@@ -110,6 +112,8 @@ def _power_numbers(power: pd.DataFrame) -> dict:
         out[f"follow_up_n_analysed_{key}"] = _int_or_none(row.n_analysed)
         out[f"follow_up_n_enrol_{key}"] = _int_or_none(row.n_enrolled)
         out[f"follow_up_status_{key}"] = str(row.status)
+        out[f"follow_up_needed_{key}_nl"] = _needed_nl(
+            row.status, row.n_enrolled, approximate=method == "wilcoxon")
         if method == "wilcoxon" and row.status == "ok":
             out[f"follow_up_power_{key}"] = float(row.achieved_power)
             out[f"follow_up_power_{key}_mc_low"] = float(row.power_ci_low)

@@ -471,6 +471,7 @@ def _test_numbers(tests, mcnemar, attrition_table, changes) -> dict[str, object]
                             f"sdq_{row.scale}_hl_ci_low": float(row.hl_ci_low),
                             f"sdq_{row.scale}_hl_ci_high": float(row.hl_ci_high)})
         out.update(_verdict_numbers(tests))
+        out["sdq_scales_tested_n"] = int((tests["analysis"] == "primary").sum())
     if mcnemar is not None and not mcnemar.empty:
         out["sdq_total_mcnemar_p"] = float(mcnemar["p_value"].iloc[0])
     if attrition_table is not None and not attrition_table.empty:
