@@ -9,6 +9,7 @@ Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
 ``coding``      convert QDA exports (REFI-QDA, QualCoder, Taguette) to one segments table
 ``synth``       write a synthetic cohort of any size in the data contract
 ``compare``     render a side-by-side document of several cohorts' key numbers
+``diff``        list the key numbers that changed between two recorded runs (or cohorts)
 
 Errors a user can fix (bad input, unknown cohort, wrong parameter) are printed as one paragraph
 and give exit code 2, never a traceback. Heavy libraries are imported only by the subcommand
@@ -115,6 +116,18 @@ def _parser() -> argparse.ArgumentParser:
 
     p = add("compare", _compare, "side-by-side document of several cohorts' key numbers")
     p.add_argument("cohorts", nargs="+", help="cohorts that have been run")
+
+    p = add("site", _site, "(re)build the findings site of a cohort that has been run")
+    _cohort_arg(p)
+    p.add_argument("--pdf", action="store_true",
+                   help="also print findings.pdf with headless Chromium")
+
+    p = add("diff", _diff, "key numbers that changed between two recorded runs")
+    p.add_argument("runs", nargs="*", metavar="RUN",
+                   help="run number or commit prefix; default: the last two runs (with two "
+                        "--cohort: the latest run of each)")
+    p.add_argument("--cohort", action="append", metavar="NAME",
+                   help=f"cohort (default {paths.DEFAULT_COHORT}); give twice to compare cohorts")
     return parser
 
 
@@ -224,9 +237,40 @@ def _synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _site(args: argparse.Namespace) -> int:
+    from analysis.report import site
+
+    index = site.build_site(args.cohort)
+    print(f"site: {paths.display(index)}")
+    if args.pdf:
+        print(f"pdf: {paths.display(site.print_pdf(args.cohort))}")
+    return EXIT_OK
+
+
 def _compare(args: argparse.Namespace) -> int:
     from analysis.report import pages as report
 
     out = report.compare_cohorts(args.cohorts)
     print(paths.display(out))
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from analysis.report import history
+
+    cohorts = args.cohort or [paths.DEFAULT_COHORT]
+    if len(cohorts) > 2 or len(args.runs) > 2:
+        raise CompendiumError("diff compares two runs: give at most two RUN values and at most "
+                              "two --cohort options")
+    first, second = (cohorts * 2)[:2]
+    refs = list(args.runs)
+    if len(cohorts) == 1 and len(refs) < 2:  # default: the one before the newer run
+        a = history.select(first, refs[0] if refs else None, root=paths.ROOT,
+                           offset=0 if refs else 1)
+        b = history.select(second, None, root=paths.ROOT)
+    else:
+        refs += [None] * (2 - len(refs))
+        a = history.select(first, refs[0], root=paths.ROOT)
+        b = history.select(second, refs[1], root=paths.ROOT)
+    print(history.format_diff(history.diff(a, b)))
     return EXIT_OK

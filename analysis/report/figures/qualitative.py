@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analysis.qualitative.agreement import RELIABILITY_LABELS_NL, RELIABLE, TENTATIVE
-from analysis.report.figures.style import OKABE_ITO, PALETTE, figure_style, format_nl
+from analysis.report.figures.style import OKABE_ITO, PALETTE, dutch_figure, figure_style, format_nl
 
 SESSION_TYPES_NL: dict[str, str] = {"focus_group": "Focusgroep", "reflection": "Reflectiesessie",
                                     "interview": "Interview", "case_study": "Casestudy",
@@ -66,13 +66,13 @@ def theme_tree_figure(hierarchy: pd.DataFrame, *, max_depth: int | None = None) 
             tick.set_fontweight("bold" if depth == 1 else "normal")
         ax.tick_params(axis="y", length=0, pad=_label_pad(labels, fig))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("Aantal gecodeerde fragmenten (code en onderliggende codes)")
+        ax.set_xlabel("Aantal gecodeerde segmenten (code en onderliggende codes)")
         ax.set_title("Thema's en codes")
         fig.tight_layout()
-    return fig
+    return dutch_figure(fig)
 
 
-NO_COOCCURRENCE_NL: str = ("Geen enkel fragment kreeg codes van twee verschillende thema's: "
+NO_COOCCURRENCE_NL: str = ("Geen enkel segment kreeg codes van twee verschillende thema's: "
                            "er is geen samen voorkomen om te tonen.")
 """What the findings say instead of an empty co-occurrence figure."""
 
@@ -132,7 +132,7 @@ def cooccurrence_figure(matrix: pd.DataFrame, *,
             bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_nl(v, decimals)))
         ax.set_title("Samen voorkomen van codes")
-    return fig
+    return dutch_figure(fig)
 
 
 def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
@@ -160,11 +160,11 @@ def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
                       rotation=30, ha="right")
         ax.set_yticks(range(wide.shape[0]), wide.index)
         ax.spines[:].set_visible(False)
-        what = "fragmenten" if value == "n_segments" else "sessies"
+        what = "segmenten" if value == "n_segments" else "sessies"
         ax.set_title(f"Thema's per {'soort sessie' if by == 'session_type' else 'groep'} "
                      f"(aantal {what})")
         fig.tight_layout()
-    return fig
+    return dutch_figure(fig)
 
 
 STATUS_NL: dict[str, str] = {"one_coder": "door één codeur gebruikt",
@@ -214,9 +214,9 @@ def agreement_figure(by_code: pd.DataFrame) -> Figure:
         ax.set_xlabel(f"Krippendorffs alfa per code (≥ {format_nl(RELIABLE, 3)} "
                       f"{RELIABILITY_LABELS_NL['reliable']}, ≥ {format_nl(TENTATIVE, 3)} "
                       f"{RELIABILITY_LABELS_NL['tentative']});\n"
-                      "n = dubbel gecodeerde fragmenten met de code")
+                      "n = dubbel gecodeerde segmenten met de code")
         ax.set_title("Overeenstemming tussen codeurs per code")
-    return fig
+    return dutch_figure(fig)
 
 
 def _agreement_rows(by_code: pd.DataFrame) -> pd.DataFrame:
