@@ -74,13 +74,13 @@ def _taguette(folder):
 
 def _atlas(folder):
     return make_atlas_table(folder / "quotations.csv", [
-        {"ID": "1:1", "Document": "RS_VT", "Quotation Content": "Korte lijnen werken.",
-         "Codes": "Werkzame elementen > Korte lijnen\nKansen", "Created by": "Anna"}])
+        {"ID": "1:1", "Document": "RS_VT", "Quotation Content": "Snel schakelen werkt.",
+         "Codes": "Werkzame elementen > Snel schakelen\nKansen", "Created by": "Anna"}])
 
 
 def _atlas_xlsx(folder):
     return make_atlas_table(folder / "quotations.xlsx", [
-        {"ID": "1:1", "Document": "RS_VT", "Quotation Content": "Korte lijnen werken.",
+        {"ID": "1:1", "Document": "RS_VT", "Quotation Content": "Snel schakelen werkt.",
          "Codes": "Kansen", "Created by": "Bram", "Comment": "memo gaat verloren"}])
 
 
@@ -287,7 +287,7 @@ def test_qualcoder_by_case_takes_the_session_from_filename(tmp_path):
 
 def test_atlas_quotations_one_row_per_code(tmp_path):
     frame = qda.read_coding_file(_atlas(tmp_path))
-    assert frame["code_path"].tolist() == ["Werkzame elementen > Korte lijnen", "Kansen"]
+    assert frame["code_path"].tolist() == ["Werkzame elementen > Snel schakelen", "Kansen"]
     assert set(frame["coder"]) == {"Anna"} and set(frame["session_id"]) == {"RS_VT"}
     assert frame["segment_id"].nunique() == 1
     xlsx = qda.read_coding_file(_atlas_xlsx(tmp_path))
