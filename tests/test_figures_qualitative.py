@@ -17,7 +17,9 @@ def _segments(overlapping: bool) -> pd.DataFrame:
             ("FG1", "S2", "Bram", "Kansen > Ouderbegeleiding", 20, 30),
             ("FG1", "S3", "Anna", "Voorwaarden > Rolverdeling", 40, 50),
             ("FG1", "S4", "Bram", "Kansen > Ouderbegeleiding", 60, 70),
-            ("FG1", "S1", "Bram", "Voorwaarden > Passend doel", 0, 10)]
+            ("FG1", "S1", "Bram", "Voorwaarden > Passend doel", 0, 10),
+            ("FG2", "S5", "Bram", "Risico's en uitdagingen > Draagvlak sociaal werkers", 0, 10),
+            ("FG2", "S5", "Anna", "Risico's en uitdagingen > Draagvlak sociaal werkers", 0, 10)]
     if overlapping:
         rows.append(("FG1", "S1", "Anna", "Kansen > Ouderbegeleiding", 5, 10))
     return pd.DataFrame([{"session_id": a, "segment_id": b, "participant": None, "coder": c,
