@@ -6,9 +6,11 @@ which returns something that displays itself: Markdown prose whose numbers come 
 ``key_numbers.json`` (:mod:`analysis.report.narrative`), an embedded figure with its caption and
 provenance, or a table. Nothing in the document is typed by hand that the data could change.
 
-Publication mode (``publication=True``) shows counts below the threshold as "<k", hides
-per-family rows and keeps only quotes that passed the privacy guard (every quote shown must
-have passed it in any mode).
+Publication mode (``publication=True``) applies disclosure control
+(:mod:`analysis.report.disclosure`: people counts below the threshold as "<k" with secondary
+suppression, never counts of sessions or hours), leaves out per-family figures and figures with
+small groups, and shows only quotes the researcher approved (``quotes_approved.csv``); the
+default mode shows the quotes that passed the privacy guard under a "niet voor publicatie" mark.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from analysis import paths
+from analysis import paths, privacy
 from analysis.atomic import write_csv_atomic
 from analysis.data import processed
-from analysis.report import keynumbers, narrative, provenance
+from analysis.report import disclosure, keynumbers, narrative, provenance
 from analysis.report.figures.style import banner_html
 
 CLAIM_STATUS_NL: dict[str, str] = {"reproduced": "gereproduceerd", "differs": "wijkt af",
@@ -66,9 +68,17 @@ class Findings:
         return narrative.available(self.numbers, *keys)
 
     def say(self, template: str) -> _Markdown:
-        """Dutch prose with ``{key:format}`` filled in from the key numbers."""
-        return _Markdown(narrative.render(template.strip(), self.numbers,
-                                          publication=self.publication, threshold=self.threshold))
+        """Dutch prose with ``{key:format}`` filled in from the key numbers.
+
+        Text values (cohort.yaml fields) pass the privacy gate and are HTML-escaped by jinja2's
+        autoescape; in publication mode the numbers are those of
+        :func:`analysis.report.disclosure.publish_numbers` (people counts only suppressed).
+        """
+        numbers = _escaped(self.numbers)
+        if self.publication:
+            numbers, _ = disclosure.publish_numbers(numbers, threshold=self.threshold)
+        return _Markdown(narrative.render(template.strip(), numbers, publication=False,
+                                          threshold=self.threshold))
 
     def say_if(self, keys: Iterable[str], template: str, otherwise: str = "") -> _Markdown:
         """:meth:`say` when every one of ``keys`` exists, else ``otherwise`` (plain text)."""
@@ -86,9 +96,12 @@ class Findings:
 
         A ``per_family`` figure (one mark per family) is left out in publication mode.
         """
-        if per_family and self.publication:
+        if self.publication and (per_family or name in disclosure.rules()["per_family_figures"]):
             return _Markdown("*Figuur met een punt per gezin weggelaten in de publicatieversie.*")
         png = paths.figures_dir(self.cohort) / f"{name}.png"
+        if self.publication and disclosure.figure_has_small_cells(png, self.threshold):
+            return _Markdown(f"*Figuur weggelaten in de publicatieversie: ze toont groepen "
+                             f"kleiner dan {self.threshold}.*")
         if not png.is_file():
             return _Markdown(f"*Figuur `{name}` is voor dit cohort niet gemaakt (de gegevens "
                              "ontbreken).*")
@@ -103,9 +116,7 @@ class Findings:
         if self.publication:
             if family_column and family_column in out.columns:
                 out = out.drop(columns=[family_column])
-            for column in counts:
-                out[column] = [narrative.format_value(v, "count", publication=True,
-                                                      threshold=self.threshold) for v in out[column]]
+            out = disclosure.suppress_table(out, counts, threshold=self.threshold)
         return out
 
     def claims(self) -> pd.DataFrame | None:
@@ -124,6 +135,8 @@ class Findings:
             return None
         published = pd.read_csv(raw / file_name, dtype={"claim_id": str})
         table = claim_rules.reproduce_claims(published, self.numbers)
+        if self.publication:
+            table = disclosure.claims_table(table, threshold=self.threshold)
         write_csv_atomic(paths.reports_dir(self.cohort) / "claims.csv", table[CLAIMS_COLUMNS])
         return self._claims_view(table)
 
@@ -171,11 +184,15 @@ class Findings:
         """Quotes per theme that passed the privacy guard, as block quotes (never the review
         list of quotes that failed it)."""
         table = processed.read_table(self.cohort, "qualitative", "quotes")
-        parts = []
+        raw = paths.raw_dir(self.cohort, self.config.get("_raw_root"))
+        table = privacy.approved_quotes(table, raw, publication=self.publication)
+        parts = [] if self.publication else [privacy.NOT_FOR_PUBLICATION]
         for theme, rows in table.groupby("theme", sort=False):
             parts.append(f"**{html.escape(str(theme))}**")
             parts.extend(f"> {html.escape(str(q))}" for q in rows["quote"])
-        return _Markdown("\n\n".join(parts) or "*Geen citaten beschikbaar.*")
+        if len(parts) == (0 if self.publication else 1):
+            return _Markdown("*Geen citaten beschikbaar.*")
+        return _Markdown("\n\n".join(parts))
 
     def scheme_table(self) -> pd.DataFrame:
         """The handreiking's chain (counts) under every usable SDQ cut-off scheme."""
@@ -184,6 +201,8 @@ class Findings:
                                  aggfunc="first")
         wide.index = wide.index.get_level_values("label_nl")
         wide.index.name, wide.columns.name = "stap", "afkapschema"
+        if self.publication:
+            wide = disclosure.suppress_table(wide, list(wide.columns), threshold=self.threshold)
         return wide
 
     def colophon(self, parameters: Mapping[str, Any]) -> _Markdown:
@@ -194,6 +213,17 @@ class Findings:
         return _Markdown(
             f"**Colofon.** Gemaakt op {info['run_date']} met commit `{info['commit']}` en "
             f"Python {info['python']}. Parameters: {params}. Pakketten: {versions}.")
+
+
+def _escaped(numbers: Mapping[str, Any]) -> dict[str, Any]:
+    """Text values through the privacy gate and jinja2's autoescape (a ``<script>`` in
+    cohort.yaml's title is shown as text, never run); numbers unchanged."""
+    from jinja2 import Environment
+
+    env = Environment(autoescape=True)
+    template = env.from_string("{{ value }}")
+    return {k: template.render(value=privacy.gate_value(v)) if isinstance(v, str)
+            and not getattr(v, "suppressed", False) else v for k, v in numbers.items()}
 
 
 class _Figure:
