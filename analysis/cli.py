@@ -9,6 +9,7 @@ Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
 ``coding``      convert QDA exports (REFI-QDA, QualCoder, Taguette) to one segments table
 ``synth``       write a synthetic cohort of any size in the data contract
 ``compare``     render a side-by-side document of several cohorts' key numbers
+``share``       zip a cohort's publishable outputs after checking every file (or refuse)
 ``diff``        list the key numbers that changed between two recorded runs (or cohorts)
 
 Errors a user can fix (bad input, unknown cohort, wrong parameter) are printed as one paragraph
@@ -113,6 +114,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--families", type=int, default=22, help="family trajectories (default 22)")
     p.add_argument("--seed", type=int, default=2023, help="random seed (default 2023)")
     p.add_argument("--raw-dir", help="folder to write <cohort>/ in (default: data/raw)")
+
+    p = add("share", _share, "zip the publishable outputs after checking every file")
+    _cohort_arg(p)
+    p.add_argument("--threshold", type=int, default=None,
+                   help="smallest group of people shown (default 5; CBS asks 10)")
+    p.add_argument("--planted", metavar="FILE",
+                   help="text file of values (one a line) that must not occur in any output")
 
     p = add("compare", _compare, "side-by-side document of several cohorts' key numbers")
     p.add_argument("cohorts", nargs="+", help="cohorts that have been run")
@@ -273,4 +281,25 @@ def _diff(args: argparse.Namespace) -> int:
         a = history.select(first, refs[0], root=paths.ROOT)
         b = history.select(second, refs[1], root=paths.ROOT)
     print(history.format_diff(history.diff(a, b)))
+    return EXIT_OK
+
+
+def _share(args: argparse.Namespace) -> int:
+    from analysis.report import disclosure, share
+
+    planted = []
+    if args.planted:
+        planted = [line.strip() for line in Path(args.planted).read_text(
+            encoding="utf-8").splitlines() if line.strip()]
+    threshold = args.threshold or disclosure.DEFAULT_THRESHOLD
+    result = share.share(args.cohort, threshold=threshold, planted=planted)
+    for name in result.withheld:
+        print(f"withheld: {name}")
+    if result.refused:
+        print(f"refused: {len(result.failures)} problem(s); see {paths.display(result.check_path)}",
+              file=sys.stderr)
+        for failure in result.failures:
+            print(f"  {failure.file}: {failure.rule}: {failure.reason}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"wrote {paths.display(result.zip_path)} (checks: {paths.display(result.check_path)})")
     return EXIT_OK

@@ -12,9 +12,11 @@ sentence; the cohort's words (title, organisation, the publication it re-analyse
 target) come from ``cohort.yaml``. A figure is embedded only when its provenance says this run
 made it (its ``Inputs hash`` is the hash of the cohort's raw folder now).
 
-Publication mode (``publication=True``) shows counts below the threshold as "<k", hides
-per-family rows and keeps only quotes that passed the privacy guard (every quote shown must
-have passed it in any mode).
+Publication mode (``publication=True``) applies disclosure control
+(:mod:`analysis.report.disclosure`: people counts below the threshold as "<k" with secondary
+suppression, never counts of sessions or hours), leaves out per-family figures and figures with
+small groups, and shows only quotes the researcher approved (``quotes_approved.csv``); the
+default mode shows the quotes that passed the privacy guard under a "niet voor publicatie" mark.
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from analysis import paths
+from analysis import paths, privacy
 from analysis.atomic import write_csv_atomic
 from analysis.data import processed
+from analysis.report import disclosure, keynumbers, narrative, provenance
 from analysis.report import findings_sections as sections
-from analysis.report import keynumbers, narrative, provenance
 from analysis.report.figures.style import banner_html
 
 CLAIMS_COLUMNS = ["claim_id", "published", "reproduced", "numerator", "denominator", "ci_low",
@@ -72,9 +74,17 @@ class Findings:
         return narrative.available(self.numbers, *keys)
 
     def say(self, template: str) -> _Markdown:
-        """Dutch prose with ``{key:format}`` filled in from the key numbers."""
-        return _Markdown(narrative.render(template.strip(), self.numbers,
-                                          publication=self.publication, threshold=self.threshold))
+        """Dutch prose with ``{key:format}`` filled in from the key numbers.
+
+        Text values (cohort.yaml fields) pass the privacy gate and are HTML-escaped by jinja2's
+        autoescape; in publication mode the numbers are those of
+        :func:`analysis.report.disclosure.publish_numbers` (people counts only suppressed).
+        """
+        numbers = _escaped(self.numbers)
+        if self.publication:
+            numbers, _ = disclosure.publish_numbers(numbers, threshold=self.threshold)
+        return _Markdown(narrative.render(template.strip(), numbers, publication=False,
+                                          threshold=self.threshold))
 
     def say_if(self, keys: Iterable[str] | None, template: str, otherwise: str = "") -> _Markdown:
         """:meth:`say` when every one of ``keys`` (default: every key the template names) has a
@@ -200,9 +210,12 @@ class Findings:
 
         A ``per_family`` figure (one mark per family) is left out in publication mode.
         """
-        if per_family and self.publication:
+        if self.publication and (per_family or name in disclosure.rules()["per_family_figures"]):
             return _Markdown("*Figuur met een punt per gezin weggelaten in de publicatieversie.*")
         png = paths.figures_dir(self.cohort) / f"{name}.png"
+        if self.publication and disclosure.figure_has_small_cells(png, self.threshold):
+            return _Markdown(f"*Figuur weggelaten in de publicatieversie: ze toont groepen "
+                             f"kleiner dan {self.threshold}.*")
         if not png.is_file():
             return _Markdown(f"*Figuur `{name}` is voor dit cohort niet gemaakt (de gegevens "
                              "ontbreken).*")
@@ -236,9 +249,7 @@ class Findings:
         if self.publication:
             if family_column and family_column in out.columns:
                 out = out.drop(columns=[family_column])
-            for column in counts:
-                out[column] = [narrative.format_value(v, "count", publication=True,
-                                                      threshold=self.threshold) for v in out[column]]
+            out = disclosure.suppress_table(out, counts, threshold=self.threshold)
         return out
 
     def claims(self) -> "ClaimsTable | None":
@@ -259,6 +270,8 @@ class Findings:
             return None
         published = pd.read_csv(raw / file_name, dtype={"claim_id": str})
         table = claim_rules.reproduce_claims(published, self.numbers)
+        if self.publication:
+            table = disclosure.claims_table(table, threshold=self.threshold)
         write_csv_atomic(paths.reports_dir(self.cohort) / "claims.csv", table[CLAIMS_COLUMNS])
         notes_nl = claim_rules.notes_nl()
         dutch = published.assign(note=[notes_nl.get(c, n if isinstance(n, str) else "")
@@ -325,11 +338,15 @@ class Findings:
         table = self._processed("qualitative", "quotes")
         if table is None or table.empty:
             return _Markdown("*Geen citaten beschikbaar.*")
-        parts = []
+        raw = paths.raw_dir(self.cohort, self.config.get("_raw_root"))
+        table = privacy.approved_quotes(table, raw, publication=self.publication)
+        parts = [] if self.publication else [privacy.NOT_FOR_PUBLICATION]
         for theme, rows in table.groupby("theme", sort=False):
             parts.append(f"**{html.escape(str(theme))}**")
             parts.extend(f"> {html.escape(str(q))}" for q in rows["quote"])
-        return _Markdown("\n\n".join(parts) or "*Geen citaten beschikbaar.*")
+        if len(parts) == (0 if self.publication else 1):
+            return _Markdown("*Geen citaten beschikbaar.*")
+        return _Markdown("\n\n".join(parts))
 
     def scheme_table(self) -> pd.DataFrame | _Markdown:
         """The chain (counts) under every usable cut-off scheme, or a sentence when absent."""
@@ -340,6 +357,8 @@ class Findings:
                                  aggfunc="first")
         wide.index = wide.index.get_level_values("label_nl")
         wide.index.name, wide.columns.name = "stap", "afkapschema"
+        if self.publication:
+            wide = disclosure.suppress_table(wide, list(wide.columns), threshold=self.threshold)
         return wide
 
     def colophon(self, parameters: Mapping[str, Any]) -> _Markdown:
@@ -380,6 +399,17 @@ class ClaimsTable:
 
     def __repr__(self) -> str:
         return self.frame.to_string(index=False)
+
+
+def _escaped(numbers: Mapping[str, Any]) -> dict[str, Any]:
+    """Text values through the privacy gate and jinja2's autoescape (a ``<script>`` in
+    cohort.yaml's title is shown as text, never run); numbers unchanged."""
+    from jinja2 import Environment
+
+    env = Environment(autoescape=True)
+    template = env.from_string("{{ value }}")
+    return {k: template.render(value=privacy.gate_value(v)) if isinstance(v, str)
+            and not getattr(v, "suppressed", False) else v for k, v in numbers.items()}
 
 
 class _Figure:

@@ -168,6 +168,8 @@ def format_value(value: Any, spec: str = "", *, publication: bool = False,
     >>> format_value(25350.0, "eur")
     '€ 25 350'
     """
+    if getattr(value, "suppressed", False):  # disclosure control already decided ("<5", "x")
+        return str(value)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n.b."
     if spec == "yesno":
