@@ -93,9 +93,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the scores here (CSV); default: print to the terminal")
     p.add_argument("--scheme", help="cut-off scheme for the bands (default: the instrument's)")
 
-    p = add("coding", _coding, "convert QDA exports to one long segments table")
-    p.add_argument("files", nargs="+", help=".qdpx, segments.csv, QualCoder or Taguette exports")
+    p = add("coding", _coding, "convert QDA exports to the contract's coding/segments.csv")
+    p.add_argument("files", nargs="+", help="REFI-QDA projects (.qdpx, .qde or folder), "
+                   "segments.csv, QualCoder, Taguette or ATLAS.ti exports; or only codebooks "
+                   "(.qdc, Taguette codebook CSV) to write a code list")
     p.add_argument("--out", required=True, help="CSV to write (UTF-8)")
+    p.add_argument("--coder", action="append", metavar="NAME",
+                   help="who coded the file(s) whose export names no coder: once for all "
+                   "files, or once per file in the order given")
+    p.add_argument("--positions", choices=["auto", "utf16", "codepoints"], default="auto",
+                   help="unit of REFI-QDA positions (default: decided per source from the data)")
+    p.add_argument("--schema", action="store_true",
+                   help="validate REFI-QDA projects against the REFI-QDA schema (Project.xsd)")
     p.add_argument("--keep-going", action="store_true",
                    help="report broken files and convert the others instead of stopping")
 
@@ -107,6 +116,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = add("compare", _compare, "side-by-side document of several cohorts' key numbers")
     p.add_argument("cohorts", nargs="+", help="cohorts that have been run")
+
+    p = add("site", _site, "(re)build the findings site of a cohort that has been run")
+    _cohort_arg(p)
+    p.add_argument("--pdf", action="store_true",
+                   help="also print findings.pdf with headless Chromium")
 
     p = add("diff", _diff, "key numbers that changed between two recorded runs")
     p.add_argument("runs", nargs="*", metavar="RUN",
@@ -168,15 +182,49 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _coding(args: argparse.Namespace) -> int:
-    from analysis.atomic import write_csv_atomic
+    import warnings
+
+    import pandas as pd
+
+    from analysis.atomic import write_text_atomic
     from analysis.qualitative import qda
 
-    segments, problems = qda.read_coding_files(args.files, keep_going=args.keep_going)
+    coders = args.coder or []
+    if len(coders) not in (0, 1, len(args.files)):
+        _print_error(ValueError(f"--coder: {len(coders)} names for {len(args.files)} files; "
+                                "expected one name for all files or one per file"))
+        return EXIT_USAGE
+    coders = coders * len(args.files) if len(coders) == 1 else coders or None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", qda.CodingWarning)
+        kinds = {_export_kind(qda, f) for f in args.files}
+        if kinds == {"codebook"}:
+            codes = pd.concat([qda.read_codebook(f) for f in args.files], ignore_index=True)
+            write_text_atomic(args.out, codes.drop_duplicates("code").to_csv(
+                index=False, lineterminator="\n"))
+            print(f"wrote {codes['code'].nunique()} codes to {paths.display(args.out)}")
+            return EXIT_OK
+        if "codebook" in kinds:
+            _print_error(ValueError("codebooks (.qdc, Taguette codebook) and coding exports "
+                                    "mixed; expected one kind per run"))
+            return EXIT_USAGE
+        segments, problems = qda.read_coding_files(
+            args.files, keep_going=args.keep_going, positions=args.positions, coders=coders,
+            schema=args.schema)
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
     for problem in problems:
         print(f"skipped: {problem}", file=sys.stderr)
-    write_csv_atomic(args.out, segments)
+    write_text_atomic(args.out, qda.contract_csv(segments))
     print(f"wrote {len(segments)} segments to {paths.display(args.out)}")
     return EXIT_FAILED if problems else EXIT_OK
+
+
+def _export_kind(qda, file: str) -> str:
+    try:
+        return qda.export_kind(file)
+    except qda.CodingFileError:
+        return "unreadable"  # reported (or skipped with --keep-going) by the reader
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -186,6 +234,16 @@ def _synth(args: argparse.Namespace) -> int:
         args.cohort, families=args.families, seed=args.seed, raw_root=args.raw_dir
     )
     print(f"wrote synthetic cohort {args.cohort!r} ({args.families} families) to {paths.display(folder)}")
+    return EXIT_OK
+
+
+def _site(args: argparse.Namespace) -> int:
+    from analysis.report import site
+
+    index = site.build_site(args.cohort)
+    print(f"site: {paths.display(index)}")
+    if args.pdf:
+        print(f"pdf: {paths.display(site.print_pdf(args.cohort))}")
     return EXIT_OK
 
 

@@ -33,6 +33,7 @@ that need them.
 from __future__ import annotations
 
 import base64
+import functools
 import datetime as _dt
 import hashlib
 import html
@@ -221,19 +222,61 @@ def package_versions(names: Iterable[str], *, absent: str = "niet geïnstalleerd
     return versions
 
 
-def current_cell() -> str | None:
-    """``"cel N"`` for the IPython cell being executed, or None outside IPython.
+def current_cell(notebook_file: str | os.PathLike | None = None) -> str | None:
+    """``"cel N"`` for the IPython cell being executed, or None when N is unknown.
 
-    N is the execution count the notebook shows as ``[N]``; it is read from IPython's input
-    history, which holds the running cell before it executes.
+    N is the cell's position in the notebook file, counting every cell (Markdown too) from 1:
+    the numbering of the run log, of failure messages and of the anchors ``#cel-N`` on the
+    notebook's HTML page (papermill's injected parameters cell is not in the file, so it is not
+    counted). The running cell's source is read from IPython's input history, which holds it
+    before it executes, and looked up in ``notebook_file`` (default: the file named by the
+    environment variable ``COMPENDIUM_NOTEBOOK_FILE``, which the pipeline sets in each kernel,
+    else the notebook named by ``COMPENDIUM_NOTEBOOK`` in ``notebooks/``). None outside IPython, when
+    the file is not found, or when the source is not exactly one cell of the file (an edited,
+    unsaved cell in JupyterLab).
     """
     ipython = sys.modules.get("IPython")  # not imported means not running in IPython
     shell = ipython.get_ipython() if ipython is not None else None
     history = getattr(shell, "history_manager", None)
-    if history is None:
+    if history is None or not history.input_hist_raw:
         return None
-    count = len(history.input_hist_parsed) - 1
-    return f"cel {count}" if count > 0 else None
+    if notebook_file is None:
+        name = os.environ.get("COMPENDIUM_NOTEBOOK")
+        notebook_file = os.environ.get("COMPENDIUM_NOTEBOOK_FILE") or (
+            _paths.NOTEBOOKS / f"{name}.ipynb" if name else None)
+        if notebook_file is None:
+            return None
+    position = cell_position(notebook_file, history.input_hist_raw[-1])
+    return f"cel {position}" if position is not None else None
+
+
+def cell_position(notebook_file: str | os.PathLike, source: str) -> int | None:
+    """Position (from 1, every cell counted) of the one cell of ``notebook_file`` whose source
+    is ``source`` (trailing white space ignored); None when there is not exactly one."""
+    file = Path(notebook_file)
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    sources = _cell_sources(str(file), stat.st_mtime_ns, stat.st_size)
+    wanted = source.rstrip()
+    hits = [i for i, text in enumerate(sources, start=1) if text == wanted]
+    return hits[0] if len(hits) == 1 else None
+
+
+@functools.lru_cache(maxsize=16)
+def _cell_sources(file: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    import json
+
+    try:
+        cells = json.loads(Path(file).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return ()
+    out = []
+    for cell in cells:
+        text = cell.get("source", "")
+        out.append(("".join(text) if isinstance(text, list) else str(text)).rstrip())
+    return tuple(out)
 
 
 def colophon(
