@@ -63,4 +63,12 @@ def test_linux_runs_make_test_and_windows_macos_use_conda():
     assert setup and setup[0]["with"]["environment-file"] == "environment.yml"
     runs = " ".join(str(s.get("run", "")) for s in conda["steps"])
     assert "-m pytest tests" in runs and "python -m analysis run" in runs
-    assert "-X warn_default_encoding -W error::EncodingWarning" in runs
+    assert "python -X warn_default_encoding -m pytest" in " ".join(runs.split())
+
+
+def test_package_text_files_without_encoding_fail_under_warn_default_encoding():
+    import tomllib
+
+    config = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    filters = config["tool"]["pytest"]["ini_options"]["filterwarnings"]
+    assert "error::EncodingWarning:analysis(\\..*)?" in filters
