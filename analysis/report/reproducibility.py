@@ -313,7 +313,7 @@ def format_block(info: Mapping[str, Any], changes: str = "") -> str:
 
 
 def _per_notebook(values: Mapping[str, Mapping[str, str]]) -> str:
-    parts = ["; ".join([f"{nb}: " + ", ".join(f"`{k}` = {v}" for k, v in d.items())])
+    parts = [f"{nb}: " + ", ".join(f"`{k}` = {v}" for k, v in d.items())
              for nb, d in values.items() if d]
     return "; ".join(parts) + ("." if parts else "")
 
