@@ -361,14 +361,19 @@ class Findings:
             wide = disclosure.suppress_table(wide, list(wide.columns), threshold=self.threshold)
         return wide
 
-    def colophon(self, parameters: Mapping[str, Any]) -> _Markdown:
-        """Package versions, parameters, commit and run date of this document."""
+    def colophon(self, parameters: Mapping[str, Any]) -> Any:
+        """Package versions, parameters, commit and run date of this document, then the
+        reproducibility block (:mod:`analysis.report.reproducibility`; marked volatile, so
+        committed notebooks hold a fixed placeholder instead)."""
+        from analysis.report import reproducibility
+
         info = provenance.colophon(dict(parameters))
         versions = ", ".join(f"{k} {v}" for k, v in sorted(info["packages"].items()))
         params = ", ".join(f"`{k}` = {v!r}" for k, v in sorted(info["parameters"].items()))
-        return _Markdown(
+        return reproducibility.with_block(
             f"**Colofon.** Gemaakt op {info['run_date']} met commit `{info['commit']}` en "
-            f"Python {info['python']}. Parameters: {params}. Pakketten: {versions}.")
+            f"Python {info['python']}. Parameters: {params}. Pakketten: {versions}.",
+            self.cohort, parameters, raw_root=self.config.get("_raw_root"))
 
 
 class ClaimsTable:
