@@ -46,6 +46,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # noqa: BLE001 - a bug: one line on the terminal, details in a log
+        log = _write_error_log(error, argv)
+        print(f"internal error (a bug, not a problem with your input): {type(error).__name__}"
+              f"; details in {log}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+ERROR_LOG = "error.log"
+"""Where :func:`main` writes the traceback of an internal error: ``reports/error.log`` (or the
+system's temporary folder when ``reports/`` cannot be written)."""
+
+
+def _write_error_log(error: BaseException, argv: Sequence[str] | None) -> str:
+    """Write the traceback of ``error`` to :data:`ERROR_LOG`; returns the path as shown."""
+    import tempfile
+    import traceback
+
+    from analysis.atomic import write_text_atomic
+
+    command = " ".join(["python -m analysis", *(sys.argv[1:] if argv is None else argv)])
+    text = (f"command: {command}\n\n"
+            + "".join(traceback.format_exception(type(error), error, error.__traceback__)))
+    for folder in (paths.REPORTS, Path(tempfile.gettempdir())):
+        try:
+            return paths.display(write_text_atomic(folder / ERROR_LOG, text))
+        except OSError:
+            continue
+    return "(no writable folder for the log)"
 
 
 def _print_error(error: BaseException) -> None:
@@ -79,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="notebooks run at once when independent (default: number of cores, at most 2)")
     p.add_argument("--update-notebooks", action="store_true",
                    help="copy the executed notebooks back into notebooks/ (bundled cohort only)")
+    p.add_argument("--wait", action="store_true",
+                   help="when another run of this cohort is in progress, wait for it to finish "
+                        "(default: refuse)")
 
     p = add("validate", _validate, "check a cohort's raw data against the data contract")
     _cohort_arg(p)
@@ -150,7 +181,7 @@ def _run(args: argparse.Namespace) -> int:
     return pipeline.run(
         args.cohort, raw_root=args.raw_dir, params_file=args.params,
         force=args.force, only=args.only, jobs=args.jobs,
-        update_notebooks=args.update_notebooks,
+        update_notebooks=args.update_notebooks, wait=args.wait,
     )
 
 
