@@ -256,8 +256,10 @@ MUTATIONS: list[tuple[str, Callable[[Path], None], tuple | None]] = [
         f, "trajectories.csv", _text(f, "trajectories.csv").replace(";2.5;", ";2,5;"))), None),
     ("quoted-2,0", _cell("trajectories.csv", 2, "collaboration_hours", "2,0"), None),
     ("ragged-row", _edit("sdq.csv", "\nF02,", "\nF02,x,y,", 1), ("sdq.csv", None, "rows do not")),
-    ("unclosed-quote-row-11", _cell("trajectories.csv", 11, "therapy", '"speltherapie'),
-     ("trajectories.csv", None, "row 11")),
+    ("unclosed-quote-row-11", lambda f: _write(f, "trajectories.csv", "\n".join(
+        line.replace(",speltherapie,", ',"speltherapie,') if i == 10 else line
+        for i, line in enumerate(_text(f, "trajectories.csv").split("\n")))),
+     ("trajectories.csv", None, "opened in row 11")),
     ("trailing-spaces-header", _edit("sdq.csv", "family_id,timepoint", "family_id  , timepoint "),
      None),
     ("header-lacks-column", _edit("sdq.csv", ",sdq_13,", ",sdq_x,"), ("sdq.csv", None, "sdq_13")),

@@ -313,16 +313,19 @@ def _apply_labels(report: ValidationReport, table: _Table, specs: list[dict[str,
                   contract: dict[str, Any]) -> None:
     """Apply ``labels:`` of cohort.yaml and SPSS value labels to the raw columns (in place)."""
     by_name = {s["name"]: s for s in specs}
-    value_labels = table.raw.attrs.get("value_labels", {})
     raw = table.raw
-    for column, codes in value_labels.items():
+    disagree: dict[tuple, list[str]] = {}
+    for column, codes in raw.attrs.get("value_labels", {}).items():
         spec = by_name.get(column)
         if spec is None or column not in raw.columns or spec["type"] in ("id", "string", "text"):
             continue
         if spec["type"] == "answer":
-            _answer_value_labels(report, table, spec, codes)
+            if _answer_value_labels(table, spec, codes):
+                disagree.setdefault(tuple(sorted(codes.items())), []).append(column)
         else:
             raw[column] = _recode(raw[column], {_code_key(k): v for k, v in codes.items()})
+    for codes, columns in disagree.items():
+        _report_value_labels(report, table, by_name[columns[0]], dict(codes), columns)
     for column, mapped in table.mapping.labels.items():
         if column in raw.columns:
             raw[column] = _recode(raw[column], mapped, lower=True)
@@ -344,28 +347,35 @@ def _recode(values: pd.Series, table: dict[str, Any], *, lower: bool = False) ->
     return out
 
 
-def _answer_value_labels(report: ValidationReport, table: _Table, spec: dict[str, Any],
-                         codes: dict[Any, str]) -> None:
-    """SPSS labels of an answer column: codes must mean what the contract's labels say."""
+def _answer_value_labels(table: _Table, spec: dict[str, Any], codes: dict[Any, str]) -> bool:
+    """Whether SPSS codes of an answer column mean other contract codes (recoded when the
+    mapping says ``value_labels: apply``)."""
     labels = _answer_labels(spec)
     present = set(pd.to_numeric(table.raw[spec["name"]], errors="coerce").dropna().tolist())
     meant = {code: labels.get(str(label).strip().lower()) for code, label in codes.items()}
     wrong = {c: m for c, m in meant.items() if m is not None and c in present and float(c) != m}
-    if not wrong:
-        return
-    shown = table.mapping.shown(spec["name"])
+    if wrong and table.mapping.apply_value_labels:
+        table.raw[spec["name"]] = pd.to_numeric(_recode(
+            table.raw[spec["name"]], {_code_key(c): m for c, m in meant.items() if m is not None}))
+    return bool(wrong)
+
+
+def _report_value_labels(report: ValidationReport, table: _Table, spec: dict[str, Any],
+                         codes: dict[Any, str], columns: list[str]) -> None:
+    """One problem per SPSS label table whose codes disagree with the contract's labels."""
+    shown = [table.mapping.shown(c) for c in columns]
+    where = shown[0] if len(shown) == 1 else f"{shown[0]} ... {shown[-1]} ({len(shown)} columns)"
     pairs = ", ".join(f"{_show(float(c))} = {str(codes[c])[:25]!r}" for c in sorted(codes))
-    contract = ", ".join(f"{k!r} = {_show(float(v))}" for k, v in list(labels.items())[:6])
+    contract = ", ".join(f"{k!r} = {_show(float(v))}"
+                         for k, v in list(_answer_labels(spec).items())[:6])
     if table.mapping.apply_value_labels:
-        table.raw[spec["name"]] = _recode(table.raw[spec["name"]],
-                                          {_code_key(c): m for c, m in meant.items()})
-        report.add(Problem(table.file, None, shown, pairs, "the contract's codes (" + contract
-                           + "): answers recoded by their labels (value_labels: apply)",
+        report.add(Problem(table.file, None, where, pairs, "the contract's codes (" + contract
+                           + "): answers recoded by their SPSS labels (value_labels: apply)",
                            "warning", "value_labels"))
-        return
-    report.add(Problem(table.file, None, shown, pairs, "the contract's codes " + contract
-                       + "; recode the export in SPSS, or set value_labels: apply for this "
-                       "table under files: in cohort.yaml", "error", "value_labels"))
+    else:
+        report.add(Problem(table.file, None, where, pairs, "the contract's codes " + contract
+                           + "; recode the export in SPSS, or set value_labels: apply for this "
+                           "table under files: in cohort.yaml", "error", "value_labels"))
 
 
 def _check_claims(report: ValidationReport, contract: dict[str, Any]) -> None:
