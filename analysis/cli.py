@@ -154,8 +154,10 @@ def _new_cohort(args: argparse.Namespace) -> int:
     if made.table:
         print(f"copied {Path(args.from_export).name} in as table {made.table!r}; cohort.yaml "
               f"maps {len(made.mapped)} of its columns under files: (check them)")
-        for source, target in made.mapped.items():
+        for source, target in list(made.mapped.items())[:8]:
             print(f"  {source!r} -> {target}")
+        if len(made.mapped) > 8:
+            print(f"  ... and {len(made.mapped) - 8} more (see cohort.yaml)")
         if made.unknown:
             print(f"not recognised ({len(made.unknown)}), kept as extra columns unless you map "
                   "them: " + ", ".join(repr(c) for c in made.unknown))

@@ -359,7 +359,7 @@ def new_cohort(name: str, raw_root: str | os.PathLike | None = None, *,
 def _match_export(export: Path, result: NewCohort) -> Path:
     """Choose the contract table of ``export`` by its header; fill in ``result``."""
     from analysis.data.io import TABLE_SUFFIXES, read_table
-    from analysis.data.mapping import normalise, suggest_columns
+    from analysis.data.mapping import suggest_columns
 
     if export.suffix.lower() not in TABLE_SUFFIXES:
         raise ConfigError(f"--from-export {export.name[:60]!r}: expected a .csv, .xlsx or .sav "
@@ -384,7 +384,7 @@ def _match_export(export: Path, result: NewCohort) -> Path:
     present = {mapped.get(h.strip(), h.strip()) for h in header}
     specs = _required_columns(file)
     result.table, result.mapped, result.unknown = stem, mapped, unknown
-    result.missing = [c for c in specs if c not in present and normalise(c) not in present]
+    result.missing = [c for c in specs if c not in present]
     return export
 
 
@@ -392,7 +392,10 @@ def _required_columns(file: str) -> list[str]:
     contract = load_contract()
     if file in contract["files"]:
         return [c["name"] for c in contract["files"][file]["columns"] if c.get("required")]
-    return [c for c in template_columns(file) if not c.startswith(("sdq_imp", "sdq_dis"))]
+    instrument = next(i for i in map(instruments.load_instrument, instruments.available())
+                      if i.file == file)
+    shared = [c["name"] for c in contract["questionnaire"]["columns"] if c.get("required")]
+    return shared + list(instrument.item_columns)
 
 
 def _mapping_yaml(stem: str, file: str, mapped: dict[str, str], unknown: list[str]) -> str:
