@@ -3,7 +3,7 @@
 Survey and questionnaire platforms (Castor, LimeSurvey, Microsoft Forms, SPSS) export their
 own column names and answer labels. ``cohort.yaml`` maps them onto the data contract, per
 contract table (the table's stem: ``trajectories``, ``sdq``, ``ari_cp``, ``parent_survey``,
-``parent_survey_items``, ``sessions``, ``segments``)::
+``parent_survey_items``, ``sessions``; not ``segments``, see :func:`parse_files`)::
 
     files:
       sdq:
@@ -79,6 +79,7 @@ class FileMapping:
 def parse_files(spec: Any, *, tables: dict[str, str],
                 columns_of: Callable[[str], list[str]],
                 open_columns: Iterable[str] = ("parent_survey",),
+                unmapped: Iterable[str] = ("segments",),
                 problems: list[str]) -> dict[str, FileMapping]:
     """The ``files:`` section of ``cohort.yaml`` as :class:`FileMapping` per table stem.
 
@@ -93,6 +94,10 @@ def parse_files(spec: Any, *, tables: dict[str, str],
     open_columns : iterable of str
         Stems whose columns are not all fixed by the contract (parent-survey items): any
         snake_case target is allowed there.
+    unmapped : iterable of str
+        Stems that cannot be mapped (yet): ``segments`` is read by the qualitative notebook
+        straight from ``coding/`` (:func:`analysis.qualitative.qda.read_cohort_coding`), so
+        a mapping would not reach it; it is refused rather than half applied.
     problems : list of str
         Problems found are appended (the caller reports them together).
     """
@@ -106,6 +111,11 @@ def parse_files(spec: Any, *, tables: dict[str, str],
         if stem not in tables:
             problems.append(f"files has unknown table {str(stem)[:40]!r}; expected one of "
                             + ", ".join(tables))
+            continue
+        if stem in unmapped:
+            problems.append(f"files.{stem} cannot be mapped: the pipeline reads "
+                            f"{tables[stem]} directly; expected that file under the contract's "
+                            "column names (python -m analysis coding converts QDA exports)")
             continue
         if not isinstance(entry, dict) or set(entry) - set(_KEYS):
             extra = sorted(map(str, set(entry) - set(_KEYS))) if isinstance(entry, dict) else []
