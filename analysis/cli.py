@@ -10,6 +10,7 @@ Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
 ``synth``       write a synthetic cohort of any size in the data contract
 ``compare``     render a side-by-side document of several cohorts' key numbers
 ``prepare``     build the de-identifier's lookup structures once per installation
+``diff``        list the key numbers that changed between two recorded runs (or cohorts)
 
 Errors a user can fix (bad input, unknown cohort, wrong parameter) are printed as one paragraph
 and give exit code 2, never a traceback. Heavy libraries are imported only by the subcommand
@@ -98,10 +99,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("--scheme", help="cut-off scheme for the bands (default: the instrument's)")
 
-    p = add("coding", _coding, "convert QDA exports to one long segments table")
-    p.add_argument("files", nargs="+", help=".qdpx, segments.csv, QualCoder or Taguette exports")
+    p = add("coding", _coding, "convert QDA exports to the contract's coding/segments.csv")
+    p.add_argument("files", nargs="+", help="REFI-QDA projects (.qdpx, .qde or folder), "
+                   "segments.csv, QualCoder, Taguette or ATLAS.ti exports; or only codebooks "
+                   "(.qdc, Taguette codebook CSV) to write a code list")
     p.add_argument("--out", required=True, help="CSV to write (UTF-8)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
+    p.add_argument("--coder", action="append", metavar="NAME",
+                   help="who coded the file(s) whose export names no coder: once for all "
+                   "files, or once per file in the order given")
+    p.add_argument("--positions", choices=["auto", "utf16", "codepoints"], default="auto",
+                   help="unit of REFI-QDA positions (default: decided per source from the data)")
+    p.add_argument("--schema", action="store_true",
+                   help="validate REFI-QDA projects against the REFI-QDA schema (Project.xsd)")
     p.add_argument("--keep-going", action="store_true",
                    help="report broken files and convert the others instead of stopping")
 
@@ -115,6 +125,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("cohorts", nargs="+", help="cohorts that have been run")
 
     add("prepare", _prepare, "build the de-identifier's lookup structures (once per installation)")
+
+    p = add("site", _site, "(re)build the findings site of a cohort that has been run")
+    _cohort_arg(p)
+    p.add_argument("--pdf", action="store_true",
+                   help="also print findings.pdf with headless Chromium")
+
+    p = add("diff", _diff, "key numbers that changed between two recorded runs")
+    p.add_argument("runs", nargs="*", metavar="RUN",
+                   help="run number or commit prefix; default: the last two runs (with two "
+                        "--cohort: the latest run of each)")
+    p.add_argument("--cohort", action="append", metavar="NAME",
+                   help=f"cohort (default {paths.DEFAULT_COHORT}); give twice to compare cohorts")
     return parser
 
 
@@ -192,14 +214,41 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _coding(args: argparse.Namespace) -> int:
-    from analysis.atomic import check_output, write_csv_atomic, write_output
+    import warnings
+
+    import pandas as pd
+
+    from analysis.atomic import check_output, write_output, write_text_atomic
     from analysis.qualitative import qda
 
     check_output(args.out, force=args.force, inputs=args.files)
-    segments, problems = qda.read_coding_files(args.files, keep_going=args.keep_going)
+    coders = args.coder or []
+    if len(coders) not in (0, 1, len(args.files)):
+        _print_error(ValueError(f"--coder: {len(coders)} names for {len(args.files)} files; "
+                                "expected one name for all files or one per file"))
+        return EXIT_USAGE
+    coders = coders * len(args.files) if len(coders) == 1 else coders or None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", qda.CodingWarning)
+        kinds = {_export_kind(qda, f) for f in args.files}
+        if kinds == {"codebook"}:
+            codes = pd.concat([qda.read_codebook(f) for f in args.files], ignore_index=True)
+            write_output(args.out, lambda out: write_text_atomic(out, codes.drop_duplicates(
+                "code").to_csv(index=False, lineterminator="\n")))
+            print(f"wrote {codes['code'].nunique()} codes to {paths.display(args.out)}")
+            return EXIT_OK
+        if "codebook" in kinds:
+            _print_error(ValueError("codebooks (.qdc, Taguette codebook) and coding exports "
+                                    "mixed; expected one kind per run"))
+            return EXIT_USAGE
+        segments, problems = qda.read_coding_files(
+            args.files, keep_going=args.keep_going, positions=args.positions, coders=coders,
+            schema=args.schema)
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
     for problem in problems:
         print(f"skipped: {problem}", file=sys.stderr)
-    write_output(args.out, lambda out: write_csv_atomic(out, segments))
+    write_output(args.out, lambda out: write_text_atomic(out, qda.contract_csv(segments)))
     print(f"wrote {len(segments)} segments to {paths.display(args.out)}")
     return EXIT_FAILED if problems else EXIT_OK
 
@@ -236,6 +285,12 @@ def _prepare(args: argparse.Namespace) -> int:
     print(f"prepare: done in {time.perf_counter() - began:.0f} s")
     return EXIT_OK
 
+def _export_kind(qda, file: str) -> str:
+    try:
+        return qda.export_kind(file)
+    except qda.CodingFileError:
+        return "unreadable"  # reported (or skipped with --keep-going) by the reader
+
 
 def _synth(args: argparse.Namespace) -> int:
     from analysis.data import synthetic
@@ -247,9 +302,40 @@ def _synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _site(args: argparse.Namespace) -> int:
+    from analysis.report import site
+
+    index = site.build_site(args.cohort)
+    print(f"site: {paths.display(index)}")
+    if args.pdf:
+        print(f"pdf: {paths.display(site.print_pdf(args.cohort))}")
+    return EXIT_OK
+
+
 def _compare(args: argparse.Namespace) -> int:
     from analysis.report import pages as report
 
     out = report.compare_cohorts(args.cohorts)
     print(paths.display(out))
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from analysis.report import history
+
+    cohorts = args.cohort or [paths.DEFAULT_COHORT]
+    if len(cohorts) > 2 or len(args.runs) > 2:
+        raise CompendiumError("diff compares two runs: give at most two RUN values and at most "
+                              "two --cohort options")
+    first, second = (cohorts * 2)[:2]
+    refs = list(args.runs)
+    if len(cohorts) == 1 and len(refs) < 2:  # default: the one before the newer run
+        a = history.select(first, refs[0] if refs else None, root=paths.ROOT,
+                           offset=0 if refs else 1)
+        b = history.select(second, None, root=paths.ROOT)
+    else:
+        refs += [None] * (2 - len(refs))
+        a = history.select(first, refs[0], root=paths.ROOT)
+        b = history.select(second, refs[1], root=paths.ROOT)
+    print(history.format_diff(history.diff(a, b)))
     return EXIT_OK

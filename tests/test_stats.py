@@ -226,11 +226,13 @@ def test_wilcoxon_on_lakens_example_by_hand():
     # Hand computation: differences movie_1 - movie_2 = 0,1,1,1,1,0,1,2,1,2. Pratt midranks:
     # zeros 1.5, the six 1s 5.5, the two 2s 9.5, so R+ = 6*5.5 + 2*9.5 = 52 and R- = 0.
     # Only the all-plus and all-minus flips of the 8 nonzero signs are this extreme:
-    # p = 2 / 2^8 = 0.0078125. Every nonzero difference is positive: r = 1.
+    # p = 2 / 2^8 = 0.0078125. Every nonzero difference is positive: r = 1, and 8 non-zero
+    # changes are too few for an interval: none is given, with the reason.
     row = stats.paired_wilcoxon(MOVIE, before="movie_2", after="movie_1").iloc[0]
     assert (row.statistic, row.r_minus, row.n_zero, row.n) == (52.0, 0.0, 2, 10)
     assert row.p_value == pytest.approx(2 / 2**8, abs=1e-15)
-    assert row.effect_size == 1.0 and row.ci_low == row.ci_high == 1.0
+    assert row.effect_size == 1.0 and np.isnan(row.ci_low) and np.isnan(row.ci_high)
+    assert "minder dan 10" in row.ci_missing_reason and row.n_nonzero == 8
 
 
 def test_wilcoxon_table_shape_direction_and_missing_rule(rng):
@@ -382,7 +384,22 @@ def test_spearman_by_hand_with_bonett_wright_interval():
     assert row.effect_size == pytest.approx(rho) and row.statistic == pytest.approx(rho)
     assert (row.ci_low, row.ci_high) == pytest.approx(
         (np.tanh(np.arctanh(rho) - half), np.tanh(np.arctanh(rho) + half)))
-    assert row.p_value == pytest.approx(st.spearmanr(data.a, data.b).pvalue)
+    assert row.p_value_t == pytest.approx(st.spearmanr(data.a, data.b).pvalue)
+    # exact p by listing the 720 orderings: |rho| >= 29/35 <=> sum d^2 <= 6 or >= 64
+    import itertools
+    sums = [sum((i - j) ** 2 for i, j in zip(range(6), order))
+            for order in itertools.permutations(range(6))]
+    assert row.p_value == pytest.approx(sum(s <= 6 or s >= 64 for s in sums) / 720, abs=1e-15)
+
+
+def test_spearman_permutation_p_above_exact_limit_is_seeded_and_near_t_for_large_n(rng):
+    data = pd.DataFrame({"a": rng.normal(size=40)})
+    data["b"] = data["a"] + rng.normal(size=40) * 3
+    first = stats.spearman(data, x="a", y="b", seed=5).iloc[0]
+    again = stats.spearman(data, x="a", y="b", seed=5).iloc[0]
+    assert first.p_value == again.p_value and "Monte Carlo" in first.method
+    se = np.sqrt(first.p_value * (1 - first.p_value) / 99_999)
+    assert abs(first.p_value - first.p_value_t) < 4 * se + 0.01
 
 
 def test_spearman_bootstrap_drops_missing_rows(rng):

@@ -51,6 +51,11 @@ class CohortConfig:
         Planned capacity in family trajectories (30 in Helmond, handreiking p. 1).
     synthetic : bool
         True for generated data: every output then carries a banner saying so.
+    organisation, publication : str or None
+        Organisation that ran the pilot; the publication the cohort re-analyses (None: the
+        cohort is an evaluation of its own).
+    substitution_target : float
+        Municipal target share (0-1) of indicated trajectories to substitute (default 0.5).
     published_claims : pathlib.Path or None
         Absolute path of the optional CSV of published claims (given relative to the folder).
     limits : dict of str to float
@@ -73,6 +78,9 @@ class CohortConfig:
     period_end: datetime.date
     slots: int
     synthetic: bool
+    organisation: str | None = None
+    publication: str | None = None
+    substitution_target: float = 0.5
     published_claims: Path | None = None
     limits: dict[str, float] = field(default_factory=dict)
     folder: Path = Path(".")
@@ -233,17 +241,20 @@ def _config_field(spec: dict[str, Any], field_spec: dict[str, Any], problems: li
     if value is None or value == "":
         if field_spec.get("required"):
             problems.append(f"field {name!r} is missing ({field_spec['description']})")
-        return None
+        return field_spec.get("default")
     converted = _convert(value, kind)
     if converted is None:
         problems.append(f"field {name!r} is {value!r}; expected {_KIND_TEXT[kind]}")
-    elif kind == "integer" and converted < field_spec.get("min", converted):
-        problems.append(f"field {name!r} is {value!r}; expected at least {field_spec['min']}")
+    elif kind in ("integer", "number") and not (field_spec.get("min", converted) <= converted
+                                                <= field_spec.get("max", converted)):
+        bounds = [f"at least {field_spec['min']}" if "min" in field_spec else "",
+                  f"at most {field_spec['max']}" if "max" in field_spec else ""]
+        problems.append(f"field {name!r} is {value!r}; expected {' and '.join(b for b in bounds if b)}")
     return converted
 
 
 _KIND_TEXT = {"string": "text", "date": "a date YYYY-MM-DD or DD-MM-YYYY",
-              "integer": "a whole number", "bool": "true or false",
+              "integer": "a whole number", "number": "a number", "bool": "true or false",
               "mapping": "a mapping of 'key: value' lines"}
 
 
@@ -253,6 +264,9 @@ def _convert(value: Any, kind: str) -> Any:
     if kind == "integer":
         ok = isinstance(value, int) and not isinstance(value, bool)
         return value if ok else None
+    if kind == "number":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return float(value) if ok else None
     if kind == "bool":
         return value if isinstance(value, bool) else None
     if kind == "mapping":
@@ -445,6 +459,11 @@ period_start: 2025-01-01            # first day of the cohort period (YYYY-MM-DD
 period_end: 2025-12-31              # last day; dates outside the period give a warning
 slots: 30                           # planned capacity in family trajectories
 synthetic: {synthetic}                    # true: generated data; every output then says so
+# organisation: Sociale Teams Eindhoven      # optional: who ran the pilot, named in the findings
+# publication: "Titel van het rapport (Organisatie, 2025)"   # optional: the report this cohort
+#                                     # re-analyses; absent: no comparison with published numbers
+# substitution_target: 0.5          # optional: municipal target share (0-1) of indicated
+#                                     # trajectories to substitute (default 0.5)
 # published_claims: published_claims.csv   # optional: claims to reproduce (relative path)
 
 # Pilot limits; defaults from the handreiking ("Over de innovatiepilot", p. 6). Uncomment to

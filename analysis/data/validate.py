@@ -30,6 +30,8 @@ check                       severity  finds
 ``missing_item_column``     warning   a parent-survey item without a column
 ``unknown_session``         warning   a coded segment of a session absent from sessions.csv
 ``duplicate_segment``       warning   the same code twice on one segment by one coder
+``pseudonym``               error     an id or code name the privacy guard flags (the message
+                                      names file, row and column, never the value)
 ``name``                    warning   cohort.yaml's name differs from the folder name
 ``file_name``               warning   an export whose name differs in case (``SDQ.csv``)
 ``value_labels``            error     SPSS answer codes whose labels mean other contract codes
@@ -55,7 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import paths
+from analysis import paths, privacy
 from analysis.data.cohort import (
     Cohort,
     CohortConfig,
@@ -426,6 +428,10 @@ def _check_column(report: ValidationReport, table: _Table, spec: dict[str, Any],
               "required_value")
     if spec.get("unique"):
         _check_unique(report, table, raw, column)
+    if kind == "id" or column == "code":  # pseudonyms only; the message never echoes the value
+        reasons = privacy.identifier_flags(raw, code_names=kind != "id")
+        _flag(report, table, reasons.notna(), column, reasons.fillna(""), "pseudonym",
+              values=pd.Series(None, index=reasons.index, dtype=object))
     table.clean[column] = clean.astype(_CLEAN_DTYPE[kind]) if kind != "answer" else clean
 
 
@@ -595,7 +601,7 @@ def _show(value: Any) -> str:
         return str(int(value))
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
-    return str(value)
+    return privacy.gate_value(str(value))  # a message reaches the reports: no identifier in it
 
 
 # --------------------------------------------------------------------------------------------

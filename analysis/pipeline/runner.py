@@ -52,7 +52,7 @@ from analysis.pipeline.state import (
     package_hash,
     parameters_hash,
 )
-from analysis.report import keynumbers
+from analysis.report import history, keynumbers
 
 __all__ = ["run", "plan", "load_pipeline", "patterns_overlap", "KERNEL_ENVIRONMENT"]
 
@@ -68,6 +68,10 @@ debugger warning. With ``Agg`` a notebook shows figures inline only after ``%mat
 NOTEBOOK_VARIABLE = "COMPENDIUM_NOTEBOOK"
 """Set in each kernel's environment to the notebook's name, so that a process monitor (the
 benchmark, :mod:`benchmarks.bench`) can tell which kernel runs which notebook."""
+NOTEBOOK_FILE_VARIABLE = "COMPENDIUM_NOTEBOOK_FILE"
+"""Set in each kernel's environment to the source notebook's path, so that figure captions and
+key numbers name the cell by its position in that file
+(:func:`analysis.report.provenance.current_cell`)."""
 
 STATE_FILE = ".pipeline-state.json"
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -176,12 +180,27 @@ def run(
     say(f"key numbers: {ctx.shown(merged)}")
     if update_notebooks:
         _update_notebooks(ctx, selected)
+    if to_run:  # key numbers, commit, dirty flag and parameters in reports/<cohort>/history/
+        history.record_run(cohort, ctx.parameters, root=ctx.root, raw_dir=ctx.places["{raw}"])
     findings = ctx.reports / "findings.html"
     say(f"finished in {time.perf_counter() - started:.1f} s: {len(to_run)} run, "
         f"{len(reasons) - len(to_run)} cached")
     if findings.is_file():
         say(f"findings: {ctx.shown(findings)}")
+        index = ctx.reports / "index.html"
+        if to_run or not index.is_file():  # a no-op run stays light: the site is up to date
+            index = _build_site(ctx)
+        say(f"site: {ctx.shown(index)}")
     return EXIT_OK
+
+
+def _build_site(ctx: _Run) -> Path:
+    """The findings site (:mod:`analysis.report.site`) around this run's pages."""
+    from analysis.report import site
+
+    pages = [site.NotebookPage(name, f"{name[:2]} {ctx.pipeline.get(name).title['nl']}")
+             for name in ctx.pipeline.names]
+    return site.build_site(ctx.cohort, notebooks=pages, root=ctx.root)
 
 
 def plan(
@@ -405,7 +424,8 @@ def _job(ctx: _Run, name: str) -> Any:
         parameters=ctx.notebook_parameters(name), reports=ctx.reports, root=ctx.root,
         scrub=Scrubber(ctx.root, extra), findings=spec.findings,
         title=f"{spec.title['nl']} ({ctx.cohort})", say=ctx.say,
-        env={**KERNEL_ENVIRONMENT, NOTEBOOK_VARIABLE: name},
+        env={**KERNEL_ENVIRONMENT, NOTEBOOK_VARIABLE: name,
+             NOTEBOOK_FILE_VARIABLE: str(ctx.notebooks_dir / spec.file)},
         metadata={"cohort": ctx.cohort, "synthetic": _synthetic(ctx.places["{raw}"])},
     )
 
@@ -443,6 +463,7 @@ def _update_notebooks(ctx: _Run, selected: set[str]) -> None:
 
     from analysis.atomic import write_text_atomic
     from analysis.pipeline.sanitize import with_outputs
+    from analysis.report.reproducibility import strip_volatile
 
     for spec in ctx.pipeline.notebooks:
         executed = ctx.reports / f"{spec.name}.ipynb"
@@ -455,6 +476,7 @@ def _update_notebooks(ctx: _Run, selected: set[str]) -> None:
         if updated is None:
             ctx.say(f"[{spec.name}] not updated: {ctx.shown(source_path)} changed during the run")
             continue
+        strip_volatile(updated)  # no commit or run-specific text in committed notebooks
         text = nbformat.writes(updated) + "\n"
         if text != old:
             write_text_atomic(source_path, text)

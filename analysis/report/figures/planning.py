@@ -23,7 +23,7 @@ from matplotlib.ticker import FuncFormatter
 
 from analysis.errors import ConfigError
 from analysis.questionnaires.instruments import load_instrument
-from analysis.report.figures.style import OKABE_ITO, PALETTE, figure_style, format_nl
+from analysis.report.figures.style import OKABE_ITO, PALETTE, dutch_figure, figure_style, format_nl
 
 SCENARIO_COLOURS: dict[str, str] = {"observed": OKABE_ITO["blue"],
                                     "safeguard": OKABE_ITO["orange"],
@@ -122,7 +122,7 @@ def power_curve_figure(curves: pd.DataFrame, *, targets: Iterable[float] = (0.8,
         fig.suptitle(f"Power voor de verandering binnen gezinnen "
                      f"({_scale_label(instrument, curves['scale'].iloc[0])})")
         _completion_note(fig, float(curves["completion_rate"].iloc[0]))
-    return fig
+    return dutch_figure(fig)
 
 
 def two_group_curve_figure(curves: pd.DataFrame, *,
@@ -160,7 +160,7 @@ def two_group_curve_figure(curves: pd.DataFrame, *,
                   title_fontsize=8, ncols=2)
         ax.set_title("Power van een vergelijking met gebruikelijke zorg (t-toets, twee groepen)")
         _completion_note(fig, float(curves["completion_rate"].iloc[0]))
-    return fig
+    return dutch_figure(fig)
 
 
 def precision_curve_figure(curves: pd.DataFrame, *,
@@ -212,7 +212,7 @@ def precision_curve_figure(curves: pd.DataFrame, *,
         ax.legend(loc="upper right", fontsize=8, title="Verwacht aandeel", title_fontsize=8)
         ax.set_title(f"Precisie van het aandeel met betrouwbare verbetering ({method} interval)")
         _completion_note(fig, float(curves["completion_rate"].iloc[0]))
-    return fig
+    return dutch_figure(fig)
 
 
 def _draw_pilot(ax, pilot: Mapping) -> None:

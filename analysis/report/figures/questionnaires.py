@@ -42,6 +42,7 @@ from analysis.report.figures.style import (
     OKABE_ITO,
     PALETTE,
     TIMEPOINT_COLOURS,
+    dutch_figure,
     figure_style,
     format_nl,
 )
@@ -124,7 +125,7 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
         what = "mediaan en spreiding" if aggregated else "scores per gezin"
         fig.suptitle(f"{definition.name}: {what} van begin tot eind")
         _placeholder_note(fig, definition, scheme)
-    return fig
+    return dutch_figure(fig)
 
 
 def jacobson_truax_figure(change: pd.DataFrame, *, instrument: str = "sdq",
@@ -160,7 +161,7 @@ def jacobson_truax_figure(change: pd.DataFrame, *, instrument: str = "sdq",
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
         fig.suptitle(f"{definition.name}: betrouwbare verandering per gezin")
         _placeholder_note(fig, definition, scheme)
-    return fig
+    return dutch_figure(fig)
 
 
 def band_transitions_figure(change: pd.DataFrame, *, instrument: str = "sdq",
@@ -187,7 +188,7 @@ def band_transitions_figure(change: pd.DataFrame, *, instrument: str = "sdq",
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
         fig.suptitle(f"{definition.name}: van band bij begin naar band bij eind")
         _placeholder_note(fig, definition, scheme)
-    return fig
+    return dutch_figure(fig)
 
 
 def ari_cp_profile_figure(scores: pd.DataFrame, *, instrument: str = "ari_cp",
@@ -232,7 +233,7 @@ def ari_cp_profile_figure(scores: pd.DataFrame, *, instrument: str = "ari_cp",
         _draw_high_share(ax_s, share, reference, _scale_label(definition, reference_scale))
         fig.suptitle(f"{definition.name}: hechtingsprofiel bij begin en eind")
         _placeholder_note(fig, definition, scheme, placeholder)
-    return fig
+    return dutch_figure(fig)
 
 
 # ------------------------------------------------------------------ computing (no drawing)
@@ -569,4 +570,4 @@ def stress_attachment_figure(stress: pd.DataFrame) -> Figure:
             ax.set_title(f"Spearman rho = {format_nl(row['statistic'], 2)} "
                          f"(95%-BI {format_nl(row['ci_low'], 2)} tot {format_nl(row['ci_high'], 2)}"
                          f"; n = {int(row['n'])})")
-    return fig
+    return dutch_figure(fig)
