@@ -113,6 +113,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="when another run of this cohort is in progress, wait for it to finish "
                         "(default: refuse)")
 
+    p.add_argument("--cold-kernels", action="store_true",
+                   help="start each notebook's kernel only when it runs (default: the next "
+                        "notebooks' kernels start ahead with their imports done)")
     p.add_argument("--dry-run", action="store_true",
                    help="print which notebooks would run and why, without running anything")
 
@@ -201,6 +204,7 @@ def _run(args: argparse.Namespace) -> int:
         args.cohort, raw_root=args.raw_dir, params_file=args.params,
         force=args.force, only=args.only, jobs=args.jobs,
         update_notebooks=args.update_notebooks, wait=args.wait, dry_run=args.dry_run,
+        warm_kernels=not args.cold_kernels,
     )
 
 

@@ -27,6 +27,7 @@ nbconvert, pandas and matplotlib are imported only when a notebook runs.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ class _Run:
     parameters: dict[str, dict]
     say: Callable[[str], None]
     executed: list[str] = field(default_factory=list)
+    warm: bool = True
 
     @property
     def reports(self) -> Path:
@@ -119,6 +121,7 @@ def run(
     update_notebooks: bool = False,
     wait: bool = False,
     dry_run: bool = False,
+    warm_kernels: bool = True,
     notebooks_dir: str | os.PathLike = paths.NOTEBOOKS,
     root: str | os.PathLike = paths.ROOT,
     out: Callable[[str], Any] = print,
@@ -146,6 +149,9 @@ def run(
         When another run of ``cohort`` holds its lock, wait for it instead of refusing.
     dry_run : bool
         Print the plan (as :func:`status`) and stop: nothing is validated, run or written.
+    warm_kernels : bool
+        Start the next notebooks' kernels ahead and import what they use
+        (:mod:`analysis.pipeline.warm`); false: each kernel starts when its notebook does.
     notebooks_dir, root : path-like
         Folder with ``pipeline.yaml`` and the notebooks; project root (injectable for tests).
     out : callable
@@ -168,6 +174,7 @@ def run(
     started = time.perf_counter()
     say = _sayer(out)
     ctx = _prepare(cohort, raw_root, params_file, Path(notebooks_dir), Path(root), say)
+    ctx.warm = warm_kernels
     targets = resolve_only(ctx.pipeline, only) if only else []
     selected = ctx.pipeline.with_upstream(targets) if targets else set(ctx.pipeline.names)
     _check_notebooks(ctx, selected)
@@ -521,10 +528,14 @@ def _plan(ctx: _Run, selected: set[str], targets: set[str], state: State, hashes
 
 def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
                  hashes: FileHashes, workers: int) -> bool:
-    """Run ``to_run`` respecting the DAG, ``workers`` at once; False when one failed."""
+    """Run ``to_run`` respecting the DAG, ``workers`` at once; False when one failed.
+
+    The kernels of the next ``workers`` notebooks in line are started ahead, with what their
+    notebooks import imported (:mod:`analysis.pipeline.warm`), while earlier ones run.
+    """
     if not to_run:
         return True
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     from analysis.pipeline import execute
 
@@ -533,11 +544,13 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
     package = _package(ctx, state, hashes)
     order = _by_critical_path(ctx.pipeline, to_run) if workers > 1 else list(to_run)
     pending, done, running, failed = order, set(), {}, []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    kernels: dict[str, Any] = {}
+    try:
         while pending or running:
             _start_ready(ctx, pending, done, running, failed, workers, set(to_run),
-                         lambda name: _start(ctx, name, reasons, state, hashes, package, pool,
-                                             execute))
+                         lambda name: _start(ctx, name, reasons, state, hashes, package,
+                                             kernels, execute))
+            _prestart(ctx, pending, kernels, workers, package, failed)
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -553,6 +566,11 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
                     ctx.executed.append(name)
                 else:
                     failed.append(name)
+    finally:
+        for kernel in kernels.values():
+            kernel.cancel()
+        for kernel in kernels.values():
+            kernel.join(timeout=30)
     if failed:
         skipped = [n for n in to_run if n not in done and n not in failed]
         ctx.say(f"pipeline stopped: {', '.join(failed)} failed"
@@ -583,8 +601,9 @@ def _start_ready(ctx: _Run, pending: list[str], done: set[str], running: dict,
 
 
 def _start(ctx: _Run, name: str, reasons: dict, state: State, hashes: FileHashes,
-           package: Any, pool: Any, execute: Any) -> Any:
-    """Settle ``name`` as cached, or set its earlier outputs aside and submit it.
+           package: Any, kernels: dict, execute: Any) -> Any:
+    """Settle ``name`` as cached, or set its earlier outputs aside and start it (in its warm
+    kernel when one was started ahead).
 
     Returns ``"cached"``, ``"failed"`` (outputs could not be set aside) or
     ``(future, name, fingerprint, aside)``.
@@ -592,6 +611,9 @@ def _start(ctx: _Run, name: str, reasons: dict, state: State, hashes: FileHashes
     fingerprint = _fingerprint(ctx, name, hashes, package, state)
     if _only_after(reasons[name]) and not _stale(ctx, name, fingerprint, state):
         ctx.say(f"[{name}] cached (what it reads did not change)")
+        kernel = kernels.pop(name, None)
+        if kernel is not None:
+            kernel.cancel()
         return "cached"
     ctx.say(f"[{name}] running... ({'; '.join(reasons[name])})")
     try:
@@ -600,7 +622,49 @@ def _start(ctx: _Run, name: str, reasons: dict, state: State, hashes: FileHashes
     except OutputFolderError as error:
         _record(ctx, execute.Outcome(name, False, 0.0, [str(error)]), fingerprint, state, hashes)
         return "failed"
-    return pool.submit(execute.execute, _job(ctx, name)), name, fingerprint, aside
+    kernel = kernels.pop(name, None) or _warm_kernel(ctx, name, package, warm=ctx.warm)
+    return kernel.run(_job(ctx, name)), name, fingerprint, aside
+
+
+def _prestart(ctx: _Run, pending: list[str], kernels: dict, workers: int, package: Any,
+              failed: list[str]) -> None:
+    """Start the kernels of the next ``workers`` pending notebooks (in start order) ahead."""
+    if failed or not ctx.warm:
+        return
+    for name in pending[:workers]:
+        if name not in kernels:
+            kernels[name] = _warm_kernel(ctx, name, package)
+
+
+def _warm_kernel(ctx: _Run, name: str, package: Any, *, warm: bool = True) -> Any:
+    """A kernel for ``name``, started now, importing what the notebook imports (``warm``
+    false: papermill starts the kernel when the notebook's turn comes, nothing imported)."""
+    import json as _json
+
+    from analysis.pipeline.deps import module_facts, notebook_source
+    from analysis.pipeline.warm import WarmKernel
+
+    spec = ctx.pipeline.get(name)
+    source = ctx.notebooks_dir / spec.file
+    cells = module_facts(notebook_source(source), "__notebook__", strip=False)
+    # only what the notebook's own cells import (each imports what it needs at its top):
+    # a module imported lazily inside a function may change global state (logging) when
+    # imported, so it is imported when the notebook needs it, as in a fresh kernel
+    modules = [m for m in cells.third_party if m not in sys.stdlib_module_names]
+    modules += [m for m in cells.imports if package.module_file(m) is not None]
+    try:
+        kernelspec = _json.loads(source.read_text(encoding="utf-8"))["metadata"]["kernelspec"]
+        kernel_name = kernelspec.get("name") or "python3"
+    except (OSError, ValueError, KeyError, TypeError):
+        kernel_name = "python3"
+    return WarmKernel(name, kernel_name, ctx.root, _kernel_env(ctx, name),
+                      ctx.reports / f".{name}.kernel.log", modules, start=warm)
+
+
+def _kernel_env(ctx: _Run, name: str) -> dict[str, str]:
+    spec = ctx.pipeline.get(name)
+    return {**KERNEL_ENVIRONMENT, NOTEBOOK_VARIABLE: name,
+            NOTEBOOK_FILE_VARIABLE: str(ctx.notebooks_dir / spec.file)}
 
 
 def _only_after(reasons: list[str]) -> bool:
@@ -645,8 +709,7 @@ def _job(ctx: _Run, name: str) -> Any:
         parameters=ctx.notebook_parameters(name), reports=ctx.reports, root=ctx.root,
         scrub=Scrubber(ctx.root, extra), findings=spec.findings,
         title=f"{spec.title['nl']} ({ctx.cohort})", say=ctx.say,
-        env={**KERNEL_ENVIRONMENT, NOTEBOOK_VARIABLE: name,
-             NOTEBOOK_FILE_VARIABLE: str(ctx.notebooks_dir / spec.file)},
+        env=_kernel_env(ctx, name),
         metadata={"cohort": ctx.cohort, "synthetic": _synthetic(ctx.places["{raw}"])},
     )
 
