@@ -9,8 +9,19 @@ changed. Per cohort it writes to ``reports/<cohort>/``:
 ``<name>.failed.ipynb``            partially executed notebook of a failed run
 ``findings.html``                  the findings notebook rendered with hidden input
 ``key_numbers.json``               merged key-number fragments (:mod:`analysis.report.keynumbers`)
-``.pipeline-state.json``           what each notebook last ran with (:mod:`._pipeline_state`)
+``.pipeline-state.json``           what each notebook last ran with and wrote
+                                   (:mod:`analysis.pipeline.state`)
+``.run.lock``                      held while a run works on the cohort
+                                   (:mod:`analysis.pipeline.lock`)
+``.aside/<name>/``                 earlier outputs of a running notebook
+                                   (:mod:`analysis.pipeline.outputs`)
 =================================  ==========================================================
+
+Before any kernel starts, the parameters are checked against their rules
+(:mod:`analysis.pipeline.params`) and the cohort is validated (``validate:`` of
+``pipeline.yaml``); what each notebook uses of the package is found by
+:mod:`analysis.pipeline.deps`; kernels of the next notebooks start ahead
+(:mod:`analysis.pipeline.warm`).
 
 The definition schema and the dependency rule are in :mod:`analysis.pipeline.spec`, the
 caching rule in :mod:`analysis.pipeline.state`, what is stripped from stored notebooks in
@@ -184,7 +195,9 @@ def run(
     state = State.load(ctx.reports / STATE_FILE)
     reasons = _plan(ctx, selected, set(targets), state, FileHashes(state.files), force)
     if dry_run:
-        for line in describe_plan(ctx, reasons):
+        from analysis.pipeline.status import describe_plan
+
+        for line in describe_plan(ctx.cohort, ctx.reports, reasons):
             say(line)
         return EXIT_OK
     validated = any(reasons.values()) and _validate_cohort(ctx)
@@ -330,44 +343,9 @@ def status(
     _check_notebooks(ctx, set(ctx.pipeline.names))
     state = State.load(ctx.reports / STATE_FILE)
     reasons = _plan(ctx, set(ctx.pipeline.names), set(), state, FileHashes(state.files), False)
-    return describe_plan(ctx, reasons)
+    from analysis.pipeline.status import describe_plan
 
-
-def describe_plan(ctx: _Run, reasons: dict[str, list[str]]) -> list[str]:
-    """The plan as lines: a summary, then ``name  cached`` or ``name  stale: reason; ...``."""
-    from analysis.pipeline.lock import LOCK_FILE, read_holder
-    from analysis.pipeline.outputs import ASIDE
-
-    stale = [n for n, r in reasons.items() if r and not _only_after(r)]
-    after = [n for n, r in reasons.items() if _only_after(r)]
-    cached = len(reasons) - len(stale) - len(after)
-    lines = [f"status of {ctx.cohort}: {len(stale)} of {len(reasons)} notebooks stale"
-             + (f", {len(after)} downstream may re-run" if after else "")
-             + (f", {cached} cached" if stale and cached else "")]
-    holder = read_holder(ctx.reports / LOCK_FILE)
-    if holder is not None:
-        lines.append(f"a run is in progress or was interrupted ({holder.describe()})")
-    if (ctx.reports / ASIDE).is_dir():
-        lines.append("an interrupted run left earlier outputs set aside; the next run puts "
-                     "them back")
-    width = max(map(len, reasons), default=0)
-    for name, found in reasons.items():
-        text = "; ".join(_in_words(r) for r in found)
-        lines.append(f"  {name:<{width}}  " + (f"stale: {text}" if found else "cached"))
-    return lines
-
-
-def _in_words(reason: str) -> str:
-    """A reason of :func:`_plan` as a reader says it."""
-    if reason.startswith("after "):
-        names = reason.removeprefix("after ")
-        return (f"upstream notebook{'s' if ',' in names else ''} {names} will run first "
-                "(this one re-runs only if what it reads changes)")
-    if reason.startswith("outputs missing: "):
-        return "output missing: " + reason.removeprefix("outputs missing: ")
-    if reason.startswith("inputs "):
-        return "input " + reason.removeprefix("inputs ")
-    return reason
+    return describe_plan(ctx.cohort, ctx.reports, reasons)
 
 
 def _prepare(cohort: str, raw_root: Any, params_file: Any, notebooks_dir: Path, root: Path,
@@ -668,8 +646,9 @@ def _kernel_env(ctx: _Run, name: str) -> dict[str, str]:
 
 
 def _only_after(reasons: list[str]) -> bool:
-    """Whether a notebook is due only because notebooks upstream of it ran."""
-    return bool(reasons) and all(r.startswith("after ") for r in reasons)
+    from analysis.pipeline.status import only_after
+
+    return only_after(reasons)
 
 
 def _stale(ctx: _Run, name: str, fingerprint: Fingerprint, state: State) -> bool:
