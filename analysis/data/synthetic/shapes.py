@@ -56,8 +56,13 @@ EXPORT_LABELS: dict[str, dict[str, dict[str, str]]] = {
                               "Follow-up": "T2"}},
 }
 """Answer labels of the export mapped onto contract values (``labels:`` in ``cohort.yaml``)."""
-SPSS_VALUE_LABELS: dict[int, str] = {0: "Niet waar", 1: "Een beetje waar", 2: "Zeker waar"}
-"""Value labels of the SDQ items in the SPSS file of an ``spss`` shape (the form's answers)."""
+SPSS_VALUE_LABELS: dict[int, str] = {1: "Niet waar", 2: "Een beetje waar", 3: "Zeker waar"}
+"""Value labels of the SDQ items in the SPSS file of an ``spss`` shape: codes 1-3 for the form's
+answers, which the contract codes 0-2 (``value_labels: apply`` recodes them by label)."""
+EXPORT_SDQ_FILE: str = "SDQ_export_castor.csv"
+"""File name of the SDQ export of an ``export_names`` shape."""
+SPSS_SDQ_FILE: str = "sdq_spss.sav"
+"""File name of the SDQ export of an ``spss`` shape."""
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,8 @@ class Shape:
         Write ``trajectories.csv`` and ``sdq.csv`` under export column names and answer labels
         (:data:`EXPORT_COLUMNS`, :data:`EXPORT_LABELS`) with the mapping in ``cohort.yaml``.
     spss : bool
-        Write the SDQ as ``sdq.sav`` with value labels (:data:`SPSS_VALUE_LABELS`) instead of
-        ``sdq.csv`` (needs ``pyreadstat``).
+        Write the SDQ as an SPSS file with value labels (:data:`SPSS_SDQ_FILE`) instead of
+        ``sdq.csv``, mapped in ``cohort.yaml`` (needs ``pyreadstat``).
     """
 
     name: str
@@ -179,7 +184,7 @@ def shape_files(shape: Shape) -> dict[str, object]:
     if shape.export_names:
         _export_names(files)
     if shape.spss and "sdq.csv" in files:
-        files["sdq.sav"] = _spss_bytes(files.pop("sdq.csv"))
+        _spss(files)
     return files
 
 
@@ -354,21 +359,32 @@ def _cohort_yaml(files: dict, shape: Shape) -> str:
 
 
 def _export_names(files: dict) -> None:
-    """Rename columns and answers to export names; write the mapping into ``cohort.yaml``."""
+    """Rename columns and answers to export names; write the ``files:`` mapping of ``cohort.yaml``.
+
+    The SDQ export also gets its own file name (:data:`EXPORT_SDQ_FILE`). Mapping format:
+    ``files: {<table stem>: {file:, columns: {export: contract}, labels: {column: {export:
+    contract}}}}`` (:mod:`analysis.data.mapping`).
+    """
     lines = ["# How the exports' own column names and answer labels map onto the contract.",
              "files:"]
     for rel, names in EXPORT_COLUMNS.items():
         table = files.get(rel)
         if not isinstance(table, pd.DataFrame):
             continue
+        stem = rel.removesuffix(".csv")
         table = table.copy()
         labels = EXPORT_LABELS.get(rel, {})
         for column, mapping in labels.items():
             inverse = {contract: export for export, contract in mapping.items()}
             table[column] = table[column].map(lambda v, inv=inverse: inv.get(v, v))
         present = {c: e for c, e in names.items() if c in table.columns}
+        lines.append(f"  {stem}:")
+        if rel == "sdq.csv":
+            del files[rel]
+            rel = EXPORT_SDQ_FILE
+            lines.append(f"    file: {rel}")
         files[rel] = table.rename(columns=present)
-        lines += [f"  {rel}:", "    columns:"]
+        lines.append("    columns:")
         lines += [f'      "{export}": {contract}' for contract, export in present.items()]
         if labels:
             lines.append("    labels:")
@@ -378,21 +394,31 @@ def _export_names(files: dict) -> None:
     files["cohort.yaml"] = str(files["cohort.yaml"]) + "\n".join(lines) + "\n"
 
 
-def _spss_bytes(table: pd.DataFrame) -> bytes:
-    """The SDQ table as an SPSS ``.sav`` file whose item columns carry value labels."""
+def _spss(files: dict) -> None:
+    """The SDQ as an SPSS file (:data:`SPSS_SDQ_FILE`) whose answers are codes with labels.
+
+    SPSS exports count from 1: items hold 1-3 labelled as the form's answers
+    (:data:`SPSS_VALUE_LABELS`), the moment holds 1-3 labelled "beginmeting", "eindmeting",
+    "follow-up"; ``cohort.yaml`` says ``value_labels: apply``.
+    """
     import tempfile
 
     import pyreadstat
 
+    table = files.pop("sdq.csv").copy()
     items = [c for c in table.columns if c.startswith("sdq_")]
-    data = table.copy()
     for column in items:
-        data[column] = pd.to_numeric(data[column], errors="coerce")
+        table[column] = pd.to_numeric(table[column], errors="coerce") + 1
+    moments = {"T0": 1, "T1": 2, "T2": 3}
+    table["timepoint"] = table["timepoint"].map(moments).astype(float)
     labels = {column: SPSS_VALUE_LABELS for column in items}
+    labels["timepoint"] = {1: "beginmeting", 2: "eindmeting", 3: "follow-up"}
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "sdq.sav"
-        pyreadstat.write_sav(data, str(target), variable_value_labels=labels)
-        return target.read_bytes()
+        pyreadstat.write_sav(table, str(target), variable_value_labels=labels)
+        files[SPSS_SDQ_FILE] = target.read_bytes()
+    files["cohort.yaml"] = (str(files["cohort.yaml"]) + "files:\n  sdq:\n"
+                            f"    file: {SPSS_SDQ_FILE}\n    value_labels: apply\n")
 
 
 # --- the matrix of issue 11 ------------------------------------------------------------------
@@ -458,6 +484,21 @@ CATALOGUE: tuple[Shape, ...] = _shapes(
     Shape("shape-spss-labels", spss=True, description="an SPSS file with value labels"),
 )
 """The shapes of the test matrix of issue 11 (``tests/test_shapes.py``)."""
+
+
+def mapping_supported() -> bool:
+    """Whether ``cohort.yaml`` may map exports onto the contract (a ``files`` setting).
+
+    The ``export_names`` and ``spss`` shapes need it; without it they cannot validate.
+    """
+    from analysis.data.cohort import load_contract
+
+    return any(spec.get("name") == "files" for spec in load_contract()["config"]["fields"])
+
+
+def needs_mapping(shape: Shape) -> bool:
+    """Whether ``shape`` writes exports under their own names (see :func:`mapping_supported`)."""
+    return shape.export_names or shape.spss
 
 
 def shape_named(name: str) -> Shape:
