@@ -149,21 +149,44 @@ def test_current_cell_is_none_outside_ipython():
     assert provenance.current_cell() is None
 
 
-def test_current_cell_names_the_running_cell(tmp_path, monkeypatch):
+def test_current_cell_names_the_running_cell_by_its_position(tmp_path, monkeypatch):
+    import nbformat
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
+    notebook = tmp_path / "nb.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Titel"),
+                nbformat.v4.new_code_cell("from analysis.report.provenance import current_cell"),
+                nbformat.v4.new_markdown_cell("tekst"),
+                nbformat.v4.new_code_cell("cell = current_cell()\n")]
+    nbformat.write(nb, notebook)
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path))
+    monkeypatch.setenv("COMPENDIUM_NOTEBOOK_FILE", str(notebook))
     config = Config()
     config.HistoryManager.hist_file = ":memory:"
     shell = InteractiveShell.instance(config=config)
     try:
         shell.run_cell("from analysis.report.provenance import current_cell", store_history=True)
-        result = shell.run_cell("cell = current_cell()", store_history=True)
-        assert shell.user_ns["cell"] == f"cel {result.execution_count}"
+        shell.run_cell("cell = current_cell()", store_history=True)
+        assert shell.user_ns["cell"] == "cel 4"  # the 4th cell of the file, Markdown counted
+        shell.run_cell("other = current_cell()", store_history=True)  # not a cell of the file
+        assert shell.user_ns["other"] is None
     finally:
         InteractiveShell.clear_instance()
     assert provenance.current_cell() is None
+
+
+def test_cell_position_needs_exactly_one_matching_cell(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("y = 2")]
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    assert provenance.cell_position(tmp_path / "nb.ipynb", "y = 2\n") == 3
+    assert provenance.cell_position(tmp_path / "nb.ipynb", "x = 1") is None  # ambiguous
+    assert provenance.cell_position(tmp_path / "missing.ipynb", "y = 2") is None
 
 
 # --------------------------------------------------------------------------- figures

@@ -226,11 +226,13 @@ def test_wilcoxon_on_lakens_example_by_hand():
     # Hand computation: differences movie_1 - movie_2 = 0,1,1,1,1,0,1,2,1,2. Pratt midranks:
     # zeros 1.5, the six 1s 5.5, the two 2s 9.5, so R+ = 6*5.5 + 2*9.5 = 52 and R- = 0.
     # Only the all-plus and all-minus flips of the 8 nonzero signs are this extreme:
-    # p = 2 / 2^8 = 0.0078125. Every nonzero difference is positive: r = 1.
+    # p = 2 / 2^8 = 0.0078125. Every nonzero difference is positive: r = 1, and 8 non-zero
+    # changes are too few for an interval: none is given, with the reason.
     row = stats.paired_wilcoxon(MOVIE, before="movie_2", after="movie_1").iloc[0]
     assert (row.statistic, row.r_minus, row.n_zero, row.n) == (52.0, 0.0, 2, 10)
     assert row.p_value == pytest.approx(2 / 2**8, abs=1e-15)
-    assert row.effect_size == 1.0 and row.ci_low == row.ci_high == 1.0
+    assert row.effect_size == 1.0 and np.isnan(row.ci_low) and np.isnan(row.ci_high)
+    assert "minder dan 10" in row.ci_missing_reason and row.n_nonzero == 8
 
 
 def test_wilcoxon_table_shape_direction_and_missing_rule(rng):
@@ -382,7 +384,22 @@ def test_spearman_by_hand_with_bonett_wright_interval():
     assert row.effect_size == pytest.approx(rho) and row.statistic == pytest.approx(rho)
     assert (row.ci_low, row.ci_high) == pytest.approx(
         (np.tanh(np.arctanh(rho) - half), np.tanh(np.arctanh(rho) + half)))
-    assert row.p_value == pytest.approx(st.spearmanr(data.a, data.b).pvalue)
+    assert row.p_value_t == pytest.approx(st.spearmanr(data.a, data.b).pvalue)
+    # exact p by listing the 720 orderings: |rho| >= 29/35 <=> sum d^2 <= 6 or >= 64
+    import itertools
+    sums = [sum((i - j) ** 2 for i, j in zip(range(6), order))
+            for order in itertools.permutations(range(6))]
+    assert row.p_value == pytest.approx(sum(s <= 6 or s >= 64 for s in sums) / 720, abs=1e-15)
+
+
+def test_spearman_permutation_p_above_exact_limit_is_seeded_and_near_t_for_large_n(rng):
+    data = pd.DataFrame({"a": rng.normal(size=40)})
+    data["b"] = data["a"] + rng.normal(size=40) * 3
+    first = stats.spearman(data, x="a", y="b", seed=5).iloc[0]
+    again = stats.spearman(data, x="a", y="b", seed=5).iloc[0]
+    assert first.p_value == again.p_value and "Monte Carlo" in first.method
+    se = np.sqrt(first.p_value * (1 - first.p_value) / 99_999)
+    assert abs(first.p_value - first.p_value_t) < 4 * se + 0.01
 
 
 def test_spearman_bootstrap_drops_missing_rows(rng):
@@ -513,3 +530,27 @@ def test_group_change_rejects_a_family_twice_at_one_time(pre_post):
     long = pd.concat([pre_post[1], pre_post[1].iloc[[0]]])
     with pytest.raises(ValueError, match="repeats a family at time 'T0'"):
         stats.group_change(long, scales=["total"], subject="family", time="time")
+
+
+def test_bca_acceleration_is_stratified_over_samples():
+    # Davison & Hinkley eq. 5.29 (scipy.stats.bootstrap): each sample's jackknife influence
+    # values U = (n_k - 1)(mean - t_(i)) scaled by its own size, not pooled across samples.
+    from analysis.stats import _resampling as rs
+    first, second = np.array([0.1, 0.4, 0.2, 0.9]), np.array([0.3, 0.5, 1.5, 0.2, 0.1, 0.0])
+    boot = np.linspace(-1, 1, 101)
+    u = [(len(j) - 1) * (j.mean() - j) for j in (first, second)]
+    a = sum(np.sum(x**3) / len(x)**3 for x in u) / (
+        6 * sum(np.sum(x**2) / len(x)**2 for x in u) ** 1.5)
+    z0, z = st.norm.ppf(0.5), st.norm.ppf([0.025, 0.975])
+    expected = st.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
+    got = rs._bca_levels(0.0, boot, np.array([0.025, 0.975]),
+                         [(first, np.ones(4)), (second, np.ones(6))])
+    assert got == pytest.approx(expected, abs=1e-14)
+    pooled = np.r_[first, second]  # the old, pooled acceleration differs
+    a_pooled = np.sum((pooled.mean() - pooled)**3) / (
+        6 * np.sum((pooled.mean() - pooled)**2) ** 1.5)
+    assert a != pytest.approx(a_pooled, rel=1e-3)
+    # one sample: Efron's formula, unchanged
+    one = rs._bca_levels(0.0, boot, np.array([0.025, 0.975]), [(first, np.ones(4))])
+    a1 = np.sum((first.mean() - first)**3) / (6 * np.sum((first.mean() - first)**2) ** 1.5)
+    assert one == pytest.approx(st.norm.cdf(z0 + (z0 + z) / (1 - a1 * (z0 + z))), abs=1e-14)

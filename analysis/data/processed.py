@@ -69,6 +69,9 @@ def config_record(config) -> dict[str, Any]:
         "period_end": config.period_end.isoformat(),
         "slots": int(config.slots),
         "synthetic": bool(config.synthetic),
+        "organisation": getattr(config, "organisation", None),
+        "publication": getattr(config, "publication", None),
+        "substitution_target": float(getattr(config, "substitution_target", 0.5)),
         "published_claims": config.published_claims.name if config.published_claims else None,
         "limits": dict(config.limits),
     }

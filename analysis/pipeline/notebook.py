@@ -33,6 +33,7 @@ class NotebookContext:
     config: dict[str, Any]
     raw_root: str | None = None
     numbers: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, int] = field(default_factory=dict)
     figures: list[provenance.FigureRecord] = field(default_factory=list)
     _inputs_hash: str | None = None
     _tables: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -87,11 +88,15 @@ class NotebookContext:
         """Add key numbers (name -> value); returns the ones just added, for display."""
         added = dict(numbers or {}, **more)
         self.numbers.update(added)
+        cell = provenance.current_cell()  # "cel N": the site links each number to its cell
+        if cell is not None:
+            self.sources.update(dict.fromkeys(added, int(cell.split()[-1])))
         return added
 
     def write_key_numbers(self) -> str:
         """Write the recorded key numbers as this notebook's fragment; returns its display path."""
         path = keynumbers.write_fragment(self.numbers, cohort=self.cohort, stage=self.notebook)
+        keynumbers.write_sources(self.sources, cohort=self.cohort, stage=self.notebook)
         return paths.display(path)
 
 

@@ -86,6 +86,43 @@ def write_fragment(
     return write_text_atomic(path, _dumps(clean))
 
 
+def write_sources(sources: Mapping[str, int], *, cohort: str, stage: str,
+                  root: str | os.PathLike | None = None) -> Path:
+    """Write where each key number of ``stage`` was recorded: name -> cell position.
+
+    The position counts every cell of the notebook file from 1 (as the run log and the anchors
+    ``#cel-N`` of the notebook's HTML page do; :func:`analysis.report.provenance.current_cell`).
+    The file is ``data/processed/<cohort>/key_numbers/sources/<stage>.json``, beside the
+    fragments but not matched by their ``*.json`` pattern. Keys recorded outside a known cell are
+    left out.
+    """
+    _check_name(stage, what="stage", pattern=STAGE_PATTERN)
+    clean = {str(k): int(v) for k, v in sources.items() if v is not None}
+    from analysis.atomic import write_text_atomic
+
+    return write_text_atomic(_sources_path(cohort, stage, root), _dumps(clean))
+
+
+def read_sources(cohort: str, *, root: str | os.PathLike | None = None
+                 ) -> dict[str, tuple[str, int]]:
+    """Where each key number of ``cohort`` was recorded: name -> (stage, cell position).
+
+    Only stages whose fragment exists count, so a removed notebook's old sources are ignored;
+    a missing or unreadable sources file gives no entries for its stage.
+    """
+    out: dict[str, tuple[str, int]] = {}
+    for stage in read_fragments(cohort, root=root):
+        path = _sources_path(cohort, stage, root)
+        try:
+            content = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for key, position in content.items() if isinstance(content, dict) else ():
+            if isinstance(position, int):
+                out.setdefault(key, (stage, position))
+    return out
+
+
 def read_fragments(cohort: str, *, root: str | os.PathLike | None = None) -> dict[str, dict]:
     """All fragments of ``cohort`` as ``{stage: {name: value}}``, stages in sorted order.
 
@@ -195,6 +232,11 @@ def _dumps(obj: Mapping[str, Any]) -> str:
 
 def _fragment_path(cohort: str, stage: str, root: str | os.PathLike | None) -> Path:
     return _rebase(paths.key_numbers_fragment(cohort, stage), root)
+
+
+def _sources_path(cohort: str, stage: str, root: str | os.PathLike | None) -> Path:
+    fragment = _fragment_path(cohort, stage, root)
+    return fragment.parent / "sources" / fragment.name
 
 
 def _rebase(path: Path, root: str | os.PathLike | None) -> Path:

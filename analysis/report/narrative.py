@@ -20,9 +20,18 @@ format     meaning                                          22 / 0.6429
 ``yesno``  a boolean as ja/nee                                ``ja``
 =========  ===============================================  ==============
 
-A key the run did not produce raises :class:`MissingKeyNumber` naming it, so a template can
-never show a stale or invented number; :func:`available` lets a document skip a section whose
-numbers are absent (a cohort without ARI-CP, say).
+A count with its noun: ``{n:count:gezin/gezinnen}`` gives "1 gezin", "22 gezinnen" (zero takes
+the plural; a value that is not whole, such as 4.5 hours, is shown with a decimal comma).
+
+Absent is not an error. A key number recorded as ``None`` means the data did not allow it;
+its reason, when the notebook gave one, is the text key ``<key>_reason``
+(:func:`absence_reason`). A section whose numbers are absent says so in one Dutch sentence
+(:func:`absent_sentence`); a count of zero is a number like any other. Only a key that the run
+did not record at all raises :class:`MissingKeyNumber` in :func:`render`: that is a programming
+error (a typo, or a notebook that forgot to record it), never a property of the data.
+
+Plurals and zero cases (:func:`count_noun`, :func:`join_nl`, :func:`step_text`) are handled here
+once, so no generated sentence says "waarschuwing(en)", "1 therapeuten" or "0 casestudy".
 """
 
 from __future__ import annotations
@@ -47,6 +56,97 @@ def available(numbers: Mapping[str, Any], *keys: str) -> bool:
     return all(numbers.get(key) is not None for key in keys)
 
 
+def absence_reason(numbers: Mapping[str, Any], key: str) -> str | None:
+    """The Dutch reason recorded for an absent key number (``<key>_reason``), or None.
+
+    >>> absence_reason({"x": None, "x_reason": "geen ARI-CP in dit cohort"}, "x")
+    'geen ARI-CP in dit cohort'
+    """
+    reason = numbers.get(f"{key}_reason")
+    return str(reason).strip() or None if isinstance(reason, str) else None
+
+
+def absent_sentence(what: str, numbers: Mapping[str, Any] | None = None,
+                    keys: tuple[str, ...] | list[str] = ()) -> str:
+    """One Dutch sentence saying that ``what`` is absent, with the first recorded reason.
+
+    >>> absent_sentence("de ARI-CP")
+    'Voor dit cohort ontbreekt de ARI-CP.'
+    >>> absent_sentence("de ARI-CP", {"k": None, "k_reason": "niet afgenomen"}, ["k"])
+    'Voor dit cohort ontbreekt de ARI-CP (niet afgenomen).'
+    """
+    reasons = [absence_reason(numbers or {}, key) for key in keys]
+    reason = next((r for r in reasons if r), None)
+    return f"Voor dit cohort ontbreekt {what}" + (f" ({reason})." if reason else ".")
+
+
+def count_noun(n: Any, singular: str, plural: str, *, zero: str | None = None,
+               publication: bool = False, threshold: int = SMALL_COUNT_THRESHOLD) -> str:
+    """A count with its noun in the right number: "1 therapeut", "3 therapeuten".
+
+    Zero takes the plural ("0 casestudy's"), or ``zero`` instead of the digit when given
+    ("geen casestudy's"). In publication mode a small count shows as "<k" with the plural.
+
+    >>> count_noun(1, "casestudy", "casestudy's"), count_noun(0, "casestudy", "casestudy's")
+    ('1 casestudy', "0 casestudy's")
+    >>> count_noun(0, "waarschuwing", "waarschuwingen", zero="geen")
+    'geen waarschuwingen'
+    >>> count_noun(3, "ouder", "ouders", publication=True)
+    '<5 ouders'
+    """
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return f"n.b. {plural}"
+    number = format_value(n, "count", publication=publication, threshold=threshold)
+    if number.startswith("<"):
+        return f"{number} {plural}"
+    if int(round(n)) == 0 and zero is not None:
+        return f"{zero} {plural}"
+    return f"{number} {singular if int(round(n)) == 1 else plural}"
+
+
+def join_nl(items: list[str] | tuple[str, ...], *, last: str = "en") -> str:
+    """Items joined the Dutch way: "a", "a en b", "a, b en c" ("" for none).
+
+    >>> join_nl(["a"]), join_nl(["a", "b"]), join_nl(["a", "b", "c"]), join_nl([])
+    ('a', 'a en b', 'a, b en c', '')
+    """
+    items = [str(i) for i in items if str(i)]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def step_text(k: Any, n: Any, *, low: Any = None, high: Any = None, unit: tuple[str, str] =
+              ("gezin", "gezinnen"), publication: bool = False,
+              threshold: int = SMALL_COUNT_THRESHOLD) -> str:
+    """One step of a chain of shares: "6 van de 9 gezinnen (67%; 95%-interval 30% tot 93%)".
+
+    ``low`` and ``high`` are the interval bounds as fractions 0-1. An empty denominator gives
+    "niet te berekenen (0 gezinnen)": a share of nobody is not a number, and not an error.
+
+    >>> step_text(0, 0)
+    'niet te berekenen (0 gezinnen)'
+    >>> step_text(1, 1, low=0.025, high=1.0)
+    '1 van 1 gezin (100%; 95%-interval 3% tot 100%)'
+    >>> step_text(0, 4)
+    '0 van de 4 gezinnen (0%)'
+    """
+    if n is None or k is None:
+        return "niet te berekenen (ontbreekt)"
+    if int(round(n)) == 0:
+        return f"niet te berekenen ({count_noun(0, *unit)})"
+    opts = {"publication": publication, "threshold": threshold}
+    whole = count_noun(n, *unit, **opts)
+    of = f"van {whole}" if int(round(n)) == 1 else f"van de {whole}"
+    share = format_value(k / n, "share")
+    if publication and (k < threshold or n < threshold):
+        share = "aandeel niet getoond bij kleine aantallen"
+    interval = ""
+    if low is not None and high is not None and not share.startswith("aandeel"):
+        interval = f"; 95%-interval {format_value(low, 'share')} tot {format_value(high, 'share')}"
+    return f"{format_value(k, 'count', **opts)} {of} ({share}{interval})"
+
+
 def render(template: str, numbers: Mapping[str, Any], *, publication: bool = False,
            threshold: int = SMALL_COUNT_THRESHOLD) -> str:
     """``template`` with every ``{key[:format]}`` replaced by the formatted key number.
@@ -68,6 +168,8 @@ def format_value(value: Any, spec: str = "", *, publication: bool = False,
     >>> format_value(25350.0, "eur")
     '€ 25 350'
     """
+    if getattr(value, "suppressed", False):  # disclosure control already decided ("<5", "x")
+        return str(value)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n.b."
     if spec == "yesno":
@@ -155,5 +257,11 @@ class _Formatter(string.Formatter):
         return self.numbers[key]
 
     def format_field(self, value, format_spec):  # noqa: D102
+        if format_spec.startswith("count:") and "/" in format_spec:
+            singular, plural = format_spec[len("count:"):].split("/", 1)
+            if isinstance(value, (int, float)) and not float(value).is_integer():
+                return f"{format_value(value)} {plural}"
+            return count_noun(value, singular, plural, publication=self.publication,
+                              threshold=self.threshold)
         return format_value(value, format_spec, publication=self.publication,
                             threshold=self.threshold)

@@ -10,16 +10,21 @@ where the figure came from into the file itself (PNG text chunks, SVG ``<metadat
 ``Source``         notebook and cell, e.g. ``01_questionnaires, cel 7``
 ``Cohort``         cohort name
 ``Inputs hash``    SHA-256 of the cohort's raw folder (see :func:`input_hash`)
-``Commit``         short git commit, ``-dirty`` when the work tree has changes
+``Commit``         only when given explicitly (see below)
 ``Software``       ``vaktherapie-compendium`` (no library version or date)
 =================  ==================================================================
 
 The provenance line of a caption reads, for example::
 
-    Bron: notebook 01_questionnaires, cel 7; cohort helmond-2023; invoer a1b2c3d4e5; commit 1234abc
+    Bron: notebook 01_questionnaires, cel 7; cohort helmond-2023; invoer a1b2c3d4e5
 
 Identical figures and provenance give byte-identical files, so an unchanged rerun changes no
-file. The one deliberately varying value of a run, its date, lives only in :func:`colophon`.
+file. By default a figure does not name the git commit: the figures are embedded in the
+committed notebooks, and a commit inside them would change every notebook with every commit
+although no number changed. The commit of a run is kept in the run's reports instead (its
+history, :mod:`analysis.report.history`, and the reproducibility block of the findings,
+:mod:`analysis.report.reproducibility`). The one deliberately varying value of a run, its date,
+lives only in :func:`colophon`.
 
 Nothing happens on import: matplotlib, Pillow, pandas and IPython are imported by the functions
 that need them.
@@ -28,6 +33,7 @@ that need them.
 from __future__ import annotations
 
 import base64
+import functools
 import datetime as _dt
 import hashlib
 import html
@@ -193,7 +199,7 @@ def _git(root: str | os.PathLike, *args: str) -> str | None:
     """Output of ``git -C root args`` without surrounding space, or None when git fails."""
     try:
         done = subprocess.run(
-            ["git", "-C", os.fspath(root), *args], capture_output=True, text=True,
+            ["git", "-C", os.fspath(root), *args], capture_output=True, text=True, encoding="utf-8",
             timeout=30, check=False,
         )
     except (OSError, subprocess.SubprocessError):
@@ -216,19 +222,61 @@ def package_versions(names: Iterable[str], *, absent: str = "niet geïnstalleerd
     return versions
 
 
-def current_cell() -> str | None:
-    """``"cel N"`` for the IPython cell being executed, or None outside IPython.
+def current_cell(notebook_file: str | os.PathLike | None = None) -> str | None:
+    """``"cel N"`` for the IPython cell being executed, or None when N is unknown.
 
-    N is the execution count the notebook shows as ``[N]``; it is read from IPython's input
-    history, which holds the running cell before it executes.
+    N is the cell's position in the notebook file, counting every cell (Markdown too) from 1:
+    the numbering of the run log, of failure messages and of the anchors ``#cel-N`` on the
+    notebook's HTML page (papermill's injected parameters cell is not in the file, so it is not
+    counted). The running cell's source is read from IPython's input history, which holds it
+    before it executes, and looked up in ``notebook_file`` (default: the file named by the
+    environment variable ``COMPENDIUM_NOTEBOOK_FILE``, which the pipeline sets in each kernel,
+    else the notebook named by ``COMPENDIUM_NOTEBOOK`` in ``notebooks/``). None outside IPython, when
+    the file is not found, or when the source is not exactly one cell of the file (an edited,
+    unsaved cell in JupyterLab).
     """
     ipython = sys.modules.get("IPython")  # not imported means not running in IPython
     shell = ipython.get_ipython() if ipython is not None else None
     history = getattr(shell, "history_manager", None)
-    if history is None:
+    if history is None or not history.input_hist_raw:
         return None
-    count = len(history.input_hist_parsed) - 1
-    return f"cel {count}" if count > 0 else None
+    if notebook_file is None:
+        name = os.environ.get("COMPENDIUM_NOTEBOOK")
+        notebook_file = os.environ.get("COMPENDIUM_NOTEBOOK_FILE") or (
+            _paths.NOTEBOOKS / f"{name}.ipynb" if name else None)
+        if notebook_file is None:
+            return None
+    position = cell_position(notebook_file, history.input_hist_raw[-1])
+    return f"cel {position}" if position is not None else None
+
+
+def cell_position(notebook_file: str | os.PathLike, source: str) -> int | None:
+    """Position (from 1, every cell counted) of the one cell of ``notebook_file`` whose source
+    is ``source`` (trailing white space ignored); None when there is not exactly one."""
+    file = Path(notebook_file)
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    sources = _cell_sources(str(file), stat.st_mtime_ns, stat.st_size)
+    wanted = source.rstrip()
+    hits = [i for i, text in enumerate(sources, start=1) if text == wanted]
+    return hits[0] if len(hits) == 1 else None
+
+
+@functools.lru_cache(maxsize=16)
+def _cell_sources(file: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    import json
+
+    try:
+        cells = json.loads(Path(file).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return ()
+    out = []
+    for cell in cells:
+        text = cell.get("source", "")
+        out.append(("".join(text) if isinstance(text, list) else str(text)).rstrip())
+    return tuple(out)
 
 
 def colophon(
@@ -292,7 +340,8 @@ class FigureRecord:
     provenance : str
         ``Bron: notebook ..., cel N; cohort ...; invoer <10 hex>; commit ...``.
     inputs_hash, commit : str
-        Full inputs hash (or ``"onbekend"``) and short commit.
+        Full inputs hash (or ``"onbekend"``) and the commit given to :func:`save_figure`
+        (empty by default).
     synthetic : bool
         Whether the banner was stamped.
     title : str
@@ -361,7 +410,8 @@ def save_figure(
     title : str, optional
         ``Title`` metadata; default ``name``.
     commit : str, optional
-        Commit to record; default :func:`git_commit`.
+        Commit to record in the caption and metadata. Default: none (see the module
+        docstring: a commit in a committed figure would churn with every commit).
     figures_root : path-like
         Folder holding one folder per cohort (default ``figures/``).
 
@@ -375,13 +425,14 @@ def save_figure(
     notebook = Path(notebook).name.removesuffix(".ipynb")
     cell = cell if cell is not None else current_cell()
     inputs_hash = inputs_hash or _inputs_hash_or_unknown(cohort)
-    commit = commit or git_commit()
+    commit = commit or ""
     line = provenance_line(notebook=notebook, cell=cell, cohort=cohort,
                            inputs_hash=inputs_hash, commit=commit)
     full = _full_caption(caption, line, synthetic=synthetic)
     fields = {"Title": title or name, "Description": full,
               "Source": notebook + (f", {cell}" if cell else ""), "Cohort": cohort,
-              "Inputs hash": inputs_hash, "Commit": commit, "Synthetic": str(synthetic).lower()}
+              "Inputs hash": inputs_hash, **({"Commit": commit} if commit else {}),
+              "Synthetic": str(synthetic).lower()}
     png_bytes, svg_bytes = _render(fig, fields, synthetic=synthetic)
     folder = Path(figures_root) / cohort
     png_file = write_bytes_atomic(folder / f"{name}.png", png_bytes)
@@ -394,16 +445,18 @@ def save_figure(
 
 
 def provenance_line(*, notebook: str, cell: str | None, cohort: str, inputs_hash: str,
-                    commit: str) -> str:
-    """The Dutch provenance line that ends every caption.
+                    commit: str | None = None) -> str:
+    """The Dutch provenance line that ends every caption (the commit only when given).
 
     >>> provenance_line(notebook="01_questionnaires", cell="cel 7", cohort="helmond-2023",
-    ...                 inputs_hash="a1b2c3d4e5f6a7b8", commit="1234abc")
-    'Bron: notebook 01_questionnaires, cel 7; cohort helmond-2023; invoer a1b2c3d4e5; commit 1234abc'
+    ...                 inputs_hash="a1b2c3d4e5f6a7b8")
+    'Bron: notebook 01_questionnaires, cel 7; cohort helmond-2023; invoer a1b2c3d4e5'
+    >>> provenance_line(notebook="x", cell=None, cohort="c", inputs_hash="ab", commit="1234abc")
+    'Bron: notebook x; cohort c; invoer ab; commit 1234abc'
     """
     source = notebook + (f", {cell}" if cell else "")
-    return (f"Bron: notebook {source}; cohort {cohort}; invoer {short_hash(inputs_hash)}; "
-            f"commit {commit}")
+    return (f"Bron: notebook {source}; cohort {cohort}; invoer {short_hash(inputs_hash)}"
+            + (f"; commit {commit}" if commit else ""))
 
 
 def show_figure(record: FigureRecord) -> None:
@@ -455,7 +508,8 @@ def _render(fig, fields: Mapping[str, str], *, synthetic: bool) -> tuple[bytes, 
     if synthetic and not any(t.get_text() == SYNTHETIC_BANNER for t in fig.texts):
         add_banner(fig)
     png_meta = {"Software": SOFTWARE, **fields}
-    keywords = [f"{k}: {fields[k]}" for k in ("Cohort", "Inputs hash", "Commit", "Synthetic")]
+    keywords = [f"{k}: {fields[k]}" for k in ("Cohort", "Inputs hash", "Commit", "Synthetic")
+                if k in fields]
     svg_meta = {"Title": fields["Title"], "Description": fields["Description"],
                 "Source": fields["Source"], "Creator": SOFTWARE, "Date": None,
                 "Keywords": keywords}

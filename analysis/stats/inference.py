@@ -18,10 +18,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import integrate, optimize
 from scipy import stats as _st
 
 from analysis.stats import _resampling as _rs
+from analysis.stats import location as _location
 from analysis.stats._resampling import BOOTSTRAP_METHODS, EXACT_MAX_N, RANK_METHODS
 
 __all__ = ["COLUMNS", "PROPORTION_METHODS", "BOOTSTRAP_METHODS", "ZERO_METHODS", "RANK_METHODS",
@@ -35,8 +36,10 @@ PROPORTION_METHODS = ("clopper-pearson", "wilson")
 ZERO_METHODS = ("pratt", "wilcox")
 PAIRED_EFFECT_SIZES = ("d_z", "g_av")
 CORRELATION_CI_METHODS = ("fisher", "bootstrap")
+RANK_BISERIAL_CI_METHODS = ("fisher", *BOOTSTRAP_METHODS)
 DEFAULT_SEED = 20232024  # any fixed integer; named after the pilot years
 DEFAULT_RESAMPLES = 9999
+DEFAULT_PERMUTATIONS = 99_999
 
 
 # ---------------------------------------------------------------- checks and table helpers
@@ -193,7 +196,9 @@ def bootstrap_ci(data, statistic: Callable, *, n_resamples: int = DEFAULT_RESAMP
     ``1 - alpha/2`` quantiles (linear interpolation) of the bootstrap values. BCa:
     ``z0 = Phi^-1((#{t* < t} + #{t* = t} / 2) / B)``, acceleration
     ``a = sum((m - t_(i))^3) / (6 sum((m - t_(i))^2)^1.5)`` from the leave-one-out values
-    ``t_(i)`` with mean ``m`` (``a = 0`` when they are all equal), and quantile levels
+    ``t_(i)`` with mean ``m`` (``a = 0`` when they are all equal); for a tuple of samples the
+    acceleration is stratified, each sample's influence values scaled by its own size
+    (Davison & Hinkley 1997, eq. 5.29, as ``scipy.stats.bootstrap``); quantile levels
     ``Phi(z0 + (z0 + z) / (1 - a (z0 + z)))``. A bootstrap distribution concentrated at one
     value gives a zero-width interval, which signals an uninformative interval.
 
@@ -255,8 +260,8 @@ def signed_rank_pvalues(differences, *, zero_method: str = "pratt",
 def paired_wilcoxon(data: pd.DataFrame, *, before: str, after: str, zero_method: str = "pratt",
                     method: str = "auto", confidence: float = 0.95,
                     n_resamples: int = DEFAULT_RESAMPLES, seed: int | None = DEFAULT_SEED,
-                    ci_method: str = "bca") -> pd.DataFrame:
-    """Wilcoxon signed-rank test with an exact p-value and the rank-biserial correlation.
+                    ci_method: str = "fisher") -> pd.DataFrame:
+    """Wilcoxon signed-rank test: exact p under both zero rules, Hodges-Lehmann and rank-biserial.
 
     Parameters
     ----------
@@ -271,19 +276,31 @@ def paired_wilcoxon(data: pd.DataFrame, *, before: str, after: str, zero_method:
         p-value from the exact permutation distribution ("auto": when n <= EXACT_MAX_N) or
         the normal approximation with tie-corrected variance.
     confidence : float
-        Level of the rank-biserial interval.
-    n_resamples, seed, ci_method
-        Bootstrap of the rank-biserial correlation (see :func:`bootstrap_ci`).
+        Level of the Hodges-Lehmann and rank-biserial intervals.
+    n_resamples, seed
+        Bootstrap settings, used only when ``ci_method`` is a bootstrap method.
+    ci_method : {"fisher", "percentile", "bca"}
+        Interval of the rank-biserial correlation: Fisher z with the null SE (default;
+        :func:`analysis.stats.location.rank_biserial_interval`) or a bootstrap of families.
+        With either, no interval is given (NaN and ``ci_missing_reason``) when fewer than
+        :data:`analysis.stats.location.RANK_BISERIAL_MIN_NONZERO` changes are non-zero or
+        all have one sign.
 
     Returns
     -------
     pandas.DataFrame
-        One row with :data:`COLUMNS`: ``statistic`` = R+ (sum of the ranks of positive
-        differences ``after - before``, as R's ``V``), ``p_value`` (two-sided),
-        ``effect_size`` = matched-pairs rank-biserial correlation, its bootstrap
-        ``ci_low``/``ci_high``, ``n`` (complete pairs), ``method``; extra columns ``r_plus``,
-        ``r_minus``, ``n_zero`` (zero differences), ``n_dropped`` (incomplete pairs),
-        ``median_before``, ``median_after``, ``median_diff``.
+        One row with :data:`COLUMNS`: ``statistic`` = R+ (sum of the ranks of the positive
+        differences ``after - before`` under ``zero_method``; R's ``V`` only with the
+        "wilcox" rule, since Pratt's ranks count the zeros), ``p_value`` (two-sided, under
+        ``zero_method``), ``effect_size`` = matched-pairs rank-biserial correlation with
+        ``ci_low``/``ci_high``, ``n`` (complete pairs), ``method``; extra columns
+        ``r_plus``, ``r_minus``, ``n_zero`` (zero differences), ``n_nonzero``,
+        ``ci_missing_reason`` (Dutch; empty when the interval exists), ``zero_method``,
+        ``p_value_other_zero_rule`` (the same test under the other zero rule: a
+        sensitivity analysis), ``hl_estimate``, ``hl_ci_low``, ``hl_ci_high`` (Hodges-Lehmann
+        change in points with its exact interval, :func:`analysis.stats.location.hodges_lehmann`),
+        ``hl_confidence_achieved``, ``n_dropped`` (incomplete pairs), ``median_before``,
+        ``median_after``, ``median_diff``.
 
     Notes
     -----
@@ -292,11 +309,12 @@ def paired_wilcoxon(data: pd.DataFrame, *, before: str, after: str, zero_method:
     sign assignments to the ``m`` nonzero differences, with their midranks as they are, whose
     ``|R+ - E|`` is at least the observed one (``E = (R+ + R-) / 2``); it equals scipy's
     ``method="exact"`` when there are no ties or zeros and stays exact when there are
-    (integer SDQ scores give many). The rank-biserial correlation is
-    ``r = (R+ - R-) / (R+ + R-)`` (Kerby 2014); ``r < 0`` means scores went down. Its
-    interval resamples whole families; when every nonzero difference has the same sign the
-    interval collapses onto ``r = +-1`` and carries no information. All differences zero
-    gives p = 1 and NaN effect size.
+    (integer SDQ scores give many). With the "wilcox" rule it equals
+    ``exactRankTests::wilcox.exact`` in R (R's own ``wilcox.test`` falls back to a normal
+    approximation once there are ties or zeros). The two zero rules can put a borderline
+    result on either side of 0.05, so both are reported. The rank-biserial correlation is
+    ``r = (R+ - R-) / (R+ + R-)`` (Kerby 2014); ``r < 0`` means scores went down. All
+    differences zero gives p = 1 and NaN effect size.
 
     References
     ----------
@@ -316,20 +334,33 @@ def paired_wilcoxon(data: pd.DataFrame, *, before: str, after: str, zero_method:
     """
     _rs.check_choice("zero_method", zero_method, ZERO_METHODS)
     _rs.check_choice("method", method, RANK_METHODS)
+    _rs.check_choice("ci_method", ci_method, RANK_BISERIAL_CI_METHODS)
     x, y, dropped = _complete(data, before, after, minimum=2)
     d = y - x
     r_plus, p, total = (v[0] for v in _rs.signed_rank(d, zero_method, method))
+    other = "wilcox" if zero_method == "pratt" else "pratt"
+    p_other = float(_rs.signed_rank(d, other, method)[1][0])
     used = "exact" if method == "exact" or (method == "auto" and d.size <= EXACT_MAX_N) \
         else "normal"
-    boot = _rs.bootstrap(d, lambda b: _rs.rank_biserial_paired(b, zero_method),
-                         n_resamples=n_resamples, seed=seed, confidence=confidence,
-                         method=ci_method, counts_statistic=lambda b: (
-                             _rs.rank_biserial_paired_counts(b, zero_method)))
-    return _one_row(r_plus, p, boot["estimate"], "rank_biserial", boot["ci_low"],
-                    boot["ci_high"], d.size,
+    n_nonzero = int(np.sum(np.round(d, 10) != 0))
+    estimate = float(_rs.rank_biserial_paired(d[None, :], zero_method)[0])
+    low, high, reason = _location.rank_biserial_interval(estimate, n_nonzero,
+                                                         confidence=confidence)
+    if not reason and ci_method != "fisher":
+        boot = _rs.bootstrap(d, lambda b: _rs.rank_biserial_paired(b, zero_method),
+                             n_resamples=n_resamples, seed=seed, confidence=confidence,
+                             method=ci_method, counts_statistic=lambda b: (
+                                 _rs.rank_biserial_paired_counts(b, zero_method)))
+        low, high = boot["ci_low"], boot["ci_high"]
+    hl = _location.hodges_lehmann(d, confidence=confidence)
+    return _one_row(r_plus, p, estimate, "rank_biserial", low, high, d.size,
                     f"Wilcoxon signed-rank, {used} ({zero_method} zeros, midranks); "
-                    f"{ci_method} bootstrap CI",
-                    r_plus=r_plus, r_minus=total - r_plus, n_zero=int(np.sum(d == 0)),
+                    f"{ci_method} CI of the rank-biserial; {hl['method']}",
+                    r_plus=r_plus, r_minus=total - r_plus, n_zero=int(d.size - n_nonzero),
+                    n_nonzero=n_nonzero, ci_missing_reason=reason,
+                    zero_method=zero_method, p_value_other_zero_rule=p_other,
+                    hl_estimate=hl["estimate"], hl_ci_low=hl["ci_low"],
+                    hl_ci_high=hl["ci_high"], hl_confidence_achieved=hl["confidence_achieved"],
                     n_dropped=dropped, median_before=float(np.median(x)),
                     median_after=float(np.median(y)), median_diff=float(np.median(d)))
 
@@ -368,8 +399,10 @@ def paired_t(data: pd.DataFrame, *, before: str, after: str, effect_size: str = 
     1997). ``g_av = J * mean(d) / ((sd(before) + sd(after)) / 2)`` with Hedges'
     ``J = 1 - 3 / (4 (n1 + n2) - 9)``, ``n1 = n2 = n`` (Lakens 2013, eqs. 4 and 10); its
     interval is a bootstrap over families (no exact interval exists because the
-    denominator ignores the pre/post correlation). A zero SD gives NaN, and so does the d_z
-    interval where scipy cannot evaluate the noncentral t (|t| in the hundreds).
+    denominator ignores the pre/post correlation). A zero SD gives NaN. The d_z interval is
+    defined for every ``n >= 2`` and finite ``t`` (checked against R's ``uniroot`` on
+    ``pt(ncp=)`` up to ``|t| = 1000``; R itself switches to a normal approximation of the
+    noncentral t when ``|ncp| > 37.62``, so far out the two agree to about 1e-3 only).
 
     References
     ----------
@@ -421,26 +454,54 @@ def _g_av(pairs: np.ndarray) -> np.ndarray:
 
 
 def _d_z_interval(t: float, n: int, alpha: float) -> tuple[float, float]:
-    """Exact interval of d_z by inverting the noncentral t distribution in its parameter."""
+    """Exact interval of d_z by inverting the noncentral t distribution in its parameter.
+
+    ``F(ncp) = P(T <= t | df, ncp)`` falls from 1 to 0 as ``ncp`` grows, so each bound is the
+    root of ``F(ncp) - target`` in a bracket grown until the signs differ; brentq then
+    solves to 1e-12. :func:`nct_cdf` is finite for every ``ncp``, so the bracket always
+    closes (scipy's ``nct.cdf`` alone returns NaN in the far tails, e.g. ``t = -5`` with 1
+    degree of freedom at ``ncp >= 40``).
+    """
     if not np.isfinite(t):
         return np.nan, np.nan
     df = n - 1
 
     def solve(target: float) -> float:
         def excess(ncp):
-            return _st.nct.cdf(t, df, ncp) - target
-        scale = np.sqrt(1 + t**2 / (2 * df))  # large-sample SD of the ncp estimate
-        low, high = t - 4 * scale, t + 4 * scale
+            return nct_cdf(t, df, ncp) - target
+        step = np.sqrt(1 + t**2 / (2 * df))  # large-sample SD of the ncp estimate
+        low, high = t - 4 * step, t + 4 * step
         while excess(low) < 0:
-            low -= scale
+            low, step = low - step, 2 * step
+        step = np.sqrt(1 + t**2 / (2 * df))
         while excess(high) > 0:
-            high += scale
-        try:
-            return optimize.brentq(excess, low, high, xtol=1e-12)
-        except ValueError:  # scipy's nct returns NaN far in the tails (t in the hundreds)
-            return np.nan
+            high, step = high + step, 2 * step
+        return optimize.brentq(excess, low, high, xtol=1e-12, rtol=1e-14, maxiter=500)
 
     return solve(1 - alpha / 2) / np.sqrt(n), solve(alpha / 2) / np.sqrt(n)
+
+
+def nct_cdf(t: float, df: float, ncp: float) -> float:
+    """CDF of the noncentral t distribution, finite for every argument.
+
+    scipy's ``nct.cdf`` (Boost) where it returns a value in [0, 1]; elsewhere (NaN far in
+    the tails) the integral ``P(T <= t) = E[Phi(t sqrt(V / df) - ncp)]`` over
+    ``V ~ chi2(df)``, by adaptive quadrature.
+
+    >>> round(nct_cdf(-5.0, 1, 40.0), 12) >= 0
+    True
+    """
+    value = float(_st.nct.cdf(t, df, ncp))
+    if np.isfinite(value) and 0 <= value <= 1:
+        return value
+
+    def integrand(v):
+        return _st.norm.cdf(t * np.sqrt(v / df) - ncp) * _st.chi2.pdf(v, df)
+
+    mode = max(df - 2, 0.0)
+    value = sum(integrate.quad(integrand, a, b, limit=200, epsabs=1e-15)[0]
+                for a, b in ((0, mode + 1), (mode + 1, np.inf)))
+    return float(min(1.0, max(0.0, value)))
 
 
 def _boolean_column(data: pd.DataFrame, name: str) -> np.ndarray:
@@ -528,7 +589,8 @@ def mcnemar_exact(data: pd.DataFrame, *, before: str, after: str,
 # ---------------------------------------------------------------- correlation
 def spearman(data: pd.DataFrame, *, x: str, y: str, confidence: float = 0.95,
              ci_method: str = "fisher", n_resamples: int = DEFAULT_RESAMPLES,
-             seed: int | None = DEFAULT_SEED) -> pd.DataFrame:
+             seed: int | None = DEFAULT_SEED, p_method: str = "permutation",
+             n_permutations: int = DEFAULT_PERMUTATIONS) -> pd.DataFrame:
     """Spearman rank correlation with a p-value and a confidence interval.
 
     Parameters
@@ -542,18 +604,31 @@ def spearman(data: pd.DataFrame, *, x: str, y: str, confidence: float = 0.95,
     ci_method : {"fisher", "bootstrap"}
         Fisher z with the Bonett-Wright variance, or a percentile bootstrap of families.
     n_resamples, seed
-        Bootstrap settings (used only with ``ci_method="bootstrap"``).
+        Bootstrap settings (``n_resamples`` used only with ``ci_method="bootstrap"``;
+        ``seed`` also seeds the Monte Carlo permutations).
+    p_method : {"permutation", "t"}
+        "permutation" (default): exact over all orderings up to
+        :data:`analysis.stats._resampling.SPEARMAN_EXACT_MAX_N` pairs, else
+        ``n_permutations`` random orderings; "t": the t approximation, which is
+        anti-conservative at small n without ties (n = 10: 0.0038 where the exact p is
+        0.0068).
+    n_permutations : int
+        Random orderings above the exact limit (default 99,999).
 
     Returns
     -------
     pandas.DataFrame
         One row with :data:`COLUMNS`: ``statistic`` and ``effect_size`` are rho,
-        ``p_value`` two-sided, ``n`` complete rows; extra column ``n_dropped``.
+        ``p_value`` two-sided, ``n`` complete rows; extra columns ``p_value_t`` (the t
+        approximation, for comparison) and ``n_dropped``.
 
     Notes
     -----
-    rho is the Pearson correlation of the midranks. p uses ``t = rho sqrt((n-2)/(1-rho^2))``
-    with ``n - 2`` degrees of freedom (``scipy.stats.spearmanr``). Fisher interval:
+    rho is the Pearson correlation of the midranks. The permutation p is conditional on
+    the midranks (ties kept; :func:`analysis.stats._resampling.spearman_permutation_p`);
+    without ties and up to 9 pairs it equals R's ``cor.test(method = "spearman",
+    exact = TRUE)``. The t approximation uses ``t = rho sqrt((n-2)/(1-rho^2))`` with
+    ``n - 2`` degrees of freedom (``scipy.stats.spearmanr``). Fisher interval:
     ``tanh(atanh(rho) +- z sqrt((1 + rho^2 / 2) / (n - 3)))``, needing ``n >= 4``.
     A constant column gives NaN.
 
@@ -571,11 +646,17 @@ def spearman(data: pd.DataFrame, *, x: str, y: str, confidence: float = 0.95,
     _rs.check_choice("ci_method", ci_method, CORRELATION_CI_METHODS)
     a, b, dropped = _complete(data, x, y, minimum=4)
     alpha = 1 - _rs.check_confidence(confidence)
+    _rs.check_choice("p_method", p_method, ("permutation", "t"))
+    p_how = "t approximation p"
     if np.ptp(a) == 0 or np.ptp(b) == 0:
-        rho, p = np.nan, np.nan
+        rho, p, p_t = np.nan, np.nan, np.nan
     else:
         result = _st.spearmanr(a, b)
-        rho, p = float(result.statistic), float(result.pvalue)
+        rho, p_t = float(result.statistic), float(result.pvalue)
+        p = p_t
+        if p_method == "permutation":
+            p, p_how = _rs.spearman_permutation_p(a, b, n_permutations=n_permutations,
+                                                  seed=seed)
     if ci_method == "fisher":
         half = _st.norm.ppf(1 - alpha / 2) * np.sqrt((1 + rho**2 / 2) / (len(a) - 3))
         with np.errstate(divide="ignore"):
@@ -587,8 +668,8 @@ def spearman(data: pd.DataFrame, *, x: str, y: str, confidence: float = 0.95,
                              method="percentile")
         low, high = boot["ci_low"], boot["ci_high"]
         how = "percentile bootstrap CI"
-    return _one_row(rho, p, rho, "spearman_rho", low, high, len(a), f"Spearman; {how}",
-                    n_dropped=dropped)
+    return _one_row(rho, p, rho, "spearman_rho", low, high, len(a),
+                    f"Spearman; {p_how}; {how}", p_value_t=p_t, n_dropped=dropped)
 
 
 # ---------------------------------------------------------------- two independent groups
@@ -719,7 +800,9 @@ def group_change(paired: pd.DataFrame, *, scales: Sequence[str], before: str = "
     pandas.DataFrame
         Two rows per scale: ``scale``, ``analysis`` ("primary" Wilcoxon, "sensitivity"
         paired t), then the columns of :func:`paired_wilcoxon` and :func:`paired_t`
-        (NaN where a column belongs to the other test).
+        (NaN where a column belongs to the other test), and ``p_holm``: ``p_value``
+        adjusted by Holm's method across the scales, within each analysis
+        (:func:`analysis.stats.location.holm`).
 
     Notes
     -----
@@ -743,6 +826,9 @@ def group_change(paired: pd.DataFrame, *, scales: Sequence[str], before: str = "
                                          **t_options))):
             rows.append(result.assign(scale=scale, analysis=analysis))
     table = pd.concat(rows, ignore_index=True)
+    table["p_holm"] = np.nan
+    for _, index in table.groupby("analysis", sort=False).groups.items():
+        table.loc[index, "p_holm"] = _location.holm(table.loc[index, "p_value"])
     return table[["scale", "analysis", *[c for c in table.columns
                                          if c not in ("scale", "analysis")]]]
 

@@ -36,7 +36,7 @@ COST_ITEMS: dict[str, str] = {
     "therapy_cost": "Kosten sessies vaktherapie",
     "collaboration_cost": "Kosten samenwerkingsuren",
     "pilot_cost": "Kosten pilot (sessies + samenwerking)",
-    "avoided_cost": "Vermeden kosten geindiceerde trajecten",
+    "avoided_cost": "Vermeden kosten geïndiceerde trajecten",
     "net_cost": "Nettokosten (pilot - vermeden)",
 }
 """Cost columns of :func:`family_costs` with their Dutch labels, in display order."""
@@ -182,23 +182,6 @@ def cost_key_numbers(trajectories: pd.DataFrame) -> dict[str, int]:
     return {"indicated_n": int(sub["indicated_n"]), "substituted_n": int(sub["substituted_n"]),
             "placement_threats_n": int(threats["threats_n"]),
             "placement_threats_averted": int(threats["averted_n"])}
-
-
-def substitution_target(parameter: float | None, config: Mapping[str, object] | None) -> float:
-    """The municipal target share to judge substitution against (fraction 0-1).
-
-    An explicit notebook parameter wins; else the cohort's ``substitution_target`` in
-    ``cohort.yaml`` (when the cohort's settings hold one); else :data:`MUNICIPAL_TARGET`.
-
-    >>> substitution_target(None, {}), substitution_target(None, {"substitution_target": 0.75})
-    (0.5, 0.75)
-    """
-    for value in (parameter, (config or {}).get("substitution_target")):
-        if value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                raise ConfigError(f"substitution_target must be a fraction 0-1, got {value!r}")
-            return float(value)
-    return MUNICIPAL_TARGET
 
 
 def substitution_key_numbers(substituted: pd.DataFrame,

@@ -38,6 +38,8 @@ class CohortMeta:
     period: Period
     slots: int
     published_claims: str | None
+    organisation: str | None = None
+    publication: str | None = None
 
 
 def rng_for(seed: int, component: str) -> np.random.Generator:
@@ -68,7 +70,9 @@ def cohort_meta(name: str, families: int) -> CohortMeta:
                               f"got --families {families}; choose another cohort name")
         return CohortMeta(name, "Pilot vaktherapie en sociaal werk, Helmond (synthetisch)", "Helmond",
                           Period(np.datetime64("2023-09-01"), np.datetime64("2024-10-31")), 30,
-                          "published_claims.csv")
+                          "published_claims.csv", "Sociale Teams Helmond",
+                          "De verbinding tussen sociaal werk en vaktherapie (Sociale Teams "
+                          "Helmond, 2024)")
     parts = name.replace("_", "-").split("-")
     year = int(parts[-1]) if re.fullmatch(r"\d{4}", parts[-1]) else 2025
     place = " ".join(p for p in parts if not re.fullmatch(r"\d{4}", p)).title() or "Onbekend"
@@ -89,6 +93,8 @@ def cohort_yaml(meta: CohortMeta) -> str:
         f"slots: {meta.slots}",
         "synthetic: true",
     ]
+    lines += [f"{key}: {_quote(value)}" for key, value in
+              (("organisation", meta.organisation), ("publication", meta.publication)) if value]
     if meta.published_claims:
         lines.append(f"published_claims: {meta.published_claims}")
     return "\n".join(lines) + "\n"

@@ -1,15 +1,15 @@
 """Figures of the follow-up plan: power and precision against the number of families enrolled.
 
-Each function takes a tidy table of :mod:`analysis.follow_up.planning` and returns a
+Each function takes a tidy table of :mod:`analysis.follow_up` (precision, power, two_group) and returns a
 :class:`matplotlib.figure.Figure` with Dutch labels; nothing is saved and no synthetic-data
 banner is stamped here (:func:`analysis.report.provenance.save_figure` does that).
 
 ``power_curve_figure``
-    :func:`analysis.follow_up.planning.power_curves`: one panel per test, one line per effect scenario.
+    :func:`analysis.follow_up.power.power_curves`: one panel per test, one line per effect scenario.
 ``two_group_curve_figure``
-    :func:`analysis.follow_up.planning.two_group_curves`: one line per between-group effect.
+    :func:`analysis.follow_up.two_group.two_group_curves`: one line per between-group effect.
 ``precision_curve_figure``
-    :func:`analysis.follow_up.planning.precision_curves`: half-width of the interval around a share, one
+    :func:`analysis.follow_up.precision.precision_curves`: half-width of the interval around a share, one
     line per assumed share, with the pilot's own interval as a point.
 """
 
@@ -23,7 +23,7 @@ from matplotlib.ticker import FuncFormatter
 
 from analysis.errors import ConfigError
 from analysis.questionnaires.instruments import load_instrument
-from analysis.report.figures.style import OKABE_ITO, PALETTE, figure_style, format_nl
+from analysis.report.figures.style import OKABE_ITO, PALETTE, dutch_figure, figure_style, format_nl
 
 SCENARIO_COLOURS: dict[str, str] = {"observed": OKABE_ITO["blue"],
                                     "safeguard": OKABE_ITO["orange"],
@@ -79,7 +79,7 @@ def power_curve_figure(curves: pd.DataFrame, *, targets: Iterable[float] = (0.8,
     Parameters
     ----------
     curves : pandas.DataFrame
-        :func:`analysis.follow_up.planning.power_curves` (``scale, scenario, scenario_nl, method,
+        :func:`analysis.follow_up.power.power_curves` (``scale, scenario, scenario_nl, method,
         method_nl, n_enrolled, power, mc_se, completion_rate``).
     targets : iterable of float
         Power levels drawn as dashed lines.
@@ -94,7 +94,7 @@ def power_curve_figure(curves: pd.DataFrame, *, targets: Iterable[float] = (0.8,
     """
     _require(curves, ["scale", "scenario", "scenario_nl", "method", "method_nl", "n_enrolled",
                       "power", "mc_se", "completion_rate"], "power_curve_figure",
-             "analysis.follow_up.planning.power_curves")
+             "analysis.follow_up.power.power_curves")
     methods = [m for m in _METHOD_ORDER if m in set(curves["method"])]
     methods += sorted(set(curves["method"]) - set(methods))
     with figure_style():
@@ -122,7 +122,7 @@ def power_curve_figure(curves: pd.DataFrame, *, targets: Iterable[float] = (0.8,
         fig.suptitle(f"Power voor de verandering binnen gezinnen "
                      f"({_scale_label(instrument, curves['scale'].iloc[0])})")
         _completion_note(fig, float(curves["completion_rate"].iloc[0]))
-    return fig
+    return dutch_figure(fig)
 
 
 def two_group_curve_figure(curves: pd.DataFrame, *,
@@ -132,7 +132,7 @@ def two_group_curve_figure(curves: pd.DataFrame, *,
     Parameters
     ----------
     curves : pandas.DataFrame
-        :func:`analysis.follow_up.planning.two_group_curves` (``effect_size, n_enrolled_per_arm,
+        :func:`analysis.follow_up.two_group.two_group_curves` (``effect_size, n_enrolled_per_arm,
         power, completion_rate``).
     targets : iterable of float
         Power levels drawn as dashed lines.
@@ -143,7 +143,7 @@ def two_group_curve_figure(curves: pd.DataFrame, *,
         One line per between-group effect (Cohen's d).
     """
     _require(curves, ["effect_size", "n_enrolled_per_arm", "power", "completion_rate"],
-             "two_group_curve_figure", "analysis.follow_up.planning.two_group_curves")
+             "two_group_curve_figure", "analysis.follow_up.two_group.two_group_curves")
     with figure_style():
         fig = Figure(figsize=(7.0, 4.4), layout="constrained")
         ax = fig.subplots()
@@ -160,7 +160,7 @@ def two_group_curve_figure(curves: pd.DataFrame, *,
                   title_fontsize=8, ncols=2)
         ax.set_title("Power van een vergelijking met gebruikelijke zorg (t-toets, twee groepen)")
         _completion_note(fig, float(curves["completion_rate"].iloc[0]))
-    return fig
+    return dutch_figure(fig)
 
 
 def precision_curve_figure(curves: pd.DataFrame, *,
@@ -171,12 +171,12 @@ def precision_curve_figure(curves: pd.DataFrame, *,
     Parameters
     ----------
     curves : pandas.DataFrame
-        :func:`analysis.follow_up.planning.precision_curves` (``assumption, assumption_nl, p,
+        :func:`analysis.follow_up.precision.precision_curves` (``assumption, assumption_nl, p,
         n_enrolled, half_width, method, confidence, completion_rate``).
     targets : iterable of float
         Target half-widths, drawn as dashed lines.
     pilot : Mapping, optional
-        :func:`analysis.follow_up.planning.pilot_precision` (``n_enrolled``, ``n_analysed``,
+        :func:`analysis.follow_up.precision.pilot_precision` (``n_enrolled``, ``n_analysed``,
         ``half_width``): the pilot's own interval as a point (at ``n_analysed`` when the
         number enrolled is unknown).
 
@@ -187,7 +187,7 @@ def precision_curve_figure(curves: pd.DataFrame, *,
     """
     _require(curves, ["assumption", "assumption_nl", "p", "n_enrolled", "half_width", "method",
                       "confidence", "completion_rate"], "precision_curve_figure",
-             "analysis.follow_up.planning.precision_curves")
+             "analysis.follow_up.precision.precision_curves")
     with figure_style():
         fig = Figure(figsize=(7.0, 4.4), layout="constrained")
         ax = fig.subplots()
@@ -212,7 +212,7 @@ def precision_curve_figure(curves: pd.DataFrame, *,
         ax.legend(loc="upper right", fontsize=8, title="Verwacht aandeel", title_fontsize=8)
         ax.set_title(f"Precisie van het aandeel met betrouwbare verbetering ({method} interval)")
         _completion_note(fig, float(curves["completion_rate"].iloc[0]))
-    return fig
+    return dutch_figure(fig)
 
 
 def _draw_pilot(ax, pilot: Mapping) -> None:

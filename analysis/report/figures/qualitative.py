@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analysis.qualitative.agreement import RELIABILITY_LABELS_NL, RELIABLE, TENTATIVE
-from analysis.report.figures.style import OKABE_ITO, PALETTE, figure_style, format_nl
+from analysis.report.figures.style import OKABE_ITO, PALETTE, dutch_figure, figure_style, format_nl
 
 SESSION_TYPES_NL: dict[str, str] = {"focus_group": "Focusgroep", "reflection": "Reflectiesessie",
                                     "interview": "Interview", "case_study": "Casestudy",
@@ -66,24 +66,44 @@ def theme_tree_figure(hierarchy: pd.DataFrame, *, max_depth: int | None = None) 
             tick.set_fontweight("bold" if depth == 1 else "normal")
         ax.tick_params(axis="y", length=0, pad=_label_pad(labels, fig))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("Aantal gecodeerde fragmenten (code en onderliggende codes)")
+        ax.set_xlabel("Aantal gecodeerde segmenten (code en onderliggende codes)")
         ax.set_title("Thema's en codes")
         fig.tight_layout()
-    return fig
+    return dutch_figure(fig)
 
 
-def cooccurrence_figure(matrix: pd.DataFrame, *, value_label: str = "c-coëfficiënt",
-                        decimals: int = 2, wrap: int = 28) -> Figure:
+NO_COOCCURRENCE_NL: str = ("Geen enkel segment kreeg codes van twee verschillende thema's: "
+                           "er is geen samen voorkomen om te tonen.")
+"""What the findings say instead of an empty co-occurrence figure."""
+
+
+def has_cooccurrence(pairs: pd.DataFrame) -> bool:
+    """True when some pair of codes was applied together (``n_ab > 0``) in ``pairs``.
+
+    ``pairs`` is :func:`analysis.qualitative.themes.cooccurrence`; without co-occurrence the
+    figure would be all zeros: leave it out and say :data:`NO_COOCCURRENCE_NL`.
+    """
+    _require(pairs, ["n_ab"], "has_cooccurrence")
+    return bool((pairs["n_ab"] > 0).any())
+
+
+def cooccurrence_figure(matrix: pd.DataFrame, *,
+                        value_label: str = "aantal overlappende coderingen",
+                        decimals: int = 0, wrap: int = 28) -> Figure:
     """Heatmap of a co-occurrence matrix (lower triangle; the diagonal is left empty).
 
     Codes are labelled by their last level, or by their full path when last levels repeat.
+    Cells with 0 stay empty so that the pairs that do co-occur stand out.
 
     Parameters
     ----------
     matrix : DataFrame
-        :func:`analysis.qualitative.themes.cooccurrence_matrix` (square, symmetric).
+        :func:`analysis.qualitative.themes.cooccurrence_matrix` (square, symmetric), by default
+        of ``n_ab``: the number of units (overlapping codings of one coder) holding both codes.
     value_label : str
         Title of the colour bar.
+    decimals : int
+        Decimals of the cell values (0 for counts; 2 for the c-coefficient).
     """
     if matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"cooccurrence_figure: matrix must be square; got shape {matrix.shape}")
@@ -93,24 +113,26 @@ def cooccurrence_figure(matrix: pd.DataFrame, *, value_label: str = "c-coëffici
     values = matrix.to_numpy(dtype=float).copy()
     values[np.triu_indices_from(values)] = np.nan
     values = values[1:, :-1]  # the first row and last column of a lower triangle are empty
+    shown = np.where(values == 0, np.nan, values)
     short = [str(c).split(" > ")[-1] for c in matrix.columns]
     names = short if len(set(short)) == len(short) else [str(c) for c in matrix.columns]
     labels = [textwrap.fill(n, wrap) for n in names]
     size = 2.5 + 0.55 * len(labels)
     with figure_style():
-        fig = Figure(figsize=(size + 1.5, size))
+        fig = Figure(figsize=(size + 1.5, size), layout="constrained")
         ax = fig.subplots()
         top = np.nanmax(values) if np.isfinite(values).any() else 1.0
         image = ax.imshow(values, cmap="Blues", vmin=0, vmax=top or 1.0)
-        _annotate_cells(ax, values, decimals)
+        _annotate_cells(ax, shown, decimals)
         ax.set_xticks(range(len(labels) - 1), labels[:-1], rotation=45, ha="right")
         ax.set_yticks(range(len(labels) - 1), labels[1:])
         ax.spines[:].set_visible(False)
         bar = fig.colorbar(image, ax=ax, shrink=0.7, label=value_label)
+        if decimals == 0:
+            bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_nl(v, decimals)))
         ax.set_title("Samen voorkomen van codes")
-        fig.tight_layout()
-    return fig
+    return dutch_figure(fig)
 
 
 def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
@@ -138,52 +160,79 @@ def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
                       rotation=30, ha="right")
         ax.set_yticks(range(wide.shape[0]), wide.index)
         ax.spines[:].set_visible(False)
-        what = "fragmenten" if value == "n_segments" else "sessies"
+        what = "segmenten" if value == "n_segments" else "sessies"
         ax.set_title(f"Thema's per {'soort sessie' if by == 'session_type' else 'groep'} "
                      f"(aantal {what})")
         fig.tight_layout()
-    return fig
+    return dutch_figure(fig)
 
 
-def agreement_figure(code_agreement: pd.DataFrame) -> Figure:
-    """Krippendorff's alpha per code with the .667 and .800 thresholds (Krippendorff, 2004).
+STATUS_NL: dict[str, str] = {"one_coder": "door één codeur gebruikt",
+                             "not_double_coded": "niet dubbel gecodeerd"}
+"""Dutch notes for codes without a meaningful alpha (:func:`agreement.agreement_by_code`)."""
+
+
+def agreement_figure(by_code: pd.DataFrame) -> Figure:
+    """Krippendorff's alpha per code with its n and the .667 and .800 thresholds.
 
     Parameters
     ----------
-    code_agreement : DataFrame
-        :func:`analysis.qualitative.agreement.code_agreement` (``code_path, alpha, n_units``); one point per
-        code, codes with undefined alpha listed without a point.
+    by_code : DataFrame
+        :func:`analysis.qualitative.agreement.agreement_by_code` (``code_path, alpha,
+        n_double_coded, status``). Codes whose alpha cannot be judged (used by one coder only,
+        or never on double-coded material) get no point but a note, so that no alpha of 0 is
+        drawn for a code the coders never both applied. The output of
+        :func:`~analysis.qualitative.agreement.code_agreement` (``n_units``) is accepted too.
+
+    Returns
+    -------
+    Figure
+        One row per code: a point at alpha, ``n = `` double-coded segments with the code at
+        the right; thresholds shaded; Dutch decimal commas; labels inside the figure.
     """
-    _require(code_agreement, ["code_path", "alpha", "n_units"], "agreement_figure")
-    per_code = code_agreement.groupby("code_path", sort=True).agg(alpha=("alpha", "first"),
-                                                                  n=("n_units", "max"))
+    _require(by_code, ["code_path", "alpha"], "agreement_figure")
+    table = _agreement_rows(by_code)
     with figure_style():
-        fig = Figure(figsize=(7.0, 1.2 + 0.35 * max(len(per_code), 1)))
+        fig = Figure(figsize=(8.0, 1.6 + 0.32 * max(len(table), 1)), layout="constrained")
         ax = fig.subplots()
-        y = np.arange(len(per_code))[::-1]
+        y = np.arange(len(table))[::-1]
         ax.axvspan(TENTATIVE, RELIABLE, color=OKABE_ITO["yellow"], alpha=0.25, linewidth=0)
         ax.axvspan(RELIABLE, 1.0, color=OKABE_ITO["bluish_green"], alpha=0.2, linewidth=0)
-        ax.plot(per_code["alpha"], y, "o", color=OKABE_ITO["blue"])
-        for yy, row in zip(y, per_code.itertuples()):
-            text = f"n = {row.n}" if np.isfinite(row.alpha) else f"n = {row.n}, niet te bepalen"
-            ax.annotate(text, (1.02, yy), xycoords=("axes fraction", "data"), va="center",
-                        fontsize=8)
-        ax.set_yticks(y, [textwrap.fill(c, 45) for c in per_code.index])
-        ax.set_ylim(-0.6, len(per_code) - 0.4)
-        low = min(0.0, float(np.nanmin(per_code["alpha"]))) if per_code["alpha"].notna().any() \
-            else 0.0
-        ax.set_xlim(low, 1.02)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_nl(v, 1)))
-        ax.set_xlabel(f"Krippendorffs alfa (≥ {format_nl(RELIABLE, 3)} "
+        judged = table["status"] == "judged"
+        ax.plot(table.loc[judged, "alpha"], y[judged.to_numpy()], "o", color=OKABE_ITO["blue"])
+        low = min(0.0, float(np.nanmin(table["alpha"]))) if judged.any() else 0.0
+        for yy, row in zip(y, table.itertuples()):
+            note = f"n = {row.n}" + ("" if row.status == "judged"
+                                     else f", {STATUS_NL.get(row.status, row.status)}")
+            ax.text(1.04, yy, note, va="center", fontsize=8,
+                    color=OKABE_ITO["black"] if row.status == "judged" else "0.35")
+        ax.set_yticks(y, [textwrap.fill(c, 45) for c in table["code_path"]])
+        ax.set_ylim(-0.6, len(table) - 0.4)
+        ax.set_xlim(low - 0.02, 1.9)
+        ax.set_xticks([t for t in np.arange(-1.0, 1.01, 0.2) if t >= low - 1e-9])
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_nl(0.0 if abs(v) < 1e-9
+                                                                          else v, 1)))
+        ax.set_xlabel(f"Krippendorffs alfa per code\n(≥ {format_nl(RELIABLE, 3)} "
                       f"{RELIABILITY_LABELS_NL['reliable']}, ≥ {format_nl(TENTATIVE, 3)} "
-                      f"{RELIABILITY_LABELS_NL['tentative']})")
+                      f"{RELIABILITY_LABELS_NL['tentative']})\n"
+                      "n = dubbel gecodeerde segmenten met de code")
         ax.set_title("Overeenstemming tussen codeurs per code")
-        fig.tight_layout()
-    return fig
+    return dutch_figure(fig)
+
+
+def _agreement_rows(by_code: pd.DataFrame) -> pd.DataFrame:
+    if "status" in by_code.columns:
+        table = by_code.rename(columns={"n_double_coded": "n"})
+    else:  # code_agreement output: one row per code and pair
+        table = by_code.groupby("code_path", sort=True).agg(alpha=("alpha", "first"),
+                                                            n=("n_units", "max")).reset_index()
+        table["status"] = np.where(np.isfinite(table["alpha"]), "judged", "not_double_coded")
+    return table[["code_path", "alpha", "n", "status"]].reset_index(drop=True)
 
 
 def _annotate_cells(ax, values: np.ndarray, decimals: int) -> None:
     top = np.nanmax(values) if np.isfinite(values).any() else 1.0
+    top = top if np.isfinite(top) else 1.0
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
             ax.text(j, i, format_nl(v, decimals), ha="center", va="center", fontsize=8,

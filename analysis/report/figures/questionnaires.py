@@ -42,6 +42,7 @@ from analysis.report.figures.style import (
     OKABE_ITO,
     PALETTE,
     TIMEPOINT_COLOURS,
+    dutch_figure,
     figure_style,
     format_nl,
 )
@@ -124,7 +125,7 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
         what = "mediaan en spreiding" if aggregated else "scores per gezin"
         fig.suptitle(f"{definition.name}: {what} van begin tot eind")
         _placeholder_note(fig, definition, scheme)
-    return fig
+    return dutch_figure(fig)
 
 
 def jacobson_truax_figure(change: pd.DataFrame, *, instrument: str = "sdq",
@@ -160,7 +161,7 @@ def jacobson_truax_figure(change: pd.DataFrame, *, instrument: str = "sdq",
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
         fig.suptitle(f"{definition.name}: betrouwbare verandering per gezin")
         _placeholder_note(fig, definition, scheme)
-    return fig
+    return dutch_figure(fig)
 
 
 def band_transitions_figure(change: pd.DataFrame, *, instrument: str = "sdq",
@@ -187,7 +188,7 @@ def band_transitions_figure(change: pd.DataFrame, *, instrument: str = "sdq",
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
         fig.suptitle(f"{definition.name}: van band bij begin naar band bij eind")
         _placeholder_note(fig, definition, scheme)
-    return fig
+    return dutch_figure(fig)
 
 
 def ari_cp_profile_figure(scores: pd.DataFrame, *, instrument: str = "ari_cp",
@@ -232,7 +233,7 @@ def ari_cp_profile_figure(scores: pd.DataFrame, *, instrument: str = "ari_cp",
         _draw_high_share(ax_s, share, reference, _scale_label(definition, reference_scale))
         fig.suptitle(f"{definition.name}: hechtingsprofiel bij begin en eind")
         _placeholder_note(fig, definition, scheme, placeholder)
-    return fig
+    return dutch_figure(fig)
 
 
 # ------------------------------------------------------------------ computing (no drawing)
@@ -351,12 +352,22 @@ def _scheme_spec(definition, scheme: str | None) -> dict[str, Any] | None:
 
 
 def _band_order(definition, scheme: str | None, rows: pd.DataFrame) -> tuple[list, dict]:
-    """Bands least to most concerning (scheme's ``bands``, else as found) and Dutch labels."""
+    """Bands least to most concerning (scheme's ``bands``, else as found) and Dutch labels.
+
+    The bands that count as "verhoogd" (from the scheme's ``elevated_from`` on: the one
+    definition of elevated that the text and tables use) carry "(verhoogd)" in their label
+    when there are several, so no bar suggests that one band alone is "verhoogd".
+    """
     spec = _scheme_spec(definition, scheme) or {}
     bands = list(spec.get("bands") or [])
     found = pd.concat([rows["t0_band"], rows["t1_band"]]).dropna().astype(str).unique()
     bands += sorted(b for b in found if b not in bands)
     labels = {b: str((spec.get("band_labels") or {}).get(b, b)) for b in bands}
+    first = spec.get("elevated_from")
+    elevated = bands[bands.index(first):] if first in bands else []
+    if len(elevated) > 1:  # one elevated band ("hoog") needs no mark
+        for band in elevated:
+            labels[band] = f"{labels[band]} (verhoogd)"
     return bands, labels | {_UNKNOWN_BAND: _UNKNOWN_BAND}
 
 
@@ -569,7 +580,7 @@ def stress_attachment_figure(stress: pd.DataFrame) -> Figure:
             ax.set_title(f"Spearman rho = {format_nl(row['statistic'], 2)} "
                          f"(95%-BI {format_nl(row['ci_low'], 2)} tot {format_nl(row['ci_high'], 2)}"
                          f"; n = {int(row['n'])})")
-    return fig
+    return dutch_figure(fig)
 
 
 def figure_plan(results, *, scheme: str | None = None) -> list[tuple[str, str, Any]]:
@@ -579,7 +590,8 @@ def figure_plan(results, *, scheme: str | None = None) -> list[tuple[str, str, A
     instrument (:data:`analysis.questionnaires.outcomes.PRIMARY`) gets its scale lines, the
     Jacobson-Truax plot and the band transitions; the attachment instrument
     (:data:`~analysis.questionnaires.outcomes.ATTACHMENT`) its profile; the stress hypothesis its
-    scatter. The primary instrument's figures need at least one family with T0 and T1. Figures are drawn only when called, so an absent instrument costs nothing.
+    scatter. The primary instrument's figures need at least one family with T0 and T1.
+    Figures are drawn only when called, so an absent instrument costs nothing.
 
     Returns
     -------

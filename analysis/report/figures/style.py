@@ -117,6 +117,10 @@ def _engine_params(engine) -> dict:
         return {}
 
 
+THIN_SPACE: str = "\u2009"
+"""Thousands separator on figure axes (Dutch typography: a (thin) space, never a point)."""
+
+
 def format_nl(value: float, decimals: int = 1) -> str:
     """A number in Dutch notation, with a decimal comma (Python's float formatting).
 
@@ -126,3 +130,58 @@ def format_nl(value: float, decimals: int = 1) -> str:
     '1234'
     """
     return f"{value:.{decimals}f}".replace(".", ",")
+
+
+def tick_nl(value: float, decimals: int | None = None, *, suffix: str = "") -> str:
+    """An axis tick in Dutch notation: decimal comma, thin-space thousands from 10 000 on.
+
+    ``decimals`` None shows as few decimals as the value needs (at most 6; 4.5 -> "4,5", 3.0
+    -> "3"). ``-0`` shows as "0"; the minus sign is the typographic one (U+2212).
+
+    >>> tick_nl(4.5), tick_nl(3.0), tick_nl(0.25, 2), tick_nl(12500), tick_nl(50, 0, suffix="%")
+    ('4,5', '3', '0,25', '12\u2009500', '50%')
+    """
+    text = (f"{value:.{decimals}f}" if decimals is not None
+            else f"{value:.6f}".rstrip("0").rstrip("."))
+    if text.lstrip("-").strip("0.") == "":
+        text = text.lstrip("-")
+    sign, text = ("\u2212", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, fraction = text.partition(".")
+    if len(whole) > 4:
+        groups = []
+        while whole:
+            groups.insert(0, whole[-3:])
+            whole = whole[:-3]
+        whole = THIN_SPACE.join(groups)
+    return sign + whole + ("," + fraction if fraction else "") + suffix
+
+
+def dutch_formatter(decimals: int | None = None, *, scale: float = 1.0, suffix: str = ""):
+    """The one matplotlib tick formatter of the compendium (see :func:`tick_nl`).
+
+    ``scale`` multiplies the value first (100 for shares shown as percentages), ``suffix`` is
+    appended ("%"). Use: ``ax.yaxis.set_major_formatter(dutch_formatter())``.
+
+    >>> dutch_formatter(0, scale=100, suffix="%")(0.5, 0)
+    '50%'
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _pos: tick_nl(value * scale, decimals, suffix=suffix))
+
+
+def dutch_axes(ax, *, x: bool = True, y: bool = True, decimals: int | None = None) -> None:
+    """Give ``ax``'s numeric axes the Dutch tick formatter (categorical axes are left alone)."""
+    from matplotlib.ticker import FixedFormatter, ScalarFormatter
+
+    for on, axis in ((x, ax.xaxis), (y, ax.yaxis)):
+        if on and isinstance(axis.get_major_formatter(), ScalarFormatter) and not isinstance(
+                axis.get_major_formatter(), FixedFormatter):
+            axis.set_major_formatter(dutch_formatter(decimals))
+
+
+def dutch_figure(fig: Figure) -> Figure:
+    """Every numeric axis of ``fig`` with Dutch ticks (:func:`dutch_axes`); returns ``fig``."""
+    for ax in fig.axes:
+        dutch_axes(ax)
+    return fig

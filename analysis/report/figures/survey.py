@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from analysis.qualitative.survey import LIKERT_LABELS
-from analysis.report.figures.style import OKABE_ITO, figure_style, format_nl
+from analysis.report.figures.style import OKABE_ITO, dutch_figure, figure_style, format_nl
 
 LIKERT_COLOURS: dict[int, str] = {1: OKABE_ITO["vermillion"], 2: OKABE_ITO["orange"],
                                   3: OKABE_ITO["grey"], 4: OKABE_ITO["sky_blue"],
@@ -75,7 +75,7 @@ def likert_figure(distribution: pd.DataFrame, *, title: str | None = None,
         if title:
             ax.set_title(title)
         fig.tight_layout(rect=(0, 0.45 / fig.get_figheight(), 1, 1))
-    return fig
+    return dutch_figure(fig)
 
 
 def yesno_figure(summary: pd.DataFrame, *, title: str | None = None, wrap: int = 45) -> Figure:
@@ -115,7 +115,7 @@ def yesno_figure(summary: pd.DataFrame, *, title: str | None = None, wrap: int =
         if title:
             ax.set_title(title)
         fig.tight_layout()
-    return fig
+    return dutch_figure(fig)
 
 
 def _require(table: pd.DataFrame, columns: list[str], where: str) -> None:

@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from analysis.report.figures.style import OKABE_ITO, PALETTE, figure_style, format_nl
+from analysis.report.figures.style import OKABE_ITO, PALETTE, dutch_figure, figure_style, format_nl
 from analysis.trajectories.flow import DEFAULT_LIMITS, LABELS_NL, normalise_limits
 
 AGGREGATE_ABOVE: int = 500
@@ -70,7 +70,7 @@ def flow_figure(flow: pd.DataFrame) -> Figure:
                             arrowprops={"arrowstyle": "->", "color": OKABE_ITO["grey"],
                                         "shrinkA": 4, "shrinkB": 4})
         ax.set_title("Deelnemersstroom: van plekken in de pilot tot vragenlijsten")
-    return fig
+    return dutch_figure(fig)
 
 
 def sessions_figure(trajectories: pd.DataFrame, *, limits: Mapping[str, float] | None = None,
@@ -111,7 +111,7 @@ def sessions_figure(trajectories: pd.DataFrame, *, limits: Mapping[str, float] |
             _session_bars(ax_s, data, limits["therapy_sessions"])
             _hour_bars(ax_h, data, limits["collaboration_hours"])
         fig.suptitle(f"Inzet per traject (n = {len(data)})")
-    return fig
+    return dutch_figure(fig)
 
 
 def characteristics_figure(trajectories: pd.DataFrame) -> Figure:
@@ -136,7 +136,7 @@ def characteristics_figure(trajectories: pd.DataFrame) -> Figure:
         _category_bars(ax_r, trajectories["referral"], "referral", "Aanmeldroute")
         _age_bars(ax_a, trajectories)
         fig.suptitle(f"Kenmerken van de trajecten (n = {len(trajectories)})")
-    return fig
+    return dutch_figure(fig)
 
 
 def _flow_layout(flow: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,123 @@
+"""The statistics against golden values computed in R (tests/golden/stats_golden.R).
+
+``tests/golden/samples.csv`` holds the bundled cohort's SDQ scales, seeded random samples
+with ties and zeros (n = 5 to 30), samples without ties, and edge cases; the R script's
+output is committed, so these tests never need R. Tolerance 1e-8 where R is exact.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.stats import inference as stats
+from analysis.stats import location
+
+GOLDEN = Path(__file__).parent / "golden"
+SAMPLES = pd.read_csv(GOLDEN / "samples.csv")
+R = pd.read_csv(GOLDEN / "stats_golden.csv").set_index("case")
+DZ = pd.read_csv(GOLDEN / "dz_golden.csv")
+CASES = list(R.index)
+EXACT = 1e-8
+
+
+def _pair(case):
+    return SAMPLES.loc[SAMPLES["case"] == case, ["before", "after"]].reset_index(drop=True)
+
+
+def _close(ours, theirs, tol=EXACT):
+    if pd.isna(theirs):
+        return bool(pd.isna(ours))
+    return abs(float(ours) - float(theirs)) <= tol * max(1.0, abs(float(theirs)))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_wilcoxon_both_zero_rules_and_rank_biserial_match_r(case):
+    row = stats.paired_wilcoxon(_pair(case), before="before", after="after").iloc[0]
+    gold = R.loc[case]
+    assert _close(row.p_value, gold.p_pratt), (row.p_value, gold.p_pratt)
+    assert _close(row.p_value_other_zero_rule, gold.p_wilcox)
+    assert row.n_nonzero == gold.n_nonzero
+    assert _close(row.effect_size, gold.rb)
+    assert _close(row.ci_low, gold.rb_low) and _close(row.ci_high, gold.rb_high)
+    assert (row.ci_missing_reason == "") == (not pd.isna(gold.rb_low))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_hodges_lehmann_and_exact_interval_match_r(case):
+    d = _pair(case).eval("after - before")
+    ours = location.hodges_lehmann(d)
+    gold = R.loc[case]
+    assert _close(ours["estimate"], gold.hl_estimate)
+    assert _close(ours["ci_low"], gold.hl_low) and _close(ours["ci_high"], gold.hl_high)
+    assert _close(ours["confidence_achieved"], gold.hl_confidence_achieved)
+    if not pd.isna(gold.hl_low_r):  # no ties or zeros: R's own wilcox.test(conf.int = TRUE)
+        assert _close(ours["ci_low"], gold.hl_low_r) and _close(ours["ci_high"], gold.hl_high_r)
+
+
+def test_hodges_lehmann_r_comparison_covers_untied_samples():
+    assert R["hl_low_r"].notna().sum() >= 10
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_paired_t_and_d_z_interval_match_r(case):
+    row = stats.paired_t(_pair(case), before="before", after="after").iloc[0]
+    gold = R.loc[case]
+    assert _close(row.statistic, gold.t) and _close(row.p_value, gold.t_p)
+    assert _close(row.effect_size, gold.dz)
+    assert _close(row.ci_low, gold.dz_low, 1e-7) and _close(row.ci_high, gold.dz_high, 1e-7)
+
+
+@pytest.mark.parametrize("t,n,low,high,r_exact", list(DZ.itertuples(index=False, name=None)))
+def test_d_z_interval_is_finite_for_every_n_and_t_up_to_1000(t, n, low, high, r_exact):
+    ours = stats._d_z_interval(t, int(n), 0.05)
+    assert np.all(np.isfinite(ours)) and ours[0] < ours[1]
+    if r_exact:
+        assert ours == pytest.approx((low, high), rel=1e-8, abs=1e-9)
+    else:
+        # beyond |ncp| = 37.62 R's pt() switches to a normal approximation (pnt.c) and its
+        # bounds are off (at t = 1000, n = 2 even of the wrong sign); check the defining
+        # equation P(T <= t | ncp) = 0.975 / 0.025 with an independent quadrature instead
+        for bound, target in zip(ours, (0.975, 0.025)):
+            assert _nct_cdf_by_quadrature(t, n - 1, bound * np.sqrt(n)) == pytest.approx(
+                target, abs=1e-8)
+
+
+def _nct_cdf_by_quadrature(t, df, ncp):
+    from scipy import integrate
+    from scipy import stats as st
+
+    def integrand(v):
+        return st.norm.cdf(t * np.sqrt(v / df) - ncp) * st.chi2.pdf(v, df)
+
+    mode = max(df - 2, 0.0)
+    return sum(integrate.quad(integrand, a, b, limit=400, epsabs=1e-15)[0]
+               for a, b in ((0, mode + 1), (mode + 1, np.inf)))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not pd.isna(R.loc[c, "rho_p"])
+                                  and R.loc[c, "n"] >= 4])
+def test_spearman_exact_p_matches_r(case):
+    row = stats.spearman(_pair(case), x="before", y="after").iloc[0]
+    assert _close(row.statistic, R.loc[case, "rho"])
+    assert _close(row.p_value, R.loc[case, "rho_p"])
+
+
+def test_spearman_exact_cases_exist():
+    assert R["rho_p"].notna().sum() >= 3
+
+
+def test_holm_over_the_cohort_scales_matches_r():
+    cohort = [c for c in CASES if c.startswith("helmond_")]
+    wide = pd.concat([_pair(c).add_prefix(c.removeprefix("helmond_") + "_") for c in cohort],
+                     axis=1)
+    scales = [c.removeprefix("helmond_") for c in cohort]
+    table = stats.group_change(wide, scales=scales, pattern="{scale}_{time}", before="before",
+                               after="after")
+    for analysis, column in (("primary", "p_pratt_holm"), ("sensitivity", "t_p_holm")):
+        part = table[table["analysis"] == analysis].set_index("scale")
+        for scale in scales:
+            assert _close(part.loc[scale, "p_holm"], R.loc[f"helmond_{scale}", column])
