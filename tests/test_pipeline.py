@@ -547,3 +547,13 @@ def test_a_kernel_started_ahead_leaves_no_trace_in_the_notebook(project):
     assert nb.cells[-1].outputs[0].text == cold.cells[-1].outputs[0].text
     assert nb.cells[-1].outputs[0].text.startswith("[] ")
     assert nb.cells[-1].outputs[0].text.endswith(" False\n")
+
+
+@pytest.mark.slow
+def test_state_names_an_outside_raw_folder_without_its_path(project, tmp_path):
+    outside = tmp_path / "elsewhere" / "exports"
+    shutil.copytree(project / "data" / "raw", outside)
+    code, _ = fx.run_quiet(project, raw_root=outside, only="00")
+    assert code == 0
+    text = (project / "reports" / fx.COHORT / ".pipeline-state.json").read_text()
+    assert str(tmp_path) not in text and '".../elsewhere/exports"' in text

@@ -471,8 +471,17 @@ def _fingerprint(ctx: _Run, name: str, hashes: FileHashes, package: Any,
         inputs=input_hashes(spec.reads, ctx.places, hashes),
         modules=usage.modules, data=usage.data,
         environment=environment(usage.imports, state.environment),
-        values=values,
+        values=_shown_values(ctx, values),
     )
+
+
+def _shown_values(ctx: _Run, values: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as stored in the state (for messages): a raw folder outside the project is
+    shown as ``.../parent/name``, never as a machine path (the hash holds the full value)."""
+    raw_root = values.get("raw_root")
+    if isinstance(raw_root, str) and Path(raw_root).is_absolute():
+        values = {**values, "raw_root": ctx.shown(Path(raw_root))}
+    return values
 
 
 def _expected_reports(ctx: _Run, name: str) -> list[Path]:
