@@ -381,6 +381,11 @@ MUTATIONS: list[tuple[str, Callable[[Path], None], tuple | None]] = [
     # QDA exports
     ("qdpx-not-zip", _qdpx_not_zip, ("coding/focusgroep_vaktherapeuten.qdpx", None, "zip")),
     ("qdpx-bad-xml", _qdpx_bad_xml, ("coding/focusgroep_vaktherapeuten.qdpx", None, "XML")),
+    ("qdpx-fifo", lambda f: os.mkfifo(f / "coding" / "extra.qdpx"),
+     ("coding/extra.qdpx", None, "FIFO")),
+    ("qdpx-same-session-twice", lambda f: shutil.copy(
+        f / "coding" / "focusgroep_vaktherapeuten.qdpx", f / "coding" / "kopie.qdpx"),
+     ("coding/", None, "coding export")),
 ]
 
 
