@@ -5,12 +5,19 @@ a crash or an error never leaves a half-written output, and readers never see on
 the usual permissions (``0666`` minus the process umask), not the ``0600`` of a bare
 :func:`tempfile.mkstemp`. JSON and CSV are written with sorted keys and ``\\n`` line ends, so
 identical content gives identical bytes.
+
+Every CSV is safe to open in a spreadsheet: a text cell (or column name) that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be run as a formula by Excel or
+LibreOffice (CSV or formula injection, OWASP), so it gets a leading apostrophe
+(:func:`neutralise_cell`). Numbers stay numbers: numeric columns are not touched, and a text
+cell that is a plain number (``-3``, ``+0,5``, ``-1e+20``) is kept as it is.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable
@@ -55,9 +62,56 @@ def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
     return write_text_atomic(path, text + "\n")
 
 
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet treat a cell as a formula (OWASP, CSV injection)."""
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|nan)",
+                           re.IGNORECASE)
+_FORMULA_START = re.compile(r"[=+\-@\t\r]")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """``value`` safe for a spreadsheet: text starting with a formula character gets a leading
+    apostrophe; numbers and plain-number text are returned unchanged.
+
+    >>> neutralise_cell("=SUM(A1)"), neutralise_cell("-3,5"), neutralise_cell(-3)
+    ("'=SUM(A1)", '-3,5', -3)
+    >>> neutralise_cell("@sanne"), neutralise_cell("- ja")
+    ("'@sanne", "'- ja")
+    """
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(
+            value):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame):
+    """A copy of ``frame`` with every text cell, column name and index label passed through
+    :func:`neutralise_cell` (only cells that need it are touched; numeric columns never)."""
+    out = frame.copy()
+    for position, column in enumerate(out.columns):
+        values = out.iloc[:, position]
+        if values.dtype.kind in "biufcmM":
+            continue
+        text = values.astype("string")
+        suspect = text.str.match(_FORMULA_START.pattern).fillna(False).to_numpy(dtype=bool)
+        if suspect.any():
+            fixed = values.astype(object).copy()
+            rows = suspect.nonzero()[0]
+            fixed.iloc[rows] = [neutralise_cell(v) for v in fixed.iloc[rows]]
+            out[column] = fixed
+    out.columns = [neutralise_cell(c) for c in out.columns]
+    if out.index.dtype == object:
+        out.index = out.index.map(neutralise_cell)
+    return out
+
+
 def write_csv_atomic(path: str | os.PathLike, frame, *, index: bool = False) -> Path:
-    """Write a DataFrame as UTF-8 CSV with ``\\n`` line ends atomically (deterministic bytes)."""
-    return write_text_atomic(path, frame.to_csv(index=index, lineterminator="\n"))
+    """Write a DataFrame as UTF-8 CSV with ``\\n`` line ends atomically (deterministic bytes);
+    text cells that a spreadsheet would run as a formula are neutralised
+    (:func:`neutralise_frame`)."""
+    return write_text_atomic(path, neutralise_frame(frame).to_csv(index=index,
+                                                                   lineterminator="\n"))
 
 
 def _json_default(value: Any) -> Any:

@@ -9,6 +9,7 @@ Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
 ``coding``      convert QDA exports (REFI-QDA, QualCoder, Taguette) to one segments table
 ``synth``       write a synthetic cohort of any size in the data contract
 ``compare``     render a side-by-side document of several cohorts' key numbers
+``share``       zip a cohort's publishable outputs after checking every file (or refuse)
 ``prepare``     build the de-identifier's lookup structures once per installation
 ``diff``        list the key numbers that changed between two recorded runs (or cohorts)
 
@@ -46,6 +47,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # noqa: BLE001 - a bug: one line on the terminal, details in a log
+        log = _write_error_log(error, argv)
+        print(f"internal error (a bug, not a problem with your input): {type(error).__name__}"
+              f"; details in {log}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+ERROR_LOG = "error.log"
+"""Where :func:`main` writes the traceback of an internal error: ``reports/error.log`` (or the
+system's temporary folder when ``reports/`` cannot be written)."""
+
+
+def _write_error_log(error: BaseException, argv: Sequence[str] | None) -> str:
+    """Write the traceback of ``error`` to :data:`ERROR_LOG`; returns the path as shown."""
+    import tempfile
+    import traceback
+
+    from analysis.atomic import write_text_atomic
+
+    command = " ".join(["python -m analysis", *(sys.argv[1:] if argv is None else argv)])
+    text = (f"command: {command}\n\n"
+            + "".join(traceback.format_exception(type(error), error, error.__traceback__)))
+    for folder in (paths.REPORTS, Path(tempfile.gettempdir())):
+        try:
+            return paths.display(write_text_atomic(folder / ERROR_LOG, text))
+        except OSError:
+            continue
+    return "(no writable folder for the log)"
 
 
 def _print_error(error: BaseException) -> None:
@@ -79,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="notebooks run at once when independent (default: number of cores, at most 2)")
     p.add_argument("--update-notebooks", action="store_true",
                    help="copy the executed notebooks back into notebooks/ (bundled cohort only)")
+    p.add_argument("--wait", action="store_true",
+                   help="when another run of this cohort is in progress, wait for it to finish "
+                        "(default: refuse)")
 
     p = add("validate", _validate, "check a cohort's raw data against the data contract")
     _cohort_arg(p)
@@ -121,6 +153,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2023, help="random seed (default 2023)")
     p.add_argument("--raw-dir", help="folder to write <cohort>/ in (default: data/raw)")
 
+    p = add("share", _share, "zip the publishable outputs after checking every file")
+    _cohort_arg(p)
+    p.add_argument("--threshold", type=int, default=None,
+                   help="smallest group of people shown (default 5; CBS asks 10)")
+    p.add_argument("--planted", metavar="FILE",
+                   help="text file of values (one a line) that must not occur in any output")
+
     p = add("compare", _compare, "side-by-side document of several cohorts' key numbers")
     p.add_argument("cohorts", nargs="+", help="cohorts that have been run")
 
@@ -151,7 +190,7 @@ def _run(args: argparse.Namespace) -> int:
     return pipeline.run(
         args.cohort, raw_root=args.raw_dir, params_file=args.params,
         force=args.force, only=args.only, jobs=args.jobs,
-        update_notebooks=args.update_notebooks,
+        update_notebooks=args.update_notebooks, wait=args.wait,
     )
 
 
@@ -338,4 +377,25 @@ def _diff(args: argparse.Namespace) -> int:
         a = history.select(first, refs[0], root=paths.ROOT)
         b = history.select(second, refs[1], root=paths.ROOT)
     print(history.format_diff(history.diff(a, b)))
+    return EXIT_OK
+
+
+def _share(args: argparse.Namespace) -> int:
+    from analysis.report import disclosure, share
+
+    planted = []
+    if args.planted:
+        planted = [line.strip() for line in Path(args.planted).read_text(
+            encoding="utf-8").splitlines() if line.strip()]
+    threshold = args.threshold or disclosure.DEFAULT_THRESHOLD
+    result = share.share(args.cohort, threshold=threshold, planted=planted)
+    for name in result.withheld:
+        print(f"withheld: {name}")
+    if result.refused:
+        print(f"refused: {len(result.failures)} problem(s); see {paths.display(result.check_path)}",
+              file=sys.stderr)
+        for failure in result.failures:
+            print(f"  {failure.file}: {failure.rule}: {failure.reason}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"wrote {paths.display(result.zip_path)} (checks: {paths.display(result.check_path)})")
     return EXIT_OK
