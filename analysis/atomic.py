@@ -132,7 +132,8 @@ def check_output(path: str | os.PathLike, *, force: bool = False,
 
     Rules (the ``--out`` of ``score`` and ``coding``):
 
-    - not inside a raw-data folder (``data/raw/`` and the ``protected`` folders);
+    - not inside a raw-data folder (``data/raw/``, the ``protected`` folders, and any folder
+      holding a ``cohort.yaml``, such as a cohort kept outside the clone for ``--raw-dir``);
     - not one of the ``inputs`` of the command (compared as files, symlinks followed);
     - not an existing folder, and its parent not an existing file;
     - an existing file only with ``force`` (it is then replaced atomically).
@@ -146,6 +147,7 @@ def check_output(path: str | os.PathLike, *, force: bool = False,
     shown = paths.display(target)
     resolved = target.resolve()
     guarded = [paths.RAW, *(protected or ())]
+    guarded += [p for p in resolved.parents if (p / "cohort.yaml").is_file()]
     for folder in guarded:
         if resolved.is_relative_to(Path(folder).resolve()):
             raise ConfigError(f"--out {shown} is inside the raw-data folder "
