@@ -31,10 +31,11 @@ def test_banner_only_for_synthetic_cohorts(doc):
 
 
 def test_publication_table_drops_family_rows_and_suppresses_counts(doc):
-    frame = pd.DataFrame({"family_id": ["F01", "F02"], "n": [2, 12]})
+    frame = pd.DataFrame({"family_id": ["F01", "F02", "F03"], "n": [2, 12, 30]})
     doc.publication = True
     out = doc.table(frame, counts=["n"], family_column="family_id")
-    assert list(out.columns) == ["n"] and list(out["n"]) == ["<5", "12"]
+    # the 2 is hidden, and the 12 with it: else the total (44) gives the 2 back
+    assert list(out.columns) == ["n"] and list(out["n"]) == ["<5", "<5", 30]
 
 
 def test_missing_figure_says_so_instead_of_failing(doc):
@@ -52,12 +53,12 @@ def test_claims_table_is_written_with_the_fixed_columns(tmp_path, monkeypatch):
     }).to_csv(tmp_path / "raw" / "c" / "claims.csv", index=False)
     doc = findings.Findings(cohort="c", numbers={"slots": 30, "t0_elevated_n": 9,
                                                  "analysis_set_n": 14},
-                            config={"published_claims": "claims.csv"})
-    view = doc.claims()
+                            config={"published_claims": "claims.csv", "publication": "Rapport"})
+    view = doc.claims().frame
     written = pd.read_csv(tmp_path / "reports" / "c" / "claims.csv")
     assert list(written.columns) == findings.CLAIMS_COLUMNS
     assert list(written["status"]) == ["reproduced", "reproduced"]
-    assert view.loc["t0_elevated_total_pct", "gereproduceerd"].startswith("64,3 (9 van 14)")
+    assert view.iloc[1]["gereproduceerd"].startswith("64,3% (9 van 14)")
 
 
 def test_no_claims_file_means_no_section_and_an_empty_table(doc, tmp_path, monkeypatch):

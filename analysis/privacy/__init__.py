@@ -12,14 +12,18 @@ Ground floor of the package (imports nothing of the rest but :mod:`analysis.erro
   images, PNG text chunks, SVG text) for planted values, formula cells and small cells.
 """
 
-from analysis.privacy.gate import (WITHHELD, code_name_problem, gate_text, gate_value, identifier_flags,
-                                   pseudonym_problem, quote_approved, read_approved)
+from analysis.privacy.gate import (APPROVAL_FILE, NOT_FOR_PUBLICATION, WITHHELD, approved_quotes,
+                                   code_name_problem, gate_text, gate_value, identifier_flags,
+                                   pseudonym_problem, quote_approved, read_approved,
+                                   review_candidates, with_quote_ids)
 from analysis.privacy.guard import (DEDUCE_CHUNK, MAX_REPLACEMENTS, PUBLIC_TERMS, REPLACEMENTS,
                                     RESIDUAL_CHECKS, Finding, QuoteCheck, _deduce, check_quote,
                                     deduce_startup_seconds, deidentify, is_valid_bsn,
                                     is_valid_iban, normalise, quote_id, review_table)
 
-__all__ = ["DEDUCE_CHUNK", "MAX_REPLACEMENTS", "PUBLIC_TERMS", "REPLACEMENTS", "RESIDUAL_CHECKS",
-           "Finding", "QuoteCheck", "check_quote", "deduce_startup_seconds", "deidentify",
-           "WITHHELD", "code_name_problem", "gate_text", "gate_value", "identifier_flags", "is_valid_bsn", "is_valid_iban", "normalise", "pseudonym_problem",
-           "quote_approved", "quote_id", "read_approved", "review_table", "_deduce"]
+__all__ = ["APPROVAL_FILE", "DEDUCE_CHUNK", "MAX_REPLACEMENTS", "NOT_FOR_PUBLICATION",
+           "PUBLIC_TERMS", "REPLACEMENTS", "RESIDUAL_CHECKS", "WITHHELD", "Finding", "QuoteCheck",
+           "_deduce", "approved_quotes", "check_quote", "code_name_problem",
+           "deduce_startup_seconds", "deidentify", "gate_text", "gate_value", "identifier_flags",
+           "is_valid_bsn", "is_valid_iban", "normalise", "pseudonym_problem", "quote_approved",
+           "quote_id", "read_approved", "review_candidates", "review_table", "with_quote_ids"]

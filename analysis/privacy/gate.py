@@ -158,3 +158,56 @@ def read_approved(folder: str | os.PathLike) -> frozenset[str]:
 def quote_approved(quote_id: str, approved: frozenset[str]) -> bool:
     """Whether the quote with this id may appear in publication mode."""
     return quote_id in approved
+
+
+NOT_FOR_PUBLICATION: str = ("*Niet voor publicatie: deze citaten passeerden de automatische "
+                            "privacycontrole, maar zijn nog niet door de onderzoeker "
+                            "goedgekeurd (quotes_approved.csv).*")
+"""Mark above quotes shown in the default mode."""
+
+
+def with_quote_ids(table: pd.DataFrame, text_column: str = "quote") -> pd.DataFrame:
+    """``table`` with a ``quote_id`` column: :func:`analysis.privacy.quote_id` of
+    ``session_id/segment_id`` and the text (kept when already present)."""
+    from analysis.privacy.guard import quote_id
+
+    out = table.copy()
+    if "quote_id" in out.columns or out.empty:
+        if out.empty and "quote_id" not in out.columns:
+            out["quote_id"] = pd.Series(dtype=object)
+        return out
+    sources = (out["session_id"].astype(str) + "/" + out["segment_id"].astype(str)
+               if {"session_id", "segment_id"} <= set(out.columns)
+               else pd.Series([""] * len(out), index=out.index))
+    out["quote_id"] = [quote_id(src, str(text)) for src, text in zip(sources, out[text_column])]
+    return out
+
+
+def approved_quotes(table: pd.DataFrame, cohort_folder, *, publication: bool,
+                    text_column: str = "quote") -> pd.DataFrame:
+    """Quotes that may be shown: in publication mode only those whose id is listed in the
+    cohort's :data:`APPROVAL_FILE`; otherwise all (they passed the guard)."""
+    out = with_quote_ids(table, text_column)
+    if not publication:
+        return out
+    approved = read_approved(cohort_folder)
+    return out[out["quote_id"].isin(approved)]
+
+
+def review_candidates(quotes: pd.DataFrame, held_back: pd.DataFrame, cohort_folder=None
+                      ) -> pd.DataFrame:
+    """Every quote candidate for the researcher's review (internal; never publish it).
+
+    Columns ``quote_id``, ``theme``, ``session_id``, ``segment_id``, ``text``, ``status``
+    (``approved``, ``passed guard`` or ``held back``) and ``reasons``. Copy the ids to approve
+    into ``quotes_approved.csv`` (column ``quote_id``) in the cohort folder.
+    """
+    approved = read_approved(cohort_folder) if cohort_folder is not None else frozenset()
+    passed = with_quote_ids(quotes).assign(text=lambda f: f.get("quote"), reasons="")
+    passed["status"] = ["approved" if q in approved else "passed guard"
+                        for q in passed["quote_id"]]
+    held = with_quote_ids(held_back, "clean_text").assign(
+        text=lambda f: f.get("clean_text"), status="held back")
+    columns = ["quote_id", "theme", "session_id", "segment_id", "text", "status", "reasons"]
+    frames = [f.reindex(columns=columns) for f in (passed, held) if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

@@ -36,7 +36,7 @@ COST_ITEMS: dict[str, str] = {
     "therapy_cost": "Kosten sessies vaktherapie",
     "collaboration_cost": "Kosten samenwerkingsuren",
     "pilot_cost": "Kosten pilot (sessies + samenwerking)",
-    "avoided_cost": "Vermeden kosten geindiceerde trajecten",
+    "avoided_cost": "Vermeden kosten geïndiceerde trajecten",
     "net_cost": "Nettokosten (pilot - vermeden)",
 }
 """Cost columns of :func:`family_costs` with their Dutch labels, in display order."""

@@ -352,12 +352,22 @@ def _scheme_spec(definition, scheme: str | None) -> dict[str, Any] | None:
 
 
 def _band_order(definition, scheme: str | None, rows: pd.DataFrame) -> tuple[list, dict]:
-    """Bands least to most concerning (scheme's ``bands``, else as found) and Dutch labels."""
+    """Bands least to most concerning (scheme's ``bands``, else as found) and Dutch labels.
+
+    The bands that count as "verhoogd" (from the scheme's ``elevated_from`` on: the one
+    definition of elevated that the text and tables use) carry "(verhoogd)" in their label
+    when there are several, so no bar suggests that one band alone is "verhoogd".
+    """
     spec = _scheme_spec(definition, scheme) or {}
     bands = list(spec.get("bands") or [])
     found = pd.concat([rows["t0_band"], rows["t1_band"]]).dropna().astype(str).unique()
     bands += sorted(b for b in found if b not in bands)
     labels = {b: str((spec.get("band_labels") or {}).get(b, b)) for b in bands}
+    first = spec.get("elevated_from")
+    elevated = bands[bands.index(first):] if first in bands else []
+    if len(elevated) > 1:  # one elevated band ("hoog") needs no mark
+        for band in elevated:
+            labels[band] = f"{labels[band]} (verhoogd)"
     return bands, labels | {_UNKNOWN_BAND: _UNKNOWN_BAND}
 
 
