@@ -22,6 +22,7 @@ Every share comes with an exact Clopper-Pearson 95% interval (:func:`analysis.st
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -140,9 +141,22 @@ def published_chain(changes: pd.DataFrame, families: Iterable[str], *,
     return pd.DataFrame(rows, columns=list(CHAIN_COLUMNS))
 
 
+CHAIN_KEYS: tuple[str, ...] = (
+    "t0_elevated", "t0_elevated_high_disorganized", "t1_reliable_improvement",
+    "t1_disorganized_resolved", "t0_not_elevated", "t0_not_elevated_low_disorganized",
+    "t1_reliable_improvement_all_elevated")
+"""The ``key`` of every step of :func:`published_chain`, in order."""
+
+
 def chain_key_numbers(chain: pd.DataFrame, *, suffix: str = "") -> dict[str, int]:
-    """Key numbers of a chain: ``<key>_n`` (count) for every step, and ``analysis_set_n``."""
+    """Key numbers of a chain: ``<key>_n`` (count) for every step, and ``analysis_set_n``.
+
+    Without a suffix also ``<key>_denominator_n``: the families the step's share is taken of
+    (0 when the share cannot be computed).
+    """
     numbers = {f"{row.key}_n{suffix}": int(row.k) for row in chain.itertuples()}
+    if not suffix:
+        numbers.update({f"{row.key}_denominator_n": int(row.n) for row in chain.itertuples()})
     first = chain.iloc[0]
     numbers[f"analysis_set_n{suffix}"] = int(first["n"])
     return numbers
@@ -332,8 +346,16 @@ class QuestionnaireResults:
         return [i for i in instruments.available() if i not in self.scores]
 
     def key_numbers(self) -> dict[str, object]:
-        """Flat key numbers (names as expected by ``analysis/definitions/claim_rules.yaml``)."""
-        numbers: dict[str, object] = {"analysis_set_n": len(self.families)}
+        """Flat key numbers (names as expected by ``analysis/definitions/claim_rules.yaml``).
+
+        Every name of :func:`key_number_names` is present: what the data do not allow (an
+        absent instrument, a chain step whose denominator is 0) is an explicit None, and a
+        defined instrument without data has ``<id>_n`` 0.
+        """
+        numbers: dict[str, object] = dict.fromkeys(key_number_names())
+        numbers["analysis_set_n"] = len(self.families)
+        numbers.update({f"{i}{suffix}": 0 for i in instruments.available()
+                        for suffix in ("_n", "_t0_only_n")})
         for instrument_id, scores in self.scores.items():
             numbers[f"{instrument_id}_n"] = len(families_with(scores, "T0", "T1"))
             numbers[f"{instrument_id}_t0_only_n"] = len(
@@ -351,7 +373,7 @@ class QuestionnaireResults:
             rho = self.stress.attrs["spearman"].iloc[0]
             numbers.update(stress_rho=float(rho["statistic"]), stress_rho_ci_low=float(
                 rho["ci_low"]), stress_rho_ci_high=float(rho["ci_high"]), stress_n=int(rho["n"]))
-        return numbers
+        return {key: None if _undefined(value) else value for key, value in numbers.items()}
 
 
 def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
@@ -368,7 +390,7 @@ def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
     changes = reliable_changes(scores, schemes=schemes)
     families = analysis_set(scores)
     results = QuestionnaireResults(scores=scores, changes=changes, families=families)
-    if PRIMARY in scores and ATTACHMENT in scores and families:
+    if PRIMARY in scores and ATTACHMENT in scores:  # an empty analysis set: every share None
         results.chain = published_chain(changes, families)
         results.chain_schemes = chain_by_scheme(scores, families)
     if PRIMARY in scores and families_with(scores[PRIMARY], "T0", "T1"):
@@ -382,6 +404,34 @@ def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
     if PRIMARY in scores:
         results.dropout = dropout_sensitivity(scores[PRIMARY])
     return results
+
+
+def _undefined(value: object) -> bool:
+    """Whether ``value`` is a number that is not one (NaN: a statistic the data do not allow)."""
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def key_number_names() -> list[str]:
+    """Every key number :meth:`QuestionnaireResults.key_numbers` records, whatever the data.
+
+    The chain (:data:`CHAIN_KEYS`: count, denominator, percentage and interval; counts under
+    every usable SDQ scheme), the instruments' pair counts, the group tests per SDQ scale
+    (:data:`SDQ_SCALES`), McNemar, attrition, reliable change of the SDQ total and the stress
+    hypothesis.
+    """
+    names = ["analysis_set_n"]
+    names += [f"{i}{suffix}" for i in instruments.available() for suffix in ("_n", "_t0_only_n")]
+    names += [f"{key}{suffix}" for key in CHAIN_KEYS
+              for suffix in ("_n", "_denominator_n", "_pct", "_ci_low_pct", "_ci_high_pct")]
+    for scheme in usable_schemes(PRIMARY):
+        names += [f"{key}_n_{scheme}" for key in CHAIN_KEYS] + [f"analysis_set_n_{scheme}"]
+    names += [f"sdq_{scale}_{test}_{what}" for scale in SDQ_SCALES for test in ("wilcoxon", "t")
+              for what in ("p", "effect", "ci_low", "ci_high")]
+    names += ["sdq_total_mcnemar_p", "attrition_total_p", "attrition_total_median_set",
+              "attrition_total_median_t0_only", "sdq_total_rci_threshold", "sdq_total_improved_n",
+              "sdq_total_deteriorated_n", "sdq_total_clinically_significant_n",
+              "stress_rho", "stress_rho_ci_low", "stress_rho_ci_high", "stress_n"]
+    return names
 
 
 BORDERLINE_BAND: float = 0.01

@@ -330,7 +330,8 @@ def n_for_paired_t(effect_size: float, *, power: float = 0.8, alpha: float = 0.0
     alpha = _check_probability("alpha", alpha, low_open=True, high_open=True)
     solved = TTestPower().solve_power(effect_size=effect, power=target, alpha=alpha,
                                       alternative="two-sided")
-    n = max(2, math.ceil(float(np.atleast_1d(solved)[0]) - _TOLERANCE))
+    solved = float(np.atleast_1d(solved)[0])  # NaN when the solver fails (a huge effect)
+    n = max(2, math.ceil(solved - _TOLERANCE)) if math.isfinite(solved) else 2
     while n > 2 and paired_t_power(effect, n - 1, alpha=alpha) >= target:
         n -= 1
     while paired_t_power(effect, n, alpha=alpha) < target:
