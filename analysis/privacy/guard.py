@@ -119,6 +119,12 @@ _PATTERNS: list[tuple[str, re.Pattern, int]] = [
      7),
     ("handle", re.compile(r"(?<![\w.@])@[A-Za-z0-9_][A-Za-z0-9_.]{1,40}"), 6),
 ]
+IBAN_LENGTHS: dict[str, int] = {
+    "NL": 18, "BE": 16, "DE": 22, "FR": 27, "GB": 22, "LU": 20, "ES": 24, "IT": 27, "PT": 25,
+    "AT": 20, "CH": 21, "DK": 18, "FI": 18, "IE": 22, "NO": 15, "PL": 28, "SE": 24, "TR": 26,
+    "MA": 28, }
+"""IBAN length per country (ISO 13616 registry); other countries: any length 15-34 that
+passes the check."""
 _IBAN_START = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?=[ .-]?[A-Za-z0-9])")
 _PHONE_START = re.compile(r"(?<![\w+(])\(?(?:\+|00)?(?:31|0)(?=[ \-()./]{0,3}\d)|"
                           r"(?<![\w+(])(?:\+|00)(?!31)[1-9]\d{0,2}(?=[ \-()./]{0,3}\d)")
@@ -362,8 +368,10 @@ def _iban_findings(text: str) -> list[Finding]:
             stop = _position_after(text, m.end(), 14)
             found.append(_finding("iban", m.start(), stop, "pattern"))
         elif len(body) >= 11:
-            for n in range(len(body), 10, -1):
-                if is_valid_iban(head + body[:n]):
+            lengths = ([IBAN_LENGTHS[head[:2]] - 4] if head[:2] in IBAN_LENGTHS
+                       else range(len(body), 10, -1))
+            for n in lengths:
+                if n <= len(body) and is_valid_iban(head + body[:n]):
                     found.append(_finding("iban", m.start(), _position_after(text, m.end(), n),
                                           "pattern"))
                     break
