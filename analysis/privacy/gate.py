@@ -98,7 +98,7 @@ def pseudonym_problem(value) -> str | None:
         return None
     if len(text) > PSEUDONYM_MAX_CHARS or "\n" in text:
         return f"longer than {PSEUDONYM_MAX_CHARS} characters or more than one line"
-    _, findings = deidentify(text, use_deduce=False)
+    _, findings = deidentify(text, use_deduce=False, lower_case_names=False)
     findings = [f for f in findings if f.kind not in PSEUDONYM_SHAPES]
     if findings:
         kinds = sorted({_KIND_EN[f.kind] for f in findings})
@@ -118,7 +118,7 @@ def code_name_problem(value) -> str | None:
     """
     if value is None:
         return None
-    _, findings = deidentify(normalise(str(value)), use_deduce=False)
+    _, findings = deidentify(normalise(str(value)), use_deduce=False, lower_case_names=False)
     if findings:
         kinds = sorted({_KIND_EN[f.kind] for f in findings})
         return f"holds an identifier ({', '.join(kinds)}), not a code name"

@@ -206,7 +206,8 @@ def quote_id(source: str, text: str) -> str:
     return hashlib.sha256(f"{source}\x1f{text}".encode("utf-8")).hexdigest()[:12]
 
 
-def deidentify(text: str, *, use_deduce: bool = True) -> tuple[str, list[Finding]]:
+def deidentify(text: str, *, use_deduce: bool = True,
+               lower_case_names: bool = True) -> tuple[str, list[Finding]]:
     """Replace identifiers in Dutch ``text`` by bracketed pseudonyms.
 
     Parameters
@@ -215,6 +216,10 @@ def deidentify(text: str, *, use_deduce: bool = True) -> tuple[str, list[Finding
     use_deduce : bool
         Also run deduce (default). False: the patterns and the word lists only (names from the
         lists are still found; names found only by context are not).
+    lower_case_names : bool
+        Take a lower-case word from the first-name list for a name anywhere (default, for
+        quotes: recall first). False (for labels and ids): only after a family word or title,
+        or followed by a surname (``jan jansen``), since many first names are Dutch words.
 
     Returns
     -------
@@ -227,7 +232,7 @@ def deidentify(text: str, *, use_deduce: bool = True) -> tuple[str, list[Finding
     if not isinstance(text, str):
         raise TypeError(f"text must be a str; got {type(text).__name__}")
     text = normalise(text)
-    candidates = _pattern_findings(text) + _word_findings(text)
+    candidates = _pattern_findings(text) + _word_findings(text, lower_case_names)
     if use_deduce:
         candidates += _deduce_findings(text)
     findings = _resolve(candidates)
@@ -414,7 +419,7 @@ def _phone_findings(text: str) -> list[Finding]:
     return found
 
 
-def _word_findings(text: str) -> list[tuple[Finding, int]]:
+def _word_findings(text: str, lower_case_names: bool = True) -> list[tuple[Finding, int]]:
     """Names, streets and schools from the word lists, one pass over the words."""
     lex = lexicon()
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
@@ -455,6 +460,9 @@ def _word_findings(text: str) -> list[tuple[Finding, int]]:
         after_family = i > 0 and words[i - 1][2].lower() in (_FAMILY_WORDS | _TITLES) and \
             len(text[words[i - 1][1]:start]) <= 3
         sentence_start = _sentence_start(text, start)
+        if first and not capital and not lower_case_names and not after_family:
+            following = words[i + 1][2].lower() if i + 1 < len(words) else ""
+            first = following in lex.surnames and following not in lex.common
         if first or (surname and (capital and not sentence_start or after_family)) or (
                 after_family and capital and not common and len(low) > 1):
             name_run.append(i)
