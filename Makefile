@@ -32,6 +32,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	  $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK) && \
 	  $(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e . ; \
 	fi
+	$(PY) -m analysis prepare
 	@touch $(STAMP)
 
 ## Create .venv and install the compendium from the lock (exact versions, hashes required)

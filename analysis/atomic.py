@@ -21,7 +21,10 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
+
+from analysis import paths
+from analysis.errors import ConfigError
 
 
 def _process_umask() -> int:
@@ -128,3 +131,58 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return value.as_posix()
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def check_output(path: str | os.PathLike, *, force: bool = False,
+                 inputs: Iterable[str | os.PathLike] = (),
+                 protected: Iterable[str | os.PathLike] | None = None) -> Path:
+    """Refuse an output path that could overwrite input; return it when it may be written.
+
+    Rules (the ``--out`` of ``score`` and ``coding``):
+
+    - not inside a raw-data folder (``data/raw/`` and the ``protected`` folders);
+    - not one of the ``inputs`` of the command (compared as files, symlinks followed);
+    - not an existing folder, and its parent not an existing file;
+    - an existing file only with ``force`` (it is then replaced atomically).
+
+    Raises
+    ------
+    ConfigError
+        Naming the path (as :func:`analysis.paths.display` shows it) and the rule.
+    """
+    target = Path(path)
+    shown = paths.display(target)
+    resolved = target.resolve()
+    guarded = [paths.RAW, *(protected or ())]
+    for folder in guarded:
+        if resolved.is_relative_to(Path(folder).resolve()):
+            raise ConfigError(f"--out {shown} is inside the raw-data folder "
+                              f"{paths.display(folder)}; expected a path outside it (raw data "
+                              "are never written).")
+    for source in inputs:
+        if Path(source).exists() and resolved == Path(source).resolve():
+            raise ConfigError(f"--out {shown} is an input of this command; expected another "
+                              "file (inputs are never overwritten).")
+    if target.is_dir() or str(path).endswith(("/", os.sep)):
+        raise ConfigError(f"--out {shown} is a folder; expected a file name, e.g. "
+                          f"{shown.rstrip('/')}/scores.csv.")
+    if target.parent.exists() and not target.parent.is_dir():
+        raise ConfigError(f"--out {shown}: {paths.display(target.parent)} is a file, not a "
+                          "folder; expected a path in an existing or new folder.")
+    if os.path.lexists(target) and not force:
+        raise ConfigError(f"--out {shown} exists already; expected a new file name, or --force "
+                          "to replace it.")
+    return target
+
+
+def write_output(path: str | os.PathLike, write) -> Path:
+    """Call ``write(path)`` and turn file-system failures into a :class:`ConfigError`.
+
+    A read-only or full folder then ends with one message naming the path (nothing is left
+    behind: the writers are atomic), not a traceback.
+    """
+    try:
+        return write(path)
+    except OSError as error:
+        raise ConfigError(f"cannot write {paths.display(path)} ({error.strerror or error}); "
+                          "expected a writable folder with free space.") from None

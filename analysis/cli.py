@@ -10,6 +10,7 @@ Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
 ``synth``       write a synthetic cohort of any size in the data contract
 ``compare``     render a side-by-side document of several cohorts' key numbers
 ``share``       zip a cohort's publishable outputs after checking every file (or refuse)
+``prepare``     build the de-identifier's lookup structures once per installation
 ``diff``        list the key numbers that changed between two recorded runs (or cohorts)
 
 Errors a user can fix (bad input, unknown cohort, wrong parameter) are printed as one paragraph
@@ -46,6 +47,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # noqa: BLE001 - a bug: one line on the terminal, details in a log
+        log = _write_error_log(error, argv)
+        print(f"internal error (a bug, not a problem with your input): {type(error).__name__}"
+              f"; details in {log}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+ERROR_LOG = "error.log"
+"""Where :func:`main` writes the traceback of an internal error: ``reports/error.log`` (or the
+system's temporary folder when ``reports/`` cannot be written)."""
+
+
+def _write_error_log(error: BaseException, argv: Sequence[str] | None) -> str:
+    """Write the traceback of ``error`` to :data:`ERROR_LOG`; returns the path as shown."""
+    import tempfile
+    import traceback
+
+    from analysis.atomic import write_text_atomic
+
+    command = " ".join(["python -m analysis", *(sys.argv[1:] if argv is None else argv)])
+    text = (f"command: {command}\n\n"
+            + "".join(traceback.format_exception(type(error), error, error.__traceback__)))
+    for folder in (paths.REPORTS, Path(tempfile.gettempdir())):
+        try:
+            return paths.display(write_text_atomic(folder / ERROR_LOG, text))
+        except OSError:
+            continue
+    return "(no writable folder for the log)"
 
 
 def _print_error(error: BaseException) -> None:
@@ -79,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="notebooks run at once when independent (default: number of cores, at most 2)")
     p.add_argument("--update-notebooks", action="store_true",
                    help="copy the executed notebooks back into notebooks/ (bundled cohort only)")
+    p.add_argument("--wait", action="store_true",
+                   help="when another run of this cohort is in progress, wait for it to finish "
+                        "(default: refuse)")
 
     p = add("validate", _validate, "check a cohort's raw data against the data contract")
     _cohort_arg(p)
@@ -87,11 +119,16 @@ def _parser() -> argparse.ArgumentParser:
     p = add("new-cohort", _new_cohort, "scaffold data/raw/NAME/ with cohort.yaml and templates")
     p.add_argument("name", help="cohort name, e.g. eindhoven-2025 (letters, digits, '-', '_')")
     p.add_argument("--raw-dir", help="folder to create NAME/ in (default: data/raw)")
+    p.add_argument("--from-export", metavar="FILE",
+                   help="copy this export in and write a files: mapping of its columns")
+    p.add_argument("--synthetic", action="store_true",
+                   help="generated data: do not add the folder to .git/info/exclude")
 
     p = add("score", _score, "score one questionnaire export (one row per input row)")
     p.add_argument("instrument", help="instrument id, e.g. sdq, ari_cp")
     p.add_argument("file", help="export to score (.csv, .xlsx or .sav)")
     p.add_argument("--out", help="write the scores here (CSV); default: print to the terminal")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("--scheme", help="cut-off scheme for the bands (default: the instrument's)")
 
     p = add("coding", _coding, "convert QDA exports to the contract's coding/segments.csv")
@@ -99,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
                    "segments.csv, QualCoder, Taguette or ATLAS.ti exports; or only codebooks "
                    "(.qdc, Taguette codebook CSV) to write a code list")
     p.add_argument("--out", required=True, help="CSV to write (UTF-8)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("--coder", action="append", metavar="NAME",
                    help="who coded the file(s) whose export names no coder: once for all "
                    "files, or once per file in the order given")
@@ -125,6 +163,8 @@ def _parser() -> argparse.ArgumentParser:
     p = add("compare", _compare, "side-by-side document of several cohorts' key numbers")
     p.add_argument("cohorts", nargs="+", help="cohorts that have been run")
 
+    add("prepare", _prepare, "build the de-identifier's lookup structures (once per installation)")
+
     p = add("site", _site, "(re)build the findings site of a cohort that has been run")
     _cohort_arg(p)
     p.add_argument("--pdf", action="store_true",
@@ -150,39 +190,62 @@ def _run(args: argparse.Namespace) -> int:
     return pipeline.run(
         args.cohort, raw_root=args.raw_dir, params_file=args.params,
         force=args.force, only=args.only, jobs=args.jobs,
-        update_notebooks=args.update_notebooks,
+        update_notebooks=args.update_notebooks, wait=args.wait,
     )
 
 
 def _validate(args: argparse.Namespace) -> int:
     from analysis.data import validate
+    from analysis.data.safe_input import check_name
 
-    report = validate.validate_cohort(paths.raw_dir(args.cohort, args.raw_dir))
+    folder = paths.raw_dir(check_name(args.cohort), args.raw_dir)
+    report = validate.validate_cohort(folder)
     print(report.format())
+    if not _deduce_prepared():
+        _prepare(args)
     return EXIT_USAGE if report.errors else EXIT_OK
 
 
 def _new_cohort(args: argparse.Namespace) -> int:
     from analysis.data import cohort
 
-    folder = cohort.new_cohort(args.name, raw_root=args.raw_dir)
-    print(f"created {paths.display(folder)}: fill in cohort.yaml, then drop the exports in")
+    made = cohort.new_cohort(args.name, raw_root=args.raw_dir, from_export=args.from_export,
+                             synthetic=args.synthetic)
+    print(f"created {paths.display(made.folder)}: fill in cohort.yaml, then drop the exports in")
+    if made.table:
+        print(f"copied {Path(args.from_export).name} in as table {made.table!r}; cohort.yaml "
+              f"maps {len(made.mapped)} of its columns under files: (check them)")
+        for source, target in list(made.mapped.items())[:8]:
+            print(f"  {source!r} -> {target}")
+        if len(made.mapped) > 8:
+            print(f"  ... and {len(made.mapped) - 8} more (see cohort.yaml)")
+        if made.unknown:
+            print(f"not recognised ({len(made.unknown)}), kept as extra columns unless you map "
+                  "them: " + ", ".join(repr(c) for c in made.unknown))
+        if made.missing:
+            print("required contract columns not found: " + ", ".join(made.missing))
+    if made.excluded:
+        print(f"added {made.excluded} to .git/info/exclude: git will not see these real data "
+              "(undo: delete that line from .git/info/exclude)")
+    elif not args.synthetic:
+        print("not inside a git clone: nothing added to .git/info/exclude")
     return EXIT_OK
 
 
 def _score(args: argparse.Namespace) -> int:
+    from analysis.atomic import check_output, write_csv_atomic, write_output
     from analysis.data.io import read_table
     from analysis.questionnaires import scoring
     from analysis.questionnaires.instruments import load_instrument
 
     instrument = load_instrument(args.instrument)  # an unknown instrument stops before reading
+    if args.out:
+        check_output(args.out, force=args.force, inputs=[args.file])
     data = read_table(args.file)
     data.attrs["source_file"] = Path(args.file).name  # problems name the file as given
     scores = scoring.score_instrument(data, instrument, scheme=args.scheme)
     if args.out:
-        from analysis.atomic import write_csv_atomic
-
-        write_csv_atomic(args.out, scores)
+        write_output(args.out, lambda out: write_csv_atomic(out, scores))
         print(f"wrote {len(scores)} rows to {paths.display(args.out)}")
     else:
         print(scores.to_csv(index=False, lineterminator="\n"), end="")
@@ -194,9 +257,10 @@ def _coding(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from analysis.atomic import write_text_atomic
+    from analysis.atomic import check_output, write_output, write_text_atomic
     from analysis.qualitative import qda
 
+    check_output(args.out, force=args.force, inputs=args.files)
     coders = args.coder or []
     if len(coders) not in (0, 1, len(args.files)):
         _print_error(ValueError(f"--coder: {len(coders)} names for {len(args.files)} files; "
@@ -208,8 +272,8 @@ def _coding(args: argparse.Namespace) -> int:
         kinds = {_export_kind(qda, f) for f in args.files}
         if kinds == {"codebook"}:
             codes = pd.concat([qda.read_codebook(f) for f in args.files], ignore_index=True)
-            write_text_atomic(args.out, codes.drop_duplicates("code").to_csv(
-                index=False, lineterminator="\n"))
+            write_output(args.out, lambda out: write_text_atomic(out, codes.drop_duplicates(
+                "code").to_csv(index=False, lineterminator="\n")))
             print(f"wrote {codes['code'].nunique()} codes to {paths.display(args.out)}")
             return EXIT_OK
         if "codebook" in kinds:
@@ -223,10 +287,42 @@ def _coding(args: argparse.Namespace) -> int:
         print(f"warning: {warning.message}", file=sys.stderr)
     for problem in problems:
         print(f"skipped: {problem}", file=sys.stderr)
-    write_text_atomic(args.out, qda.contract_csv(segments))
+    write_output(args.out, lambda out: write_text_atomic(out, qda.contract_csv(segments)))
     print(f"wrote {len(segments)} segments to {paths.display(args.out)}")
     return EXIT_FAILED if problems else EXIT_OK
 
+
+def _deduce_cache() -> Path | None:
+    """deduce's cache of lookup structures (None when deduce is not installed)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("deduce")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / "data" / "lookup" / "cache" / \
+        "lookup_structs.pickle"
+
+
+def _deduce_prepared() -> bool:
+    cache = _deduce_cache()
+    return cache is None or cache.is_file()
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    """Build deduce's lookup structures now, with a progress line, so notebook 02 never does."""
+    import time
+
+    if _deduce_cache() is None:
+        print("prepare: the de-identifier deduce is not installed; nothing to prepare")
+        return EXIT_OK
+    print("prepare: building the lookup structures of the de-identifier deduce (once per "
+          "installation; 1-3 minutes the first time) ...", flush=True)
+    began = time.perf_counter()
+    from deduce import Deduce
+
+    Deduce()
+    print(f"prepare: done in {time.perf_counter() - began:.0f} s")
+    return EXIT_OK
 
 def _export_kind(qda, file: str) -> str:
     try:

@@ -4,9 +4,11 @@ The notebooks run with the project root as working directory, so they use relati
 
     00_load      reads {raw}/scores.csv            writes {processed}/clean/*, key numbers
     01_a         reads {processed}/clean/*         writes {processed}/a/*, key numbers  (sleeps)
-    02_b         reads clean/* and {raw}/extra/**  writes {processed}/b/*, key numbers  (sleeps)
+    02_b         reads clean/* and {raw}/extra/**  writes {processed}/b/*, a "figure"
+                                                   {figures}/b_<note>.png per note, key numbers
+                                                   (sleeps)
     03_c         reads {processed}/a/*             writes {processed}/c/*
-    04_findings  reads every key-number fragment   findings document
+    04_findings  reads key numbers and figures     findings document (lists the figures)
 
 ``01_a`` and ``02_b`` are independent and record when they ran (``{processed}/_log/``), so a
 test can check that they overlapped.
@@ -42,7 +44,7 @@ notebooks:
   - file: 02_b.ipynb
     title: {nl: Analyse B, en: Analysis B}
     reads: ["{processed}/clean/*", "{raw}/extra/**"]
-    writes: ["{processed}/b/*", "{processed}/key_numbers/02_b.json"]
+    writes: ["{processed}/b/*", "{figures}/b_*", "{processed}/key_numbers/02_b.json"]
     parameters: {delay: 1.0}
   - file: 03_c.ipynb
     title: {nl: Analyse C, en: Analysis C}
@@ -51,7 +53,7 @@ notebooks:
     parameters: {offset: 0}
   - file: 04_findings.ipynb
     title: {nl: Bevindingen, en: Findings}
-    reads: ["{processed}/key_numbers/*.json"]
+    reads: ["{processed}/key_numbers/*.json", "{figures}/**"]
     writes: []
     findings: true
 """
@@ -93,6 +95,10 @@ keynumbers.write_fragment({"a_total": sum(values)}, cohort=cohort, stage="01_a",
 notes = sorted(p.name for p in (raw / "extra").rglob("*") if p.is_file())
 (processed / "b").mkdir(parents=True, exist_ok=True)
 (processed / "b" / "notes.txt").write_text("\\n".join(notes))
+(Path("figures") / cohort).mkdir(parents=True, exist_ok=True)
+from PIL import Image
+for note in notes:
+    Image.new("L", (len(note), 1)).save(Path("figures") / cohort / f"b_{Path(note).stem}.png")
 keynumbers.write_fragment({"b_notes": len(notes), "b_mean": 2 / 3}, cohort=cohort,
                           stage="02_b", root=".")""",
     "03_c": """\
@@ -100,8 +106,11 @@ total = sum(int(v) for v in (processed / "a" / "scaled.txt").read_text().split()
 (processed / "c").mkdir(parents=True, exist_ok=True)
 (processed / "c" / "summary.txt").write_text(str(total))""",
     "04_findings": """\
+from analysis.pipeline.state import figures_of_run
 numbers = keynumbers.load(cohort, root=".")
-print("SECRET_SOURCE_MARKER" if False else sorted(numbers))""",
+print("SECRET_SOURCE_MARKER" if False else sorted(numbers))
+print("figures of this run:", sorted(figures_of_run(cohort, root=".")))
+print("figures on disk:", sorted(p.stem for p in (Path("figures") / cohort).glob("*.png")))""",
 }
 
 

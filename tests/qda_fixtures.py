@@ -166,3 +166,65 @@ def make_qualcoder_csv(path: Path, rows: list[list], *, categories: int = 2) -> 
 def make_taguette_csv(path: Path, rows: list[list]) -> Path:
     """Taguette highlights export."""
     return write_csv(path, ["id", "document", "tag", "content"], rows)
+
+
+# ------------------------------------------------------------------------------ more formats
+
+QUALCODER_HEADER = ["File/case", "Coder", "Coded", "Id", "Codename", "Coded_Memo"]
+ATLAS_HEADER = ["ID", "Quotation Name", "Document", "Document Groups", "Quotation Content",
+                "Comment", "Codes", "Reference", "Density", "Created by", "Modified by",
+                "Created", "Modified"]
+
+
+def make_qualcoder_by_case_csv(path: Path, rows: list[list]) -> Path:
+    """QualCoder coding report organised by case: rows ``case, coder, coded, id, codename,
+    memo, category, filename`` (the case first, the file in ``Filename``)."""
+    return write_csv(path, QUALCODER_HEADER + ["Category", "Filename"], rows)
+
+
+def make_taguette_codebook_csv(path: Path, rows: list[list]) -> Path:
+    """Taguette codebook export: ``tag, description, number``."""
+    return write_csv(path, ["tag", "description", "number"], rows)
+
+
+def make_atlas_table(path: Path, rows: list[dict]) -> Path:
+    """ATLAS.ti quotation-manager export (CSV or XLSX by suffix); missing columns empty."""
+    import pandas as pd
+
+    frame = pd.DataFrame([{c: r.get(c, "") for c in ATLAS_HEADER} for r in rows])
+    if path.suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
+    return path
+
+
+def make_qdc(path: Path, codes: dict[str, str | None]) -> Path:
+    """REFI-QDA codebook (``.qdc``): code paths -> description (None: no Description)."""
+    tree: dict = {}
+    for p in codes:
+        node = tree
+        for part in p.split(" > "):
+            node = node.setdefault(part, {})
+
+    def emit(node: dict, prefix: str) -> str:
+        out = []
+        for name, children in node.items():
+            full = f"{prefix} > {name}" if prefix else name
+            description = codes.get(full)
+            inner = (f"<Description>{escape(description)}</Description>" if description else "")
+            out.append(f'<Code guid="{guid("code:" + full)}" name={quoteattr(name)} '
+                       f'isCodable="true">{inner}{emit(children, full)}</Code>')
+        return "".join(out)
+
+    path.write_text('<?xml version="1.0" encoding="utf-8"?>\n<CodeBook '
+                    'xmlns="urn:QDA-XML:codebook:1.0" origin="NVivo 14"><Codes>'
+                    + emit(tree, "") + "</Codes></CodeBook>", encoding="utf-8")
+    return path
+
+
+def unzip_project(archive: Path, folder: Path) -> Path:
+    """Unzip a ``.qdpx`` into ``folder`` (``project.qde`` beside ``Sources/``)."""
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extractall(folder)
+    return folder

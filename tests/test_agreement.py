@@ -159,3 +159,68 @@ def test_unknown_coder_is_not_a_second_coder():
     segments = _segments()
     segments.loc[segments["coder"] == "Bram", "coder"] = "unknown"
     assert agreement.agreement_summary(segments).iloc[0]["n_double_coded"] == 0
+
+
+# ------------------------------------------------------------------------------ overlapping segments
+
+def _spans(rows):
+    return pd.DataFrame([{"session_id": s, "segment_id": f"{s}@{a}-{b}", "participant": None,
+                          "coder": c, "code_path": code, "text": "", "start": a, "end": b,
+                          "source_tool": "refi-qda"} for s, c, code, a, b in rows])
+
+
+def test_unitizing_alpha_hand_worked_example():
+    # Source of 10 characters; A codes 0-4, B codes 2-6 (code X). Per character k (coders who
+    # coded it) is 1,1,2,2,1,1,0,0,0,0 with m = 2: o11 = 4, o00 = 8, o01 = o10 = 4,
+    # n1 = 8, n0 = 12, n = 20, alpha = 1 - 19 * 8 / (2 * 12 * 8) = 5/24.
+    segments = _spans([("S", "A", "X", 0, 4), ("S", "B", "X", 2, 6)])
+    table = agreement.unitizing_agreement(segments, lengths={"S": 10})
+    row = table.set_index("code_path").loc["X"]
+    assert row["alpha"] == pytest.approx(5 / 24, abs=1e-12)
+    assert (row["n_units"], row["n_coded_units"], row["n_sources"]) == (10, 6, 1)
+    units = pd.DataFrame({"A": [1, 1, 1, 1, 0, 0, 0, 0, 0, 0],
+                          "B": [0, 0, 1, 1, 1, 1, 0, 0, 0, 0]})
+    assert row["alpha"] == pytest.approx(agreement.krippendorff_alpha(units), abs=1e-12)
+
+
+def test_unitizing_alpha_equals_general_alpha_with_three_coders_and_missing_judges():
+    segments = _spans([("S", "A", "X", 0, 3), ("S", "B", "X", 1, 3), ("S", "C", "X", 2, 5),
+                       ("T", "A", "X", 0, 2), ("T", "B", "Y", 2, 4)])
+    table = agreement.unitizing_agreement(segments).set_index("code_path")
+    s = pd.DataFrame({"A": [1, 1, 1, 0, 0], "B": [0, 1, 1, 0, 0], "C": [0, 0, 1, 1, 1]})
+    t = pd.DataFrame({"A": [1, 1, 0, 0], "B": [0, 0, 0, 0], "C": [None] * 4})
+    expected = agreement.krippendorff_alpha(pd.concat([s, t], ignore_index=True))
+    assert table.loc["X", "alpha"] == pytest.approx(expected, abs=1e-12)
+    assert table.loc["(alle codes)", "n_sources"] == 2
+
+
+def test_unitizing_identical_boundaries_give_one_and_unknown_coders_drop_out():
+    segments = _spans([("S", "A", "X", 2, 6), ("S", "B", "X", 2, 6), ("S", "B", "Y", 7, 9),
+                       ("S", "unknown", "X", 0, 9)])
+    table = agreement.unitizing_agreement(segments).set_index("code_path")
+    assert table.loc["X", "alpha"] == pytest.approx(1.0)
+    assert table.loc["X", "n_coders"] == 2
+
+
+def test_segment_agreement_threshold():
+    segments = _spans([("S", "A", "X", 0, 10), ("S", "B", "X", 0, 9), ("S", "B", "X", 20, 30),
+                       ("S", "A", "Y", 40, 50), ("S", "B", "Y", 42, 50)])
+    table = agreement.segment_agreement(segments).set_index("code_path")
+    # X: A's 0-10 and B's 0-9 overlap 9/10 = 90%; B's 20-30 has no partner: 2 of 3 agree.
+    assert table.loc["X", "percent_agreement"] == pytest.approx(200 / 3)
+    # Y: 8/10 = 80% overlap < 90%.
+    assert table.loc["Y", "percent_agreement"] == 0.0
+    looser = agreement.segment_agreement(segments, threshold=0.8).set_index("code_path")
+    assert looser.loc["Y", "percent_agreement"] == 100.0
+    with pytest.raises(ValueError, match="threshold"):
+        agreement.segment_agreement(segments, threshold=1.5)
+
+
+def test_agreement_by_code_marks_codes_one_coder_used():
+    table = agreement.agreement_by_code(_segments()).set_index("code_path")
+    assert table["status"].to_dict() == {
+        "Kansen > Ouderbegeleiding": "judged", "Voorwaarden > Rolverdeling": "not_double_coded",
+        "Werkzame elementen > Regie": "one_coder", "Werkzame elementen > Screening": "judged"}
+    assert table.loc["Werkzame elementen > Regie", "n_double_coded"] == 1
+    assert table.loc[table["status"] != "judged", "alpha"].isna().all()
+    assert table.loc[table["status"] == "judged", "n_both"].gt(0).all()

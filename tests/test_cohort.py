@@ -123,7 +123,7 @@ def test_load_cohort_raises_with_the_problems(valid_cohort):
 # ------------------------------------------------------------------------------ new_cohort
 
 def test_new_cohort_scaffolds_templates_that_validate(tmp_path, capsys):
-    folder = cohort.new_cohort("eindhoven-2025", raw_root=tmp_path)
+    folder = cohort.new_cohort("eindhoven-2025", raw_root=tmp_path).folder
     assert folder == tmp_path / "eindhoven-2025"
     config = cohort.read_config(folder)
     assert config.name == "eindhoven-2025" and config.synthetic is False
@@ -156,7 +156,7 @@ def test_new_cohort_never_overwrites(tmp_path):
 
 @pytest.mark.parametrize("name", ["", "../up", "a b", "a/b", "café", ".hidden", "x;rm"])
 def test_new_cohort_refuses_bad_names(tmp_path, name):
-    with pytest.raises(ConfigError, match="expected letters, digits, '-' and '_' only"):
+    with pytest.raises(ConfigError, match="letters, digits, '-' and '_', starting with"):
         cohort.new_cohort(name, raw_root=tmp_path)
     assert list(tmp_path.iterdir()) == []
 
@@ -167,3 +167,185 @@ def test_template_columns_of_every_contract_file():
     assert cohort.template_columns("trajectories.csv")[:3] == ["family_id", "status", "start_date"]
     with pytest.raises(ConfigError, match="unknown contract file 'x.csv'"):
         cohort.template_columns("x.csv")
+
+
+# ------------------------------------------------------------------------------ exports, git, --out
+
+def _castor_export(path, families=("F01", "F02")):
+    header = ["Participant Id", "Meetmoment", "Datum", "Invuller"] + [
+        f"SDQ_{i}" for i in range(1, 26)] + ["Opmerking"]
+    rows = [[f, "Voormeting", "2025-02-01", "Moeder"] + ["1"] * 25 + [""] for f in families]
+    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_new_cohort_from_export_maps_what_it_recognises(tmp_path, capsys):
+    export = _castor_export(tmp_path / "SDQ_export_castor.csv")
+    raw = tmp_path / "raw"
+    code = cli.main(["new-cohort", "eindhoven-2025", "--raw-dir", str(raw), "--from-export",
+                     str(export), "--synthetic"])
+    out = capsys.readouterr().out
+    assert code == 0 and "as table 'sdq'" in out and "'Opmerking'" in out
+    folder = raw / "eindhoven-2025"
+    assert (folder / "SDQ_export_castor.csv").read_bytes() == export.read_bytes()
+    assert not (folder / "sdq.csv").exists()
+    config = cohort.read_config(folder)
+    mapping = config.mapping("sdq")
+    assert mapping.file == "SDQ_export_castor.csv"
+    assert mapping.columns["Participant Id"] == "family_id"
+    assert mapping.columns["SDQ_25"] == "sdq_25" and "Opmerking" not in mapping.columns
+    (folder / "trajectories.csv").unlink()  # the template is empty: no family would be known
+    report = validate.validate_cohort(folder)
+    assert not report.errors, report.format()
+    sdq = report.tables["sdq"]
+    assert sdq["family_id"].tolist() == ["F01", "F02"]
+    assert sdq["timepoint"].tolist() == ["T0", "T0"] and sdq["sdq_25"].tolist() == [1.0, 1.0]
+
+
+def test_mapped_columns_are_named_as_exported_in_messages(tmp_path):
+    export = _castor_export(tmp_path / "SDQ_export_castor.csv")
+    export.write_text(export.read_text().replace("Voormeting", "Halverwege", 1))
+    cohort.new_cohort("x", raw_root=tmp_path / "raw", from_export=export, synthetic=True)
+    (tmp_path / "raw" / "x" / "trajectories.csv").unlink()
+    report = validate.validate_cohort(tmp_path / "raw" / "x")
+    assert [p.column for p in report.errors] == ["Meetmoment (timepoint)"]
+    assert report.errors[0].file == "SDQ_export_castor.csv" and report.errors[0].row == 2
+
+
+def test_labels_map_export_answers_onto_the_contract(tmp_path):
+    export = _castor_export(tmp_path / "SDQ_export_castor.csv")
+    export.write_text(export.read_text().replace("Voormeting", "Halverwege"))
+    made = cohort.new_cohort("x", raw_root=tmp_path / "raw", from_export=export, synthetic=True)
+    (made.folder / "trajectories.csv").unlink()
+    with (made.folder / "cohort.yaml").open("a", encoding="utf-8") as handle:
+        handle.write('    labels:\n      timepoint: {"halverwege": T1}\n')
+    report = validate.validate_cohort(made.folder)
+    assert not report.errors and report.tables["sdq"]["timepoint"].tolist() == ["T1", "T1"]
+
+
+def test_suggest_columns_is_honest_about_what_it_does_not_know():
+    from analysis.data.mapping import suggest_columns
+
+    mapped, unknown = suggest_columns(
+        ["Record Id", "sdq 01", "Q2", "SDQ-3", "Vraag 4", "Leeftijd", "sdq_01"],
+        cohort.template_columns("sdq.csv"), ["sdq_"])
+    assert mapped == {"Record Id": "family_id", "sdq 01": "sdq_01", "Q2": "sdq_02",
+                      "SDQ-3": "sdq_03", "Vraag 4": "sdq_04"}
+    assert unknown == ["Leeftijd", "sdq_01"]  # taken once: the second sdq_01 is not guessed
+
+
+def test_new_cohort_excludes_real_data_from_git(tmp_path, capsys):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    raw = tmp_path / "data" / "raw"
+    assert cli.main(["new-cohort", "real-2025", "--raw-dir", str(raw)]) == 0
+    assert "added /data/raw/real-2025/ to .git/info/exclude" in capsys.readouterr().out
+    exclude = (tmp_path / ".git" / "info" / "exclude").read_text()
+    assert "/data/raw/real-2025/" in exclude.splitlines()
+    status = subprocess.run(["git", "-C", str(tmp_path), "status", "--porcelain",
+                             "--untracked-files=all"], capture_output=True, text=True).stdout
+    assert "real-2025" not in status
+    assert cli.main(["new-cohort", "synth-2025", "--raw-dir", str(raw), "--synthetic"]) == 0
+    assert "synth-2025" not in (tmp_path / ".git" / "info" / "exclude").read_text()
+
+
+def test_cohort_yaml_refuses_yes_no_duplicates_and_escaping_paths(valid_cohort):
+    text = (valid_cohort / "cohort.yaml").read_text(encoding="utf-8")
+    for extra, message in [("synthetic: ja\n", "'synthetic' is 'ja'"),
+                           ("synthetic: on\n", "'synthetic' is 'on'"),
+                           ("slots: 31\n", "key 'slots' twice"),
+                           ("published_claims: ../x.csv\n", "leaves the cohort folder")]:
+        key = extra.split(":")[0]
+        kept = "".join(ln for ln in text.splitlines(True)
+                       if not ln.startswith(key) or key == "slots")
+        (valid_cohort / "cohort.yaml").write_text(kept + extra, encoding="utf-8")
+        with pytest.raises(ConfigError, match=message):
+            cohort.read_config(valid_cohort)
+
+
+def test_load_yaml_strict_refuses_an_alias_bomb_quickly(tmp_path):
+    import time
+
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(97 + i)}: &{chr(97 + i)} [{', '.join(['*' + chr(96 + i)] * 9)}]\n"
+        for i in range(1, 12))
+    (tmp_path / "params.yaml").write_text(bomb)
+    began = time.perf_counter()
+    with pytest.raises(ConfigError, match="aliases"):
+        cohort.load_yaml_strict(tmp_path / "params.yaml")
+    assert time.perf_counter() - began < 2
+
+
+@pytest.mark.parametrize("target, message", [
+    ("raw", "inside the raw-data folder"), ("input", "is an input of this command"),
+    ("dir", "is a folder"), ("exists", "exists already"),
+])
+def test_score_out_never_overwrites_inputs(tmp_path, capsys, monkeypatch, target, message):
+    from analysis import paths
+
+    raw = tmp_path / "raw"
+    (raw / "c").mkdir(parents=True)
+    export = raw / "c" / "sdq.csv"
+    export.write_text("family_id,timepoint,date,informant," + ",".join(
+        f"sdq_{i:02d}" for i in range(1, 26)) + "\nF1,T0,2024-01-01,mother," + ",".join(
+        ["1"] * 25) + "\n")
+    monkeypatch.setattr(paths, "RAW", raw if target != "input" else tmp_path / "other")
+    before = export.read_bytes()
+    out = {"raw": raw / "c" / "scores.csv", "input": export, "dir": tmp_path,
+           "exists": tmp_path / "old.csv"}[target]
+    if target == "exists":
+        out.write_text("old")
+    code = cli.main(["score", "sdq", str(export), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+    assert export.read_bytes() == before
+    assert not (raw / "c" / "scores.csv").exists()
+    if target == "exists":
+        assert out.read_text() == "old"
+        assert cli.main(["score", "sdq", str(export), "--out", str(out), "--force"]) == 0
+        assert out.read_text().startswith("family_id")
+
+
+def test_score_out_into_a_read_only_folder_is_a_clean_refusal(tmp_path, capsys):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root ignores folder permissions")
+    export = tmp_path / "sdq.csv"
+    export.write_text("family_id,timepoint,date,informant," + ",".join(
+        f"sdq_{i:02d}" for i in range(1, 26)) + "\nF1,T0,2024-01-01,mother," + ",".join(
+        ["1"] * 25) + "\n")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        code = cli.main(["score", "sdq", str(export), "--out", str(locked / "s.csv")])
+    finally:
+        locked.chmod(0o700)
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot write" in err and "Traceback" not in err
+
+
+def test_coding_out_onto_a_raw_segments_file_is_refused(tmp_path, capsys, monkeypatch):
+    from analysis import paths
+
+    raw = tmp_path / "raw"
+    segments = raw / "c" / "coding" / "segments.csv"
+    segments.parent.mkdir(parents=True)
+    segments.write_text("session_id,segment_id,participant,coder,code,text\nS,S-1,P,A,x,y\n")
+    monkeypatch.setattr(paths, "RAW", raw)
+    before = segments.read_bytes()
+    assert cli.main(["coding", str(segments), "--out", str(segments)]) == 2
+    assert "raw-data folder" in capsys.readouterr().err and segments.read_bytes() == before
+
+
+def test_write_output_turns_a_failing_folder_into_one_message(tmp_path):
+    from analysis.atomic import write_output
+
+    def fail(path):
+        raise PermissionError(13, "Permission denied")
+
+    with pytest.raises(ConfigError, match=r"cannot write .*\(Permission denied\); expected a "
+                                          "writable folder"):
+        write_output(tmp_path / "x.csv", fail)

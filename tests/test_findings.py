@@ -53,12 +53,12 @@ def test_claims_table_is_written_with_the_fixed_columns(tmp_path, monkeypatch):
     }).to_csv(tmp_path / "raw" / "c" / "claims.csv", index=False)
     doc = findings.Findings(cohort="c", numbers={"slots": 30, "t0_elevated_n": 9,
                                                  "analysis_set_n": 14},
-                            config={"published_claims": "claims.csv"})
-    view = doc.claims()
+                            config={"published_claims": "claims.csv", "publication": "Rapport"})
+    view = doc.claims().frame
     written = pd.read_csv(tmp_path / "reports" / "c" / "claims.csv")
     assert list(written.columns) == findings.CLAIMS_COLUMNS
     assert list(written["status"]) == ["reproduced", "reproduced"]
-    assert view.loc["t0_elevated_total_pct", "gereproduceerd"].startswith("64,3 (9 van 14)")
+    assert view.iloc[1]["gereproduceerd"].startswith("64,3% (9 van 14)")
 
 
 def test_no_claims_file_means_no_section_and_an_empty_table(doc, tmp_path, monkeypatch):

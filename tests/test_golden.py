@@ -71,7 +71,7 @@ def test_paired_t_and_d_z_interval_match_r(case):
     assert _close(row.ci_low, gold.dz_low, 1e-7) and _close(row.ci_high, gold.dz_high, 1e-7)
 
 
-@pytest.mark.parametrize("t,n,low,high,r_exact", DZ.itertuples(index=False, name=None))
+@pytest.mark.parametrize("t,n,low,high,r_exact", list(DZ.itertuples(index=False, name=None)))
 def test_d_z_interval_is_finite_for_every_n_and_t_up_to_1000(t, n, low, high, r_exact):
     ours = stats._d_z_interval(t, int(n), 0.05)
     assert np.all(np.isfinite(ours)) and ours[0] < ours[1]

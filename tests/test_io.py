@@ -184,7 +184,7 @@ BAD_FILES = {
     "renamed spss": (b"$FL2@(#) IBM SPSS", "an SPSS .sav file"),
     "undecodable": ("family_id,name\nF01,caf".encode() + b"\x81\x9d\n", "neither UTF-8"),
     "ragged": (b"family_id,a\nF01,1\nF02,2,3,4\n", "the rows do not match the header"),
-    "open quote": (b'family_id,a\nF01,"abc\n', "the CSV cannot be parsed (EOF inside string"),
+    "open quote": (b'family_id,a\nF01,"abc\n', 'a quote (") opened in row 2 is never closed'),
     "repeated header": (b"family_id,a,a\nF01,1,2\n", "the header repeats column 'a'"),
     "wrong header": (b"familie,tijdstip\nF01,T0\n", "the header lacks column 'family_id'"),
 }

@@ -60,3 +60,45 @@ def test_available_and_missing():
     assert narrative.available(numbers, "a")
     assert not narrative.available(numbers, "a", "b")
     assert narrative.missing("{a} en {b:count} en {c}", numbers) == ["b", "c"]
+
+
+@pytest.mark.parametrize("n, expected", [(0, "0 therapeuten"), (1, "1 therapeut"),
+                                         (7, "7 therapeuten")])
+def test_count_noun_zero_one_many(n, expected):
+    assert narrative.count_noun(n, "therapeut", "therapeuten") == expected
+
+
+@pytest.mark.parametrize("n, expected", [(0, "geen waarschuwingen"), (1, "1 waarschuwing"),
+                                         (12, "12 waarschuwingen")])
+def test_count_noun_with_a_zero_word(n, expected):
+    assert narrative.count_noun(n, "waarschuwing", "waarschuwingen", zero="geen") == expected
+
+
+@pytest.mark.parametrize("items, expected", [([], ""), (["a"], "a"), (["a", "b"], "a en b"),
+                                             (["a", "b", "c"], "a, b en c")])
+def test_join_nl_zero_one_many(items, expected):
+    assert narrative.join_nl(items) == expected
+
+
+@pytest.mark.parametrize("k, n, expected", [
+    (0, 0, "niet te berekenen (0 gezinnen)"),
+    (1, 1, "1 van 1 gezin (100%)"),
+    (0, 3, "0 van de 3 gezinnen (0%)"),
+    (6, 9, "6 van de 9 gezinnen (67%)"),
+])
+def test_step_text_zero_one_many_and_empty_denominator(k, n, expected):
+    assert narrative.step_text(k, n) == expected
+
+
+@pytest.mark.parametrize("value, expected", [(0, "0 sessies"), (1, "1 sessie"),
+                                             (25, "25 sessies"), (4.5, "4,5 sessies")])
+def test_render_count_with_noun(value, expected):
+    assert narrative.render("{x:count:sessie/sessies}", {"x": value}) == expected
+
+
+def test_absent_sentence_gives_the_recorded_reason():
+    numbers = {"a": None, "a_reason": "geen ARI-CP afgenomen"}
+    assert narrative.absence_reason(numbers, "a") == "geen ARI-CP afgenomen"
+    assert narrative.absent_sentence("de keten", numbers, ["a"]) == \
+        "Voor dit cohort ontbreekt de keten (geen ARI-CP afgenomen)."
+    assert narrative.absent_sentence("de keten") == "Voor dit cohort ontbreekt de keten."

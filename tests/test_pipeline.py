@@ -8,6 +8,7 @@ The slow tests (acceptance tests, in the default run) execute the tiny dummy pro
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -205,7 +206,8 @@ def test_full_run_in_dag_order_with_outputs(template):
     reports = root / "reports" / fx.COHORT
     for name in fx.NAMES:
         assert (reports / f"{name}.ipynb").is_file() and (reports / f"{name}.html").is_file()
-    assert lines[-1] == f"findings: reports/{fx.COHORT}/findings.html"
+    assert f"findings: reports/{fx.COHORT}/findings.html" in lines
+    assert lines[-1] == f"site: reports/{fx.COHORT}/index.html"
     numbers = json.loads((reports / "key_numbers.json").read_text())
     assert numbers == {"a_total": 12, "b_mean": 0.6666666667, "b_notes": 1, "n_rows": 3}
 
@@ -288,19 +290,91 @@ def test_changed_parameter_reruns_that_notebook(project, tmp_path):
     params.write_text("03_c:\n  offset: 5\n")
     code, lines = fx.run_quiet(project, params_file=params)
     assert code == 0 and fx.executed(lines) == ["03_c"]
-    assert "[03_c] running... (parameters changed)" in lines
+    assert "[03_c] running... (parameter changed: offset 0 -> 5)" in lines
     assert (project / "data" / "processed" / fx.COHORT / "c" / "summary.txt").read_text() == "17"
     executed = nbformat.read(project / "reports" / fx.COHORT / "03_c.ipynb", as_version=4)
     assert "offset = 5" in executed.cells[2].source
 
 
+def _fake_package(root):
+    """A small ``analysis`` package in the dummy project: what its notebooks import, as far as
+    the runner sees (the kernels import the real one)."""
+    package = root / "analysis"
+    (package / "report").mkdir(parents=True)
+    (package / "pipeline").mkdir()
+    (package / "definitions").mkdir()
+    for init in ("", "report/", "pipeline/"):
+        (package / f"{init}__init__.py").write_text('"""Package."""\n')
+    (package / "paths.py").write_text('DEFINITIONS = "definitions"\n')
+    (package / "report" / "keynumbers.py").write_text(
+        '"""Key numbers."""\nfrom analysis import paths\n\n\ndef load():\n'
+        '    """Load."""\n    return 1  # one\n')
+    (package / "pipeline" / "state.py").write_text(
+        'import json\n\n\ndef figures_of_run():\n    from ..report import keynumbers\n'
+        '    return open("limits.yaml")\n')
+    (package / "definitions" / "limits.yaml").write_text("limit: 1\n")
+    (package / "definitions" / "unused.yaml").write_text("x: 1\n")
+
+
+@pytest.fixture
+def with_package(template, tmp_path):
+    """The executed dummy project with a fake package recorded in its state."""
+    root = fx.copy_project(template[0], tmp_path / "project")
+    _fake_package(root)
+    code, lines = fx.run_quiet(root)
+    assert code == 0
+    return root
+
+
+def _stale(root):
+    return {n: r for n, r in pipeline.plan(fx.COHORT, notebooks_dir=root / "notebooks",
+                                           root=root).items() if r}
+
+
 @pytest.mark.slow
-def test_package_change_makes_every_notebook_stale(project):
-    (project / "analysis").mkdir()
-    (project / "analysis" / "instrument.yaml").write_text("cutoff: 17\n")
-    plan = pipeline.plan(fx.COHORT, notebooks_dir=project / "notebooks", root=project)
-    assert plan["00_load"] == ["analysis package changed"]
-    assert all(plan.values())
+def test_a_module_edit_reruns_only_the_notebooks_that_import_it(with_package):
+    state = with_package / "analysis" / "pipeline" / "state.py"
+    state.write_text(state.read_text().replace("open(", "print("))
+    assert _stale(with_package) == {
+        "04_findings": ["package module changed: analysis/pipeline/state.py"]}
+    keynumbers = with_package / "analysis" / "report" / "keynumbers.py"
+    keynumbers.write_text(keynumbers.read_text().replace("return 1", "return 2"))
+    assert set(_stale(with_package)) == set(fx.NAMES)  # every notebook imports keynumbers
+
+
+@pytest.mark.slow
+def test_docstring_comment_and_layout_edits_rerun_nothing(with_package):
+    keynumbers = with_package / "analysis" / "report" / "keynumbers.py"
+    text = keynumbers.read_text()
+    keynumbers.write_text(text.replace('"""Key numbers."""', '"""Key numbers, reworded."""')
+                          .replace('"""Load."""', '"""Load them.\n\n    >>> 1\n    1\n    """')
+                          .replace("# one", "# the first").replace("\n\n\ndef", "\n\ndef"))
+    assert keynumbers.read_text() != text
+    assert _stale(with_package) == {}
+
+
+@pytest.mark.slow
+def test_package_data_counts_only_where_a_used_module_names_it(with_package):
+    (with_package / "analysis" / "definitions" / "unused.yaml").write_text("x: 2\n")
+    assert _stale(with_package) == {}
+    (with_package / "analysis" / "definitions" / "limits.yaml").write_text("limit: 2\n")
+    assert _stale(with_package) == {
+        "04_findings": ["package data changed: analysis/definitions/limits.yaml"]}
+
+
+@pytest.mark.slow
+def test_an_upgraded_library_reruns_the_notebooks_importing_it(with_package):
+    import socket
+
+    path = with_package / "reports" / fx.COHORT / ".pipeline-state.json"
+    state = json.loads(path.read_text())
+    for name in ("03_c", "04_findings"):
+        state["notebooks"][name]["environment"]["python"] = "3.0.0"
+    path.write_text(json.dumps(state))
+    plan = _stale(with_package)
+    assert sorted(plan) == ["03_c", "04_findings"]
+    assert plan["03_c"][0].startswith("environment changed: python 3.0.0 -> 3.")
+    assert socket  # the environment holds versions of what the code imports, not of socket
 
 
 @pytest.mark.slow
@@ -318,7 +392,8 @@ def test_a_failing_notebook_stops_the_run_and_keeps_earlier_outputs(project):
     assert "deliberate failure" in failed.read_text()
     after = fx.snapshot(project, "data", "reports")
     state = f"reports/{fx.COHORT}/.pipeline-state.json"
-    assert {k: v for k, v in after.items() if k != state and "failed" not in k} == {
+    assert {k: v for k, v in after.items()
+            if k != state and "failed" not in k and not k.endswith(".kernel.log")} == {
         k: v for k, v in before.items() if k != state}
     recorded = json.loads(after[state])["notebooks"]
     assert "03_c" not in recorded and "01_a" in recorded
@@ -367,3 +442,85 @@ def test_conflicting_key_numbers_stop_the_merge(project):
     (fragments / "zz_other.json").write_text('{"n_rows": 4}\n')
     with pytest.raises(KeyNumberError, match="'n_rows'.*'00_load'.*'zz_other'"):
         fx.run_quiet(project)
+
+
+# --------------------------------------------------------------------------- outputs of the run
+
+
+def _figures_on_disk(root):
+    return sorted(p.stem for p in (root / "figures" / fx.COHORT).glob("*.png"))
+
+
+@pytest.mark.slow
+def test_outputs_of_an_earlier_run_are_gone_when_the_input_is(project):
+    from analysis.pipeline.state import figures_of_run
+
+    raw = project / "data" / "raw" / fx.COHORT
+    assert _figures_on_disk(project) == ["b_note1"]
+    (raw / "extra" / "note1.txt").unlink()
+    (raw / "extra" / "note2.txt").write_text("second note\n")
+    code, lines = fx.run_quiet(project)
+    assert code == 0 and fx.executed(lines) == ["02_b", "04_findings"], lines
+    assert _figures_on_disk(project) == ["b_note2"]
+    assert figures_of_run(fx.COHORT, root=project) == {"b_note2": "02_b"}
+    findings = (project / "reports" / fx.COHORT / "findings.html").read_text()
+    assert "figures of this run: [&#x27;b_note2&#x27;]" in findings or \
+        "figures of this run: ['b_note2']" in findings
+    assert "b_note1" not in findings
+    assert not (project / "reports" / fx.COHORT / ".aside").exists()
+    state = json.loads((project / "reports" / fx.COHORT / ".pipeline-state.json").read_text())
+    assert sorted(state["notebooks"]["02_b"]["outputs"]) == [
+        "{figures}/b_note2.png", "{processed}/b/notes.txt", "{processed}/key_numbers/02_b.json"]
+
+
+@pytest.mark.slow
+def test_a_failed_notebook_gets_its_earlier_outputs_back(project):
+    def outputs():  # the timing log of 02_b is not an output of it
+        return {k: v for k, v in fx.snapshot(project, "data", "figures").items() if "_log" not in k}
+
+    before = outputs()
+    fx.add_cell(project, "02_b", "(Path('figures') / cohort / 'b_partial.png').write_bytes(b'x')\n"
+                                 "raise RuntimeError('deliberate')")
+    code, lines = fx.run_quiet(project)
+    assert code == 1 and "[02_b]   RuntimeError: deliberate" in lines
+    assert outputs() == before
+    assert not (project / "reports" / fx.COHORT / ".aside").exists()
+
+
+def test_leftovers_of_a_killed_run_are_recovered(tmp_path):
+    from analysis.pipeline.outputs import ASIDE, COMPLETE, recover, set_aside
+
+    places = {"{raw}": tmp_path / "raw", "{processed}": tmp_path / "p", "{figures}": tmp_path / "f"}
+    reports = tmp_path / "r"
+    (tmp_path / "f").mkdir()
+    (tmp_path / "f" / "b_old.png").write_bytes(b"old")
+    (tmp_path / "f" / "a_other.png").write_bytes(b"not ours")
+    aside = set_aside("02_b", ["{figures}/b_*"], places, reports)
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["a_other.png"]
+    assert (aside.folder / COMPLETE).is_file()
+    (tmp_path / "f" / "b_half.png").write_bytes(b"half-written")  # then the run is killed
+    (reports / ".02_b.running.ipynb").write_text("{}")
+    assert recover(reports, {"02_b": ("{figures}/b_*",)}, places) == ["02_b"]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "f").iterdir()} == {
+        "b_old.png": b"old", "a_other.png": b"not ours"}
+    assert not (reports / ASIDE).exists() and not (reports / ".02_b.running.ipynb").exists()
+
+
+def test_a_kill_while_setting_aside_keeps_what_was_not_moved_yet(tmp_path):
+    from analysis.pipeline.outputs import COMPLETE, recover, set_aside
+
+    places = {"{figures}": tmp_path / "f"}
+    (tmp_path / "f").mkdir()
+    for name in ("b_1.png", "b_2.png"):
+        (tmp_path / "f" / name).write_bytes(name.encode())
+    aside = set_aside("02_b", ["{figures}/b_*"], places, tmp_path / "r")
+    (aside.folder / COMPLETE).unlink()  # as if killed after moving b_1 only:
+    os.replace(aside.folder / "figures" / "b_2.png", tmp_path / "f" / "b_2.png")
+    recover(tmp_path / "r", {"02_b": ("{figures}/b_*",)}, places)
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["b_1.png", "b_2.png"]
+
+
+def test_writes_into_the_raw_data_are_refused(tmp_path):
+    path = _write_yaml(tmp_path, 'notebooks:\n  - {file: a.ipynb, writes: ["{raw}/x.csv"]}\n')
+    with pytest.raises(ConfigError, match="writes into the raw data"):
+        pipeline.load_pipeline(path)

@@ -29,6 +29,7 @@ notebooks:
     reads: ["{raw}/*"]
     writes: []
     parameters: {n_sim: 100, simulation_seed: 5, label: x}
+    findings: true
 """
 
 
@@ -126,6 +127,22 @@ def test_used_parameters_come_from_the_executed_notebooks(tmp_path):
     nbformat.write(nb, tmp_path / "reports" / COHORT / "04_x.ipynb")
     nbformat.write(nb, tmp_path / "reports" / COHORT / "05_y.failed.ipynb")
     assert reproducibility.used_parameters(COHORT, root=tmp_path) == {"04_x": {"seed": 3}}
+
+
+def test_colophon_block_combines_executed_and_own_parameters(project):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"parameters": {"cohort": COHORT, "raw_root": None,
+                                               "factor": 4, "seed": 12}}
+    (project / "reports" / COHORT).mkdir(parents=True)
+    nbformat.write(nb, project / "reports" / COHORT / "01_a.ipynb")
+    shown = reproducibility.with_block("**Colofon.** Tekst.", COHORT,
+                                       {"cohort": COHORT, "n_sim": 100, "simulation_seed": 5,
+                                        "label": "y"}, root=project)
+    assert shown.text.startswith("**Colofon.** Tekst.\n\n**Reproduceerbaarheid.**")
+    assert "Seeds: 01_a: `seed` = 12; 02_b: `simulation_seed` = 5." in shown.text
+    assert ("Parameters anders dan de standaard: 01_a: `factor` = 2 → 4, `seed` = 11 → 12; "
+            "02_b: `label` = 'x' → 'y'.") in shown.text
+    assert shown._repr_markdown_()[1] == {"compendium": {"volatile": True}}
 
 
 def test_volatile_outputs_are_marked_and_replaced_by_a_fixed_placeholder():

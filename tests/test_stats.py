@@ -530,3 +530,27 @@ def test_group_change_rejects_a_family_twice_at_one_time(pre_post):
     long = pd.concat([pre_post[1], pre_post[1].iloc[[0]]])
     with pytest.raises(ValueError, match="repeats a family at time 'T0'"):
         stats.group_change(long, scales=["total"], subject="family", time="time")
+
+
+def test_bca_acceleration_is_stratified_over_samples():
+    # Davison & Hinkley eq. 5.29 (scipy.stats.bootstrap): each sample's jackknife influence
+    # values U = (n_k - 1)(mean - t_(i)) scaled by its own size, not pooled across samples.
+    from analysis.stats import _resampling as rs
+    first, second = np.array([0.1, 0.4, 0.2, 0.9]), np.array([0.3, 0.5, 1.5, 0.2, 0.1, 0.0])
+    boot = np.linspace(-1, 1, 101)
+    u = [(len(j) - 1) * (j.mean() - j) for j in (first, second)]
+    a = sum(np.sum(x**3) / len(x)**3 for x in u) / (
+        6 * sum(np.sum(x**2) / len(x)**2 for x in u) ** 1.5)
+    z0, z = st.norm.ppf(0.5), st.norm.ppf([0.025, 0.975])
+    expected = st.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
+    got = rs._bca_levels(0.0, boot, np.array([0.025, 0.975]),
+                         [(first, np.ones(4)), (second, np.ones(6))])
+    assert got == pytest.approx(expected, abs=1e-14)
+    pooled = np.r_[first, second]  # the old, pooled acceleration differs
+    a_pooled = np.sum((pooled.mean() - pooled)**3) / (
+        6 * np.sum((pooled.mean() - pooled)**2) ** 1.5)
+    assert a != pytest.approx(a_pooled, rel=1e-3)
+    # one sample: Efron's formula, unchanged
+    one = rs._bca_levels(0.0, boot, np.array([0.025, 0.975]), [(first, np.ones(4))])
+    a1 = np.sum((first.mean() - first)**3) / (6 * np.sum((first.mean() - first)**2) ** 1.5)
+    assert one == pytest.approx(st.norm.cdf(z0 + (z0 + z) / (1 - a1 * (z0 + z))), abs=1e-14)

@@ -128,7 +128,8 @@ def test_describe_accepts_the_contract_limit_names():
 def test_staff_counts_distinct_per_therapy():
     counts = tr.staff_counts(_trajectories())
     assert counts == {"therapists_pmt": 2, "therapists_play": 3, "therapists_total": 5,
-                      "social_workers": 4}
+                      "social_workers": 4, "therapists_art": 0, "therapists_drama": 0,
+                      "therapists_music": 0, "therapists_dance": 0}  # every contract type: 0 is a count
 
 
 def test_key_numbers_use_claim_names_and_completed_trajectories():

@@ -24,6 +24,7 @@ from analysis.atomic import (  # noqa: F401  (re-exported: the writers belong to
     write_json_atomic,
     write_text_atomic,
 )
+from analysis.data.safe_input import entry_problem
 from analysis.errors import DataError, Problem
 
 # --------------------------------------------------------------------------------------------
@@ -72,22 +73,44 @@ def spreadsheet_rows(index: Iterable[int]) -> list[int]:
 def find_table(folder: str | os.PathLike, stem: str) -> Path | None:
     """The export of table ``stem`` in ``folder`` (``.csv``, ``.xlsx`` or ``.sav``), or None.
 
-    ``stem`` may name a subfolder (``"coding/sessions"``). The suffix is matched without regard
-    to case (``SDQ.CSV`` is not ``sdq``, but ``sdq.CSV`` is).
+    :func:`locate_table` without its warnings (a name matched without regard to case).
+    """
+    return locate_table(folder, stem)[0]
+
+
+def locate_table(folder: str | os.PathLike, stem: str) -> tuple[Path | None, list[Problem]]:
+    """The export of table ``stem`` in ``folder`` and warnings about its name.
+
+    ``stem`` may name a subfolder (``"coding/sessions"``). Names are matched without regard to
+    case (``SDQ.CSV`` is taken for ``sdq`` with a ``file_name`` warning naming the expected
+    name). Entries are examined without opening them.
+
+    Returns
+    -------
+    (pathlib.Path or None, list of Problem)
+        The export (None when there is none) and the warnings.
 
     Raises
     ------
     DataError
-        When two formats of the same table exist (``sdq.csv`` and ``sdq.xlsx``): which one
-        holds the data cannot be guessed.
+        When an entry named like the table is not a regular file inside the folder (a dangling
+        symlink, a symlink leaving the folder, a folder, a FIFO, a socket, a device), or two
+        exports hold the same table (``sdq.csv`` and ``sdq.xlsx``): which one holds the data
+        cannot be guessed.
     """
-    base = Path(folder) / stem
-    if not base.parent.is_dir():
-        return None
-    found = sorted(
-        p for p in base.parent.iterdir()
-        if p.is_file() and p.stem == base.name and p.suffix.lower() in TABLE_SUFFIXES
-    )
+    folder = Path(folder)
+    base = folder / stem
+    parent = _table_folder(folder, base.parent)
+    if parent is None:
+        return None, []
+    found = []
+    for entry in sorted(os.scandir(parent), key=lambda e: e.name):
+        path = Path(entry.path)
+        if path.suffix.lower() in TABLE_SUFFIXES and path.stem.lower() == base.name.lower():
+            problem = entry_problem(path, folder)
+            if problem:
+                raise _entry_error(_rel(path, folder), problem)
+            found.append(path)
     if len(found) > 1:
         names = " and ".join(repr(_rel(p, folder)) for p in found)
         raise DataError(
@@ -96,7 +119,35 @@ def find_table(folder: str | os.PathLike, stem: str) -> Path | None:
             [Problem(_rel(found[0], folder), None, None, None, "one export per table",
                      check="duplicate_file")],
         )
-    return found[0] if found else None
+    if not found:
+        return None, []
+    warnings = []
+    if found[0].stem != base.name:
+        expected = base.name + found[0].suffix.lower()
+        warnings.append(Problem(_rel(found[0], folder), None, None, None,
+                                f"the name {expected} (read anyway: names are matched without "
+                                "regard to case)", "warning", "file_name"))
+    return found[0], warnings
+
+
+def _table_folder(folder: Path, parent: Path) -> Path | None:
+    """``parent`` when it is a folder inside ``folder``; None when absent; else refused."""
+    if parent == folder:
+        return folder if folder.is_dir() else None
+    if not os.path.lexists(parent):
+        return None
+    shown = _rel(parent, folder)
+    if not parent.is_dir():
+        raise _entry_error(shown, "not a folder")
+    if not parent.resolve().is_relative_to(folder.resolve()):
+        raise _entry_error(shown, "a symbolic link to a folder outside the cohort folder")
+    return parent
+
+
+def _entry_error(shown: str, problem: str) -> DataError:
+    return DataError(f"{shown} is {problem}; expected a regular file (or folder) inside the "
+                     "cohort folder: replace it by a copy of the export.",
+                     [Problem(shown, None, None, None, "a regular file", check="not_a_file")])
 
 
 def read_table(
@@ -106,6 +157,7 @@ def read_table(
     date_columns: Iterable[str] = (),
     required_columns: Iterable[str] = (),
     name: str | None = None,
+    rename: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Read one export of the raw data contract: ``.csv``, ``.xlsx`` (first sheet) or ``.sav``.
 
@@ -124,6 +176,10 @@ def read_table(
         garbage fails fast.
     name : str, optional
         Name of the file in messages (e.g. ``"coding/sessions.csv"``); default its file name.
+    rename : dict of str to str, optional
+        Export column -> contract column (``cohort.yaml``'s ``files:`` mapping), applied to
+        the header (names stripped) before anything is checked; ``id_columns``,
+        ``date_columns`` and ``required_columns`` name contract columns.
 
     Returns
     -------
@@ -146,7 +202,9 @@ def read_table(
     ------
     DataError
         For an unreadable, empty, binary or undecodable file, a header without
-        ``required_columns`` or with repeated names, or a row with more cells than the header.
+        ``required_columns`` or with repeated names, a row with more cells than the header, an
+        unclosed quote (named at the row where it opens), or workbook cells holding an Excel
+        error (``#N/A``, ``#VALUE!``) or a formula without a saved result (named by cell).
     """
     path = Path(path)
     name = name or path.name
@@ -154,15 +212,22 @@ def read_table(
     if not path.is_file():
         raise _read_error(name, "the file does not exist", _EXPECTED_TABLE)
     ids = [*id_columns]
+    rename = {str(k).strip(): v for k, v in (rename or {}).items()}
+    labels: dict[str, dict] = {}
     if suffix == ".xlsx":
         frame = _read_xlsx(path, name)
     elif suffix == ".sav":
-        frame = _read_sav(path, name)
+        frame, labels = _read_sav(path, name)
     else:
-        return _finish(_read_csv(path, name, ids, [*required_columns]), ids, date_columns)
-    _check_header(list(frame.columns), name, [*required_columns])
-    frame = _cells_to_text(frame, ids)
-    return _finish(frame, ids, date_columns)
+        frame = _read_csv(path, name, ids, [*required_columns], rename)
+        return _finish(frame, ids, date_columns)
+    frame = frame.set_axis([rename.get(str(c).strip(), str(c).strip()) for c in frame.columns],
+                           axis=1)
+    _check_header(list(frame.columns), name, [*required_columns], rename)
+    frame = _finish(_cells_to_text(frame, ids), ids, date_columns)
+    frame.attrs["value_labels"] = {rename.get(str(k).strip(), str(k).strip()): v
+                                   for k, v in labels.items()}
+    return frame
 
 
 def apply_to_unique(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -267,29 +332,41 @@ def _header_line(text: str) -> tuple[list[str], str]:
     return [h.strip().strip('"') for h in header], sep
 
 
-def _check_header(header: list[str], name: str, required: list[str]) -> None:
+def _check_header(header: list[str], name: str, required: list[str],
+                  rename: dict[str, str] | None = None) -> None:
     named = [h for h in header if h and not h.startswith("Unnamed: ")]
+    back = {v: k for k, v in (rename or {}).items()}
     repeated = sorted({h for h in named if named.count(h) > 1})
     if repeated:
-        raise _read_error(name, "the header repeats column " + ", ".join(map(repr, repeated)),
-                          "each column name once")
+        raise _read_error(name, "the header repeats column " + ", ".join(
+            _as_exported(c, back) for c in repeated) + " (after the columns: mapping of "
+            "cohort.yaml, if any)", "each column name once")
     missing = [c for c in required if c not in named]
     if missing:
-        shown = ", ".join(map(repr, named[:12])) + (", ..." if len(named) > 12 else "")
+        exported = [back.get(h, h) for h in named]
+        shown = ", ".join(map(repr, exported[:12])) + (", ..." if len(named) > 12 else "")
         hints = [f"{c!r} for {m!r}" for m in missing
-                 for c in difflib.get_close_matches(m, named, n=1, cutoff=0.75)]
+                 for c in difflib.get_close_matches(m, exported, n=1, cutoff=0.75)]
+        mapped = [f"{back[m]!r} (mapped to {m!r} in cohort.yaml)" for m in missing if m in back]
         hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
         raise _read_error(
             name,
             f"the header lacks column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(map(repr, missing))}{hint}; the header found was "
-            f"{shown or 'empty'}",
+            f"{', '.join(map(repr, missing))}{hint}"
+            + (f", nor {', '.join(mapped)}" if mapped else "")
+            + f"; the header found was {shown or 'empty'}",
             "a first row naming the columns of the data contract: "
-            + ", ".join(required) + " (see data/raw/README.md)",
+            + ", ".join(required) + " (see data/raw/README.md), or a files: mapping of the "
+            "export's own names in cohort.yaml",
         )
 
 
-def _read_csv(path: Path, name: str, ids: list[str], required: list[str]) -> pd.DataFrame:
+def _as_exported(column: str, back: dict[str, str]) -> str:
+    return f"{back[column]!r} ({column})" if column in back else repr(column)
+
+
+def _read_csv(path: Path, name: str, ids: list[str], required: list[str],
+              rename: dict[str, str]) -> pd.DataFrame:
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -298,44 +375,153 @@ def _read_csv(path: Path, name: str, ids: list[str], required: list[str]) -> pd.
     _sniff(name, data)
     text = _decode(data, name)
     header, sep = _header_line(text)
-    _check_header(header, name, required)
-    dtype = {h: "str" for h in header if is_id_column(h, ids)}
+    header = [rename.get(h, h) for h in header]
+    _check_header(header, name, required, rename)
+    dtype = {i: "str" for i, h in enumerate(header) if is_id_column(h, ids)}
     try:
-        return pd.read_csv(
+        frame = pd.read_csv(
             io.StringIO(text), sep=sep, decimal="," if sep == ";" else ".", dtype=dtype,
             keep_default_na=False, na_values=[""], skip_blank_lines=False, engine="c",
             converters=None, low_memory=False,
         )
     except pd.errors.ParserError as error:
         detail = re.sub(r"^Error tokenizing data\. C error: ", "", str(error)).strip()
+        if "EOF inside string" in detail:
+            row = _unclosed_quote_row(text, sep)
+            raise DataError(
+                f"cannot read {name}: a quote (\") opened in row {row} is never closed; expected "
+                "every quoted cell to end with a quote (the rest of the file would be one cell).",
+                [Problem(name, row, None, None, "a closing quote", check="unreadable")]) from None
         if "fields in line" in detail:
             raise _read_error(name, f"the rows do not match the header ({detail})",
                               "every row to have at most as many cells as the header") from None
         raise _read_error(name, f"the CSV cannot be parsed ({detail[:120]})",
                           "cells separated by one delimiter, every opening quote closed") from None
     except (ValueError, pd.errors.EmptyDataError) as error:
-        raise _read_error(name, f"the CSV cannot be parsed ({error})", _EXPECTED_TABLE) from None
+        raise _read_error(name, f"the CSV cannot be parsed ({str(error)[:120]})",
+                          _EXPECTED_TABLE) from None
+    return frame.set_axis([rename.get(str(c).strip(), str(c).strip()) for c in frame.columns],
+                          axis=1)
+
+
+def _unclosed_quote_row(text: str, sep: str) -> int:
+    """Spreadsheet row (header = row 1) of the record whose quote is never closed."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    records = 0
+    try:
+        for _record in reader:
+            records += 1
+    except csv.Error:
+        pass
+    return records + 1
 
 
 def _read_xlsx(path: Path, name: str) -> pd.DataFrame:
+    """First sheet of a workbook; Excel errors and formulas without a saved result refused."""
+    import openpyxl
+
     try:
-        return pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl",
-                             keep_default_na=False, na_values=[""])
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            rows = [list(r) for r in book.worksheets[0].iter_rows()]
+        finally:
+            book.close()
     except Exception as error:  # openpyxl raises many types for broken workbooks
         raise _read_error(name, f"the workbook cannot be opened ({type(error).__name__}: "
                                 f"{str(error)[:120]})", "an .xlsx workbook saved by Excel "
                                 "or LibreOffice, data on the first sheet") from None
+    if not rows:
+        raise _read_error(name, "the first sheet is empty",
+                          "a header row with the column names, then one row per record")
+    header = [_header_text(c.value, i) for i, c in enumerate(rows[0])]
+    problems = _error_cells(rows, header, name)
+    if _has_formulas(path):
+        problems += _formulas_without_result(path, rows, header, name)
+    if problems:
+        raise DataError(
+            f"cannot read {name} faithfully: {len(problems)} cell"
+            f"{'s' if len(problems) != 1 else ''} hold an Excel error or a formula without a "
+            f"saved result; expected values (fix the formulas, open and save the workbook in "
+            f"Excel or LibreOffice, or paste values):\n"
+            + "\n".join(p.format() for p in problems[:20]), problems)
+    width = len(header)
+    data = [[_plain(c.value) for c in row[:width]] + [None] * (width - len(row))
+            for row in rows[1:]]
+    while data and all(v is None for v in data[-1]):
+        data.pop()
+    frame = pd.DataFrame(data, columns=range(width), dtype=object)
+    return frame.set_axis(header, axis=1)
 
 
-def _read_sav(path: Path, name: str) -> pd.DataFrame:
+def _header_text(value: Any, position: int) -> str:
+    text = "" if value is None else str(value)
+    return text if text.strip() else f"Unnamed: {position}"
+
+
+def _plain(value: Any) -> Any:
+    return None if value is None or (isinstance(value, str) and not value.strip()) else value
+
+
+def _cell_name(row: int, column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column + 1)}{row}"
+
+
+def _error_cells(rows: list[list], header: list[str], name: str) -> list[Problem]:
+    problems = []
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            if getattr(cell, "data_type", None) == "e":
+                column = header[c] if c < len(header) else None
+                problems.append(Problem(
+                    name, r + 1, f"{column} (cell {_cell_name(r + 1, c)})", str(cell.value)[:20],
+                    "a value, not an Excel error cell", check="excel_error"))
+    return problems
+
+
+def _has_formulas(path: Path) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return any(re.search(rb"<(?:\w+:)?f[ >/]", archive.read(n))
+                   for n in archive.namelist() if n.startswith("xl/worksheets/"))
+
+
+def _formulas_without_result(path: Path, rows: list[list], header: list[str],
+                             name: str) -> list[Problem]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        formulas = book.worksheets[0].iter_rows()
+        problems = []
+        for r, (row, cached) in enumerate(zip(formulas, rows)):
+            for c, cell in enumerate(row):
+                text = cell.value
+                if (isinstance(text, str) and text.startswith("=")
+                        and (c >= len(cached) or cached[c].value is None)):
+                    column = header[c] if c < len(header) else None
+                    problems.append(Problem(
+                        name, r + 1, f"{column} (cell {_cell_name(r + 1, c)})", text[:30],
+                        "a saved result of the formula (the workbook was not calculated)",
+                        check="formula"))
+    finally:
+        book.close()
+    return problems
+
+
+def _read_sav(path: Path, name: str) -> tuple[pd.DataFrame, dict[str, dict]]:
     import pyreadstat
 
     try:
-        frame, _meta = pyreadstat.read_sav(str(path))
+        frame, meta = pyreadstat.read_sav(str(path))
     except Exception as error:  # pyreadstat raises its own ReadstatError and others
         raise _read_error(name, f"the SPSS file cannot be opened ({type(error).__name__}: "
                                 f"{str(error)[:120]})", "an SPSS .sav file") from None
-    return frame
+    labels = {column: dict(table) for column, table in
+              (getattr(meta, "variable_value_labels", None) or {}).items() if table}
+    return frame, labels
 
 
 def _cell_text(value: Any) -> Any:

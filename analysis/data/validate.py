@@ -33,10 +33,18 @@ check                       severity  finds
 ``pseudonym``               error     an id, code name or survey item label the privacy guard
                                       flags (file, row and column are named, never the value)
 ``name``                    warning   cohort.yaml's name differs from the folder name
+``file_name``               warning   an export whose name differs in case (``SDQ.csv``)
+``value_labels``            error     SPSS answer codes whose labels mean other contract codes
+``value_labels``            warning   SPSS value labels applied (the recoding is listed)
+``qdpx``                    error     a REFI-QDA export that cannot be read
 ==========================  ========  ======================================================
 
 A file that cannot be read at all (empty, binary, undecodable, a header without the required
-columns) or a missing or wrong ``cohort.yaml`` raises :class:`~analysis.errors.CompendiumError`.
+columns, a workbook cell holding an Excel error or an uncalculated formula, an entry named
+like a contract file that is not a regular file inside the folder) or a missing or wrong
+``cohort.yaml`` raises :class:`~analysis.errors.CompendiumError`. Exports under their own names
+are mapped onto the contract by ``cohort.yaml``'s ``files:`` (:mod:`analysis.data.mapping`);
+messages then name a column as the export has it and the contract column it maps to.
 """
 
 from __future__ import annotations
@@ -61,119 +69,19 @@ from analysis.data.io import (
     DEFAULT_ID_COLUMNS,
     FIRST_DATA_ROW,
     apply_to_unique,
-    find_table,
+    locate_table,
     parse_dates,
     read_table,
 )
+from analysis.data.mapping import FileMapping
+from analysis.data.report import (  # noqa: F401  (re-exported: the report belongs to validation)
+    MAX_LISTED,
+    FileSummary,
+    ValidationReport,
+)
+from analysis.data.safe_input import check_entry
 from analysis.errors import DataError, Problem
 from analysis.questionnaires import instruments
-
-MAX_LISTED: int = 20
-"""Problems listed per file and check; the rest are counted (:attr:`ValidationReport.counts`)."""
-
-
-@dataclass
-class FileSummary:
-    """What was found for one contract file: the export read (``source``) and its row count."""
-
-    name: str
-    source: str | None = None
-    rows: int | None = None
-
-
-@dataclass
-class ValidationReport:
-    """Result of :func:`validate_cohort`.
-
-    Attributes
-    ----------
-    cohort : str
-        The cohort folder as displayed (relative path).
-    errors, warnings : list of Problem
-        Problems listed, at most :data:`MAX_LISTED` per file and check.
-    counts : dict
-        ``(file, check, severity) -> number of problems`` including those not listed.
-    tables : dict of str to DataFrame
-        Cleaned, typed tables by file stem (``trajectories``, ``sdq``, ``sessions``, ...);
-        values that failed a check are missing. Index: data-row position, spreadsheet row =
-        index + 2.
-    files : dict of str to FileSummary
-        Every contract file by name, read or absent.
-    raw : dict of str to DataFrame
-        The tables as read by :func:`analysis.data.io.read_table` (same keys as ``tables``).
-    config : CohortConfig
-        The cohort settings.
-    """
-
-    cohort: str
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    files: dict[str, FileSummary] = field(default_factory=dict)
-    config: CohortConfig | None = None
-    raw: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
-
-    @property
-    def n_errors(self) -> int:
-        """Number of errors, listed or not."""
-        return sum(n for (_f, _c, sev), n in self.counts.items() if sev == "error")
-
-    @property
-    def n_warnings(self) -> int:
-        """Number of warnings, listed or not."""
-        return sum(n for (_f, _c, sev), n in self.counts.items() if sev == "warning")
-
-    def add(self, problem: Problem) -> None:
-        """Record ``problem`` (listed while its file and check have fewer than MAX_LISTED)."""
-        key = (problem.file, problem.check, problem.severity)
-        self.counts[key] = self.counts.get(key, 0) + 1
-        if self.counts[key] <= MAX_LISTED:
-            (self.errors if problem.severity == "error" else self.warnings).append(problem)
-
-    def format(self, *, errors_only: bool = False) -> str:
-        """A readable report: a summary per file, then the problems, then omitted counts."""
-        lines = [f"Validation of cohort {self.cohort}: {_plural(self.n_errors, 'error')}, "
-                 f"{_plural(self.n_warnings, 'warning')}"]
-        if not errors_only:
-            lines += ["", f"{'file':<28}{'rows':>9}{'errors':>9}{'warnings':>10}"]
-            for name, summary in self.files.items():
-                shown = summary.source or name
-                if summary.source is None and name != "cohort.yaml":
-                    lines.append(f"{shown:<28}{'absent':>9}")
-                    continue
-                rows = "-" if summary.rows is None else f"{summary.rows:,}"
-                lines.append(f"{shown:<28}{rows:>9}{self._count(shown, 'error'):>9}"
-                             f"{self._count(shown, 'warning'):>10}")
-        sections = [("error", "Errors (the pipeline stops until they are fixed)", self.errors)]
-        if not errors_only:
-            sections.append(("warning", "Warnings (listed in the reports)", self.warnings))
-        for severity, title, problems in sections:
-            if problems:
-                lines += ["", title + ":"] + [f"  {p.format()}" for p in _by_row(problems)]
-                lines += self._omitted(severity)
-        if not errors_only and not self.n_errors:
-            lines += ["", "No errors: the cohort follows the data contract."]
-        return "\n".join(lines)
-
-    def _count(self, file: str, severity: str) -> int:
-        return sum(n for (f, _c, s), n in self.counts.items() if f == file and s == severity)
-
-    def _omitted(self, severity: str) -> list[str]:
-        return [f"  ... and {n - MAX_LISTED:,} more {check} {severity}s in {file}"
-                for (file, check, sev), n in self.counts.items()
-                if sev == severity and n > MAX_LISTED]
-
-
-def _by_row(problems: list[Problem]) -> list[Problem]:
-    """``problems`` grouped by file (in order of appearance), then by row; stable otherwise."""
-    order = {file: i for i, file in enumerate(dict.fromkeys(p.file for p in problems))}
-    return sorted(problems, key=lambda p: (order[p.file], p.row or 0))
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
 
 @dataclass
 class _Table:
@@ -182,6 +90,7 @@ class _Table:
     file: str
     raw: pd.DataFrame
     clean: dict[str, pd.Series] = field(default_factory=dict)
+    mapping: FileMapping = field(default_factory=lambda: FileMapping(""))
 
     def frame(self, order: list[str]) -> pd.DataFrame:
         """Cleaned table: contract columns in ``order``, then extra columns as read."""
@@ -264,29 +173,152 @@ def _check_cohort(folder: Path) -> ValidationReport:
     contract = load_contract()
     for stem, name in table_files().items():
         specs = _column_specs(name, contract)
-        table = _read(report, folder, name, specs)
+        table = _read(report, folder, name, specs, config.mapping(stem))
         if table is None:
             continue
+        _apply_labels(report, table, specs, contract)
         _check_file(report, table, name, contract)
         report.tables[stem] = table.frame(_column_order(table, name, contract))
         report.raw[stem] = table.raw
     _check_across(report, contract)
+    _check_claims(report, contract)
+    _check_qdpx(report, folder)
     return report
 
 
-def _read(report: ValidationReport, folder: Path, name: str,
-          specs: list[dict[str, Any]]) -> _Table | None:
-    """Read contract file ``name`` (any accepted format); None when absent."""
-    path = find_table(folder, name[: -len(".csv")])
+def _read(report: ValidationReport, folder: Path, name: str, specs: list[dict[str, Any]],
+          mapping: FileMapping) -> _Table | None:
+    """Read contract file ``name`` (any accepted format, or the mapped export); None when absent."""
+    if mapping.file is not None:
+        path = folder / mapping.file
+        if not check_entry(path, folder, mapping.file):
+            raise DataError(
+                f"{mapping.file} not found in cohort folder {report.cohort}; expected the export "
+                f"named by files: {mapping.stem}: file: in cohort.yaml (or remove that line).",
+                [Problem(mapping.file, None, None, None, "an existing export", check="missing")])
+        warnings = []
+    else:
+        path, warnings = locate_table(folder, name[: -len(".csv")])
+    for warning in warnings:
+        report.add(warning)
     if path is None:
         report.files[name] = FileSummary(name)
         return None
     shown = path.relative_to(folder).as_posix()
     ids = [*DEFAULT_ID_COLUMNS, *(s["name"] for s in specs if s["type"] == "id")]
     required = [s["name"] for s in specs if s.get("required")]
-    raw = read_table(path, id_columns=ids, required_columns=required, name=shown)
+    raw = read_table(path, id_columns=ids, required_columns=required, name=shown,
+                     rename=mapping.columns)
     report.files[name] = FileSummary(name, shown, len(raw))
-    return _Table(shown, raw)
+    return _Table(shown, raw, mapping=mapping)
+
+
+def _apply_labels(report: ValidationReport, table: _Table, specs: list[dict[str, Any]],
+                  contract: dict[str, Any]) -> None:
+    """Apply ``labels:`` of cohort.yaml and SPSS value labels to the raw columns (in place)."""
+    by_name = {s["name"]: s for s in specs}
+    raw = table.raw
+    disagree: dict[tuple, list[str]] = {}
+    for column, codes in raw.attrs.get("value_labels", {}).items():
+        spec = by_name.get(column)
+        if spec is None or column not in raw.columns or spec["type"] in ("id", "string", "text"):
+            continue
+        if spec["type"] == "answer":
+            if _answer_value_labels(table, spec, codes):
+                disagree.setdefault(tuple(sorted(codes.items())), []).append(column)
+        else:
+            raw[column] = _recode(raw[column], {_code_key(k): v for k, v in codes.items()})
+    for codes, columns in disagree.items():
+        _report_value_labels(report, table, by_name[columns[0]], dict(codes), columns)
+    for column, mapped in table.mapping.labels.items():
+        if column in raw.columns:
+            raw[column] = _recode(raw[column], mapped, lower=True)
+
+
+def _code_key(value: Any) -> str:
+    return _show(float(value)) if isinstance(value, (int, float)) else str(value).strip().lower()
+
+
+def _recode(values: pd.Series, table: dict[str, Any], *, lower: bool = False) -> pd.Series:
+    """``values`` with each value found in ``table`` (by its text) replaced; others kept."""
+    keys = values.map(lambda v: None if _missing(v) else
+                      (_code_key(v) if not lower else str(_show(v)).strip().lower()))
+    hit = keys.map(lambda k: k in table)
+    if not hit.any():
+        return values
+    out = values.astype(object).copy()
+    out[hit] = keys[hit].map(table)
+    return out
+
+
+def _answer_value_labels(table: _Table, spec: dict[str, Any], codes: dict[Any, str]) -> bool:
+    """Whether SPSS codes of an answer column mean other contract codes (recoded when the
+    mapping says ``value_labels: apply``)."""
+    labels = _answer_labels(spec)
+    present = set(pd.to_numeric(table.raw[spec["name"]], errors="coerce").dropna().tolist())
+    meant = {code: labels.get(str(label).strip().lower()) for code, label in codes.items()}
+    wrong = {c: m for c, m in meant.items() if m is not None and c in present and float(c) != m}
+    if wrong and table.mapping.apply_value_labels:
+        table.raw[spec["name"]] = pd.to_numeric(_recode(
+            table.raw[spec["name"]], {_code_key(c): m for c, m in meant.items() if m is not None}))
+    return bool(wrong)
+
+
+def _report_value_labels(report: ValidationReport, table: _Table, spec: dict[str, Any],
+                         codes: dict[Any, str], columns: list[str]) -> None:
+    """One problem per SPSS label table whose codes disagree with the contract's labels."""
+    shown = [table.mapping.shown(c) for c in columns]
+    where = shown[0] if len(shown) == 1 else f"{shown[0]} ... {shown[-1]} ({len(shown)} columns)"
+    pairs = ", ".join(f"{_show(float(c))} = {str(codes[c])[:25]!r}" for c in sorted(codes))
+    contract = ", ".join(f"{k!r} = {_show(float(v))}"
+                         for k, v in list(_answer_labels(spec).items())[:6])
+    if table.mapping.apply_value_labels:
+        report.add(Problem(table.file, None, where, pairs, "the contract's codes (" + contract
+                           + "): answers recoded by their SPSS labels (value_labels: apply)",
+                           "warning", "value_labels"))
+    else:
+        report.add(Problem(table.file, None, where, pairs, "the contract's codes " + contract
+                           + "; recode the export in SPSS, or set value_labels: apply for this "
+                           "table under files: in cohort.yaml", "error", "value_labels"))
+
+
+def _check_claims(report: ValidationReport, contract: dict[str, Any]) -> None:
+    """The published-claims CSV named by cohort.yaml: header, unique ids, numeric values."""
+    path = report.config.published_claims
+    if path is None:
+        return
+    specs = contract["published_claims"]["columns"]
+    shown = path.relative_to(report.config.folder).as_posix()
+    raw = read_table(path, id_columns=[s["name"] for s in specs if s["type"] == "id"],
+                     required_columns=[s["name"] for s in specs if s.get("required")],
+                     name=shown)
+    report.files[shown] = FileSummary(shown, shown, len(raw))
+    table = _Table(shown, raw)
+    for spec in specs:
+        _check_column(report, table, spec, contract)
+
+
+def _check_qdpx(report: ValidationReport, folder: Path) -> None:
+    """Parse every ``coding/*.qdpx`` as the pipeline will (REFI-QDA reader)."""
+    coding = folder / "coding"
+    if not coding.is_dir():
+        return
+    exports = sorted(p for p in coding.iterdir() if p.suffix.lower() == ".qdpx")
+    if not exports:
+        return
+    from analysis.qualitative import qda  # lazy: the reader lives with the qualitative analysis
+
+    for path in exports:
+        shown = path.relative_to(folder).as_posix()
+        check_entry(path, folder, shown)
+        try:
+            segments = qda.read_qdpx(path)
+        except DataError as error:
+            detail = str(error).split(": ", 1)[-1]
+            report.add(Problem(shown, None, None, None, "a readable REFI-QDA export ("
+                               + detail[:200] + ")", "error", "qdpx"))
+            continue
+        report.files[shown] = FileSummary(shown, shown, len(segments))
 
 
 def _column_specs(name: str, contract: dict[str, Any]) -> list[dict[str, Any]]:
@@ -562,7 +594,8 @@ def _flag(report: ValidationReport, table: _Table, mask: pd.Series, column: str 
     for position in rows[: max(MAX_LISTED - listed, 0)]:
         value = None if shown is None else shown.iloc[position]
         text = expected if isinstance(expected, str) else str(expected.iloc[position])
-        problem = Problem(table.file, int(mask.index[position]) + FIRST_DATA_ROW, column,
+        problem = Problem(table.file, int(mask.index[position]) + FIRST_DATA_ROW,
+                          column and table.mapping.shown(column),
                           None if _missing(value) else _show(value), text, severity, check)
         (report.errors if severity == "error" else report.warnings).append(problem)
 
@@ -633,7 +666,8 @@ def _check_across(report: ValidationReport, contract: dict[str, Any]) -> None:
 def _view(report: ValidationReport, stem: str, frame: pd.DataFrame) -> _Table:
     """A :class:`_Table` over a cleaned table whose problems show the values as read."""
     name = table_files()[stem]
-    return _Table(report.files[name].source or name, report.raw.get(stem, frame))
+    return _Table(report.files[name].source or name, report.raw.get(stem, frame),
+                  mapping=report.config.mapping(stem))
 
 
 def _check_trajectories(report: ValidationReport, frame: pd.DataFrame) -> None:

@@ -17,7 +17,7 @@ import os
 import shutil
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -77,6 +77,8 @@ class Job:
     say: Callable[[str], None]
     env: dict
     metadata: dict
+    progress: dict = field(default_factory=dict)
+    """``{"cell": i, "line": first code line}`` of the cell that started last (for messages)."""
 
     @property
     def output(self) -> Path:
@@ -176,15 +178,21 @@ def _failure(job: Job, running: Path, error: Exception) -> list[str]:
         nb = nbformat.read(running, as_version=4)
         _sanitize(job, nb, job.failed)
         write_text_atomic(job.failed, nbformat.writes(nb) + "\n")
-    if isinstance(error, PapermillExecutionError):
-        position = source_position(nb, error.cell_index) if nb is not None else None
-        where = f"cell {position}" if position else "the injected parameters cell"
-        first = first_code_line(str(error.source))
-        lines.append(f"{where} of {_shown(job.source, job.root)}: {first.strip()[:100]}")
-        message = job.scrub.text(f"{error.ename}: {error.evalue}".strip())
+    if type(error).__name__ == "DeadKernelError":
+        cell = job.progress.get("cell")
+        where = f"cell {cell} of {_shown(job.source, job.root)}" if cell else "start-up"
+        lines.append(f"the kernel died during {where}: it was killed (by the system when "
+                     "memory ran out, or by a user) or crashed; earlier outputs were kept")
     else:
-        message = job.scrub.text(f"{type(error).__name__}: {error}".strip())
-    lines.append(message.splitlines()[-1] if message else type(error).__name__)
+        if isinstance(error, PapermillExecutionError):
+            position = source_position(nb, error.cell_index) if nb is not None else None
+            where = f"cell {position}" if position else "the injected parameters cell"
+            first = first_code_line(str(error.source))
+            lines.append(f"{where} of {_shown(job.source, job.root)}: {first.strip()[:100]}")
+            message = job.scrub.text(f"{error.ename}: {error.evalue}".strip())
+        else:
+            message = job.scrub.text(f"{type(error).__name__}: {error}".strip())
+        lines.append(message.splitlines()[-1] if message else type(error).__name__)
     if job.failed.is_file():
         lines.append(f"partially executed notebook: {_shown(job.failed, job.root)}")
     return lines
@@ -292,6 +300,7 @@ def _cell_reporter(job: Job) -> Callable[[Any, int, Any], None]:
         total = len(nb.cells) - (0 if injected_index(nb) is None else 1)
         first = first_code_line(source)
         first = first if len(first) <= 70 else first[:67] + "..."
+        job.progress.update(cell=position, line=first)
         job.say(f"[{job.name}]   cell {position}/{total}: {first}")
 
     return report

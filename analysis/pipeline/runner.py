@@ -29,12 +29,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from analysis import paths
 from analysis.errors import CompendiumError, ConfigError
+from analysis.pipeline.outputs import OutputFolderError, describe_os_error, recover, set_aside
 from analysis.pipeline.spec import (
     Pipeline,
     load_pipeline,
@@ -43,13 +44,13 @@ from analysis.pipeline.spec import (
     resolve_only,
 )
 from analysis.pipeline.state import (
+    STATE_FILE,
     FileHashes,
     Fingerprint,
     State,
     code_hash,
     input_hashes,
     missing_outputs,
-    package_hash,
     parameters_hash,
 )
 from analysis.report import history, keynumbers
@@ -73,7 +74,6 @@ NOTEBOOK_FILE_VARIABLE = "COMPENDIUM_NOTEBOOK_FILE"
 key numbers name the cell by its position in that file
 (:func:`analysis.report.provenance.current_cell`)."""
 
-STATE_FILE = ".pipeline-state.json"
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
@@ -89,6 +89,7 @@ class _Run:
     raw_root: str | None
     parameters: dict[str, dict]
     say: Callable[[str], None]
+    executed: list[str] = field(default_factory=list)
 
     @property
     def reports(self) -> Path:
@@ -96,10 +97,12 @@ class _Run:
 
     def shown(self, path: Path) -> str:
         """``path`` relative to the project root, or ``.../parent/name`` outside it."""
-        try:
-            return Path(path).resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return ".../" + "/".join(Path(path).parts[-2:])
+        for candidate in (Path(path), Path(path).resolve()):
+            try:
+                return candidate.relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+        return ".../" + "/".join(Path(path).parts[-2:])
 
     def notebook_parameters(self, name: str) -> dict[str, Any]:
         return {"cohort": self.cohort, "raw_root": self.raw_root, **self.parameters[name]}
@@ -114,6 +117,7 @@ def run(
     only: str | Iterable[str] | None = None,
     jobs: int | None = None,
     update_notebooks: bool = False,
+    wait: bool = False,
     notebooks_dir: str | os.PathLike = paths.NOTEBOOKS,
     root: str | os.PathLike = paths.ROOT,
     out: Callable[[str], Any] = print,
@@ -137,6 +141,8 @@ def run(
         Notebooks executed at once when independent (default: cores, at most 2).
     update_notebooks : bool
         After success, copy executed notebooks back into ``notebooks_dir`` (bundled cohort only).
+    wait : bool
+        When another run of ``cohort`` holds its lock, wait for it instead of refusing.
     notebooks_dir, root : path-like
         Folder with ``pipeline.yaml`` and the notebooks; project root (injectable for tests).
     out : callable
@@ -151,7 +157,10 @@ def run(
     ------
     CompendiumError
         Unknown cohort, missing parameters file or notebook, bad ``pipeline.yaml``, bad
-        ``--only``/``--jobs``, ``--update-notebooks`` for another cohort, conflicting key numbers.
+        ``--only``/``--jobs``, ``--update-notebooks`` for another cohort, conflicting key numbers,
+        a parameter breaking its rule, raw data failing validation (all before any kernel
+        starts and before anything is written), another run of the cohort in progress
+        (:class:`~analysis.pipeline.lock.CohortBusy`), an output folder that cannot be written.
     """
     started = time.perf_counter()
     say = _sayer(out)
@@ -163,35 +172,98 @@ def run(
         _check_bundled(ctx, raw_root)
     workers = _workers(jobs)
     state = State.load(ctx.reports / STATE_FILE)
-    hashes = FileHashes(state.files)
-    reasons = _plan(ctx, selected, set(targets), state, hashes, force)
-    to_run = [n for n in ctx.pipeline.names if reasons.get(n)]
-    say(f"pipeline {cohort}: {len(reasons)} notebooks, {len(to_run)} to run, "
-        f"{len(reasons) - len(to_run)} up to date" + (f" (jobs {workers})" if to_run else ""))
-    for name in (n for n in ctx.pipeline.names if n in reasons and not reasons[n]):
-        say(f"[{name}] cached")
-    ok = _execute_all(ctx, to_run, reasons, state, hashes, workers)
-    if not ok:
-        return EXIT_FAILED
-    if not targets:  # forget notebooks no longer in pipeline.yaml
-        state.notebooks = {n: v for n, v in state.notebooks.items() if n in reasons}
-    state.save(hashes, keep_unseen=bool(targets))
+    reasons = _plan(ctx, selected, set(targets), state, FileHashes(state.files), force)
+    validated = any(reasons.values()) and _validate_cohort(ctx)
+    with _locked(ctx, wait):
+        recovered = recover(ctx.reports, {s.name: s.writes for s in ctx.pipeline.notebooks},
+                            ctx.places)
+        if recovered:
+            say(f"recovered from an interrupted run: earlier outputs of "
+                f"{', '.join(recovered)} put back")
+        state = State.load(ctx.reports / STATE_FILE)  # another run may have finished meanwhile
+        hashes = FileHashes(state.files)
+        reasons = _plan(ctx, selected, set(targets), state, hashes, force)
+        to_run = [n for n in ctx.pipeline.names if reasons.get(n)]
+        if to_run and not validated:
+            _validate_cohort(ctx)
+        say(f"pipeline {cohort}: {len(reasons)} notebooks, {len(to_run)} to run, "
+            f"{len(reasons) - len(to_run)} up to date" + (f" (jobs {workers})" if to_run else ""))
+        for name in (n for n in ctx.pipeline.names if n in reasons and not reasons[n]):
+            say(f"[{name}] cached")
+        ok = _execute_all(ctx, to_run, reasons, state, hashes, workers)
+        if not ok:
+            return EXIT_FAILED
+        if not targets:  # forget notebooks no longer in pipeline.yaml
+            state.notebooks = {n: v for n, v in state.notebooks.items() if n in reasons}
+        state.save(hashes, keep_unseen=bool(targets))
+        return _finish(ctx, selected, to_run, reasons, update_notebooks, started)
+
+
+def _finish(ctx: _Run, selected: set[str], to_run: list[str], reasons: dict,
+            update_notebooks: bool, started: float) -> int:
+    """Merge the key numbers, copy notebooks back on request, print the closing lines."""
+    say, cohort = ctx.say, ctx.cohort
     merged = keynumbers.merge(cohort, root=ctx.root)
     say(f"key numbers: {ctx.shown(merged)}")
     if update_notebooks:
         _update_notebooks(ctx, selected)
-    if to_run:  # key numbers, commit, dirty flag and parameters in reports/<cohort>/history/
+    if ctx.executed:  # key numbers, commit, dirty flag and parameters in reports/<cohort>/history/
         history.record_run(cohort, ctx.parameters, root=ctx.root, raw_dir=ctx.places["{raw}"])
     findings = ctx.reports / "findings.html"
-    say(f"finished in {time.perf_counter() - started:.1f} s: {len(to_run)} run, "
-        f"{len(reasons) - len(to_run)} cached")
+    say(f"finished in {time.perf_counter() - started:.1f} s: {len(ctx.executed)} run, "
+        f"{len(reasons) - len(ctx.executed)} cached")
     if findings.is_file():
         say(f"findings: {ctx.shown(findings)}")
         index = ctx.reports / "index.html"
-        if to_run or not index.is_file():  # a no-op run stays light: the site is up to date
+        if ctx.executed or not index.is_file():  # a no-op run stays light: the site is up to date
             index = _build_site(ctx)
         say(f"site: {ctx.shown(index)}")
     return EXIT_OK
+
+
+def _validate_cohort(ctx: _Run) -> bool:
+    """Run the pipeline's cohort check (``validate:`` of ``pipeline.yaml``) on the raw folder.
+
+    Raises
+    ------
+    DataError
+        When the check reports errors (the message is its report); nothing has been written.
+    """
+    if not ctx.pipeline.validate:
+        return True
+    import importlib
+
+    from analysis.errors import DataError
+
+    module, _, function = ctx.pipeline.validate.partition(":")
+    check = getattr(importlib.import_module(module), function)
+    report = check(ctx.places["{raw}"])
+    if getattr(report, "errors", None):
+        raise DataError(f"cohort {ctx.cohort} does not pass validation; nothing was run or "
+                        f"written:\n{report.format()}", list(report.errors))
+    return True
+
+
+def _locked(ctx: _Run, wait: bool) -> Any:
+    """The cohort's lock (:mod:`analysis.pipeline.lock`); an unwritable folder is named."""
+    from contextlib import contextmanager
+
+    from analysis.pipeline.lock import LOCK_FILE, CohortLock
+
+    @contextmanager
+    def held():
+        lock = CohortLock(ctx.reports, ctx.cohort, shown=ctx.shown(ctx.reports / LOCK_FILE),
+                          wait=wait, say=ctx.say)
+        try:
+            lock.acquire()
+        except OSError as error:
+            raise OutputFolderError(describe_os_error(error, ctx.shown)) from None
+        try:
+            yield lock
+        finally:
+            lock.release()
+
+    return held()
 
 
 def _build_site(ctx: _Run) -> Path:
@@ -242,6 +314,7 @@ def _prepare(cohort: str, raw_root: Any, params_file: Any, notebooks_dir: Path, 
     overrides = _read_params(params_file, root)
     shown_params = _relative(Path(params_file), root) if params_file is not None else ""
     parameters = merge_parameters(pipeline, overrides, shown_params)
+    _check_parameters(pipeline, parameters, shown_params)
     places = {"{raw}": raw_dir}
     for key, path in (("{processed}", paths.processed_dir(cohort)),
                       ("{figures}", paths.figures_dir(cohort)),
@@ -272,18 +345,26 @@ def _unknown_cohort(cohort: str, raw_base: Path, root: Path) -> str:
 def _read_params(params_file: Any, root: Path) -> dict:
     if params_file is None:
         return {}
-    import yaml
+    from analysis.pipeline.params import load_yaml
 
     path = Path(params_file)
     shown = _relative(path, root)
     if not path.is_file():
         raise CompendiumError(f"parameters file {shown} does not exist; expected a YAML file "
                               "with analysis parameters (see notebooks/pipeline.yaml)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"parameters file {shown} is not valid YAML: {error}") from None
+    data = load_yaml(path, f"parameters file {shown}")
     return {} if data is None else data
+
+
+def _check_parameters(pipeline: Pipeline, parameters: dict[str, dict], shown: str) -> None:
+    """Every notebook's parameters against its rules (before any kernel starts)."""
+    from analysis.pipeline.params import check_values
+
+    for spec in pipeline.notebooks:
+        if spec.rules:
+            where = (f"parameters file {shown}, notebook {spec.name}" if shown
+                     else f"{pipeline.source}, notebook {spec.name}")
+            check_values(parameters[spec.name], spec.rules, where)
 
 
 def _check_notebooks(ctx: _Run, selected: set[str]) -> None:
@@ -318,13 +399,28 @@ def _workers(jobs: int | None) -> int:
     return jobs
 
 
-def _fingerprint(ctx: _Run, name: str, hashes: FileHashes, package: str) -> Fingerprint:
+def _package(ctx: _Run, state: State, hashes: FileHashes) -> Any:
+    """The ``analysis`` package under the project root, for :func:`_fingerprint`."""
+    from analysis.pipeline.deps import Package
+
+    return Package(ctx.root / "analysis", hashes, state.modules)
+
+
+def _fingerprint(ctx: _Run, name: str, hashes: FileHashes, package: Any,
+                 state: State) -> Fingerprint:
+    from analysis.pipeline.deps import environment, notebook_source
+
     spec = ctx.pipeline.get(name)
+    source = ctx.notebooks_dir / spec.file
+    usage = package.usage(notebook_source(source))
+    values = ctx.notebook_parameters(name)
     return Fingerprint(
-        code=code_hash(ctx.notebooks_dir / spec.file),
-        parameters=parameters_hash(ctx.notebook_parameters(name)),
+        code=code_hash(source),
+        parameters=parameters_hash(values),
         inputs=input_hashes(spec.reads, ctx.places, hashes),
-        package=package,
+        modules=usage.modules, data=usage.data,
+        environment=environment(usage.imports, state.environment),
+        values=values,
     )
 
 
@@ -336,7 +432,7 @@ def _expected_reports(ctx: _Run, name: str) -> list[Path]:
 def _plan(ctx: _Run, selected: set[str], targets: set[str], state: State, hashes: FileHashes,
           force: bool) -> dict[str, list[str]]:
     """Name -> reasons to run (empty: up to date), for the selected notebooks in run order."""
-    package = package_hash(ctx.root / "analysis", hashes)
+    package = _package(ctx, state, hashes)
     reasons: dict[str, list[str]] = {}
     for name in (n for n in ctx.pipeline.names if n in selected):
         spec = ctx.pipeline.get(name)
@@ -346,13 +442,14 @@ def _plan(ctx: _Run, selected: set[str], targets: set[str], state: State, hashes
         elif upstream:
             reasons[name] = [f"after {', '.join(upstream)}"]
         else:
-            found = _fingerprint(ctx, name, hashes, package).changes(state.notebooks.get(name))
+            found = _fingerprint(ctx, name, hashes, package, state).changes(
+                state.notebooks.get(name))
             missing = missing_outputs(spec.writes, ctx.places, _expected_reports(ctx, name))
             if missing:
                 found.append(f"outputs missing: {missing[0]}")
             reasons[name] = found
-        if not reasons[name] and name in targets:
-            reasons[name] = ["requested with --only"]
+        if name in targets and (not reasons[name] or _only_after(reasons[name])):
+            reasons[name] = reasons[name] + ["requested with --only"]
     return reasons
 
 
@@ -367,26 +464,27 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
 
     execute.import_executor()  # here, before any thread imports: imports are not thread-safe
     threading.Thread(target=execute.warm_renderer, daemon=True).start()
-    package = package_hash(ctx.root / "analysis", hashes)
+    package = _package(ctx, state, hashes)
     order = _by_critical_path(ctx.pipeline, to_run) if workers > 1 else list(to_run)
     pending, done, running, failed = order, set(), {}, []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while pending or running:
-            for name in list(pending):
-                blocked = ctx.pipeline.upstream[name] & (set(to_run) - done)
-                if failed or len(running) >= workers or blocked:
-                    continue
-                pending.remove(name)
-                fingerprint = _fingerprint(ctx, name, hashes, package)
-                ctx.say(f"[{name}] running... ({'; '.join(reasons[name])})")
-                running[pool.submit(execute.execute, _job(ctx, name))] = (name, fingerprint)
+            _start_ready(ctx, pending, done, running, failed, workers, set(to_run),
+                         lambda name: _start(ctx, name, reasons, state, hashes, package, pool,
+                                             execute))
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                name, fingerprint = running.pop(future)
-                if _record(ctx, future.result(), fingerprint, state, hashes):
+                name, fingerprint, aside = running.pop(future)
+                outcome = future.result()
+                if outcome.ok:
+                    aside.discard()
+                else:
+                    aside.restore()
+                if _record(ctx, outcome, fingerprint, state, hashes):
                     done.add(name)
+                    ctx.executed.append(name)
                 else:
                     failed.append(name)
     if failed:
@@ -394,6 +492,63 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
         ctx.say(f"pipeline stopped: {', '.join(failed)} failed"
                 + (f"; not run: {', '.join(skipped)}" if skipped else ""))
     return not failed
+
+
+def _start_ready(ctx: _Run, pending: list[str], done: set[str], running: dict,
+                 failed: list[str], workers: int, to_run: set[str], start: Callable) -> None:
+    """Start (or settle as cached) every pending notebook whose upstream is done, while
+    workers are free; repeat until nothing more can start."""
+    progressed = True
+    while progressed and not failed:
+        progressed = False
+        for name in list(pending):
+            blocked = ctx.pipeline.upstream[name] & (to_run - done)
+            if failed or len(running) >= workers or blocked:
+                continue
+            pending.remove(name)
+            progressed = True
+            outcome = start(name)
+            if outcome == "cached":
+                done.add(name)
+            elif outcome == "failed":
+                failed.append(name)
+            else:
+                running[outcome[0]] = outcome[1:]
+
+
+def _start(ctx: _Run, name: str, reasons: dict, state: State, hashes: FileHashes,
+           package: Any, pool: Any, execute: Any) -> Any:
+    """Settle ``name`` as cached, or set its earlier outputs aside and submit it.
+
+    Returns ``"cached"``, ``"failed"`` (outputs could not be set aside) or
+    ``(future, name, fingerprint, aside)``.
+    """
+    fingerprint = _fingerprint(ctx, name, hashes, package, state)
+    if _only_after(reasons[name]) and not _stale(ctx, name, fingerprint, state):
+        ctx.say(f"[{name}] cached (what it reads did not change)")
+        return "cached"
+    ctx.say(f"[{name}] running... ({'; '.join(reasons[name])})")
+    try:
+        aside = set_aside(name, ctx.pipeline.get(name).writes, ctx.places, ctx.reports,
+                          shown=ctx.shown)
+    except OutputFolderError as error:
+        _record(ctx, execute.Outcome(name, False, 0.0, [str(error)]), fingerprint, state, hashes)
+        return "failed"
+    return pool.submit(execute.execute, _job(ctx, name)), name, fingerprint, aside
+
+
+def _only_after(reasons: list[str]) -> bool:
+    """Whether a notebook is due only because notebooks upstream of it ran."""
+    return bool(reasons) and all(r.startswith("after ") for r in reasons)
+
+
+def _stale(ctx: _Run, name: str, fingerprint: Fingerprint, state: State) -> bool:
+    """Whether ``name`` must run now that its upstream notebooks ran: its fingerprint (inputs
+    are content hashes of what they wrote) differs from the recorded one, or outputs are
+    missing. Upstream notebooks whose outputs came out byte-identical re-run nothing below."""
+    spec = ctx.pipeline.get(name)
+    return bool(fingerprint.changes(state.notebooks.get(name))
+                or missing_outputs(spec.writes, ctx.places, _expected_reports(ctx, name)))
 
 
 def _by_critical_path(pipeline: Pipeline, to_run: list[str]) -> list[str]:
@@ -446,7 +601,8 @@ def _record(ctx: _Run, outcome: Any, fingerprint: Fingerprint, state: State,
             hashes: FileHashes) -> bool:
     """Print the outcome; store the fingerprint on success, forget it on failure."""
     if outcome.ok:
-        state.notebooks[outcome.name] = fingerprint.record()
+        written = input_hashes(ctx.pipeline.get(outcome.name).writes, ctx.places, hashes)
+        state.notebooks[outcome.name] = {**fingerprint.record(), "outputs": written}
         ctx.say(f"[{outcome.name}] done in {outcome.seconds:.1f} s")
     else:
         state.notebooks.pop(outcome.name, None)

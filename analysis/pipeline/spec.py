@@ -45,7 +45,8 @@ RESERVED_PARAMETERS: frozenset[str] = frozenset({"cohort", "raw_root"})
 """Parameters the runner always passes; they cannot be declared or overridden."""
 
 _WILDCARDS = re.compile(r"[*?\[]")
-_KEYS = {"file", "title", "reads", "writes", "parameters", "findings"}
+_KEYS = {"file", "title", "reads", "writes", "parameters", "rules", "findings"}
+_TOP_KEYS = {"version", "notebooks", "validate"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class NotebookSpec:
         Glob patterns under a placeholder (see the module docstring).
     parameters : dict
         Analysis parameters and their defaults.
+    rules : dict
+        Parameter name -> rule its values must obey (:mod:`analysis.pipeline.params`).
     findings : bool
         Whether this is the findings document (also rendered with hidden input).
     """
@@ -75,6 +78,7 @@ class NotebookSpec:
     writes: tuple[str, ...]
     parameters: dict = field(default_factory=dict)
     findings: bool = False
+    rules: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,11 +93,16 @@ class Pipeline:
         Name -> names of the notebooks it depends on directly.
     source : str
         Where the definition came from, for messages.
+    validate : str or None
+        ``"module:function"`` checking a cohort's raw folder before any notebook runs: called
+        with the folder, it returns a report with ``errors`` and ``format()`` or raises a
+        :class:`~analysis.errors.CompendiumError`. None: no check.
     """
 
     notebooks: tuple[NotebookSpec, ...]
     upstream: dict[str, frozenset[str]]
     source: str = "notebooks/pipeline.yaml"
+    validate: str | None = None
 
     def get(self, name: str) -> NotebookSpec:
         """The notebook called ``name``."""
@@ -146,6 +155,14 @@ def load_pipeline(path: str | os.PathLike, *, shown: str | None = None) -> Pipel
         raise ConfigError(f"{shown} is not valid YAML: {error}") from None
     if isinstance(data, dict) and data.get("version", 1) != 1:
         raise ConfigError(f"{shown}: version {data.get('version')!r} is not supported; expected 1")
+    if isinstance(data, dict) and set(data) - _TOP_KEYS:
+        raise ConfigError(f"{shown}: unknown field(s) {sorted(set(data) - _TOP_KEYS)}; expected "
+                          f"{sorted(_TOP_KEYS)}")
+    validate = data.get("validate") if isinstance(data, dict) else None
+    if validate is not None and not (isinstance(validate, str)
+                                     and re.fullmatch(r"[\w.]+:\w+", validate)):
+        raise ConfigError(f"{shown}: validate must look like 'package.module:function', "
+                          f"got {validate!r}")
     entries = data.get("notebooks") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{shown} must hold a mapping with a non-empty list 'notebooks'")
@@ -155,7 +172,7 @@ def load_pipeline(path: str | os.PathLike, *, shown: str | None = None) -> Pipel
         b.name: frozenset(a.name for a in specs if a is not b and _depends(b, a)) for b in specs
     }
     order = _topological(specs, upstream, shown)
-    return Pipeline(tuple(order), upstream, shown)
+    return Pipeline(tuple(order), upstream, shown, validate)
 
 
 def patterns_overlap(a: str, b: str) -> bool:
@@ -211,10 +228,13 @@ def _parse_entry(entry: Any, index: int, shown: str) -> NotebookSpec:
     findings = entry.get("findings", False)
     if not isinstance(findings, bool):
         raise ConfigError(f"{where}: findings must be true or false, got {findings!r}")
+    from analysis.pipeline.params import check_rules
+
+    rules = check_rules(entry.get("rules"), parameters, where)
     return NotebookSpec(
-        name=name, file=file, title=dict(title),
+        name=name, file=file, title=dict(title), rules=rules,
         reads=_patterns(entry.get("reads"), f"{where}, reads"),
-        writes=_patterns(entry.get("writes"), f"{where}, writes"),
+        writes=_outputs(_patterns(entry.get("writes"), f"{where}, writes"), f"{where}, writes"),
         parameters=dict(parameters), findings=findings,
     )
 
@@ -232,6 +252,15 @@ def _patterns(value: Any, where: str) -> tuple[str, ...]:
             raise ConfigError(f"{where}: pattern {pattern!r} must start with one of "
                               f"{', '.join(PLACEHOLDERS)} followed by '/' and must not use '..'")
     return tuple(value)
+
+
+def _outputs(patterns: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """``writes`` patterns: never into the raw data."""
+    for pattern in patterns:
+        if pattern == "{raw}" or pattern.startswith("{raw}/"):
+            raise ConfigError(f"{where}: pattern {pattern!r} writes into the raw data, which are "
+                              "read-only; write to {processed}, {figures} or {reports}")
+    return patterns
 
 
 def _check_unique(names: list[str], shown: str) -> None:

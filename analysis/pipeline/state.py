@@ -6,9 +6,10 @@ recorded at its last successful run:
 ``code``        hash of its cells' types and sources (outputs and metadata ignored)
 ``parameters``  hash of every parameter passed (cohort, raw_root, analysis parameters)
 ``inputs``      content hash of every file its ``reads`` patterns match, by name
-``package``     hash of the ``analysis`` package: every file under ``analysis/`` except caches,
-                hidden files and the runner itself (:data:`RUNNER_FILES`), which does not run
-                inside notebooks
+``modules``     hash per ``analysis`` module the notebook imports, transitively, without
+                docstrings and comments (:mod:`analysis.pipeline.deps`)
+``data``        content hash per package data file those modules read (definitions, templates)
+``environment`` installed versions of the third-party distributions they import, and Python
 
 and its outputs exist: at least one file per ``writes`` pattern, plus the executed notebook and
 its HTML in ``reports/<cohort>/``. Notebooks downstream of one that runs also run.
@@ -34,11 +35,8 @@ from analysis.atomic import write_text_atomic
 from analysis.errors import ConfigError
 
 STATE_VERSION = 1
-RUNNER_FILES: frozenset[str] = frozenset(
-    {"cli.py", "__main__.py", "pipeline/__init__.py", "pipeline/runner.py", "pipeline/spec.py",
-     "pipeline/state.py", "pipeline/execute.py", "pipeline/sanitize.py"}
-)
-"""Files of ``analysis/`` that are left out of the package hash (they run outside notebooks)."""
+STATE_FILE = ".pipeline-state.json"
+"""Name of the state file in ``reports/<cohort>/``."""
 _RACY_SECONDS = 2.0
 
 
@@ -80,12 +78,21 @@ class FileHashes:
 
 @dataclass
 class Fingerprint:
-    """What one notebook runs with: the hashes compared between runs."""
+    """What one notebook runs with: the hashes compared between runs.
+
+    ``modules``, ``data`` and ``environment`` are what :mod:`analysis.pipeline.deps` finds the
+    notebook uses: module file -> hash of its code, package data file -> content hash,
+    distribution -> installed version (and ``python``). ``values`` are the parameters
+    themselves (for messages naming old and new values).
+    """
 
     code: str
     parameters: str
     inputs: dict[str, str]
-    package: str
+    modules: dict[str, str] = field(default_factory=dict)
+    data: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
 
     def changes(self, old: dict | None) -> list[str]:
         """Human reasons why this differs from the recorded ``old`` (empty: unchanged)."""
@@ -95,17 +102,28 @@ class Fingerprint:
         if old.get("code") != self.code:
             reasons.append("code changed")
         if old.get("parameters") != self.parameters:
-            reasons.append("parameters changed")
+            reasons.append(_parameter_change(old.get("values"), self.values))
         if old.get("inputs") != self.inputs:
             reasons.append(_input_change(old.get("inputs") or {}, self.inputs))
-        if old.get("package") != self.package:
-            reasons.append("analysis package changed")
+        if "modules" not in old:
+            reasons.append("analysis package changed (recorded by an older runner)")
+            return reasons
+        for field_name, label in (("modules", "package module"), ("data", "package data")):
+            if old.get(field_name) != getattr(self, field_name):
+                reasons.append(_keyed_change(label, old.get(field_name) or {},
+                                             getattr(self, field_name)))
+        if old.get("environment") != self.environment:
+            reasons.append(_environment_change(old.get("environment") or {}, self.environment))
         return reasons
 
     def record(self) -> dict[str, Any]:
         """The JSON-able form stored in the state file."""
         return {"code": self.code, "parameters": self.parameters,
-                "inputs": dict(sorted(self.inputs.items())), "package": self.package}
+                "inputs": dict(sorted(self.inputs.items())),
+                "modules": dict(sorted(self.modules.items())),
+                "data": dict(sorted(self.data.items())),
+                "environment": dict(sorted(self.environment.items())),
+                "values": self.values}
 
 
 @dataclass
@@ -115,6 +133,8 @@ class State:
     path: Path
     notebooks: dict[str, dict] = field(default_factory=dict)
     files: dict[str, list] = field(default_factory=dict)
+    modules: dict[str, dict] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> "State":
@@ -125,13 +145,18 @@ class State:
             return cls(path)
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             return cls(path)
-        return cls(path, dict(data.get("notebooks") or {}), dict(data.get("files") or {}))
+        return cls(path, dict(data.get("notebooks") or {}), dict(data.get("files") or {}),
+                   dict(data.get("modules") or {}), dict(data.get("environment") or {}))
 
     def save(self, hashes: FileHashes, *, keep_unseen: bool) -> None:
         """Write the state atomically with the current hash cache, if it changed."""
         self.files = hashes.cache(keep_unseen=keep_unseen)
+        used = {sha for sha in self.modules if any(entry[3] == sha for entry in self.files.values())}
+        self.modules = {sha: facts for sha, facts in self.modules.items() if sha in used}
         text = json.dumps({"version": STATE_VERSION, "notebooks": self.notebooks,
-                           "files": self.files}, indent=1, sort_keys=True) + "\n"
+                           "files": self.files, "modules": self.modules,
+                           "environment": self.environment},
+                          indent=1, sort_keys=True) + "\n"
         try:
             if self.path.read_text(encoding="utf-8") == text:
                 return
@@ -154,20 +179,6 @@ def code_hash(notebook: Path) -> str:
 def parameters_hash(parameters: dict) -> str:
     """Hash of the parameters passed to a notebook."""
     return _hash_json(parameters)
-
-
-def package_hash(package: Path, hashes: FileHashes) -> str:
-    """Hash of the files of the ``analysis`` package that run inside notebooks."""
-    if not package.is_dir():
-        return _hash_json([])
-    listing = []
-    for path in sorted(package.rglob("*")):
-        rel = path.relative_to(package)
-        if (not path.is_file() or "__pycache__" in rel.parts or path.suffix == ".pyc"
-                or any(p.startswith(".") for p in rel.parts) or rel.as_posix() in RUNNER_FILES):
-            continue
-        listing.append((rel.as_posix(), hashes.digest(path, f"{{analysis}}/{rel.as_posix()}")))
-    return _hash_json(listing)
 
 
 def expand(pattern: str, places: dict[str, Path]) -> tuple[Path, str]:
@@ -215,6 +226,46 @@ def _input_change(old: dict, new: dict) -> str:
     return "inputs " + "; ".join(parts) if parts else "inputs changed"
 
 
+def _parameter_change(old: Any, new: dict) -> str:
+    if not isinstance(old, dict):
+        return "parameters changed"
+    changed = [k for k in sorted(set(old) | set(new)) if old.get(k, _ABSENT) != new.get(k, _ABSENT)]
+    if not changed:
+        return "parameters changed"
+    parts = [f"{k} {_value(old.get(k, _ABSENT))} -> {_value(new.get(k, _ABSENT))}"
+             for k in changed[:3]]
+    more = f" (+{len(changed) - 3} more)" if len(changed) > 3 else ""
+    return f"parameter{'s' if len(changed) > 1 else ''} changed: " + "; ".join(parts) + more
+
+
+_ABSENT = object()
+
+
+def _value(value: Any) -> str:
+    if value is _ABSENT:
+        return "(absent)"
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _keyed_change(label: str, old: dict, new: dict) -> str:
+    changed = sorted(k for k in new if k in old and old[k] != new[k])
+    added, removed = sorted(set(new) - set(old)), sorted(set(old) - set(new))
+    parts = []
+    for what, keys in (("changed", changed), ("now used", added), ("no longer used", removed)):
+        if keys:
+            more = f" (+{len(keys) - 1} more)" if len(keys) > 1 else ""
+            parts.append(f"{label} {what}: {keys[0]}{more}")
+    return "; ".join(parts) or f"{label} changed"
+
+
+def _environment_change(old: dict, new: dict) -> str:
+    changed = [f"{k} {old.get(k, '(absent)')} -> {new.get(k, '(absent)')}"
+               for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    more = f" (+{len(changed) - 2} more)" if len(changed) > 2 else ""
+    return "environment changed: " + "; ".join(changed[:2]) + more
+
+
 def _joined(source: Any) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
@@ -222,3 +273,40 @@ def _joined(source: Any) -> str:
 def _hash_json(obj: Any) -> str:
     text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def outputs_of_run(cohort: str, *, root: str | Path | None = None) -> dict[str, str]:
+    """Files the notebooks of ``cohort``'s current run wrote: ``{placeholder}/rel`` -> notebook.
+
+    Read from ``reports/<cohort>/.pipeline-state.json``: each notebook's record holds the files
+    its ``writes`` patterns matched right after it succeeded (its earlier outputs having been set
+    aside before it ran, :mod:`analysis.pipeline.outputs`), so these are exactly the files this
+    run's notebooks made (a cached notebook's come from the run that last executed it). While
+    the findings notebook runs, every notebook upstream of it has been recorded.
+    """
+    from analysis import paths
+
+    base = Path(root) if root is not None else paths.ROOT
+    state = State.load(base / paths.reports_dir(cohort).relative_to(paths.ROOT) / STATE_FILE)
+    found = {}
+    for notebook, record in sorted(state.notebooks.items()):
+        for key in (record.get("outputs") or {}):
+            found[key] = notebook
+    return dict(sorted(found.items()))
+
+
+def figures_of_run(cohort: str, *, root: str | Path | None = None) -> dict[str, str]:
+    """Figures of ``cohort`` made in its current run: file stem -> notebook that made it.
+
+    Only figures directly under ``figures/<cohort>/`` count (``{figures}/<stem>.png`` or
+    ``.svg``). The findings document embeds a figure only when its stem is here.
+
+    >>> figures_of_run("no-such-cohort")
+    {}
+    """
+    found = {}
+    for key, notebook in outputs_of_run(cohort, root=root).items():
+        head, _, rest = key.partition("/")
+        if head == "{figures}" and "/" not in rest:
+            found[Path(rest).stem] = notebook
+    return dict(sorted(found.items()))

@@ -334,3 +334,24 @@ def _raise_bad(values: pd.Series, bad: pd.Series, item: str, expected: str) -> N
                 for i in values.index[bad.to_numpy()]]
     raise DataError(f"{len(problems)} answer(s) to item {item or values.name!r} cannot be read:\n"
                     + "\n".join(p.format() for p in problems), problems)
+
+
+def survey_key_numbers(responses: pd.DataFrame | None,
+                       items: pd.DataFrame | None) -> dict[str, int | None]:
+    """Key numbers of the parent survey: respondents and items per answer type.
+
+    Returns
+    -------
+    dict
+        ``parent_survey_n`` (distinct families that answered) and
+        ``parent_survey_<type>_items_n`` for every answer type of :data:`ITEM_TYPES`
+        (``likert5``, ``yesno``, ``text``); all None when the cohort has no survey.
+    """
+    numbers: dict[str, int | None] = {"parent_survey_n": None}
+    numbers.update({f"parent_survey_{kind}_items_n": None for kind in ITEM_TYPES})
+    if responses is None or items is None:
+        return numbers
+    numbers["parent_survey_n"] = int(responses["family_id"].nunique())
+    kinds = items["type"].astype(str).value_counts()
+    numbers.update({f"parent_survey_{kind}_items_n": int(kinds.get(kind, 0)) for kind in ITEM_TYPES})
+    return numbers

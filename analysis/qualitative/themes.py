@@ -13,7 +13,7 @@ its top level (:func:`theme_of`).
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -121,11 +121,15 @@ def theme_hierarchy(segments: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def attach_sessions(segments: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+def attach_sessions(segments: pd.DataFrame, sessions: pd.DataFrame | None) -> pd.DataFrame:
     """Segments with ``session_type``, ``group`` and ``n_participants`` of their session.
 
-    Sessions missing from ``sessions`` get :data:`UNKNOWN_GROUP` as type and group.
+    Sessions missing from ``sessions`` get :data:`UNKNOWN_GROUP` as type and group; so do all
+    segments when ``sessions`` is None (a cohort without ``coding/sessions.csv``).
     """
+    if sessions is None:
+        sessions = pd.DataFrame({c: pd.Series(dtype=object) for c in ("session_id", "session_type",
+                                                                     "group")})
     missing = [c for c in ("session_id", "session_type", "group") if c not in sessions.columns]
     if missing:
         raise ValueError(f"sessions lacks column(s) {missing}; expected session_id, session_type,"
@@ -363,33 +367,141 @@ POSITIVE_PARENT_CODE: str = "Ervaring ouders > Positief over samenwerking"
 elementen": all 22 interviewed parents were positive). A parameter of the notebook."""
 
 
-def session_key_numbers(sessions: pd.DataFrame, segments: pd.DataFrame, *,
-                        positive_code: str = POSITIVE_PARENT_CODE) -> dict[str, int]:
+SESSION_FILE: str = "coding/sessions.csv"
+"""The contract's file of qualitative sessions, whose categories the key numbers iterate."""
+
+
+def session_categories(column: str) -> list[str]:
+    """The contract's values of ``column`` (``session_type`` or ``group``) of ``coding/sessions.csv``.
+
+    >>> "focus_group" in session_categories("session_type"), "mixed" in session_categories("group")
+    (True, True)
+    """
+    from analysis.data.cohort import load_contract
+
+    for spec in load_contract()["files"][SESSION_FILE]["columns"]:
+        if spec["name"] == column:
+            return [str(value) for value in spec["values"]]
+    raise ValueError(f"the data contract has no column {column!r} in {SESSION_FILE}; expected "
+                     "session_type or group")
+
+
+def session_key_numbers(sessions: pd.DataFrame | None, segments: pd.DataFrame | None, *,
+                        positive_code: str = POSITIVE_PARENT_CODE,
+                        session_types: Iterable[str] | None = None,
+                        groups: Iterable[str] | None = None) -> dict[str, int | None]:
     """Participant counts per session type and group, as in the handreiking's Bijlage C.
+
+    Every key is recorded for every session type and group of the data contract (and any other
+    value in ``sessions``), whatever the cohort holds: absent is not an error.
+
+    Parameters
+    ----------
+    sessions : DataFrame or None
+        ``coding/sessions.csv`` (``session_id, session_type, group, n_participants``); None
+        when the cohort has no coding.
+    segments : DataFrame or None
+        Coded segments (:mod:`analysis.qualitative.qda`); only ``session_id`` and ``code_path``
+        are used.
+    session_types, groups : iterable of str, optional
+        Values to record keys for; default the contract's (:func:`session_categories`).
 
     Returns
     -------
     dict
-        ``<session_type>_<group>_n``: participants (sum of ``n_participants``) for every
-        combination present, e.g. ``focus_group_social_workers_n``, ``reflection_therapists_n``;
-        ``<session_type>_sessions_n``: sessions per type; ``case_study_n``: case-study
-        sessions; ``parents_interviewed``: participants of parent interviews;
-        ``parents_positive``: parent interviews with at least one segment coded
-        ``positive_code`` (any coder).
+        ``<session_type>_<group>_n``: participants (sum of ``n_participants``) of the sessions
+        of that combination, e.g. ``focus_group_social_workers_n``; None when the cohort held
+        no such session (or has no coding). ``<session_type>_sessions_n``: sessions of that
+        type (0 when none; None without coding). ``case_study_n``: case-study sessions.
+        ``parents_interviewed``: participants of interviews with parents (None when there was
+        none); ``parents_positive``: of those interviews, the ones with at least one segment
+        coded ``positive_code`` by any coder (None when there was no parent interview).
+        ``qualitative_sessions_n``: all sessions (None without coding).
     """
-    counts: dict[str, int] = {}
+    types = _union(session_types if session_types is not None else session_categories(
+        "session_type"), sessions, "session_type")
+    kinds = _union(groups if groups is not None else session_categories("group"), sessions,
+                   "group")
+    counts: dict[str, int | None] = {f"{t}_{g}_n": None for t in types for g in kinds}
+    counts.update({f"{t}_sessions_n": None for t in types})
+    counts.update(case_study_n=None, parents_interviewed=None, parents_positive=None,
+                  qualitative_sessions_n=None)
+    if sessions is None:
+        return counts
     participants = pd.to_numeric(sessions["n_participants"], errors="coerce").fillna(0)
     grouped = participants.groupby([sessions["session_type"].astype(str),
                                     sessions["group"].astype(str)]).sum()
     for (session_type, group), n in grouped.items():
         counts[f"{session_type}_{group}_n"] = int(n)
-    for session_type, n in sessions["session_type"].astype(str).value_counts().items():
-        counts[f"{session_type}_sessions_n"] = int(n)
+    held = sessions["session_type"].astype(str).value_counts()
+    for session_type in types:
+        counts[f"{session_type}_sessions_n"] = int(held.get(session_type, 0))
     counts["case_study_n"] = counts.get("case_study_sessions_n", 0)
-    interviews = sessions[(sessions["session_type"] == "interview") & (sessions["group"] == "parents")]
-    counts["parents_interviewed"] = int(pd.to_numeric(interviews["n_participants"],
-                                                      errors="coerce").fillna(0).sum())
-    positive = segments[(segments["code_path"] == positive_code)
-                        & segments["session_id"].isin(set(interviews["session_id"]))]
+    counts["qualitative_sessions_n"] = len(sessions)
+    interviews = sessions[(sessions["session_type"].astype(str) == "interview")
+                          & (sessions["group"].astype(str) == "parents")]
+    if interviews.empty:
+        return counts
+    counts["parents_interviewed"] = counts["interview_parents_n"]
+    coded = segments if segments is not None else pd.DataFrame(columns=["session_id", "code_path"])
+    positive = coded[(coded["code_path"] == positive_code)
+                     & coded["session_id"].astype(str).isin(set(interviews["session_id"].astype(str)))]
     counts["parents_positive"] = int(positive["session_id"].nunique())
     return counts
+
+
+def _union(values: Iterable[str], sessions: pd.DataFrame | None, column: str) -> list[str]:
+    """``values`` followed by any other value of ``sessions[column]``, each once."""
+    found = [] if sessions is None else sorted(sessions[column].dropna().astype(str).unique())
+    return list(dict.fromkeys([*map(str, values), *found]))
+
+
+def coding_key_numbers(segments: pd.DataFrame, sessions: pd.DataFrame | None, *,
+                       agreement: pd.DataFrame | None, quotes: pd.DataFrame,
+                       withheld: pd.DataFrame) -> dict[str, int | float | str | None]:
+    """Key numbers of the coded material: segments, agreement between coders, quotes.
+
+    Parameters
+    ----------
+    segments, sessions : DataFrame
+        Coded segments and ``coding/sessions.csv`` (None when absent).
+    agreement : DataFrame or None
+        :func:`analysis.qualitative.agreement.agreement_summary` (None without coding).
+    quotes, withheld : DataFrame
+        :func:`pick_quotes` and :func:`quote_review`.
+
+    Returns
+    -------
+    dict
+        ``segments_n`` (distinct segments), ``quotes_n``, ``quotes_withheld_n``,
+        ``agreement_double_coded_n`` (counts; None when the cohort has no coding at all),
+        ``agreement_share_double_coded`` (0-1), ``agreement_alpha`` (Krippendorff's alpha;
+        None when nothing is double coded), ``agreement_reliability`` and its Dutch wording
+        ``agreement_reliability_nl`` (None without coding).
+    """
+    from analysis.qualitative.agreement import RELIABILITY_LABELS_NL
+
+    numbers: dict[str, int | float | str | None] = dict.fromkeys((
+        "segments_n", "quotes_n", "quotes_withheld_n", "agreement_double_coded_n",
+        "agreement_share_double_coded", "agreement_alpha", "agreement_reliability",
+        "agreement_reliability_nl"))
+    if segments.empty and sessions is None:
+        return numbers
+    numbers.update(segments_n=int(segments[["session_id", "segment_id"]].drop_duplicates().shape[0]),
+                   quotes_n=len(quotes), quotes_withheld_n=len(withheld))
+    if agreement is None or agreement.empty:
+        return numbers
+    row = agreement.iloc[0]
+    label = str(row["reliability"])
+    numbers.update(agreement_alpha=_finite(row["statistic"]),
+                   agreement_reliability=label,
+                   agreement_reliability_nl=RELIABILITY_LABELS_NL.get(label, label),
+                   agreement_share_double_coded=_finite(row["share_double_coded"]),
+                   agreement_double_coded_n=int(row["n_double_coded"]))
+    return numbers
+
+
+def _finite(value) -> float | None:
+    """``value`` as a float; None when missing or not finite (key numbers have no NaN)."""
+    value = float(value) if value is not None and pd.notna(value) else None
+    return value if value is not None and np.isfinite(value) else None

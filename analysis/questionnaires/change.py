@@ -249,5 +249,14 @@ def _bands(x0: np.ndarray, x1: np.ndarray, instrument: Instrument, scheme: Cutof
             "t0_elevated": at0["elevated"].array, "t1_elevated": at1["elevated"].array}
 
 
+_EMPTY_DTYPES: dict[str, str] = {"t0": "float64", "t1": "float64", "change": "float64",
+                                 "rci": "float64", "reliable_change_threshold": "float64",
+                                 "change_class": "str", "t0_band": "str", "t1_band": "str",
+                                 "t0_elevated": "boolean", "t1_elevated": "boolean",
+                                 "clinically_significant": "boolean"}
+"""Column types of an empty result, as :func:`_one_scale` makes them (so that concatenating an
+empty result with a full one keeps numeric columns numeric)."""
+
+
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in RESULT_COLUMNS})
+    return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, object)) for c in RESULT_COLUMNS})

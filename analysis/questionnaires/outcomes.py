@@ -22,6 +22,7 @@ Every share comes with an exact Clopper-Pearson 95% interval (:func:`analysis.st
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -30,6 +31,7 @@ import pandas as pd
 from analysis.errors import ConfigError
 from analysis.questionnaires import change, instruments, scoring
 from analysis.stats import inference as stats
+from analysis.stats import sensitivity
 
 PRIMARY = "sdq"
 ATTACHMENT = "ari_cp"
@@ -139,9 +141,22 @@ def published_chain(changes: pd.DataFrame, families: Iterable[str], *,
     return pd.DataFrame(rows, columns=list(CHAIN_COLUMNS))
 
 
+CHAIN_KEYS: tuple[str, ...] = (
+    "t0_elevated", "t0_elevated_high_disorganized", "t1_reliable_improvement",
+    "t1_disorganized_resolved", "t0_not_elevated", "t0_not_elevated_low_disorganized",
+    "t1_reliable_improvement_all_elevated")
+"""The ``key`` of every step of :func:`published_chain`, in order."""
+
+
 def chain_key_numbers(chain: pd.DataFrame, *, suffix: str = "") -> dict[str, int]:
-    """Key numbers of a chain: ``<key>_n`` (count) for every step, and ``analysis_set_n``."""
+    """Key numbers of a chain: ``<key>_n`` (count) for every step, and ``analysis_set_n``.
+
+    Without a suffix also ``<key>_denominator_n``: the families the step's share is taken of
+    (0 when the share cannot be computed).
+    """
     numbers = {f"{row.key}_n{suffix}": int(row.k) for row in chain.itertuples()}
+    if not suffix:
+        numbers.update({f"{row.key}_denominator_n": int(row.n) for row in chain.itertuples()})
     first = chain.iloc[0]
     numbers[f"analysis_set_n{suffix}"] = int(first["n"])
     return numbers
@@ -222,6 +237,36 @@ def attrition(scores: pd.DataFrame, families: Iterable[str], *, scales: Iterable
     return pd.concat(rows, ignore_index=True)
 
 
+def dropout_sensitivity(scores: pd.DataFrame, *, instrument: str = PRIMARY,
+                        scale: str = "total") -> dict | None:
+    """Drop-out sensitivity of the change on one scale, using every family with a T0 score.
+
+    Returns None when fewer than 3 families have T0 and T1 or nobody has T0 only. Otherwise
+    a dict with ``mixed`` (:func:`analysis.stats.sensitivity.mixed_model_change` over every
+    moment in the data, T0 first, under MAR), ``tipping_delta`` (points the missing T1 scores
+    would have to lie above their MAR prediction for the mean change over all families to be
+    0; :func:`analysis.stats.sensitivity.tipping_point`), ``tipping`` (its table) and
+    ``n_t0_only``.
+    """
+    column = f"{instrument}_{scale}"
+    if column not in scores.columns:
+        return None
+    moments = sorted(scores["timepoint"].dropna().unique().tolist(), key=str)
+    if "T0" not in moments or "T1" not in moments:
+        return None
+    order = ["T0", *[m for m in moments if m != "T0"]]
+    wide = scores[scores["timepoint"].isin(["T0", "T1"])].pivot_table(
+        index="family_id", columns="timepoint", values=column, aggfunc="first")
+    wide = wide[wide["T0"].notna()]
+    complete, t0_only = int(wide["T1"].notna().sum()), int(wide["T1"].isna().sum())
+    if complete < 3 or t0_only == 0:
+        return None
+    mixed = sensitivity.mixed_model_change(scores, subject="family_id", time="timepoint",
+                                           value=column, order=order)
+    delta, table = sensitivity.tipping_point(wide["T0"], wide["T1"])
+    return {"mixed": mixed, "tipping_delta": delta, "tipping": table, "n_t0_only": t0_only}
+
+
 def stress_and_attachment(changes: pd.DataFrame, *, stress_scale: str = "total",
                           attachment_scale: str = "disorganized") -> pd.DataFrame | None:
     """The pilot's hypothesis: change in parenting stress vs change in disorganized attachment.
@@ -277,6 +322,8 @@ class QuestionnaireResults:
         Group change per SDQ scale, McNemar on elevated total, baseline-only vs analysis set.
     stress : DataFrame or None
         Per-family stress and attachment change (:func:`stress_and_attachment`).
+    dropout : dict or None
+        Drop-out sensitivity of the SDQ total (:func:`dropout_sensitivity`).
     """
 
     scores: dict[str, pd.DataFrame]
@@ -288,6 +335,7 @@ class QuestionnaireResults:
     mcnemar: pd.DataFrame | None = None
     attrition: pd.DataFrame | None = None
     stress: pd.DataFrame | None = None
+    dropout: dict | None = None
 
     def has(self, instrument_id: str) -> bool:
         """Whether the cohort has scores of ``instrument_id``."""
@@ -298,8 +346,16 @@ class QuestionnaireResults:
         return [i for i in instruments.available() if i not in self.scores]
 
     def key_numbers(self) -> dict[str, object]:
-        """Flat key numbers (names as expected by ``analysis/definitions/claim_rules.yaml``)."""
-        numbers: dict[str, object] = {"analysis_set_n": len(self.families)}
+        """Flat key numbers (names as expected by ``analysis/definitions/claim_rules.yaml``).
+
+        Every name of :func:`key_number_names` is present: what the data do not allow (an
+        absent instrument, a chain step whose denominator is 0) is an explicit None, and a
+        defined instrument without data has ``<id>_n`` 0.
+        """
+        numbers: dict[str, object] = dict.fromkeys(key_number_names())
+        numbers["analysis_set_n"] = len(self.families)
+        numbers.update({f"{i}{suffix}": 0 for i in instruments.available()
+                        for suffix in ("_n", "_t0_only_n")})
         for instrument_id, scores in self.scores.items():
             numbers[f"{instrument_id}_n"] = len(families_with(scores, "T0", "T1"))
             numbers[f"{instrument_id}_t0_only_n"] = len(
@@ -312,11 +368,12 @@ class QuestionnaireResults:
                 numbers.update(chain_key_numbers(part.reset_index(drop=True),
                                                  suffix=f"_{scheme}"))
         numbers.update(_test_numbers(self.tests, self.mcnemar, self.attrition, self.changes))
+        numbers.update(_dropout_numbers(self.dropout))
         if self.stress is not None:
             rho = self.stress.attrs["spearman"].iloc[0]
             numbers.update(stress_rho=float(rho["statistic"]), stress_rho_ci_low=float(
                 rho["ci_low"]), stress_rho_ci_high=float(rho["ci_high"]), stress_n=int(rho["n"]))
-        return numbers
+        return {key: None if _undefined(value) else value for key, value in numbers.items()}
 
 
 def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
@@ -333,7 +390,7 @@ def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
     changes = reliable_changes(scores, schemes=schemes)
     families = analysis_set(scores)
     results = QuestionnaireResults(scores=scores, changes=changes, families=families)
-    if PRIMARY in scores and ATTACHMENT in scores and families:
+    if PRIMARY in scores and ATTACHMENT in scores:  # an empty analysis set: every share None
         results.chain = published_chain(changes, families)
         results.chain_schemes = chain_by_scheme(scores, families)
     if PRIMARY in scores and families_with(scores[PRIMARY], "T0", "T1"):
@@ -344,7 +401,98 @@ def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
         results.attrition = attrition(scores[PRIMARY], paired, scales=list(scales)) if len(
             paired) else None
     results.stress = stress_and_attachment(changes)
+    if PRIMARY in scores:
+        results.dropout = dropout_sensitivity(scores[PRIMARY])
     return results
+
+
+def _undefined(value: object) -> bool:
+    """Whether ``value`` is a number that is not one (NaN: a statistic the data do not allow)."""
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def key_number_names() -> list[str]:
+    """Every key number :meth:`QuestionnaireResults.key_numbers` records, whatever the data.
+
+    The chain (:data:`CHAIN_KEYS`: count, denominator, percentage and interval; counts under
+    every usable SDQ scheme), the instruments' pair counts, the group tests per SDQ scale
+    (:data:`SDQ_SCALES`), McNemar, attrition, reliable change of the SDQ total and the stress
+    hypothesis.
+    """
+    names = ["analysis_set_n"]
+    names += [f"{i}{suffix}" for i in instruments.available() for suffix in ("_n", "_t0_only_n")]
+    names += [f"{key}{suffix}" for key in CHAIN_KEYS
+              for suffix in ("_n", "_denominator_n", "_pct", "_ci_low_pct", "_ci_high_pct")]
+    for scheme in usable_schemes(PRIMARY):
+        names += [f"{key}_n_{scheme}" for key in CHAIN_KEYS] + [f"analysis_set_n_{scheme}"]
+    names += [f"sdq_{scale}_{test}_{what}" for scale in SDQ_SCALES for test in ("wilcoxon", "t")
+              for what in ("p", "effect", "ci_low", "ci_high")]
+    names += ["sdq_total_mcnemar_p", "attrition_total_p", "attrition_total_median_set",
+              "attrition_total_median_t0_only", "sdq_total_rci_threshold", "sdq_total_improved_n",
+              "sdq_total_deteriorated_n", "sdq_total_clinically_significant_n",
+              "stress_rho", "stress_rho_ci_low", "stress_rho_ci_high", "stress_n"]
+    return names
+
+
+BORDERLINE_BAND: float = 0.01
+"""A p-value within ``alpha +- BORDERLINE_BAND`` (0.04-0.06 at alpha = 0.05) is worded as
+borderline ("grensgeval"), and so is a result on which the primary Wilcoxon test (Pratt),
+the zero-dropping Wilcoxon test and the paired t test fall on different sides of alpha: a
+convention, not a statistical property, then decides the verdict."""
+
+
+def verdict_nl(p_values, *, alpha: float = 0.05) -> str:
+    """Dutch wording of a result from its p-values (primary first, then sensitivity analyses).
+
+    ``"grensgeval"`` when the p-values fall on both sides of ``alpha`` or the primary one lies
+    within :data:`BORDERLINE_BAND` of it; otherwise ``"aangetoond"`` (primary p < alpha) or
+    ``"niet aangetoond"``.
+
+    >>> verdict_nl([0.053, 0.047, 0.044]), verdict_nl([0.002, 0.003]), verdict_nl([0.4, 0.3])
+    ('grensgeval', 'aangetoond', 'niet aangetoond')
+    """
+    p = [float(v) for v in p_values if v is not None and not pd.isna(v)]
+    if not p:
+        return "niet te bepalen"
+    sides = {v < alpha for v in p}
+    if len(sides) > 1 or abs(p[0] - alpha) <= BORDERLINE_BAND:
+        return "grensgeval"
+    return "aangetoond" if p[0] < alpha else "niet aangetoond"
+
+
+def _verdict_numbers(tests: pd.DataFrame) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for scale, part in tests.groupby("scale", sort=False):
+        primary = part[part["analysis"] == "primary"]
+        t = part[part["analysis"] == "sensitivity"]
+        if primary.empty:
+            continue
+        p = [primary["p_value"].iloc[0], primary["p_value_other_zero_rule"].iloc[0],
+             t["p_value"].iloc[0] if not t.empty else None]
+        out[f"sdq_{scale}_verdict_nl"] = verdict_nl(p)
+    return out
+
+
+def _finite(value) -> float | None:
+    """A float for the key numbers, None for NaN (key numbers refuse NaN)."""
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _dropout_numbers(dropout: dict | None) -> dict[str, object]:
+    if dropout is None:
+        return {}
+    mixed = dropout["mixed"]
+    row = mixed[mixed["time"] == "T1"]
+    out: dict[str, object] = {"sdq_total_tipping_delta": float(dropout["tipping_delta"])}
+    if not row.empty:
+        r = row.iloc[0]
+        out.update({"sdq_total_mixed_change": float(r["estimate"]),
+                    "sdq_total_mixed_ci_low": float(r["ci_low"]),
+                    "sdq_total_mixed_ci_high": float(r["ci_high"]),
+                    "sdq_total_mixed_p": float(r["p_value"]),
+                    "sdq_total_mixed_n_families": int(r["n_units"]),
+                    "sdq_total_mixed_converged": bool(r["converged"])})
+    return out
 
 
 def _chain_percentages(chain: pd.DataFrame) -> dict[str, float]:
@@ -362,8 +510,18 @@ def _test_numbers(tests, mcnemar, attrition_table, changes) -> dict[str, object]
     if tests is not None and not tests.empty:
         for row in tests.itertuples():
             stem = f"sdq_{row.scale}_{'wilcoxon' if row.analysis == 'primary' else 't'}"
-            out.update({f"{stem}_p": float(row.p_value), f"{stem}_effect": float(row.effect_size),
-                        f"{stem}_ci_low": float(row.ci_low), f"{stem}_ci_high": float(row.ci_high)})
+            out.update({f"{stem}_p": float(row.p_value), f"{stem}_effect": _finite(row.effect_size),
+                        f"{stem}_ci_low": _finite(row.ci_low),
+                        f"{stem}_ci_high": _finite(row.ci_high),
+                        f"{stem}_p_holm": float(row.p_holm)})
+            if row.analysis == "primary":
+                out.update({f"{stem}_p_zero_dropped": float(row.p_value_other_zero_rule),
+                            f"{stem}_ci_missing_reason": row.ci_missing_reason,
+                            f"sdq_{row.scale}_hl": float(row.hl_estimate),
+                            f"sdq_{row.scale}_hl_ci_low": float(row.hl_ci_low),
+                            f"sdq_{row.scale}_hl_ci_high": float(row.hl_ci_high)})
+        out.update(_verdict_numbers(tests))
+        out["sdq_scales_tested_n"] = int((tests["analysis"] == "primary").sum())
     if mcnemar is not None and not mcnemar.empty:
         out["sdq_total_mcnemar_p"] = float(mcnemar["p_value"].iloc[0])
     if attrition_table is not None and not attrition_table.empty:

@@ -82,6 +82,14 @@ def statements_nl(path: str | Path | None = None) -> dict[str, str]:
     return {str(k): str(v) for k, v in (spec.get("statements_nl") or {}).items()}
 
 
+def notes_nl(path: str | Path | None = None) -> dict[str, str]:
+    """claim_id -> Dutch note shown instead of the claims file's note (``notes_nl`` in
+    ``claim_rules.yaml``); ``claims.csv`` keeps the file's own note."""
+    path = Path(path) if path is not None else RULES_FILE
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): " ".join(str(v).split()) for k, v in (spec.get("notes_nl") or {}).items()}
+
+
 def expected_key_numbers(rules: Mapping[str, Mapping] | None = None) -> list[str]:
     """Sorted names of every key number the rules read (what the notebooks must write)."""
     rules = load_claim_rules() if rules is None else rules

@@ -6,6 +6,12 @@ which returns something that displays itself: Markdown prose whose numbers come 
 ``key_numbers.json`` (:mod:`analysis.report.narrative`), an embedded figure with its caption and
 provenance, or a table. Nothing in the document is typed by hand that the data could change.
 
+Shape-independent: sections iterate over what the cohort holds
+(:mod:`analysis.report.findings_sections`); a section whose data are absent says so in one Dutch
+sentence; the cohort's words (title, organisation, the publication it re-analyses, the municipal
+target) come from ``cohort.yaml``. A figure is embedded only when its provenance says this run
+made it (its ``Inputs hash`` is the hash of the cohort's raw folder now).
+
 Publication mode (``publication=True``) applies disclosure control
 (:mod:`analysis.report.disclosure`: people counts below the threshold as "<k" with secondary
 suppression, never counts of sessions or hours), leaves out per-family figures and figures with
@@ -26,10 +32,9 @@ from analysis import paths, privacy
 from analysis.atomic import write_csv_atomic
 from analysis.data import processed
 from analysis.report import disclosure, keynumbers, narrative, provenance
+from analysis.report import findings_sections as sections
 from analysis.report.figures.style import banner_html
 
-CLAIM_STATUS_NL: dict[str, str] = {"reproduced": "gereproduceerd", "differs": "wijkt af",
-                                   "not_computable": "niet te berekenen"}
 CLAIMS_COLUMNS = ["claim_id", "published", "reproduced", "numerator", "denominator", "ci_low",
                   "ci_high", "status", "note"]
 """Columns of ``reports/<cohort>/claims.csv`` (status: reproduced, differs, not_computable)."""
@@ -57,6 +62,7 @@ class Findings:
     threshold: int = narrative.SMALL_COUNT_THRESHOLD
     numbers: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    _inputs_hash: str | None = field(default=None, repr=False)
 
     @property
     def synthetic(self) -> bool:
@@ -80,9 +86,117 @@ class Findings:
         return _Markdown(narrative.render(template.strip(), numbers, publication=False,
                                           threshold=self.threshold))
 
-    def say_if(self, keys: Iterable[str], template: str, otherwise: str = "") -> _Markdown:
-        """:meth:`say` when every one of ``keys`` exists, else ``otherwise`` (plain text)."""
-        return self.say(template) if self.has(*keys) else _Markdown(otherwise.strip())
+    def say_if(self, keys: Iterable[str] | None, template: str, otherwise: str = "") -> _Markdown:
+        """:meth:`say` when every one of ``keys`` (default: every key the template names) has a
+        value, else ``otherwise`` (plain text) with the first recorded reason of absence
+        (``<key>_reason``) in brackets. A key recorded as None, or not recorded because its
+        notebook had no data, means absent; zero is a value."""
+        keys = narrative.keys_of(template) if keys is None else list(keys)
+        if self.has(*keys):
+            return self.say(template)
+        text = " ".join(otherwise.split())
+        reason = next((r for r in (narrative.absence_reason(self.numbers, k) for k in keys
+                                   if self.numbers.get(k) is None) if r), None)
+        if text and reason:
+            text = f"{text.rstrip('.')} ({reason})."
+        return _Markdown(text)
+
+    def text(self, markdown: str) -> _Markdown:
+        """Markdown built by a section helper, displayed as is."""
+        return _Markdown(markdown)
+
+    # ------------------------------------------------------------------ cohort words
+    @property
+    def publication_cited(self) -> str | None:
+        """The publication the cohort re-analyses (``cohort.yaml``: ``publication``), or None."""
+        value = self.config.get("publication")
+        return str(value).strip() or None if value else None
+
+    @property
+    def target(self) -> float | None:
+        """The municipal substitution target the run used (key number, else ``cohort.yaml``)."""
+        value = self.numbers.get("substitution_target", self.config.get("substitution_target"))
+        return None if value is None else float(value)
+
+    def intro(self) -> _Markdown:
+        """Title, organisation, place and period, and what the document does."""
+        cfg = self.config
+        title = html.escape(str(cfg.get("title") or self.numbers.get("cohort_title") or self.cohort))
+        where = [str(v) for v in (cfg.get("organisation"), cfg.get("municipality")) if v]
+        period = (f"{cfg['period_start']} tot {cfg['period_end']}"
+                  if cfg.get("period_start") and cfg.get("period_end") else "")
+        detail = ", ".join(html.escape(p) for p in where + ([period] if period else []))
+        head = f"**{title}**" + (f" ({detail})." if detail else ".")
+        cited = self.publication_cited
+        does = (f"Dit document herhaalt de evaluatie uit {html.escape(cited)} met de data van "
+                "dit cohort." if cited else "Dit document beschrijft de evaluatie van dit cohort.")
+        return _Markdown(f"{head}\n\n{does} Elk getal in de tekst komt uit de kerngetallen van "
+                         "deze run (`reports/<cohort>/key_numbers.json`); elke figuur noemt het "
+                         "notebook, de cel, de invoer en de commit waarmee ze is gemaakt.")
+
+    # ------------------------------------------------------------------ sections from data
+    def _opts(self) -> dict[str, Any]:
+        return {"publication": self.publication, "threshold": self.threshold}
+
+    def count(self, key: str, singular: str, plural: str, *, zero: str | None = None) -> str:
+        """Key number ``key`` with its noun ("1 waarschuwing", "geen waarschuwingen")."""
+        if key not in self.numbers:
+            raise narrative.MissingKeyNumber(f"the text names key number {key!r}, which this "
+                                             "run did not produce")
+        return narrative.count_noun(self.numbers[key], singular, plural, zero=zero,
+                                    **self._opts())
+
+    def validation(self) -> _Markdown:
+        """How many warnings the check against the data contract gave."""
+        n = self.count("validation_warnings_n", "waarschuwing", "waarschuwingen", zero="geen")
+        return _Markdown(f"De controle van de ruwe data tegen het datacontract gaf {n}; fouten "
+                         "stoppen de analyse, dus die zijn er niet.")
+
+    def staff(self) -> _Markdown:
+        """Therapists per therapy type and social workers, from the validated trajectories."""
+        return _Markdown(sections.staff(self._validated("trajectories"), **self._opts()))
+
+    def participation(self) -> _Markdown:
+        """Which qualitative sessions took place, with whom (from the validated sessions), and
+        how many interviewed parents were positive about the collaboration (when any were
+        interviewed)."""
+        text = sections.participation(self._validated("sessions"), **self._opts())
+        k, n = self.numbers.get("parents_positive"), self.numbers.get("parents_interviewed")
+        if k is not None and n:
+            share = narrative.step_text(k, n, unit=("geïnterviewde ouder", "geïnterviewde ouders"),
+                                        **self._opts())
+            text += (" Positief over de samenwerking tussen vaktherapeut en sociaal werker: "
+                     f"{share}.")
+        return _Markdown(text)
+
+    def chain(self) -> _Markdown:
+        """The chain of shares of notebook 01 as a list, or one sentence when it is absent."""
+        text = sections.chain(self._processed("questionnaires", "chain"), **self._opts())
+        return _Markdown(text or narrative.absent_sentence(
+            "de keten van aandelen (de vragenlijsten die ervoor nodig zijn ontbreken)"))
+
+    def substitution(self) -> _Markdown:
+        """The share of indicated trajectories substituted, judged against the target."""
+        keys = ("indicated_n", "substituted_n", "substitution_share", "substitution_ci_low",
+                "substitution_ci_high")
+        if not self.has(*keys):
+            return _Markdown(narrative.absent_sentence(
+                "het aandeel vervangen geïndiceerde trajecten", self.numbers, keys))
+        n = self.numbers
+        text = narrative.render(
+            "Van de {indicated_n:count} trajecten die vóór de pilot een geïndiceerd traject "
+            "zouden zijn geweest, is bij {substituted_n:count} de geïndiceerde zorg vervangen of "
+            "verminderd ({substitution_share:share}; 95%-interval {substitution_ci_low:share} tot "
+            "{substitution_ci_high:share}).", n, **self._opts())
+        verdict = sections.target_verdict(n["substitution_share"], n["substitution_ci_low"],
+                                          n["substitution_ci_high"], self.target)
+        if verdict is not None:
+            pct = narrative.format_value(self.target, "share")
+            why = {"behaald": "het hele interval ligt op of boven de opdracht",
+                   "niet behaald": "het hele interval ligt onder de opdracht",
+                   "niet aantoonbaar": "het interval omvat de opdracht"}[verdict]
+            text += f" De gemeentelijke opdracht van {pct} is {verdict} ({why})."
+        return _Markdown(text)
 
     def banner(self) -> _Markdown:
         """A red banner for synthetic cohorts (empty for real data)."""
@@ -106,7 +220,26 @@ class Findings:
             return _Markdown(f"*Figuur `{name}` is voor dit cohort niet gemaakt (de gegevens "
                              "ontbreken).*")
         meta = provenance.read_png_metadata(png)
+        if not self.made_by_this_run(meta):
+            return _Markdown(f"*Figuur `{name}` ontbreekt: het bestand is niet in deze run "
+                             "gemaakt (de invoer is sindsdien veranderd), dus het wordt niet "
+                             "getoond.*")
         return _Figure(png.read_bytes(), meta.get("Title", name), meta.get("Description", ""))
+
+    def made_by_this_run(self, meta: Mapping[str, str]) -> bool:
+        """Whether a figure's provenance (PNG metadata) belongs to this run's inputs.
+
+        The figure's ``Inputs hash`` must equal the hash of the cohort's raw folder now
+        (:func:`analysis.report.provenance.input_hash`); a figure left by an earlier run on
+        other inputs is never embedded. When the raw folder cannot be hashed, no figure is.
+        """
+        if self._inputs_hash is None:
+            try:
+                self._inputs_hash = provenance.input_hash(self.cohort,
+                                                          self.config.get("_raw_root"))
+            except Exception:  # no raw folder: nothing can be shown to belong to this run
+                self._inputs_hash = ""
+        return bool(self._inputs_hash) and meta.get("Inputs hash") == self._inputs_hash
 
     def table(self, frame: pd.DataFrame, *, counts: Iterable[str] = (),
               family_column: str | None = None) -> pd.DataFrame:
@@ -119,17 +252,19 @@ class Findings:
             out = disclosure.suppress_table(out, counts, threshold=self.threshold)
         return out
 
-    def claims(self) -> pd.DataFrame | None:
+    def claims(self) -> "ClaimsTable | None":
         """Published vs reproduced: writes ``reports/<cohort>/claims.csv``, returns the Dutch view.
 
-        None when the cohort has no ``published_claims`` file (the section is then left out and
-        ``claims.csv`` holds only its header, so the output exists for every cohort).
+        None when ``cohort.yaml`` names no publication or no ``published_claims`` file (the
+        section is then left out and ``claims.csv`` holds only its header, so the output exists
+        for every cohort). The view shows each claim's Dutch statement in full, published and
+        reproduced values, interval, status and a Dutch note; the claim ids stay in the CSV.
         """
         from analysis.report import claims as claim_rules
 
         file_name = self.config.get("published_claims")
         raw = paths.raw_dir(self.cohort, self.config.get("_raw_root"))
-        if not file_name or not (raw / file_name).is_file():
+        if not self.publication_cited or not file_name or not (raw / file_name).is_file():
             write_csv_atomic(paths.reports_dir(self.cohort) / "claims.csv",
                              pd.DataFrame(columns=CLAIMS_COLUMNS))
             return None
@@ -138,10 +273,14 @@ class Findings:
         if self.publication:
             table = disclosure.claims_table(table, threshold=self.threshold)
         write_csv_atomic(paths.reports_dir(self.cohort) / "claims.csv", table[CLAIMS_COLUMNS])
-        return self._claims_view(table)
+        notes_nl = claim_rules.notes_nl()
+        dutch = published.assign(note=[notes_nl.get(c, n if isinstance(n, str) else "")
+                                       for c, n in zip(published["claim_id"],
+                                                       published.get("note", [""] * len(published)))])
+        return ClaimsTable(self._claims_view(claim_rules.reproduce_claims(dutch, self.numbers)))
 
     def _claims_view(self, table: pd.DataFrame) -> pd.DataFrame:
-        from analysis.report.claims import statements_nl
+        from analysis.report.claims import STATUS_LABELS_NL, statements_nl
 
         dutch = statements_nl()
         view = pd.DataFrame({
@@ -149,28 +288,29 @@ class Findings:
             "gepubliceerd": table["published"].map(lambda v: narrative.format_value(v)),
             "gereproduceerd": [self._reproduced_text(r) for r in table.itertuples()],
             "95%-interval": [self._interval_text(r) for r in table.itertuples()],
-            "status": table["status"].map(CLAIM_STATUS_NL),
+            "status": table["status"].map(STATUS_LABELS_NL),
             "toelichting": table["note"].fillna(""),
         })
-        view.index = pd.Index(table["claim_id"], name="claim")
+        view.index = pd.RangeIndex(1, len(view) + 1, name="nr")
         return view
 
     def _reproduced_text(self, row) -> str:
         if pd.isna(row.reproduced):
-            return "n.b."
+            return "niet te berekenen"
         value = narrative.format_value(float(row.reproduced), ".1" if not float(
             row.reproduced).is_integer() else "")
         if pd.notna(row.numerator) and pd.notna(row.denominator):
             k = narrative.format_value(row.numerator, "count", publication=self.publication,
                                        threshold=self.threshold)
-            return f"{value} ({k} van {narrative.format_value(row.denominator, 'count')})"
+            return f"{value}% ({k} van {narrative.format_value(row.denominator, 'count')})"
         return value
 
     @staticmethod
     def _interval_text(row) -> str:
         if pd.isna(row.ci_low) or pd.isna(row.ci_high):
             return ""
-        return f"{narrative.format_value(row.ci_low, '.0')} tot {narrative.format_value(row.ci_high, '.0')}"
+        return (f"{narrative.format_value(row.ci_low, '.0')}% tot "
+                f"{narrative.format_value(row.ci_high, '.0')}%")
 
     def warnings(self) -> pd.DataFrame | _Markdown:
         """The validation warnings of the data (file, row, column, what was expected)."""
@@ -180,10 +320,24 @@ class Findings:
         return table.rename(columns={"file": "bestand", "row": "rij", "column": "kolom",
                                      "value": "waarde", "expected": "verwacht"})
 
+    def _validated(self, name: str) -> pd.DataFrame | None:
+        try:
+            return processed.read_validated(self.cohort, name)
+        except Exception:  # no validated data at all (notebook 00 did not run)
+            return None
+
+    def _processed(self, folder: str, name: str) -> pd.DataFrame | None:
+        try:
+            return processed.read_table(self.cohort, folder, name)
+        except FileNotFoundError:
+            return None
+
     def quotes(self) -> _Markdown:
         """Quotes per theme that passed the privacy guard, as block quotes (never the review
         list of quotes that failed it)."""
-        table = processed.read_table(self.cohort, "qualitative", "quotes")
+        table = self._processed("qualitative", "quotes")
+        if table is None or table.empty:
+            return _Markdown("*Geen citaten beschikbaar.*")
         raw = paths.raw_dir(self.cohort, self.config.get("_raw_root"))
         table = privacy.approved_quotes(table, raw, publication=self.publication)
         parts = [] if self.publication else [privacy.NOT_FOR_PUBLICATION]
@@ -194,9 +348,11 @@ class Findings:
             return _Markdown("*Geen citaten beschikbaar.*")
         return _Markdown("\n\n".join(parts))
 
-    def scheme_table(self) -> pd.DataFrame:
-        """The handreiking's chain (counts) under every usable SDQ cut-off scheme."""
-        table = processed.read_table(self.cohort, "questionnaires", "chain_by_scheme")
+    def scheme_table(self) -> pd.DataFrame | _Markdown:
+        """The chain (counts) under every usable cut-off scheme, or a sentence when absent."""
+        table = self._processed("questionnaires", "chain_by_scheme")
+        if table is None or table.empty:
+            return _Markdown(narrative.absent_sentence("de keten onder de afkapschema's"))
         wide = table.pivot_table(index=["step", "label_nl"], columns="scheme", values="k",
                                  aggfunc="first")
         wide.index = wide.index.get_level_values("label_nl")
@@ -205,14 +361,49 @@ class Findings:
             wide = disclosure.suppress_table(wide, list(wide.columns), threshold=self.threshold)
         return wide
 
-    def colophon(self, parameters: Mapping[str, Any]) -> _Markdown:
-        """Package versions, parameters, commit and run date of this document."""
+    def colophon(self, parameters: Mapping[str, Any]) -> Any:
+        """Package versions, parameters, commit and run date of this document, then the
+        reproducibility block (:mod:`analysis.report.reproducibility`; marked volatile, so
+        committed notebooks hold a fixed placeholder instead)."""
+        from analysis.report import reproducibility
+
         info = provenance.colophon(dict(parameters))
         versions = ", ".join(f"{k} {v}" for k, v in sorted(info["packages"].items()))
         params = ", ".join(f"`{k}` = {v!r}" for k, v in sorted(info["parameters"].items()))
-        return _Markdown(
+        return reproducibility.with_block(
             f"**Colofon.** Gemaakt op {info['run_date']} met commit `{info['commit']}` en "
-            f"Python {info['python']}. Parameters: {params}. Pakketten: {versions}.")
+            f"Python {info['python']}. Parameters: {params}. Pakketten: {versions}.",
+            self.cohort, parameters, raw_root=self.config.get("_raw_root"))
+
+
+class ClaimsTable:
+    """The Dutch claims table: full statements, wrapping text, a coloured status, no ids."""
+
+    STATUS_COLOURS = {"gereproduceerd": "#009E73", "wijkt af": "#D55E00",
+                      "niet te berekenen": "#999999"}
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+
+    def _repr_html_(self) -> str:
+        cell = "padding:4px 8px;text-align:left;vertical-align:top;white-space:normal"
+        head = "".join(f'<th style="{cell}">{html.escape(c)}</th>' for c in self.frame.columns)
+        rows = []
+        for record in self.frame.itertuples(index=False):
+            cells = []
+            for column, value in zip(self.frame.columns, record):
+                text = html.escape(str(value))
+                if column == "status":
+                    colour = self.STATUS_COLOURS.get(str(value), "#999999")
+                    text = (f'<span style="background:{colour};color:white;padding:1px 6px;'
+                            f'border-radius:8px;white-space:nowrap">{text}</span>')
+                cells.append(f'<td style="{cell}">{text}</td>')
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        return ('<table class="claims" style="border-collapse:collapse;width:100%">'
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+    def __repr__(self) -> str:
+        return self.frame.to_string(index=False)
 
 
 def _escaped(numbers: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,9 @@ format     meaning                                          22 / 0.6429
 ``yesno``  a boolean as ja/nee                                ``ja``
 =========  ===============================================  ==============
 
+A count with its noun: ``{n:count:gezin/gezinnen}`` gives "1 gezin", "22 gezinnen" (zero takes
+the plural; a value that is not whole, such as 4.5 hours, is shown with a decimal comma).
+
 Absent is not an error. A key number recorded as ``None`` means the data did not allow it;
 its reason, when the notebook gave one, is the text key ``<key>_reason``
 (:func:`absence_reason`). A section whose numbers are absent says so in one Dutch sentence
@@ -254,5 +257,11 @@ class _Formatter(string.Formatter):
         return self.numbers[key]
 
     def format_field(self, value, format_spec):  # noqa: D102
+        if format_spec.startswith("count:") and "/" in format_spec:
+            singular, plural = format_spec[len("count:"):].split("/", 1)
+            if isinstance(value, (int, float)) and not float(value).is_integer():
+                return f"{format_value(value)} {plural}"
+            return count_noun(value, singular, plural, publication=self.publication,
+                              threshold=self.threshold)
         return format_value(value, format_spec, publication=self.publication,
                             threshold=self.threshold)

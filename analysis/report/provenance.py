@@ -199,7 +199,7 @@ def _git(root: str | os.PathLike, *args: str) -> str | None:
     """Output of ``git -C root args`` without surrounding space, or None when git fails."""
     try:
         done = subprocess.run(
-            ["git", "-C", os.fspath(root), *args], capture_output=True, text=True,
+            ["git", "-C", os.fspath(root), *args], capture_output=True, text=True, encoding="utf-8",
             timeout=30, check=False,
         )
     except (OSError, subprocess.SubprocessError):

@@ -244,6 +244,35 @@ def block(cohort: str, parameters: Mapping[str, Mapping[str, Any]] | None = None
     return VolatileMarkdown(format_block(info, changes))
 
 
+def with_block(text: str, cohort: str, parameters: Mapping[str, Any], *,
+               root: str | os.PathLike = _paths.ROOT,
+               raw_root: str | os.PathLike | None = None) -> "VolatileMarkdown":
+    """``text`` (the findings colophon) followed by the reproducibility block, marked volatile.
+
+    ``parameters`` are the findings notebook's own (``cohort`` and ``raw_root`` are left out);
+    the other notebooks' come from their executed copies (:func:`used_parameters`). The
+    findings notebook is the one with ``findings: true`` in ``pipeline.yaml``.
+    """
+    used = used_parameters(cohort, root=root)
+    name = findings_notebook(Path(root) / "notebooks" / "pipeline.yaml")
+    if name is not None:
+        used[name] = {k: v for k, v in parameters.items() if k not in ("cohort", "raw_root")}
+    shown = block(cohort, used, root=root, raw_root=raw_root)
+    return VolatileMarkdown(f"{text}\n\n{shown.text}")
+
+
+def findings_notebook(pipeline_file: str | os.PathLike = _paths.PIPELINE_FILE) -> str | None:
+    """Name of the notebook marked ``findings: true`` in ``pipeline.yaml`` (None if none)."""
+    import yaml
+
+    path = Path(pipeline_file)
+    if not path.is_file():
+        return None
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    names = [Path(e["file"]).stem for e in spec.get("notebooks", []) if e.get("findings")]
+    return names[0] if names else None
+
+
 def format_block(info: Mapping[str, Any], changes: str = "") -> str:
     """The Markdown of :func:`block` from the result of :func:`checks`."""
     lines = ["**Reproduceerbaarheid.**", ""]
@@ -284,7 +313,7 @@ def format_block(info: Mapping[str, Any], changes: str = "") -> str:
 
 
 def _per_notebook(values: Mapping[str, Mapping[str, str]]) -> str:
-    parts = ["; ".join([f"{nb}: " + ", ".join(f"`{k}` = {v}" for k, v in d.items())])
+    parts = [f"{nb}: " + ", ".join(f"`{k}` = {v}" for k, v in d.items())
              for nb, d in values.items() if d]
     return "; ".join(parts) + ("." if parts else "")
 

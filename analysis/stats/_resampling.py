@@ -90,9 +90,9 @@ def bootstrap(data, statistic, *, n_resamples, seed, confidence, method,
     boot = boot[np.isfinite(boot)]
     levels = np.array([alpha / 2, 1 - alpha / 2])
     if method == "bca" and boot.size:
-        jack, weights = (_jackknife_counts(distinct, counts_statistic) if distinct is not None
-                         else _jackknife(samples, statistic))
-        levels = _bca_levels(estimate, boot, levels, jack, weights)
+        jackknives = (_jackknife_counts(distinct, counts_statistic) if distinct is not None
+                      else _jackknife(samples, statistic))
+        levels = _bca_levels(estimate, boot, levels, jackknives)
     low, high = (np.quantile(boot, levels) if boot.size and np.all(np.isfinite(levels))
                  else (np.nan, np.nan))
     return {"estimate": estimate, "ci_low": float(low), "ci_high": float(high),
@@ -138,45 +138,57 @@ def _distinct(samples) -> list[tuple[np.ndarray, np.ndarray]] | None:
     return out
 
 
-def _jackknife(samples, statistic) -> tuple[np.ndarray, np.ndarray]:
-    """Leave-one-out values of every unit of every sample (weights all 1), block by block."""
-    jack = []
+def _jackknife(samples, statistic) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Leave-one-out values of every unit, per sample (weights all 1), block by block."""
+    out = []
     for k, sample in enumerate(samples):
-        n = len(sample)
+        n, jack = len(sample), []
         rows = max(1, _ELEMENTS // max(n * max(1, sample[0].size), 1))
         for first in range(0, n, rows):
-            out = np.arange(first, min(n, first + rows))
-            keep = np.arange(1, n)[None, :] - (np.arange(1, n)[None, :] <= out[:, None])
-            batch = [sample[keep] if j == k else np.broadcast_to(s[None], (len(out), *s.shape))
+            left = np.arange(first, min(n, first + rows))
+            keep = np.arange(1, n)[None, :] - (np.arange(1, n)[None, :] <= left[:, None])
+            batch = [sample[keep] if j == k else np.broadcast_to(s[None], (len(left), *s.shape))
                      for j, s in enumerate(samples)]
             jack.append(statistic(*batch))
-    jack = np.concatenate(jack)
-    return jack, np.ones(jack.size)
+        jack = np.concatenate(jack)
+        out.append((jack, np.ones(jack.size)))
+    return out
 
 
-def _jackknife_counts(distinct, counts_statistic) -> tuple[np.ndarray, np.ndarray]:
-    """Leave-one-out values per distinct unit, weighted by how many units share it."""
-    jack, weights = [], []
+def _jackknife_counts(distinct, counts_statistic) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Leave-one-out values per distinct unit, per sample, weighted by how many units share it."""
+    out = []
     for k, (values, counts) in enumerate(distinct):
         batch = [(v, np.broadcast_to(c, (len(values), len(c)))) for v, c in distinct]
         batch[k] = (values, counts[None, :] - np.eye(len(values), dtype=np.int64))
-        jack.append(counts_statistic(*batch))
-        weights.append(counts)
-    return np.concatenate(jack), np.concatenate(weights).astype(float)
+        out.append((counts_statistic(*batch), counts.astype(float)))
+    return out
 
 
-def _bca_levels(estimate, boot, levels, jack, weights) -> np.ndarray:
-    """Adjusted quantile levels of the BCa interval (NaN when the estimate is undefined)."""
+def _bca_levels(estimate, boot, levels, jackknives) -> np.ndarray:
+    """Adjusted quantile levels of the BCa interval (NaN when the estimate is undefined).
+
+    The acceleration is stratified (Davison & Hinkley 1997, eq. 5.29; as
+    ``scipy.stats.bootstrap``): with ``n_k`` units in sample ``k`` and jackknife influence
+    values ``U_ki = (n_k - 1) (mean_k - t_(ki))``,
+    ``a = sum_k sum_i U_ki^3 / n_k^3 / (6 (sum_k sum_i U_ki^2 / n_k^2)^1.5)``. For one
+    sample this is Efron's ``sum (m - t_(i))^3 / (6 (sum (m - t_(i))^2)^1.5)``.
+    """
     if not np.isfinite(estimate):
         return np.full(2, np.nan)
     below = (np.sum(boot < estimate) + 0.5 * np.sum(boot == estimate)) / boot.size
     z0 = _st.norm.ppf(below)
-    finite = np.isfinite(jack)
-    jack, weights = jack[finite], weights[finite]
-    spread = (np.sum(weights * jack) / np.sum(weights) - jack if jack.size else np.zeros(1))
-    weights = weights if jack.size else np.ones(1)
-    denominator = 6 * np.sum(weights * spread**2) ** 1.5
-    accel = np.sum(weights * spread**3) / denominator if denominator > 0 else 0.0
+    numerator = denominator = 0.0
+    for jack, weights in jackknives:
+        finite = np.isfinite(jack)
+        jack, weights = jack[finite], weights[finite]
+        if not jack.size:
+            continue
+        n = weights.sum()
+        influence = (n - 1) * (np.sum(weights * jack) / n - jack)
+        numerator += np.sum(weights * influence**3) / n**3
+        denominator += np.sum(weights * influence**2) / n**2
+    accel = numerator / (6 * denominator**1.5) if denominator > 0 else 0.0
     z = _st.norm.ppf(levels)
     return _st.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)))
 

@@ -196,7 +196,9 @@ def bootstrap_ci(data, statistic: Callable, *, n_resamples: int = DEFAULT_RESAMP
     ``1 - alpha/2`` quantiles (linear interpolation) of the bootstrap values. BCa:
     ``z0 = Phi^-1((#{t* < t} + #{t* = t} / 2) / B)``, acceleration
     ``a = sum((m - t_(i))^3) / (6 sum((m - t_(i))^2)^1.5)`` from the leave-one-out values
-    ``t_(i)`` with mean ``m`` (``a = 0`` when they are all equal), and quantile levels
+    ``t_(i)`` with mean ``m`` (``a = 0`` when they are all equal); for a tuple of samples the
+    acceleration is stratified, each sample's influence values scaled by its own size
+    (Davison & Hinkley 1997, eq. 5.29, as ``scipy.stats.bootstrap``); quantile levels
     ``Phi(z0 + (z0 + z) / (1 - a (z0 + z)))``. A bootstrap distribution concentrated at one
     value gives a zero-width interval, which signals an uninformative interval.
 

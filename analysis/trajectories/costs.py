@@ -36,7 +36,7 @@ COST_ITEMS: dict[str, str] = {
     "therapy_cost": "Kosten sessies vaktherapie",
     "collaboration_cost": "Kosten samenwerkingsuren",
     "pilot_cost": "Kosten pilot (sessies + samenwerking)",
-    "avoided_cost": "Vermeden kosten geindiceerde trajecten",
+    "avoided_cost": "Vermeden kosten geïndiceerde trajecten",
     "net_cost": "Nettokosten (pilot - vermeden)",
 }
 """Cost columns of :func:`family_costs` with their Dutch labels, in display order."""
@@ -182,6 +182,36 @@ def cost_key_numbers(trajectories: pd.DataFrame) -> dict[str, int]:
     return {"indicated_n": int(sub["indicated_n"]), "substituted_n": int(sub["substituted_n"]),
             "placement_threats_n": int(threats["threats_n"]),
             "placement_threats_averted": int(threats["averted_n"])}
+
+
+def substitution_key_numbers(substituted: pd.DataFrame,
+                             summary: pd.DataFrame) -> dict[str, float | bool | None]:
+    """Key numbers of :func:`substitution` and :func:`cost_summary` (one row each / per item).
+
+    Returns
+    -------
+    dict
+        ``substitution_share``, ``substitution_ci_low``, ``substitution_ci_high`` (fractions
+        0-1), ``substitution_target`` (the target used) and ``substitution_target_met`` (None
+        when no trajectory was indicated: the share cannot be computed, 0 trajectories);
+        ``net_cost_total_eur`` (None without a net-cost row) and ``tariffs_assumed``.
+    """
+    row = substituted.iloc[0]
+    costs = summary.set_index("item")["total_eur"]
+    return {
+        "substitution_share": _number(row["share"]),
+        "substitution_ci_low": _number(row["ci_low"]),
+        "substitution_ci_high": _number(row["ci_high"]),
+        "substitution_target": _number(row["target"]),
+        "substitution_target_met": None if pd.isna(row["target_met"]) else bool(row["target_met"]),
+        "net_cost_total_eur": _number(costs["net_cost"]) if "net_cost" in costs.index else None,
+        "tariffs_assumed": bool(summary["tariffs_assumed"].iloc[0]) if len(summary) else None,
+    }
+
+
+def _number(value) -> float | None:
+    """``value`` as a float, None when missing or not finite (JSON key numbers have no NaN)."""
+    return float(value) if pd.notna(value) and np.isfinite(float(value)) else None
 
 
 def family_costs(trajectories: pd.DataFrame, *,

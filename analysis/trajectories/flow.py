@@ -214,20 +214,40 @@ def staff_counts(trajectories: pd.DataFrame) -> dict[str, int]:
     Returns
     -------
     dict
-        ``therapists_<suffix>`` per therapy type present (suffix from :data:`THERAPY_KEYS`,
-        e.g. ``therapists_play`` for speltherapie, ``therapists_pmt``; an unknown type keeps its
-        own name), ``therapists_total`` (distinct ``therapist_id``) and ``social_workers``
+        ``therapists_<suffix>`` for every therapy type of :data:`THERAPY_KEYS` (the data
+        contract's; 0 when the cohort has none of that type) and any other type present (it
+        keeps its own name), e.g. ``therapists_play`` for speltherapie, ``therapists_pmt``;
+        ``therapists_total`` (distinct ``therapist_id``) and ``social_workers``
         (distinct ``social_worker_id``). Missing ids are not counted; a therapist working in two
         therapy types counts once in each type and once in the total.
     """
     _require(trajectories, ["therapy", "therapist_id", "social_worker_id"], "trajectories")
-    out: dict[str, int] = {}
+    out: dict[str, int] = {f"therapists_{suffix}": 0 for suffix in THERAPY_KEYS.values()}
     known = trajectories.dropna(subset=["therapy", "therapist_id"])
     for therapy, group in known.groupby(known["therapy"].astype(str), sort=True):
         out[f"therapists_{THERAPY_KEYS.get(therapy, therapy)}"] = int(group["therapist_id"].nunique())
     out["therapists_total"] = int(trajectories["therapist_id"].dropna().nunique())
     out["social_workers"] = int(trajectories["social_worker_id"].dropna().nunique())
     return out
+
+
+def questionnaire_moments(tables: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
+    """Questionnaire moments of every instrument, stacked: ``family_id, timepoint``.
+
+    ``tables`` maps validated table names to tables (None for an absent file); every table
+    with both a ``family_id`` and a ``timepoint`` column is a questionnaire export (data
+    contract), whatever the instrument. No such table gives an empty frame.
+
+    >>> t = {"x": pd.DataFrame({"family_id": ["F1"], "timepoint": ["T0"]}), "y": None}
+    >>> questionnaire_moments(t).to_dict("records")
+    [{'family_id': 'F1', 'timepoint': 'T0'}]
+    """
+    parts = [table[["family_id", "timepoint"]] for _, table in sorted(tables.items())
+             if table is not None and {"family_id", "timepoint"} <= set(table.columns)]
+    if not parts:
+        return pd.DataFrame({"family_id": pd.Series(dtype=object),
+                             "timepoint": pd.Series(dtype=object)})
+    return pd.concat(parts, ignore_index=True)
 
 
 def trajectory_key_numbers(trajectories: pd.DataFrame, questionnaires: pd.DataFrame, *,

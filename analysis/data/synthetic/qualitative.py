@@ -54,8 +54,15 @@ def codebook_paths() -> list[str]:
 
 
 def coding_files(traj: pd.DataFrame, rng: np.random.Generator, *, seed: int,
-                 parent_answers: pd.DataFrame, period: Period) -> dict[str, object]:
-    """``coding/sessions.csv``, ``coding/segments.csv`` and the ``.qdpx`` of the focus group."""
+                 parent_answers: pd.DataFrame, period: Period,
+                 qdpx: bool = True) -> dict[str, object]:
+    """``coding/sessions.csv``, ``coding/segments.csv`` and the ``.qdpx`` of the focus group.
+
+    With ``qdpx=False`` every segment, the focus group of :data:`QDPX_SESSION` included, is in
+    ``coding/segments.csv`` and no ``.qdpx`` is written (the cohort-shape generator,
+    :mod:`analysis.data.synthetic.shapes`, transforms the rows and packs them itself with
+    :func:`focus_group_qdpx`).
+    """
     interviewed = _interview_families(traj)
     sessions = _sessions(traj, interviewed, period)
     rows = _fixed_segments(traj["family_id"].to_numpy()[interviewed])
@@ -66,11 +73,14 @@ def coding_files(traj: pd.DataFrame, rng: np.random.Generator, *, seed: int,
         sessions.append({"session_id": "SURVEY_OPEN", "session_type": "survey_open", "group": "parents",
                          "date": str(parent_answers["date"].max()), "n_participants": n})
     rows = _double_code(rows, rng)
+    if not qdpx:
+        return {"coding/sessions.csv": pd.DataFrame(sessions, columns=SESSION_COLUMNS),
+                "coding/segments.csv": pd.DataFrame(rows, columns=SEGMENT_COLUMNS)}
     qdpx_rows = [r for r in rows if r["session_id"] == QDPX_SESSION]
     csv_rows = [r for r in rows if r["session_id"] != QDPX_SESSION]
     return {"coding/sessions.csv": pd.DataFrame(sessions, columns=SESSION_COLUMNS),
             "coding/segments.csv": pd.DataFrame(csv_rows, columns=SEGMENT_COLUMNS),
-            QDPX_FILE: _focus_group_qdpx(qdpx_rows, seed)}
+            QDPX_FILE: focus_group_qdpx(qdpx_rows, seed)}
 
 
 def _interview_families(traj: pd.DataFrame) -> np.ndarray:
@@ -169,8 +179,12 @@ def _double_code(rows: list[dict], rng) -> list[dict]:
     return out
 
 
-def _focus_group_qdpx(rows: list[dict], seed: int) -> bytes:
-    """The therapists' focus group as one text source, a line ``VT1: ...`` per segment."""
+def focus_group_qdpx(rows: list[dict], seed: int) -> bytes:
+    """The therapists' focus group as one text source, a line ``VT1: ...`` per segment.
+
+    ``rows`` are segment rows (:data:`SEGMENT_COLUMNS`) of session :data:`QDPX_SESSION`; the
+    users are :data:`CODERS` and any other ``coder`` of ``rows``.
+    """
     text, selections, offsets = "", [], {}
     for row in rows:
         if row["segment_id"] not in offsets:
@@ -183,4 +197,5 @@ def _focus_group_qdpx(rows: list[dict], seed: int) -> bytes:
                                     row["participant"]))
     return qdpx_bytes(project="Focusgroep vaktherapeuten (synthetisch)", source_name=QDPX_SESSION,
                       text=text, selections=selections, codebook=texts()["codebook"],
-                      users=list(CODERS), seed=seed)
+                      users=list(dict.fromkeys([*CODERS, *(r["coder"] for r in rows)])),
+                      seed=seed)

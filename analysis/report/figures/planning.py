@@ -1,15 +1,15 @@
 """Figures of the follow-up plan: power and precision against the number of families enrolled.
 
-Each function takes a tidy table of :mod:`analysis.follow_up.planning` and returns a
+Each function takes a tidy table of :mod:`analysis.follow_up` (precision, power, two_group) and returns a
 :class:`matplotlib.figure.Figure` with Dutch labels; nothing is saved and no synthetic-data
 banner is stamped here (:func:`analysis.report.provenance.save_figure` does that).
 
 ``power_curve_figure``
-    :func:`analysis.follow_up.planning.power_curves`: one panel per test, one line per effect scenario.
+    :func:`analysis.follow_up.power.power_curves`: one panel per test, one line per effect scenario.
 ``two_group_curve_figure``
-    :func:`analysis.follow_up.planning.two_group_curves`: one line per between-group effect.
+    :func:`analysis.follow_up.two_group.two_group_curves`: one line per between-group effect.
 ``precision_curve_figure``
-    :func:`analysis.follow_up.planning.precision_curves`: half-width of the interval around a share, one
+    :func:`analysis.follow_up.precision.precision_curves`: half-width of the interval around a share, one
     line per assumed share, with the pilot's own interval as a point.
 """
 
@@ -79,7 +79,7 @@ def power_curve_figure(curves: pd.DataFrame, *, targets: Iterable[float] = (0.8,
     Parameters
     ----------
     curves : pandas.DataFrame
-        :func:`analysis.follow_up.planning.power_curves` (``scale, scenario, scenario_nl, method,
+        :func:`analysis.follow_up.power.power_curves` (``scale, scenario, scenario_nl, method,
         method_nl, n_enrolled, power, mc_se, completion_rate``).
     targets : iterable of float
         Power levels drawn as dashed lines.
@@ -94,7 +94,7 @@ def power_curve_figure(curves: pd.DataFrame, *, targets: Iterable[float] = (0.8,
     """
     _require(curves, ["scale", "scenario", "scenario_nl", "method", "method_nl", "n_enrolled",
                       "power", "mc_se", "completion_rate"], "power_curve_figure",
-             "analysis.follow_up.planning.power_curves")
+             "analysis.follow_up.power.power_curves")
     methods = [m for m in _METHOD_ORDER if m in set(curves["method"])]
     methods += sorted(set(curves["method"]) - set(methods))
     with figure_style():
@@ -132,7 +132,7 @@ def two_group_curve_figure(curves: pd.DataFrame, *,
     Parameters
     ----------
     curves : pandas.DataFrame
-        :func:`analysis.follow_up.planning.two_group_curves` (``effect_size, n_enrolled_per_arm,
+        :func:`analysis.follow_up.two_group.two_group_curves` (``effect_size, n_enrolled_per_arm,
         power, completion_rate``).
     targets : iterable of float
         Power levels drawn as dashed lines.
@@ -143,7 +143,7 @@ def two_group_curve_figure(curves: pd.DataFrame, *,
         One line per between-group effect (Cohen's d).
     """
     _require(curves, ["effect_size", "n_enrolled_per_arm", "power", "completion_rate"],
-             "two_group_curve_figure", "analysis.follow_up.planning.two_group_curves")
+             "two_group_curve_figure", "analysis.follow_up.two_group.two_group_curves")
     with figure_style():
         fig = Figure(figsize=(7.0, 4.4), layout="constrained")
         ax = fig.subplots()
@@ -171,12 +171,12 @@ def precision_curve_figure(curves: pd.DataFrame, *,
     Parameters
     ----------
     curves : pandas.DataFrame
-        :func:`analysis.follow_up.planning.precision_curves` (``assumption, assumption_nl, p,
+        :func:`analysis.follow_up.precision.precision_curves` (``assumption, assumption_nl, p,
         n_enrolled, half_width, method, confidence, completion_rate``).
     targets : iterable of float
         Target half-widths, drawn as dashed lines.
     pilot : Mapping, optional
-        :func:`analysis.follow_up.planning.pilot_precision` (``n_enrolled``, ``n_analysed``,
+        :func:`analysis.follow_up.precision.pilot_precision` (``n_enrolled``, ``n_analysed``,
         ``half_width``): the pilot's own interval as a point (at ``n_analysed`` when the
         number enrolled is unknown).
 
@@ -187,7 +187,7 @@ def precision_curve_figure(curves: pd.DataFrame, *,
     """
     _require(curves, ["assumption", "assumption_nl", "p", "n_enrolled", "half_width", "method",
                       "confidence", "completion_rate"], "precision_curve_figure",
-             "analysis.follow_up.planning.precision_curves")
+             "analysis.follow_up.precision.precision_curves")
     with figure_style():
         fig = Figure(figsize=(7.0, 4.4), layout="constrained")
         ax = fig.subplots()

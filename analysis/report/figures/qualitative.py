@@ -208,12 +208,13 @@ def agreement_figure(by_code: pd.DataFrame) -> Figure:
                     color=OKABE_ITO["black"] if row.status == "judged" else "0.35")
         ax.set_yticks(y, [textwrap.fill(c, 45) for c in table["code_path"]])
         ax.set_ylim(-0.6, len(table) - 0.4)
-        ax.set_xlim(low - 0.02, 1.75)
+        ax.set_xlim(low - 0.02, 1.9)
         ax.set_xticks([t for t in np.arange(-1.0, 1.01, 0.2) if t >= low - 1e-9])
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_nl(v, 1)))
-        ax.set_xlabel(f"Krippendorffs alfa per code (≥ {format_nl(RELIABLE, 3)} "
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_nl(0.0 if abs(v) < 1e-9
+                                                                          else v, 1)))
+        ax.set_xlabel(f"Krippendorffs alfa per code\n(≥ {format_nl(RELIABLE, 3)} "
                       f"{RELIABILITY_LABELS_NL['reliable']}, ≥ {format_nl(TENTATIVE, 3)} "
-                      f"{RELIABILITY_LABELS_NL['tentative']});\n"
+                      f"{RELIABILITY_LABELS_NL['tentative']})\n"
                       "n = dubbel gecodeerde segmenten met de code")
         ax.set_title("Overeenstemming tussen codeurs per code")
     return dutch_figure(fig)

