@@ -26,7 +26,8 @@ def _recoverable(published: dict, original: dict, threshold: int) -> list[str]:
     hidden = {k for k, v in published.items() if getattr(v, "suppressed", False)}
     for relation in disclosure.rules()["relations"]:
         cells = [relation["total"], *relation["parts"]]
-        if not all(c in original for c in cells) or not (set(cells) & hidden):
+        if not all(isinstance(original.get(c), (int, float)) for c in cells) or \
+                not (set(cells) & hidden):
             continue
         total_max = max(int(original[c]) for c in cells) + threshold
         ranges = [range(total_max + 1) if c in hidden else [int(original[c])] for c in cells]
@@ -166,3 +167,81 @@ def test_every_key_number_of_the_bundled_cohort_is_declared():
     assert [disclosure.unit_of(n) for n in names] == [
         "families", "parents", "professionals", "sessions", "warnings", "planned_sample"]
     assert disclosure.CBS_THRESHOLD == 10 and disclosure.rules()["threshold_cbs"] == 10
+
+
+# ------------------------------------------------------- publication mode on cohort shapes
+
+SMALL_SHAPES = ("shape-one-family", "shape-all-elevated", "shape-none-elevated",
+                "shape-children-groups", "shape-gp-referral", "shape-with-claims")
+"""Shapes of the cohort matrix (issue 11) with small groups of people."""
+
+
+@pytest.fixture(scope="module")
+def published_shapes(tmp_path_factory):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from analysis import paths
+    from analysis.data.synthetic import shapes
+
+    chosen = [s for s in shapes.CATALOGUE if s.name in SMALL_SHAPES]
+    raw_root = tmp_path_factory.mktemp("published-shapes")
+    params = raw_root / "params.yaml"
+    params.write_text("publication: true\n04_follow_up:\n  n_sim: 100\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(paths.ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+
+    def run(shape):
+        shapes.write_shape(shape, raw_root)
+        done = subprocess.run(
+            [sys.executable, "-m", "analysis", "run", "--cohort", shape.name, "--raw-dir",
+             str(raw_root), "--params", str(params), "--jobs", "1"],
+            capture_output=True, text=True, env=env, cwd=paths.ROOT)
+        shared = subprocess.run([sys.executable, "-m", "analysis", "share", "--cohort",
+                                 shape.name], capture_output=True, text=True, env=env,
+                                cwd=paths.ROOT)
+        return shape.name, {"code": done.returncode, "log": done.stdout + done.stderr,
+                            "share": shared.returncode, "share_log": shared.stderr}
+
+    with ThreadPoolExecutor(2) as pool:
+        runs = dict(pool.map(run, chosen))
+    yield runs
+    for shape in chosen:
+        for folder in (paths.processed_dir(shape.name), paths.figures_dir(shape.name),
+                       paths.reports_dir(shape.name)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", SMALL_SHAPES)
+def test_publication_mode_on_small_shapes_shows_no_small_or_recoverable_count(
+        published_shapes, shape):
+    import json
+    import zipfile
+
+    from analysis import paths
+    from analysis.privacy import scanner
+
+    run = published_shapes[shape]
+    assert run["code"] == 0, run["log"][-3000:]
+    assert run["share"] == 0, run["share_log"][-3000:]
+    reports = paths.reports_dir(shape)
+    with zipfile.ZipFile(reports / f"{shape}_publicatie.zip") as archive:
+        published = json.loads(archive.read("key_numbers.json"))
+        claims = archive.read("claims.csv").decode("utf-8")
+    original = json.loads((reports / "key_numbers.json").read_text(encoding="utf-8"))
+    shown_small = [k for k, v in published.items() if disclosure.is_person_count(k)
+                   and isinstance(v, (int, float)) and not isinstance(v, bool)
+                   and 0 < v < K]
+    assert shown_small == []
+    marked = {k: disclosure.Suppressed(v) if isinstance(v, str) and (v.startswith("<") or v == "x")
+              else v for k, v in published.items()}
+    assert _recoverable(marked, original, K) == []
+    claims_file = reports / "claims.csv"
+    assert claims_file.read_text(encoding="utf-8") == claims
+    assert scanner.csv_small_cells(claims_file, K) == []
+    page = (reports / "findings.html").read_text(encoding="utf-8")
+    assert "Niet voor publicatie" not in page

@@ -31,6 +31,7 @@ import pandas as pd
 import pytest
 
 from analysis import cli, paths
+from analysis.errors import CompendiumError
 from analysis.pipeline import runner as pipeline
 from analysis.privacy import scanner
 from analysis.report import disclosure
@@ -93,7 +94,8 @@ def _plant_personal_data(raw):
 def _publishable(cohort):
     """Every file under reports/<cohort> and figures/<cohort> (publishable by construction)."""
     return [f for folder in (paths.reports_dir(cohort), paths.figures_dir(cohort))
-            if folder.is_dir() for f in sorted(folder.rglob("*")) if f.is_file()]
+            if folder.is_dir() for f in sorted(folder.rglob("*"))
+            if f.is_file() and not f.name.startswith(".")]  # not the pipeline's own state
 
 
 def _leaks(cohort, needles):
@@ -294,7 +296,10 @@ def refused_run(tmp_path_factory):
         f'title: "{values["cohort title with a name"]}"' if line.startswith("title:") else line
         for line in config.read_text(encoding="utf-8").splitlines()) + "\n", encoding="utf-8")
     lines: list[str] = []
-    code = pipeline.run(REFUSED, raw_root=raw_root, out=lines.append)
+    try:
+        code = pipeline.run(REFUSED, raw_root=raw_root, out=lines.append)
+    except CompendiumError as error:  # the validation refuses before anything runs
+        code, lines = 2, [*lines, *str(error).splitlines()]
     yield {"code": code, "lines": lines}
     for folder in (paths.processed_dir(REFUSED), paths.figures_dir(REFUSED),
                    paths.reports_dir(REFUSED)):
@@ -303,6 +308,7 @@ def refused_run(tmp_path_factory):
 
 def test_identifiers_in_ids_labels_and_wrong_columns_are_refused_unechoed(refused_run):
     assert refused_run["code"] != 0
+    assert any("column participant: expected a pseudonym" in line for line in refused_run["lines"])
     needles = ["Jansen", "Kerkstraat", "Verhoeven", "Annemiek", "0612345678", "Vries"]
     assert not any(n in line for n in needles for line in refused_run["lines"])
     leaks = _leaks(REFUSED, needles)

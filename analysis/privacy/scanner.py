@@ -45,7 +45,8 @@ _STYLE = re.compile(r"<(style|script)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DO
 _TAG = re.compile(r"<[^<>]*>")  # linear: the spans between two "<" are disjoint
 _SMALL_N = re.compile(r"(?<![\w])n ?= ?(\d{1,3})(?![\d,.])", re.IGNORECASE)
 _DIGITS = re.compile(r"\d")
-_DIGIT_GROUP = re.compile(r"\d(?:[ .\-/()]{0,3}\d){5,60}")  # one number with its separators
+_DIGIT_GROUP = re.compile(r"(?<![A-Za-z0-9])\d(?:[ .\-/()]{0,3}\d){5,60}(?![A-Za-z0-9])")
+"""One number with its separators (not digits inside a word or a hash)."""
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 _IDENTIFIER_KINDS = frozenset({"email", "phone", "bsn", "iban", "handle"})
 _FORMULA = re.compile(r"[=+\-@\t\r]")
