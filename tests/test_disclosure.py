@@ -59,7 +59,7 @@ SHAPES = {
                      "t0_elevated_pct": 50.0, "t0_elevated_ci_low_pct": 11.8,
                      "t0_elevated_ci_high_pct": 88.2},
     "small professionals": {"therapists_total": 9, "therapists_play": 7, "therapists_pmt": 2},
-    "questionnaires 22 = 14 + 5 + 0 + 3": {"trajectories_started": 22, "questionnaire_both": 14,
+    "questionnaires 22 = 14 + 5 + 0 + 3": {"trajectories_completed": 22, "questionnaire_both": 14,
                                            "questionnaire_baseline_only": 5,
                                            "questionnaire_end_only": 0, "questionnaire_none": 3},
     "tiny cohort": {"trajectories_started": 4, "trajectories_completed": 3,
