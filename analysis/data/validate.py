@@ -30,8 +30,8 @@ check                       severity  finds
 ``missing_item_column``     warning   a parent-survey item without a column
 ``unknown_session``         warning   a coded segment of a session absent from sessions.csv
 ``duplicate_segment``       warning   the same code twice on one segment by one coder
-``pseudonym``               error     an id or code name the privacy guard flags (the message
-                                      names file, row and column, never the value)
+``pseudonym``               error     an id, code name or survey item label the privacy guard
+                                      flags (file, row and column are named, never the value)
 ``name``                    warning   cohort.yaml's name differs from the folder name
 ``file_name``               warning   an export whose name differs in case (``SDQ.csv``)
 ``value_labels``            error     SPSS answer codes whose labels mean other contract codes
@@ -166,6 +166,10 @@ def _check_cohort(folder: Path) -> ValidationReport:
     if config.name != folder.name:
         report.add(Problem("cohort.yaml", None, "name", config.name,
                            f"the folder name {folder.name!r}", "warning", "name"))
+    for key in ("title", "municipality", "organisation", "publication"):  # reach the reports
+        problem = privacy.code_name_problem(getattr(config, key, None))
+        if problem:
+            report.add(Problem("cohort.yaml", None, key, None, problem, "error", "pseudonym"))
     contract = load_contract()
     for stem, name in table_files().items():
         specs = _column_specs(name, contract)
@@ -404,6 +408,10 @@ def _check_numeric_answers(report: ValidationReport, table: _Table,
 # One column: coerce to its type, then range, required values and uniqueness
 # --------------------------------------------------------------------------------------------
 
+_LABEL_COLUMNS = {("segments", "code"), ("parent_survey_items", "text"),
+                  ("parent_survey_items", "domain")}
+"""Text columns that reach reports and figures as labels: they must hold no identifier."""
+
 _CLEAN_DTYPE: dict[str, str] = {
     "id": "str", "string": "str", "text": "str", "category": "str", "integer": "Int64",
     "number": "float64", "bool": "boolean", "date": "datetime64[us]", "answer": "float64",
@@ -434,7 +442,7 @@ def _check_column(report: ValidationReport, table: _Table, spec: dict[str, Any],
               "required_value")
     if spec.get("unique"):
         _check_unique(report, table, raw, column)
-    if kind == "id" or column == "code":  # pseudonyms only; the message never echoes the value
+    if kind == "id" or (Path(table.file).stem, column) in _LABEL_COLUMNS:  # never echoed
         reasons = privacy.identifier_flags(raw, code_names=kind != "id")
         _flag(report, table, reasons.notna(), column, reasons.fillna(""), "pseudonym",
               values=pd.Series(None, index=reasons.index, dtype=object))
