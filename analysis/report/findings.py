@@ -30,6 +30,7 @@ import pandas as pd
 
 from analysis import paths, privacy
 from analysis.atomic import write_csv_atomic
+from analysis.errors import CompendiumError
 from analysis.data import processed
 from analysis.report import disclosure, keynumbers, narrative, provenance
 from analysis.report import findings_sections as sections
@@ -329,7 +330,7 @@ class Findings:
     def _processed(self, folder: str, name: str) -> pd.DataFrame | None:
         try:
             return processed.read_table(self.cohort, folder, name)
-        except FileNotFoundError:
+        except (FileNotFoundError, CompendiumError):  # not made by this run: the data are absent
             return None
 
     def quotes(self) -> _Markdown:
