@@ -46,7 +46,7 @@ from analysis.report.figures.style import (
     figure_style,
     format_nl,
 )
-from analysis.stats.inference import exact_interval
+from analysis.stats.intervals import exact_interval
 
 LINES_MAX: int = 200
 """Up to this many families: one line (or marker) per family; above: aggregated forms."""
