@@ -432,7 +432,7 @@ def key_number_names() -> list[str]:
     names += ["sdq_total_mcnemar_p", "attrition_total_p", "attrition_total_median_set",
               "attrition_total_median_t0_only", "sdq_total_rci_threshold", "sdq_total_improved_n",
               "sdq_total_deteriorated_n", "sdq_total_clinically_significant_n",
-              "stress_rho", "stress_rho_ci_low", "stress_rho_ci_high", "stress_n"]
+              "sdq_total_rci_fallback_n", "stress_rho", "stress_rho_ci_low", "stress_rho_ci_high", "stress_n"]
     return names
 
 
@@ -539,4 +539,5 @@ def _test_numbers(tests, mcnemar, attrition_table, changes) -> dict[str, object]
         out["sdq_total_deteriorated_n"] = int((sdq_total["change_class"] == "deteriorated").sum())
         out["sdq_total_clinically_significant_n"] = int(
             sdq_total["clinically_significant"].fillna(False).astype(bool).sum())
+        out["sdq_total_rci_fallback_n"] = int(sdq_total["rci_fallback"].fillna(False).sum())
     return out
