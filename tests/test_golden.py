@@ -41,8 +41,13 @@ def test_wilcoxon_both_zero_rules_and_rank_biserial_match_r(case):
     assert _close(row.p_value_other_zero_rule, gold.p_wilcox)
     assert row.n_nonzero == gold.n_nonzero
     assert _close(row.effect_size, gold.rb)
-    assert _close(row.ci_low, gold.rb_low) and _close(row.ci_high, gold.rb_high)
-    assert (row.ci_missing_reason == "") == (not pd.isna(gold.rb_low))
+    # default interval: the exact test inverted, carried to the rank-biserial scale
+    assert _close(row.ci_low, gold.rb_inv_low) and _close(row.ci_high, gold.rb_inv_high)
+    assert (row.ci_missing_reason == "") == (not pd.isna(gold.rb_inv_low))
+    fisher = paired.paired_wilcoxon(_pair(case), before="before", after="after",
+                                    ci_method="fisher").iloc[0]
+    assert _close(fisher.ci_low, gold.rb_low) and _close(fisher.ci_high, gold.rb_high)
+    assert (fisher.ci_missing_reason == "") == (not pd.isna(gold.rb_low))
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -14,7 +14,7 @@ from scipy import stats as st
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis.stats import association, intervals, paired
+from analysis.stats import association, intervals, location, paired
 
 # Lakens, D. (2013). Front Psychol 4:863, doi:10.3389/fpsyg.2013.00863, worked example
 # (movie ratings, 10 people). Published results of the paired analysis, as reproduced by R in
@@ -226,13 +226,44 @@ def test_wilcoxon_on_lakens_example_by_hand():
     # Hand computation: differences movie_1 - movie_2 = 0,1,1,1,1,0,1,2,1,2. Pratt midranks:
     # zeros 1.5, the six 1s 5.5, the two 2s 9.5, so R+ = 6*5.5 + 2*9.5 = 52 and R- = 0.
     # Only the all-plus and all-minus flips of the 8 nonzero signs are this extreme:
-    # p = 2 / 2^8 = 0.0078125. Every nonzero difference is positive: r = 1, and 8 non-zero
-    # changes are too few for an interval: none is given, with the reason.
+    # p = 2 / 2^8 = 0.0078125. Every nonzero difference is positive: r = 1. The Fisher
+    # interval needs 10 non-zero changes (8 here): none, with the reason; the inverted test
+    # gives one that excludes 0 (as the Hodges-Lehmann interval does) and reaches r = 1.
+    fisher = paired.paired_wilcoxon(MOVIE, before="movie_2", after="movie_1",
+                                    ci_method="fisher").iloc[0]
+    assert (fisher.statistic, fisher.r_minus, fisher.n_zero, fisher.n) == (52.0, 0.0, 2, 10)
+    assert fisher.p_value == pytest.approx(2 / 2**8, abs=1e-15)
+    assert fisher.effect_size == 1.0 and np.isnan(fisher.ci_low) and np.isnan(fisher.ci_high)
+    assert "minder dan 10" in fisher.ci_missing_reason and fisher.n_nonzero == 8
     row = paired.paired_wilcoxon(MOVIE, before="movie_2", after="movie_1").iloc[0]
-    assert (row.statistic, row.r_minus, row.n_zero, row.n) == (52.0, 0.0, 2, 10)
-    assert row.p_value == pytest.approx(2 / 2**8, abs=1e-15)
-    assert row.effect_size == 1.0 and np.isnan(row.ci_low) and np.isnan(row.ci_high)
-    assert "minder dan 10" in row.ci_missing_reason and row.n_nonzero == 8
+    assert row.ci_missing_reason == "" and row.hl_ci_low > 0
+    assert 0 < row.ci_low < row.ci_high == 1.0
+
+
+def test_inverted_rank_biserial_interval_agrees_with_the_hodges_lehmann_interval(rng):
+    # Consistent by construction: the interval holds 0 exactly when the exact test's
+    # Hodges-Lehmann interval does, and it always holds the observed r; seeded integer
+    # changes with ties and zeros, n = 6 to 30.
+    for _ in range(300):
+        n = int(rng.integers(6, 31))
+        d = np.round(rng.normal(rng.uniform(-3, 1), rng.uniform(1, 5), n))
+        if not np.any(d):
+            continue
+        low, high, reason = location.rank_biserial_interval(d)
+        hl = location.hodges_lehmann(d)
+        r = paired.paired_wilcoxon(pd.DataFrame({"a": np.zeros(n), "b": d}), before="a",
+                                   after="b").effect_size.iloc[0]
+        if reason:  # all of one sign at every accepted shift: a point, so no interval
+            assert "één punt" in reason and abs(r) == 1 and 0 < hl["ci_low"] * hl["ci_high"]
+            continue
+        assert low <= r <= high and low < high
+        assert (low <= 0 <= high) == (hl["ci_low"] <= 0 <= hl["ci_high"])
+
+
+def test_inverted_rank_biserial_interval_says_why_it_is_missing():
+    assert "nul" in location.rank_biserial_interval([0.0, 0, 0, 0, 0, 0, 0])[2]
+    low, high, reason = location.rank_biserial_interval([-1.0, -2, -3, -4, -5])
+    assert np.isnan(low) and np.isnan(high) and "te weinig veranderingen (5)" in reason
 
 
 def test_wilcoxon_table_shape_direction_and_missing_rule(rng):

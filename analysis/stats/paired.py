@@ -41,7 +41,7 @@ __all__ = ["COLUMNS", "DEFAULT_SEED", "DEFAULT_RESAMPLES", "ZERO_METHODS", "RANK
 
 ZERO_METHODS = ("pratt", "wilcox")
 PAIRED_EFFECT_SIZES = ("d_z", "g_av")
-RANK_BISERIAL_CI_METHODS = ("fisher", *BOOTSTRAP_METHODS)
+RANK_BISERIAL_CI_METHODS = ("inverted", "fisher", *BOOTSTRAP_METHODS)
 
 
 # ---------------------------------------------------------------- signed ranks (vectorised)
@@ -86,7 +86,7 @@ def signed_rank_pvalues(differences, *, zero_method: str = "pratt",
 def paired_wilcoxon(data: pd.DataFrame, *, before: str, after: str, zero_method: str = "pratt",
                     method: str = "auto", confidence: float = 0.95,
                     n_resamples: int = DEFAULT_RESAMPLES, seed: int | None = DEFAULT_SEED,
-                    ci_method: str = "fisher") -> pd.DataFrame:
+                    ci_method: str = "inverted") -> pd.DataFrame:
     """Wilcoxon signed-rank test: exact p under both zero rules, Hodges-Lehmann and rank-biserial.
 
     Parameters
@@ -105,12 +105,16 @@ def paired_wilcoxon(data: pd.DataFrame, *, before: str, after: str, zero_method:
         Level of the Hodges-Lehmann and rank-biserial intervals.
     n_resamples, seed
         Bootstrap settings, used only when ``ci_method`` is a bootstrap method.
-    ci_method : {"fisher", "percentile", "bca"}
-        Interval of the rank-biserial correlation: Fisher z with the null SE (default;
-        :func:`analysis.stats.location.rank_biserial_interval`) or a bootstrap of families.
-        With either, no interval is given (NaN and ``ci_missing_reason``) when fewer than
-        :data:`analysis.stats.location.RANK_BISERIAL_MIN_NONZERO` changes are non-zero or
-        all have one sign.
+    ci_method : {"inverted", "fisher", "percentile", "bca"}
+        Interval of the rank-biserial correlation: the exact signed-rank test inverted
+        (default; :func:`analysis.stats.location.rank_biserial_interval`, consistent with the
+        Hodges-Lehmann interval; none when all changes are zero or n is too small to reach
+        ``confidence``), Fisher z with the null SE
+        (:func:`analysis.stats.location.rank_biserial_fisher`, under-covers at small n) or a
+        bootstrap of families. Fisher and the bootstrap give no interval (NaN and
+        ``ci_missing_reason``) when fewer than
+        :data:`analysis.stats.location.RANK_BISERIAL_MIN_NONZERO` changes are non-zero or all
+        have one sign.
 
     Returns
     -------
@@ -170,9 +174,13 @@ def paired_wilcoxon(data: pd.DataFrame, *, before: str, after: str, zero_method:
         else "normal"
     n_nonzero = int(np.sum(np.round(d, 10) != 0))
     estimate = float(_rs.rank_biserial_paired(d[None, :], zero_method)[0])
-    low, high, reason = _location.rank_biserial_interval(estimate, n_nonzero,
-                                                         confidence=confidence)
-    if not reason and ci_method != "fisher":
+    if ci_method == "inverted":
+        low, high, reason = _location.rank_biserial_interval(d, zero_method=zero_method,
+                                                             confidence=confidence)
+    else:
+        low, high, reason = _location.rank_biserial_fisher(estimate, n_nonzero,
+                                                           confidence=confidence)
+    if not reason and ci_method in BOOTSTRAP_METHODS:
         boot = _rs.bootstrap(d, lambda b: _rs.rank_biserial_paired(b, zero_method),
                              n_resamples=n_resamples, seed=seed, confidence=confidence,
                              method=ci_method, counts_statistic=lambda b: (
