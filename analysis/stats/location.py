@@ -208,8 +208,8 @@ def rank_biserial_interval(differences, *, zero_method: str = "pratt",
     n = 30), so no minimum number of changes brings it within that tolerance; on the bundled
     SDQ total it gave -0.90 to -0.10 beside an exact p of 0.053. Neither is exact for the
     correlation (the test is exact for the shift, not for ``r``); the inversion is preferred
-    because it covers better and cannot contradict
-    the test and the Hodges-Lehmann interval reported with it.
+    because it covers better and cannot contradict the test and the Hodges-Lehmann interval
+    reported with it.
 
     Examples
     --------
