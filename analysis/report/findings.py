@@ -327,10 +327,9 @@ class Findings:
             return None
 
     def _processed(self, folder: str, name: str) -> pd.DataFrame | None:
-        try:
-            return processed.read_table(self.cohort, folder, name)
-        except FileNotFoundError:
-            return None
+        if not (processed.stage_dir(self.cohort, folder) / f"{name}.csv").is_file():
+            return None  # absent is not an error: read_table raises CompendiumError for it
+        return processed.read_table(self.cohort, folder, name)
 
     def quotes(self) -> _Markdown:
         """Quotes per theme that passed the privacy guard, as block quotes (never the review
