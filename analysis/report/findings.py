@@ -30,6 +30,7 @@ import pandas as pd
 
 from analysis import paths, privacy
 from analysis.atomic import write_csv_atomic
+from analysis.errors import CompendiumError
 from analysis.data import processed
 from analysis.report import disclosure, keynumbers, narrative, provenance
 from analysis.report import findings_sections as sections
@@ -327,9 +328,10 @@ class Findings:
             return None
 
     def _processed(self, folder: str, name: str) -> pd.DataFrame | None:
-        if not (processed.stage_dir(self.cohort, folder) / f"{name}.csv").is_file():
-            return None  # absent is not an error: read_table raises CompendiumError for it
-        return processed.read_table(self.cohort, folder, name)
+        try:
+            return processed.read_table(self.cohort, folder, name)
+        except (FileNotFoundError, CompendiumError):  # not made by this run: the data are absent
+            return None
 
     def quotes(self) -> _Markdown:
         """Quotes per theme that passed the privacy guard, as block quotes (never the review
