@@ -75,8 +75,13 @@ class _Html:
 
 
 def _plain(text: str) -> str:
-    """``text`` without HTML tags (links become their text, entities are decoded)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
+    """``text`` without HTML tags (links become their text, entities are decoded); a "<5" is
+    text, not a tag.
+
+    >>> _plain('<a class="bron" href="a.html#cel-1">&lt;5</a> ouders, <5 kinderen <b>x</b>')
+    '<5 ouders, <5 kinderen x'
+    """
+    return html.unescape(re.sub(r"</?[A-Za-z][^>]*>", "", text))
 
 
 @dataclass
