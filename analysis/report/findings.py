@@ -295,8 +295,9 @@ class Findings:
             return _Markdown("*Figuur met een punt per gezin weggelaten in de publicatieversie.*")
         png = paths.figures_dir(self.cohort) / f"{name}.png"
         if self.publication and disclosure.figure_has_small_cells(png, self.threshold):
-            return _Markdown(f"*Figuur weggelaten in de publicatieversie: ze toont groepen "
-                             f"kleiner dan {self.threshold}.*")
+            return _Markdown("*Figuur weggelaten in de publicatieversie: ze toont groepen "
+                             "kleiner dan de grens voor kleine aantallen (parameter "
+                             "`small_count_threshold`, zie het colofon).*")
         if not png.is_file():
             return _Markdown(f"*Figuur `{name}` is voor dit cohort niet gemaakt (de gegevens "
                              "ontbreken).*")
