@@ -92,3 +92,12 @@ def test_source_links_a_table_count_only_when_the_key_number_agrees(doc):
 def test_figure_references_only_for_figures_that_are_shown(doc):
     assert doc.figure_ref("no_such_figure") == ""
     assert repr(doc.say("Stroom{figuur:no_such_figure}.")) == "Stroom."
+
+
+def test_top_of_the_document_without_questionnaire_tables(doc, tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "PROCESSED", tmp_path / "processed")
+    doc.numbers = {"substituted_n": 2, "indicated_n": 4, "substitution_ci_low": 0.07,
+                   "substitution_ci_high": 0.93}
+    box = repr(doc.key_findings())
+    assert "2 van de 4 trajecten (50%; 95%-interval 7% tot 93%)" in box
+    assert "ontbreekt" in repr(doc.chain())

@@ -430,10 +430,11 @@ class Findings:
             return None
 
     def _processed(self, folder: str, name: str) -> pd.DataFrame | None:
-        try:
-            return processed.read_table(self.cohort, folder, name)
-        except FileNotFoundError:
+        """A processed table of this run, or None when the run did not write it (absent data
+        are not an error here; the section then says so)."""
+        if not (processed.stage_dir(self.cohort, folder) / f"{name}.csv").is_file():
             return None
+        return processed.read_table(self.cohort, folder, name)
 
     def quotes(self) -> _Markdown:
         """Quotes per theme that passed the privacy guard, as block quotes (never the review
