@@ -3,6 +3,7 @@
 Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
 
 ``run``         execute the notebooks of a cohort in order, re-running only what changed
+``status``      per notebook: cached, or stale and why (``run --dry-run`` prints the same)
 ``validate``    check a cohort's raw data against the data contract
 ``new-cohort``  scaffold ``data/raw/NAME/`` with ``cohort.yaml`` and empty template files
 ``score``       score one questionnaire export without running the pipeline
@@ -114,6 +115,18 @@ def _parser() -> argparse.ArgumentParser:
                    help="when another run of this cohort is in progress, wait for it to finish "
                         "(default: refuse)")
 
+    p.add_argument("--cold-kernels", action="store_true",
+                   help="start each notebook's kernel only when it runs (default: the next "
+                        "notebooks' kernels start ahead with their imports done)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print which notebooks would run and why, without running anything")
+
+    p = add("status", _status, "per notebook: cached, or stale and why (nothing is run)")
+    _cohort_arg(p)
+    p.add_argument("--raw-dir", help="folder holding <cohort>/ (default: data/raw)")
+    p.add_argument("--params", metavar="FILE.yaml",
+                   help="analysis parameters a run would use (default: those of pipeline.yaml)")
+
     p = add("validate", _validate, "check a cohort's raw data against the data contract")
     _cohort_arg(p)
     p.add_argument("--raw-dir", help="folder holding <cohort>/ (default: data/raw)")
@@ -196,8 +209,17 @@ def _run(args: argparse.Namespace) -> int:
     return pipeline.run(
         args.cohort, raw_root=args.raw_dir, params_file=args.params,
         force=args.force, only=args.only, jobs=args.jobs,
-        update_notebooks=args.update_notebooks, wait=args.wait,
+        update_notebooks=args.update_notebooks, wait=args.wait, dry_run=args.dry_run,
+        warm_kernels=not args.cold_kernels,
     )
+
+
+def _status(args: argparse.Namespace) -> int:
+    from analysis.pipeline import runner as pipeline
+
+    for line in pipeline.status(args.cohort, raw_root=args.raw_dir, params_file=args.params):
+        print(line)
+    return EXIT_OK
 
 
 def _validate(args: argparse.Namespace) -> int:
