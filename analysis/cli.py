@@ -13,6 +13,8 @@ Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
 ``share``       zip a cohort's publishable outputs after checking every file (or refuse)
 ``prepare``     build the de-identifier's lookup structures once per installation
 ``diff``        list the key numbers that changed between two recorded runs (or cohorts)
+``site``        rebuild a cohort's findings site (``--pdf``: also print findings.pdf)
+``explain``     where a key number comes from: label, value, cell and the functions it calls
 
 Errors a user can fix (bad input, unknown cohort, wrong parameter) are printed as one paragraph
 and give exit code 2, never a traceback. Heavy libraries are imported only by the subcommand
@@ -182,6 +184,10 @@ def _parser() -> argparse.ArgumentParser:
     _cohort_arg(p)
     p.add_argument("--pdf", action="store_true",
                    help="also print findings.pdf with headless Chromium")
+
+    p = add("explain", _explain, "where a key number comes from: label, value, cell, functions")
+    p.add_argument("key", help="key number name, e.g. sdq_total_wilcoxon_p")
+    _cohort_arg(p)
 
     p = add("diff", _diff, "key numbers that changed between two recorded runs")
     p.add_argument("runs", nargs="*", metavar="RUN",
@@ -370,6 +376,13 @@ def _site(args: argparse.Namespace) -> int:
     print(f"site: {paths.display(index)}")
     if args.pdf:
         print(f"pdf: {paths.display(site.print_pdf(args.cohort))}")
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from analysis.report.explain import explain
+
+    print(explain(args.key, args.cohort).text())
     return EXIT_OK
 
 
