@@ -535,12 +535,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     machine = machine_info()
     rows: list[dict] = []
     html: dict[str, float] = {}
-    if settings.compare:
-        rows += compare(settings)
     if settings.edit:
         rows += edit_loop.edit_loop(settings.root, cohort=settings.cohort,
                                     raw_dir=settings.raw_dir, edits=settings.edits,
                                     repeats=settings.edit_repeats)
+    if settings.compare:
+        rows += compare(settings)
     if settings.clone:
         for cache in settings.clone_caches:
             rows += fresh_clone.fresh_clone(settings.root, cohort=settings.cohort, cache=cache)
