@@ -131,12 +131,15 @@ QUICK_EDITS: tuple[Edit, ...] = (EDITS[0], EDITS[3])
 # ------------------------------------------------------------------------------ running
 @dataclass
 class RunResult:
-    """One pipeline run: wall seconds, notebooks that ran (in order) and why."""
+    """One pipeline run: wall seconds, notebooks that ran (in order), why, and their own
+    seconds (the runner's ``done in``; the rest of the wall time is start-up, planning,
+    rendering and waiting)."""
 
     seconds: float
     ran: list[str]
     reasons: dict[str, str]
     output: str = ""
+    notebook_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def parse_run(output: str, seconds: float) -> RunResult:
@@ -145,8 +148,9 @@ def parse_run(output: str, seconds: float) -> RunResult:
     if failed:
         raise RuntimeError(f"notebook(s) {', '.join(failed)} failed in the edit loop:\n"
                            f"{output[-3000:]}")
-    return RunResult(seconds, [m["name"] for m in _DONE.finditer(output)],
-                     {m["name"]: m["why"] for m in _RUNNING.finditer(output)}, output)
+    done = {m["name"]: float(m["seconds"]) for m in _DONE.finditer(output)}
+    return RunResult(seconds, list(done), {m["name"]: m["why"] for m in _RUNNING.finditer(output)},
+                     output, done)
 
 
 Runner = Callable[[bool], RunResult]
@@ -218,7 +222,8 @@ def edit_loop(root: Path, *, cohort: str, raw_dir: str | None = None,
     """Measure ``run --force`` and each edit in a temporary copy of ``root``; result rows.
 
     Rows (section ``edit``): case ``run --force`` or the edit's name, ``repeat``, ``seconds``
-    and a note ``re-ran=a,b; uses=a`` (``uses`` left out when it cannot be determined).
+    and a note ``re-ran=a,b; uses=a; longest=12.3`` (``uses`` left out when it cannot be
+    determined; ``longest``: the longest ``done in`` seconds of a notebook that ran).
     """
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-edit-") as scratch:
@@ -256,6 +261,8 @@ def edit_row(case: str, repeat: int, result: RunResult, used: list[str] | None) 
     note = f"re-ran={','.join(result.ran)}"
     if used is not None:
         note += f"; uses={','.join(used)}"
+    if result.notebook_seconds:
+        note += f"; longest={max(result.notebook_seconds.values()):.1f}"
     return {"section": "edit", "case": case, "families": None, "repeat": repeat,
             "seconds": round(result.seconds, 4), "peak_rss_mb": None, "note": note}
 
@@ -283,13 +290,14 @@ def markdown_lines(rows: Sequence[dict]) -> list[str]:
     runs = max(int(r["repeat"]) for r in rows)
     lines = [f"Edit loop in a temporary copy, median of {runs} run(s) (each edit measured from a "
              "fully cached state, then restored):", "",
-             "| edit | median s | share of `run --force` | notebooks re-run | notebooks using the "
-             "file |", "| --- | ---: | ---: | --- | --- |"]
+             "| edit | median s | share of `run --force` | notebooks re-run | longest notebook s "
+             "| notebooks using the file |", "| --- | ---: | ---: | --- | ---: | --- |"]
     for case in cases:
         last = parse_note([r for r in rows if r["case"] == case][-1]["note"])
         share = f"{median[case] / force:.2f}" if force else ""
         ran = last.get("re-ran", [])
         uses = ", ".join(last["uses"]) if "uses" in last else ""
+        longest = (last.get("longest") or [""])[0]
         lines.append(f"| {case} | {median[case]:.1f} | {share} | {len(ran)}: "
-                     f"{', '.join(ran) or 'none'} | {uses} |")
+                     f"{', '.join(ran) or 'none'} | {longest} | {uses} |")
     return lines + [""]

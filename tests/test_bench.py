@@ -177,6 +177,10 @@ def test_runner_output_is_parsed_into_notebooks_run_and_reasons():
               "[b] done in 1.5 s\n[c] cached (what it reads did not change)\n")
     result = edit_loop.parse_run(output, 2.0)
     assert result.ran == ["b"] and result.reasons == {"b": "module analysis/x.py changed"}
+    assert result.notebook_seconds == {"b": 1.5}
+    row = edit_loop.edit_row("e", 1, result, ["b", "c"])
+    assert edit_loop.parse_note(row["note"]) == {"re-ran": ["b"], "uses": ["b", "c"],
+                                                 "longest": ["1.5"]}
     with pytest.raises(RuntimeError, match="notebook"):
         edit_loop.parse_run(output + "[c] FAILED after 0.1 s\n", 2.0)
 
@@ -241,7 +245,8 @@ def test_edit_loop_measures_each_edit_in_a_copy_and_restores_it(tmp_path):
         assert ran[("yaml", repeat)] == ["n3"] and ran[("doc", repeat)] == []
     assert [r["seconds"] for r in rows if r["case"] == "mid"] == [pytest.approx(0.2)] * 2
     text = "\n".join(edit_loop.markdown_lines(rows))
-    assert "| leaf | 0.1 | 0.33 | 1: n2 |" in text and "| doc | 0.0 | 0.00 | 0: none |" in text
+    assert "| leaf | 0.1 | 0.33 | 1: n2 | 0.1 |" in text
+    assert "| doc | 0.0 | 0.00 | 0: none |  |" in text
 
 
 def test_the_copy_leaves_out_version_control_environments_and_outputs(tmp_path):
