@@ -111,7 +111,8 @@ def machine_info() -> dict[str, object]:
     return {
         "cores": cores, "ram_gb": round(psutil.virtual_memory().total / 1024**3, 1),
         "cpu": _cpu_model(), "python": platform.python_version(),
-        "platform": platform.platform(), "commit": provenance.git_commit(paths.ROOT), "packages": versions,
+        "platform": platform.platform(), "commit": provenance.git_commit(paths.ROOT),
+        "packages": versions,
         "load_average_start": _load(),
     }
 
