@@ -10,7 +10,8 @@ Every CSV is safe to open in a spreadsheet: a text cell (or column name) that st
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be run as a formula by Excel or
 LibreOffice (CSV or formula injection, OWASP), so it gets a leading apostrophe
 (:func:`neutralise_cell`). Numbers stay numbers: numeric columns are not touched, and a text
-cell that is a plain number (``-3``, ``+0,5``, ``-1e+20``) is kept as it is.
+cell that is a plain number (``-3``, ``+0,5``, ``-1e+20``) is kept as it is. Carriage returns
+inside text become ``\\n`` so that the field is quoted.
 """
 
 from __future__ import annotations
@@ -85,6 +86,12 @@ def neutralise_cell(value: Any) -> Any:
     return value
 
 
+def _line_ends(value: Any) -> Any:
+    """Carriage returns as ``\\n`` (the CSV module quotes a field holding ``\\n`` but not one
+    holding a lone ``\\r``, which a spreadsheet would take for a new row)."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 def neutralise_frame(frame):
     """A copy of ``frame`` with every text cell, column name and index label passed through
     :func:`neutralise_cell` (only cells that need it are touched; numeric columns never)."""
@@ -94,11 +101,12 @@ def neutralise_frame(frame):
         if values.dtype.kind in "biufcmM":
             continue
         text = values.astype("string")
-        suspect = text.str.match(_FORMULA_START.pattern).fillna(False).to_numpy(dtype=bool)
+        suspect = (text.str.match(_FORMULA_START.pattern) | text.str.contains("\r", regex=False)
+                   ).fillna(False).to_numpy(dtype=bool)
         if suspect.any():
             fixed = values.astype(object).copy()
             rows = suspect.nonzero()[0]
-            fixed.iloc[rows] = [neutralise_cell(v) for v in fixed.iloc[rows]]
+            fixed.iloc[rows] = [_line_ends(neutralise_cell(v)) for v in fixed.iloc[rows]]
             out[column] = fixed
     out.columns = [neutralise_cell(c) for c in out.columns]
     if out.index.dtype == object:
@@ -132,7 +140,8 @@ def check_output(path: str | os.PathLike, *, force: bool = False,
 
     Rules (the ``--out`` of ``score`` and ``coding``):
 
-    - not inside a raw-data folder (``data/raw/`` and the ``protected`` folders);
+    - not inside a raw-data folder (``data/raw/``, the ``protected`` folders, and any folder
+      holding a ``cohort.yaml``, such as a cohort kept outside the clone for ``--raw-dir``);
     - not one of the ``inputs`` of the command (compared as files, symlinks followed);
     - not an existing folder, and its parent not an existing file;
     - an existing file only with ``force`` (it is then replaced atomically).
@@ -146,6 +155,7 @@ def check_output(path: str | os.PathLike, *, force: bool = False,
     shown = paths.display(target)
     resolved = target.resolve()
     guarded = [paths.RAW, *(protected or ())]
+    guarded += [p for p in resolved.parents if (p / "cohort.yaml").is_file()]
     for folder in guarded:
         if resolved.is_relative_to(Path(folder).resolve()):
             raise ConfigError(f"--out {shown} is inside the raw-data folder "

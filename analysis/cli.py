@@ -3,6 +3,7 @@
 Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
 
 ``run``         execute the notebooks of a cohort in order, re-running only what changed
+``status``      per notebook: cached, or stale and why (``run --dry-run`` prints the same)
 ``validate``    check a cohort's raw data against the data contract
 ``new-cohort``  scaffold ``data/raw/NAME/`` with ``cohort.yaml`` and empty template files
 ``score``       score one questionnaire export without running the pipeline
@@ -12,6 +13,8 @@ Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
 ``share``       zip a cohort's publishable outputs after checking every file (or refuse)
 ``prepare``     build the de-identifier's lookup structures once per installation
 ``diff``        list the key numbers that changed between two recorded runs (or cohorts)
+``site``        rebuild a cohort's findings site (``--pdf``: also print findings.pdf)
+``explain``     where a key number comes from: label, value, cell and the functions it calls
 
 Errors a user can fix (bad input, unknown cohort, wrong parameter) are printed as one paragraph
 and give exit code 2, never a traceback. Heavy libraries are imported only by the subcommand
@@ -112,6 +115,18 @@ def _parser() -> argparse.ArgumentParser:
                    help="when another run of this cohort is in progress, wait for it to finish "
                         "(default: refuse)")
 
+    p.add_argument("--cold-kernels", action="store_true",
+                   help="start each notebook's kernel only when it runs (default: the next "
+                        "notebooks' kernels start ahead with their imports done)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print which notebooks would run and why, without running anything")
+
+    p = add("status", _status, "per notebook: cached, or stale and why (nothing is run)")
+    _cohort_arg(p)
+    p.add_argument("--raw-dir", help="folder holding <cohort>/ (default: data/raw)")
+    p.add_argument("--params", metavar="FILE.yaml",
+                   help="analysis parameters a run would use (default: those of pipeline.yaml)")
+
     p = add("validate", _validate, "check a cohort's raw data against the data contract")
     _cohort_arg(p)
     p.add_argument("--raw-dir", help="folder holding <cohort>/ (default: data/raw)")
@@ -170,6 +185,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true",
                    help="also print findings.pdf with headless Chromium")
 
+    p = add("explain", _explain, "where a key number comes from: label, value, cell, functions")
+    p.add_argument("key", help="key number name, e.g. sdq_total_wilcoxon_p")
+    _cohort_arg(p)
+
     p = add("diff", _diff, "key numbers that changed between two recorded runs")
     p.add_argument("runs", nargs="*", metavar="RUN",
                    help="run number or commit prefix; default: the last two runs (with two "
@@ -190,8 +209,17 @@ def _run(args: argparse.Namespace) -> int:
     return pipeline.run(
         args.cohort, raw_root=args.raw_dir, params_file=args.params,
         force=args.force, only=args.only, jobs=args.jobs,
-        update_notebooks=args.update_notebooks, wait=args.wait,
+        update_notebooks=args.update_notebooks, wait=args.wait, dry_run=args.dry_run,
+        warm_kernels=not args.cold_kernels,
     )
+
+
+def _status(args: argparse.Namespace) -> int:
+    from analysis.pipeline import runner as pipeline
+
+    for line in pipeline.status(args.cohort, raw_root=args.raw_dir, params_file=args.params):
+        print(line)
+    return EXIT_OK
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -348,6 +376,13 @@ def _site(args: argparse.Namespace) -> int:
     print(f"site: {paths.display(index)}")
     if args.pdf:
         print(f"pdf: {paths.display(site.print_pdf(args.cohort))}")
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from analysis.report.explain import explain
+
+    print(explain(args.key, args.cohort).text())
     return EXIT_OK
 
 

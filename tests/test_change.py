@@ -30,7 +30,7 @@ def test_result_has_exactly_the_agreed_columns_one_row_per_family_and_scale():
     assert list(result.columns) == ["family_id", "instrument", "scale", "t0", "t1", "change", "rci",
                                     "change_class", "reliable_change_threshold", "t0_band",
                                     "t1_band", "t0_elevated", "t1_elevated",
-                                    "clinically_significant"]
+                                    "clinically_significant", "rci_fallback"]
     assert list(zip(result["family_id"], result["scale"])) == [
         ("F1", "prosocial"), ("F1", "total"), ("F2", "prosocial"), ("F2", "total")]
     assert set(result["instrument"]) == {"sdq"}
@@ -114,8 +114,11 @@ def test_scale_not_covered_by_the_scheme_has_no_bands():
     data = pd.DataFrame({"family_id": ["F1", "F1"], "timepoint": ["T0", "T1"],
                          "sdq_externalising": [14.0, 6.0]})
     row = change.reliable_change(data, "sdq").iloc[0]
-    # no verified reliable-change parameters for this composite: no RCI, no class
-    assert pd.isna(row["rci"]) and pd.isna(row["change_class"])
+    # the composite has traced RCI parameters (alpha 0.80, SD 3.3: threshold
+    # 1.96 * sqrt(2) * 3.3 * sqrt(0.2) = 4.09 points) but the default scheme gives it no bands,
+    # so clinical significance stays unknown
+    assert row["change_class"] == "improved"
+    assert row["reliable_change_threshold"] == pytest.approx(1.96 * np.sqrt(2) * 3.3 * np.sqrt(0.2))
     assert pd.isna(row["t0_band"]) and pd.isna(row["clinically_significant"])
 
 
@@ -145,6 +148,53 @@ def test_threshold_exactly_met_counts_as_reliable(tmp_path):
     result = change.reliable_change(data, one)
     assert result["change_class"].tolist() == ["improved", "unchanged"]
     assert result["reliable_change_threshold"].iloc[0] == pytest.approx(2.0)
+
+
+AGE_GROUPS = """id: one\nname: One\nfile: one.csv\nitem_prefix: one_\nn_items: 1\nitem_width: 1
+response: {min: 0, max: 40}\nscales:\n  x: {items: [1], min_answered: 1}\nhigher_is_worse: [x]
+reliable_change:
+  criterion: 2
+  fallback_caveat: terugval
+  scales: {x: {reliability: 0.5, sd: 1.0, source: fallback pair}}
+  age_groups:
+    - {label: jong, min_age: 4, max_age: 11, reliability_kind: alpha,
+       scales: {x: {reliability: 0.75, reliability_source: a, sd: 4.0, sd_source: b}}}
+    - {label: oud, min_age: 12, max_age: 17, reliability_kind: test-retest,
+       scales: {x: {reliability: null, sd: 3.0, sd_source: c}}}
+"""
+
+
+def test_the_childs_age_chooses_the_rci_parameters_and_falls_back_visibly(tmp_path):
+    # young (age 8): own pair, S_diff = sqrt(2) * 4 * sqrt(0.25) = 2 sqrt(2), threshold 4 sqrt(2);
+    # old (age 14): reliability null -> the fallback pair, S_diff 1, threshold 2, flagged;
+    # unknown age: the fallback pair, flagged; age 2 (no group): the fallback pair, flagged.
+    (tmp_path / "one.yaml").write_text(AGE_GROUPS, encoding="utf-8")
+    one = instruments.load_instrument("one", folder=tmp_path)
+    assert one.rci_fallback_caveat == "terugval" and len(one.rci_age_groups) == 2
+    data = pd.DataFrame({"family_id": list("AABBCCDD"), "timepoint": ["T0", "T1"] * 4,
+                         "one_x": [20.0, 14.0] * 4, "age": [8, 8, 14, 15, np.nan, np.nan, 2, 2]})
+    result = change.reliable_change(data, one, age_column="age").set_index("family_id")
+    assert result["reliable_change_threshold"].tolist() == pytest.approx(
+        [4 * np.sqrt(2), 2.0, 2.0, 2.0])
+    assert result["rci"].tolist() == pytest.approx([-6 / (2 * np.sqrt(2)), -6.0, -6.0, -6.0])
+    assert result["rci_fallback"].tolist() == [False, True, True, True]
+    without_age = change.reliable_change(data, one)
+    assert without_age["rci_fallback"].all()
+
+
+def test_an_rci_age_group_with_an_impossible_value_is_refused(tmp_path):
+    (tmp_path / "one.yaml").write_text(AGE_GROUPS.replace("reliability: 0.75", "reliability: 1.5"),
+                                       encoding="utf-8")
+    with pytest.raises(ConfigError, match="reliability in"):
+        instruments.load_instrument("one", folder=tmp_path)
+
+
+def test_sdq_children_of_every_age_get_the_documented_pair_until_a_group_is_complete():
+    sdq = instruments.load_instrument("sdq")
+    for age in (4, 8, 14, None):
+        params, fallback = sdq.rci_parameters("total", age)
+        assert (params.reliability, params.sd, fallback) == (0.86, 5.6, True)
+    assert sdq.rci_parameters("impact", 8) == (None, False)
 
 
 # ------------------------------------------------------------------ pair_timepoints

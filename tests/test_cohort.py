@@ -349,3 +349,11 @@ def test_write_output_turns_a_failing_folder_into_one_message(tmp_path):
     with pytest.raises(ConfigError, match=r"cannot write .*\(Permission denied\); expected a "
                                           "writable folder"):
         write_output(tmp_path / "x.csv", fail)
+
+
+def test_out_into_a_cohort_folder_outside_data_raw_is_refused(valid_cohort, capsys):
+    sdq = valid_cohort / "sdq.csv"
+    before = sdq.read_bytes()
+    code = cli.main(["score", "sdq", str(sdq), "--out", str(valid_cohort / "scores.csv")])
+    assert code == 2 and "inside the raw-data folder" in capsys.readouterr().err
+    assert sdq.read_bytes() == before and not (valid_cohort / "scores.csv").exists()

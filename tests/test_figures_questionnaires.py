@@ -163,6 +163,21 @@ def test_transition_counts_and_bars():
         "normaal", "grensgebied (verhoogd)", "afwijkend (verhoogd)"]
     assert len(ax.patches) == 3 * 3  # three T0 bars x three T1 segments
     assert ax.get_legend().get_title().get_text() == "Band bij eind (T1)"
+    # the figure states the elevated counts, the same flags the chain and the text count
+    note = [x.get_text() for x in ax.texts if x.get_text().startswith("verhoogd:")]
+    k0, k1, n = int(change["t0_elevated"].sum()), int(change["t1_elevated"].sum()), len(change)
+    assert note == [f"verhoogd: begin {k0} van {n}, eind {k1} van {n}"]
+
+
+def test_elevation_line_and_band_marks_follow_the_schemes_elevated_from():
+    sdq = fq.load_instrument("sdq")
+    scheme = sdq.scheme()
+    pairs = scheme.groups[0].scales["total"]
+    first = min(f for f, band in pairs if scheme.is_elevated(band))
+    assert fq._elevation_boundary(sdq, "total", None) == first
+    prosocial = scheme.groups[0].scales["prosocial"]
+    assert fq._elevation_boundary(sdq, "prosocial", None) == min(
+        f for f, band in prosocial if not scheme.is_elevated(band))
 
 
 def test_transition_counts_keep_unknown_bands():

@@ -71,3 +71,33 @@ def test_no_claims_file_means_no_section_and_an_empty_table(doc, tmp_path, monke
 def test_per_family_figures_are_withheld_in_publication_mode(doc):
     doc.publication = True
     assert "weggelaten" in doc.figure("questionnaires_sdq_jacobson_truax", per_family=True).text
+
+
+def test_numbers_link_to_their_cells_in_both_modes(doc):
+    doc.sources = {"n": ("01_q", 25), "m": ("03_t", 7)}
+    text = doc.say("{n:count} van {m:count:gezin/gezinnen}").text
+    assert text == ('<a class="bron" href="01_q.html#cel-25">3</a> van '
+                    '<a class="bron" href="03_t.html#cel-7">14</a> gezinnen')
+    doc.publication = True
+    assert '<a class="bron" href="01_q.html#cel-25">&lt;5</a>' in doc.say("{n:count}").text
+    assert repr(doc.say("{n:count}")) == "<5"  # the plain view shows the text only
+
+
+def test_source_links_a_table_count_only_when_the_key_number_agrees(doc):
+    doc.sources = {"n": ("01_q", 25)}
+    assert doc.source("n") == doc.source("n", 3) == "01_q.html#cel-25"
+    assert doc.source("n", 4) is None and doc.source("m") is None
+
+
+def test_figure_references_only_for_figures_that_are_shown(doc):
+    assert doc.figure_ref("no_such_figure") == ""
+    assert repr(doc.say("Stroom{figuur:no_such_figure}.")) == "Stroom."
+
+
+def test_top_of_the_document_without_questionnaire_tables(doc, tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "PROCESSED", tmp_path / "processed")
+    doc.numbers = {"substituted_n": 2, "indicated_n": 4, "substitution_ci_low": 0.07,
+                   "substitution_ci_high": 0.93}
+    box = repr(doc.key_findings())
+    assert "2 van de 4 trajecten (50%; 95%-interval 7% tot 93%)" in box
+    assert "ontbreekt" in repr(doc.chain())

@@ -160,3 +160,81 @@ def test_figures_use_the_dutch_formatter():
     fig.canvas.draw() if hasattr(fig.canvas, "draw") else None
     labels = [ax.xaxis.get_major_formatter()(v, 0) for v in (1.5, 4.5)]
     assert labels == ["1,5", "4,5"] and "." not in "".join(labels)
+
+
+# --------------------------------------------------------------------------- top of the document
+
+HEADLINE = {"t0_elevated_n": 9, "t0_elevated_denominator_n": 14, "t0_elevated_ci_low_pct": 35.1,
+            "t0_elevated_ci_high_pct": 87.2, "substituted_n": 1, "indicated_n": 1,
+            "substitution_ci_low": 0.025, "substitution_ci_high": 1.0,
+            "sdq_total_hl": -1.5, "sdq_total_hl_ci_low": -6.0, "sdq_total_hl_ci_high": 0.0,
+            "sdq_total_wilcoxon_p": 0.0527}
+
+
+def _say(numbers, links=None):
+    return lambda template: narrative.render(template, numbers, links=links)
+
+
+def test_key_findings_show_headlines_with_intervals_and_leave_out_absent_lines():
+    box = sections.key_findings(HEADLINE, say=_say(HEADLINE))
+    assert "Kernbevindingen" in box
+    assert "9 van de 14 gezinnen (64%; 95%-interval 35% tot 87%)" in box
+    assert "1 van 1 traject (100%; 95%-interval 3% tot 100%)" in box  # one, in trajecten
+    assert "-1,5 punten" in box and "p = 0,053" in box
+    assert "Betrouwbaar verbeterd" not in box and "Krippendorff" not in box  # absent data
+    assert box.count("<li>") == 3
+
+
+def test_key_findings_prefer_the_unrounded_chain_interval_and_link_every_number():
+    chain = pd.DataFrame({"key": ["t0_elevated"], "ci_low": [0.3514], "ci_high": [0.8724]})
+    links = {k: "01.html#cel-25" for k in HEADLINE}
+    box = sections.key_findings(HEADLINE, say=_say(HEADLINE, links), chain_table=chain,
+                                source=lambda key, value: links.get(key))
+    plain = re.sub(r"<a class=\"bron\"[^>]*>[^<]*</a>", "#", box)
+    items = re.findall(r"<li>(.*?)</li>", plain)
+    assert items and not any(re.search(r"\d", re.sub(r"95%-interval", "", i)) for i in items)
+
+
+def test_key_findings_are_empty_without_any_headline():
+    assert sections.key_findings({"slots": 30}, say=_say({})) == ""
+
+
+def test_caveats_synthetic_placeholder_and_small_n():
+    numbers = {"ari_cp_n": 4, "obvl_n": 0, "analysis_set_n": 14}
+    out = sections.caveats(numbers, synthetic=True, say=_say(numbers),
+                           placeholder_instruments={"ari_cp": "ARI-CP 2-5", "obvl": "OBVL"})
+    assert out.count('class="kanttekening"') == 3
+    assert "Synthetische data" in out and "ARI-CP 2-5" in out and "OBVL" not in out
+    assert "14 gezinnen" in out and f"Onder de {sections.SMALL_N_THRESHOLD}" in out
+
+
+@pytest.mark.parametrize("n", [sections.SMALL_N_THRESHOLD, 200, None])
+def test_no_caveats_for_real_data_without_placeholders_and_enough_families(n):
+    numbers = {"ari_cp_n": None, "analysis_set_n": n}
+    assert sections.caveats(numbers, synthetic=False, say=_say(numbers),
+                            placeholder_instruments={"ari_cp": "ARI-CP 2-5"}) == ""
+
+
+def test_section_numbers_link_only_to_a_key_number_with_the_same_value():
+    recorded = {"focus_group_sessions_n": 2, "focus_group_social_workers_n": 4}
+    source = (lambda key, value: f"02.html#cel-28"
+              if key in recorded and recorded[key] == value else None)
+    text = sections.participation(_sessions([("S1", "focus_group", "social_workers", 4),
+                                             ("S2", "focus_group", "mixed", 1)]), source=source)
+    assert '<a class="bron" href="02.html#cel-28">2</a> focusgroepen' in text
+    assert '<a class="bron" href="02.html#cel-28">4</a> sociaal werkers' in text
+    assert "1 deelnemer, gemengd" in text  # no key number recorded for it: plain
+
+
+def test_a_figure_has_a_stable_id_and_is_referenced_only_when_shown(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "FIGURES", tmp_path / "figures")
+    (tmp_path / "figures" / "x").mkdir(parents=True)
+    (tmp_path / "figures" / "x" / "f.png").write_bytes(b"png")
+    monkeypatch.setattr(findings.provenance, "read_png_metadata",
+                        lambda path: {"Inputs hash": "old", "Title": "F"})
+    doc = _doc({})
+    doc._inputs_hash = "old"
+    assert '<figure id="fig-f"' in doc.figure("f")._repr_html_()
+    assert 'href="#fig-f">figuur</a>)' in doc.say("Stroom{figuur:f}.").text
+    doc._inputs_hash = "new"  # the file is another run's: neither embedded nor referenced
+    assert doc.say("Stroom{figuur:f}.").text == "Stroom."

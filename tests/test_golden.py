@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.stats import inference as stats
-from analysis.stats import location
+from analysis.stats import association, location, paired
 
 GOLDEN = Path(__file__).parent / "golden"
 SAMPLES = pd.read_csv(GOLDEN / "samples.csv")
@@ -36,14 +35,19 @@ def _close(ours, theirs, tol=EXACT):
 
 @pytest.mark.parametrize("case", CASES)
 def test_wilcoxon_both_zero_rules_and_rank_biserial_match_r(case):
-    row = stats.paired_wilcoxon(_pair(case), before="before", after="after").iloc[0]
+    row = paired.paired_wilcoxon(_pair(case), before="before", after="after").iloc[0]
     gold = R.loc[case]
     assert _close(row.p_value, gold.p_pratt), (row.p_value, gold.p_pratt)
     assert _close(row.p_value_other_zero_rule, gold.p_wilcox)
     assert row.n_nonzero == gold.n_nonzero
     assert _close(row.effect_size, gold.rb)
-    assert _close(row.ci_low, gold.rb_low) and _close(row.ci_high, gold.rb_high)
-    assert (row.ci_missing_reason == "") == (not pd.isna(gold.rb_low))
+    # default interval: the exact test inverted, carried to the rank-biserial scale
+    assert _close(row.ci_low, gold.rb_inv_low) and _close(row.ci_high, gold.rb_inv_high)
+    assert (row.ci_missing_reason == "") == (not pd.isna(gold.rb_inv_low))
+    fisher = paired.paired_wilcoxon(_pair(case), before="before", after="after",
+                                    ci_method="fisher").iloc[0]
+    assert _close(fisher.ci_low, gold.rb_low) and _close(fisher.ci_high, gold.rb_high)
+    assert (fisher.ci_missing_reason == "") == (not pd.isna(gold.rb_low))
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -64,7 +68,7 @@ def test_hodges_lehmann_r_comparison_covers_untied_samples():
 
 @pytest.mark.parametrize("case", CASES)
 def test_paired_t_and_d_z_interval_match_r(case):
-    row = stats.paired_t(_pair(case), before="before", after="after").iloc[0]
+    row = paired.paired_t(_pair(case), before="before", after="after").iloc[0]
     gold = R.loc[case]
     assert _close(row.statistic, gold.t) and _close(row.p_value, gold.t_p)
     assert _close(row.effect_size, gold.dz)
@@ -73,7 +77,7 @@ def test_paired_t_and_d_z_interval_match_r(case):
 
 @pytest.mark.parametrize("t,n,low,high,r_exact", list(DZ.itertuples(index=False, name=None)))
 def test_d_z_interval_is_finite_for_every_n_and_t_up_to_1000(t, n, low, high, r_exact):
-    ours = stats._d_z_interval(t, int(n), 0.05)
+    ours = paired._d_z_interval(t, int(n), 0.05)
     assert np.all(np.isfinite(ours)) and ours[0] < ours[1]
     if r_exact:
         assert ours == pytest.approx((low, high), rel=1e-8, abs=1e-9)
@@ -101,7 +105,7 @@ def _nct_cdf_by_quadrature(t, df, ncp):
 @pytest.mark.parametrize("case", [c for c in CASES if not pd.isna(R.loc[c, "rho_p"])
                                   and R.loc[c, "n"] >= 4])
 def test_spearman_exact_p_matches_r(case):
-    row = stats.spearman(_pair(case), x="before", y="after").iloc[0]
+    row = association.spearman(_pair(case), x="before", y="after").iloc[0]
     assert _close(row.statistic, R.loc[case, "rho"])
     assert _close(row.p_value, R.loc[case, "rho_p"])
 
@@ -115,7 +119,7 @@ def test_holm_over_the_cohort_scales_matches_r():
     wide = pd.concat([_pair(c).add_prefix(c.removeprefix("helmond_") + "_") for c in cohort],
                      axis=1)
     scales = [c.removeprefix("helmond_") for c in cohort]
-    table = stats.group_change(wide, scales=scales, pattern="{scale}_{time}", before="before",
+    table = paired.group_change(wide, scales=scales, pattern="{scale}_{time}", before="before",
                                after="after")
     for analysis, column in (("primary", "p_pratt_holm"), ("sensitivity", "t_p_holm")):
         part = table[table["analysis"] == analysis].set_index("scale")

@@ -31,7 +31,7 @@ def init_repo(root: Path) -> None:
     git(root, "init", "-q")
     git(root, "config", "user.email", "test@example.org")
     git(root, "config", "user.name", "Test")
-    (root / ".gitignore").write_text("data/processed/\nreports/\n", encoding="utf-8")
+    (root / ".gitignore").write_text("data/processed/\nfigures/\nreports/\n", encoding="utf-8")
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "start")
 

@@ -90,11 +90,16 @@ def test_uk_4band_is_a_placeholder_without_unverified_numbers():
 
 def test_every_reliable_change_parameter_has_a_source_and_a_valid_range():
     sdq = instruments.load_instrument("sdq")
-    # externalising/internalising had identical unsourced values (0.80, 3.3): removed
+    # externalising/internalising (0.80, 3.3) are traced to Maurice-Stam 2018 Table 2 (6-11 y)
+    # and Vugteveen 2022 Table 2, so they are kept
     assert set(sdq.reliable_change) == {"emotional", "conduct", "hyperactivity", "peer",
-                                        "prosocial", "total"}
+                                        "prosocial", "total", "externalising", "internalising"}
     for p in sdq.reliable_change.values():
         assert 0 < p.reliability < 1 and p.sd > 0 and p.source
+    for group in sdq.rci_age_groups:  # every entered value has its table; nulls are None
+        assert group.reliability_kind in instruments.RELIABILITY_KINDS
+        for reliability, sd, source in group.scales.values():
+            assert (reliability is not None or sd is not None) and "Table" in source
     assert sdq.rci_criterion == 1.96
 
 

@@ -381,6 +381,11 @@ MUTATIONS: list[tuple[str, Callable[[Path], None], tuple | None]] = [
     # QDA exports
     ("qdpx-not-zip", _qdpx_not_zip, ("coding/focusgroep_vaktherapeuten.qdpx", None, "zip")),
     ("qdpx-bad-xml", _qdpx_bad_xml, ("coding/focusgroep_vaktherapeuten.qdpx", None, "XML")),
+    ("qdpx-fifo", lambda f: os.mkfifo(f / "coding" / "extra.qdpx"),
+     ("coding/extra.qdpx", None, "FIFO")),
+    ("qdpx-same-session-twice", lambda f: shutil.copy(
+        f / "coding" / "focusgroep_vaktherapeuten.qdpx", f / "coding" / "kopie.qdpx"),
+     ("coding/", None, "coding export")),
 ]
 
 
@@ -440,3 +445,20 @@ def test_bad_cohort_names_are_refused_before_any_path(tmp_path, capsys, name):
     err = capsys.readouterr().err
     assert code == 2 and "cohort name" in err and "Traceback" not in err
     assert len(err) < 400
+
+
+@pytest.mark.parametrize("case", ["sav-labels-agree", "sav-codes-shifted-applied",
+                                  "sav-timepoint-labels", "castor-mapped-labels", "xlsx",
+                                  "utf16-bom", "tab-separated", "upper-case-name"])
+def test_accepted_variants_give_the_bundled_tables(tmp_path, case):
+    """What an accepted variant holds is what the bundled CSV holds: answers, ids, timepoints."""
+    from analysis.data import validate
+
+    mutate = dict((m[0], m[1]) for m in MUTATIONS)[case]
+    folder = tmp_path / "raw" / NAME
+    shutil.copytree(BUNDLED, folder)
+    mutate(folder)
+    got = validate.load_cohort(folder).tables["sdq"]
+    want = validate.load_cohort(BUNDLED).tables["sdq"]
+    columns = list(want.columns)
+    assert got[columns].astype(str).equals(want[columns].astype(str))

@@ -1,5 +1,7 @@
 """analysis.report.narrative: Dutch number formatting and key-number templates."""
 
+import re
+
 import pytest
 
 from analysis.report import narrative
@@ -102,3 +104,45 @@ def test_absent_sentence_gives_the_recorded_reason():
     assert narrative.absent_sentence("de keten", numbers, ["a"]) == \
         "Voor dit cohort ontbreekt de keten (geen ARI-CP afgenomen)."
     assert narrative.absent_sentence("de keten") == "Voor dit cohort ontbreekt de keten."
+
+
+# --------------------------------------------------------------------------- links to sources
+
+
+def test_render_links_every_placeholder_to_its_cell_and_only_those():
+    links = {"n": "01_q.html#cel-3", "p": "01_q.html#cel-4"}
+    out = narrative.render("{n:count:gezin/gezinnen}, p = {p:.3}, {m:count}",
+                           {"n": 14, "p": 0.0527, "m": 2}, links=links)
+    assert out == ('<a class="bron" href="01_q.html#cel-3">14</a> gezinnen, '
+                   'p = <a class="bron" href="01_q.html#cel-4">0,053</a>, 2')
+
+
+@pytest.mark.parametrize("publication, n, shown, noun", [
+    (False, 0, "0", "gezinnen"), (False, 1, "1", "gezin"), (False, 22, "22", "gezinnen"),
+    (True, 0, "&lt;5", "gezinnen"), (True, 3, "&lt;5", "gezinnen"), (True, 22, "22", "gezinnen"),
+])
+def test_counts_link_zero_one_many_and_suppressed(publication, n, shown, noun):
+    out = narrative.render("{n:count:gezin/gezinnen}", {"n": n}, publication=publication,
+                           links={"n": "a.html#cel-1"})
+    assert out == f'<a class="bron" href="a.html#cel-1">{shown}</a> {noun}'
+
+
+def test_step_text_links_every_number():
+    out = narrative.step_text(6, 9, low=0.3, high=0.93, href="01.html#cel-2")
+    assert re.sub(r'<a class="bron" href="01.html#cel-2">([^<]*)</a>', r"[\1]", out) == (
+        "[6] van de [9] gezinnen ([67%]; 95%-interval [30%] tot [93%])")
+    assert narrative.step_text(0, 0, href="x.html#cel-1").startswith("niet te berekenen (<a")
+
+
+def test_figure_reference_field_is_not_a_key_number():
+    template = "Stroom{figuur:flow}."
+    assert narrative.keys_of(template) == [] and narrative.missing(template, {}) == []
+    assert narrative.render(template, {}) == "Stroom."
+    assert narrative.render(template, {}, figure_ref=lambda name: f" (zie {name})") == \
+        "Stroom (zie flow)."
+
+
+@pytest.mark.parametrize("value, expected", [(0.2307, "23"), (0.0, "0"), (1.0, "100"),
+                                             (0.105, "11")])
+def test_percentage_points_have_no_percent_sign(value, expected):
+    assert narrative.format_value(value, "pp") == expected

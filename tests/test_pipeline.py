@@ -524,3 +524,36 @@ def test_writes_into_the_raw_data_are_refused(tmp_path):
     path = _write_yaml(tmp_path, 'notebooks:\n  - {file: a.ipynb, writes: ["{raw}/x.csv"]}\n')
     with pytest.raises(ConfigError, match="writes into the raw data"):
         pipeline.load_pipeline(path)
+
+
+@pytest.mark.slow
+def test_a_kernel_started_ahead_leaves_no_trace_in_the_notebook(project):
+    fx.add_cell(project, "03_c", "import sys\n"
+                                 "print(sorted(k for k in globals() if 'warm' in k), "
+                                 "get_ipython().execution_count, 'PIL' in sys.modules)")
+    fx.add_cell(project, "02_b", "print('02_b changed')")  # 03_c's kernel starts while 02_b runs
+    code, lines = fx.run_quiet(project, jobs=1)
+    assert code == 0 and fx.executed(lines)[:2] == ["02_b", "03_c"], lines
+    nb = nbformat.read(project / "reports" / fx.COHORT / "03_c.ipynb", as_version=4)
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1))
+    # warmed with what 03_c imports (nothing of PIL): no name, no count, no extra module;
+    # the same as in a kernel papermill starts itself
+    import papermill
+
+    cold = papermill.execute_notebook(
+        str(project / "notebooks" / "03_c.ipynb"), None, cwd=str(project), progress_bar=False,
+        parameters={"cohort": fx.COHORT, "raw_root": None})
+    assert nb.cells[-1].outputs[0].text == cold.cells[-1].outputs[0].text
+    assert nb.cells[-1].outputs[0].text.startswith("[] ")
+    assert nb.cells[-1].outputs[0].text.endswith(" False\n")
+
+
+@pytest.mark.slow
+def test_state_names_an_outside_raw_folder_without_its_path(project, tmp_path):
+    outside = tmp_path / "elsewhere" / "exports"
+    shutil.copytree(project / "data" / "raw", outside)
+    code, _ = fx.run_quiet(project, raw_root=outside, only="00")
+    assert code == 0
+    text = (project / "reports" / fx.COHORT / ".pipeline-state.json").read_text()
+    assert str(tmp_path) not in text and '".../elsewhere/exports"' in text

@@ -208,3 +208,175 @@ def test_deduce_works_offline(monkeypatch):
 def test_public_organisations_are_kept():
     text = "Sociale Teams Helmond en Lentl werkten samen met de vaktherapeuten."
     assert privacy.deidentify(text)[0] == text
+
+
+# ------------------------------------------------------------------------------ new forms
+
+try:
+    import planted_pii
+except ImportError:  # pragma: no cover
+    from tests import planted_pii
+
+
+@pytest.mark.parametrize("label,text,needles", planted_pii.FORMS,
+                         ids=[f[0] for f in planted_pii.FORMS])
+def test_every_planted_form_is_replaced_or_held_back(label, text, needles):
+    from analysis.privacy.scanner import digits_only, normalise_for_search
+
+    result = privacy.check_quote(text)
+    clean = normalise_for_search(result.clean_text)
+    left = [n for n in needles if normalise_for_search(n) in clean
+            or (len(digits_only(n)) >= 9 and digits_only(n) in digits_only(result.clean_text))]
+    assert not result.safe or left == [], f"{label}: {result.clean_text}"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("ik heb het besproken met jan jansen", "ik heb het besproken met [naam]"),
+    ("onze zoon daan speelt", "onze zoon [naam kind] speelt"),
+    ("Hij zit op de Theresiaschool", "Hij zit op de [school]"),
+    ("We wonen aan de Kastanjelaan.", "We wonen aan de [adres]."),
+    ("volg @sanne_helmond2012", "volg [account]"),
+    ("kenteken 12-ABC-3", "kenteken [kenteken]"),
+])
+def test_forms_the_old_guard_missed(text, expected):
+    assert privacy.deidentify(text, use_deduce=False)[0] == expected
+
+
+@pytest.mark.parametrize("iban", ["NL91ABNA0417164300", "NL91 ABNA 0417 1643 00",
+                                  "nl91abna0417164300", "NL91-ABNA-0417-1643-00",
+                                  "NL91.ABNA.0417.1643.00", "BE71 0961 2345 6769"])
+def test_iban_is_masked_whole_in_every_spacing(iban):
+    clean, findings = privacy.deidentify(f"Rekening {iban} graag.", use_deduce=False)
+    assert clean == "Rekening [IBAN] graag." and [f.kind for f in findings] == ["iban"]
+
+
+@pytest.mark.parametrize("number", ["06\u200b-\u200b1234\u20605678", "06\u00a012345678",
+                                    "\uff10\uff16-\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18",
+                                    "06.12.34.56.78", "06/12345678", "+32 470 12 34 56"])
+def test_phone_numbers_with_invisible_or_other_separators(number):
+    clean, findings = privacy.deidentify(f"Bel {number} gerust.", use_deduce=False)
+    assert clean == "Bel [telefoonnummer] gerust.", clean
+
+
+@pytest.mark.parametrize("text", ["Ze is geboren op 3 mei 2012.", "geb. 14-02-2013",
+                                  "geboortedatum: 01-02-2015", "geboren in 2012"])
+def test_dates_of_birth_are_replaced(text):
+    clean, findings = privacy.deidentify(text, use_deduce=False)
+    assert "[datum]" in clean and not any(c.isdigit() for c in clean)
+
+
+def test_age_with_school_or_place_is_held_back():
+    result = privacy.check_quote("Hij is 9 jaar en zit op de Klimopschool in Mierlo.",
+                                 use_deduce=False)
+    assert not result.safe and any("combination of age" in r for r in result.reasons)
+    assert privacy.check_quote("Hij is 9 jaar en speelt graag.", use_deduce=False).safe
+
+
+def test_normalise_removes_invisible_characters_and_folds_width():
+    assert privacy.normalise("a\u200bb\u00adc\ufeff") == "abc"
+    assert privacy.normalise("\uff21\uff11") == "A1"
+
+
+def test_ordinary_dutch_sentences_are_not_flagged():
+    for text in PUBLISHED_QUOTES + ["We gingen samen naar de speeltuin en daarna naar huis.",
+                                    "De vaktherapeut en de sociaal werker overlegden elke week."]:
+        assert privacy.deidentify(text, use_deduce=False) == (text, [])
+
+
+def test_quote_ids_are_stable_and_depend_on_source_and_text():
+    a = privacy.quote_id("S1/S1-01", "Het ging goed.")
+    assert a == privacy.quote_id("S1/S1-01", "Het ging goed.") and len(a) == 12
+    assert a != privacy.quote_id("S1/S1-02", "Het ging goed.")
+    assert a != privacy.quote_id("S1/S1-01", "Het ging beter.")
+
+
+def test_quotes_need_approval_in_publication_mode(tmp_path):
+    import pandas as pd
+
+    quotes = pd.DataFrame({"theme": ["A", "A"], "session_id": ["S1", "S2"],
+                           "segment_id": ["S1-01", "S2-01"], "quote": ["Het ging goed.",
+                                                                       "Fijn was het."]})
+    assert len(privacy.approved_quotes(quotes, tmp_path, publication=False)) == 2
+    assert privacy.approved_quotes(quotes, tmp_path, publication=True).empty
+    wanted = privacy.quote_id("S2/S2-01", "Fijn was het.")
+    (tmp_path / "quotes_approved.csv").write_text(f"quote_id\n{wanted}\n", encoding="utf-8")
+    shown = privacy.approved_quotes(quotes, tmp_path, publication=True)
+    assert shown["quote"].tolist() == ["Fijn was het."]
+    review = privacy.review_candidates(quotes, pd.DataFrame(
+        {"theme": ["A"], "session_id": ["S3"], "segment_id": ["S3-01"],
+         "clean_text": ["Bel [telefoonnummer]"], "reasons": ["too many"]}), tmp_path)
+    assert review["status"].tolist() == ["passed guard", "approved", "held back"]
+    assert review["quote_id"].str.len().eq(12).all()
+
+
+# ------------------------------------------------------------------------------ the gate
+
+@pytest.mark.parametrize("value", ["F01", "SW1", "RS_SW-01", "codeur_A", "FG_TH", "T007"])
+def test_pseudonyms_pass(value):
+    assert privacy.pseudonym_problem(value) is None
+
+
+@pytest.mark.parametrize("value", ["Daan Jansen", "jan jansen", "06-12345678", "a@b.nl",
+                                   "Fam Jansen Kerkstraat 12", "111222333", "x" * 41])
+def test_identifying_ids_are_refused_without_echo(value):
+    reason = privacy.pseudonym_problem(value)
+    assert reason and value not in reason
+
+
+def test_identifier_flags_checks_each_distinct_value_once():
+    import pandas as pd
+
+    flags = privacy.identifier_flags(pd.Series(["F01", "Daan Jansen", None, "F01"]))
+    assert flags.notna().tolist() == [False, True, False, False]
+    codes = privacy.identifier_flags(pd.Series(["Werkzame elementen > Regie",
+                                                "Casus Daan Jansen > Thuissituatie"]),
+                                     code_names=True)
+    assert codes.notna().tolist() == [False, True]
+
+
+def test_gate_replaces_or_withholds():
+    assert privacy.gate_text("Thuissituatie") == "Thuissituatie"
+    assert privacy.gate_text("Casus Daan Jansen > Thuis") == "Casus [naam] > Thuis"
+    assert privacy.gate_text("basisschool De Regenboog, 9 jaar") == privacy.WITHHELD
+    assert privacy.gate_value("2023-08-31") == "2023-08-31"
+
+
+def test_validation_refuses_identifiers_naming_file_row_column_not_value(tmp_path):
+    import pandas as pd
+
+    from analysis.data import synthetic, validate
+
+    folder = synthetic.write_cohort("pii-check", families=22, seed=3, raw_root=tmp_path)
+    segments = pd.read_csv(folder / "coding" / "segments.csv", dtype=str, keep_default_na=False)
+    segments.loc[4, "participant"] = "Daan Verhoeven"
+    segments.loc[5, "code"] = "Casus Daan Jansen > Thuissituatie"
+    segments.to_csv(folder / "coding" / "segments.csv", index=False, lineterminator="\n")
+    report = validate.validate_cohort(folder)
+    found = [(p.file, p.row, p.column) for p in report.errors if p.check == "pseudonym"]
+    assert ("coding/segments.csv", 6, "participant") in found
+    assert ("coding/segments.csv", 7, "code") in found
+    text = report.format()
+    assert "Verhoeven" not in text and "Jansen" not in text
+
+
+# ------------------------------------------------------------------------------ CSV injection
+
+def test_csv_writer_neutralises_formula_cells_and_keeps_numbers(tmp_path):
+    import pandas as pd
+
+    from analysis.atomic import write_csv_atomic
+
+    frame = pd.DataFrame({"text": ["=1+1", "+31 6", "-3,5", "@x", "\tx", "\rx", "gewoon"],
+                          "n": [1, -2, 3, 4, 5, 6, 7], "x": [-0.5, 1.0, None, 2, 3, 4, 5]})
+    write_csv_atomic(tmp_path / "t.csv", frame)
+    import csv
+
+    with open(tmp_path / "t.csv", encoding="utf-8", newline="") as handle:
+        texts = [row[0] for row in csv.reader(handle)][1:]
+    assert texts == ["'=1+1", "'+31 6", "-3,5", "'@x", "'\tx", "'\nx", "gewoon"]
+    back = pd.read_csv(tmp_path / "t.csv", usecols=["n", "x"])
+    assert back["n"].tolist() == [1, -2, 3, 4, 5, 6, 7]
+    assert back["x"].iloc[0] == -0.5
+    from analysis.privacy.scanner import formula_cells
+
+    assert formula_cells(tmp_path / "t.csv") == []

@@ -289,7 +289,7 @@ def test_compare_cohorts_needs_two_different_valid_cohorts(tmp_path, cohorts):
 
 
 @pytest.mark.slow
-def test_executed_notebook_shows_its_figure_with_cell_provenance(tmp_path):
+def test_executed_notebook_shows_its_figure_with_cell_provenance(tmp_path, monkeypatch):
     """A thin notebook saves and shows a figure in a real kernel; the page embeds it."""
     from nbclient import NotebookClient
 
@@ -304,13 +304,15 @@ def test_executed_notebook_shows_its_figure_with_cell_provenance(tmp_path):
     )
     nb = v4.new_notebook(cells=[v4.new_markdown_cell("# Voorbeeld"), v4.new_code_cell(code)],
                          metadata={"compendium": {"synthetic": True, "cohort": "x"}})
+    nbformat.write(nb, tmp_path / "source.ipynb")  # the file the cell's position is read from
+    monkeypatch.setenv("COMPENDIUM_NOTEBOOK_FILE", str(tmp_path / "source.ipynb"))
     NotebookClient(nb, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     cell = nb.cells[1]
     outputs = {mime for o in cell.outputs for mime in o.get("data", {})}
     assert {"image/png", "text/markdown"} <= outputs, cell.outputs
     caption = next(o["data"]["text/markdown"] for o in cell.outputs if "text/markdown" in o.get("data", {}))
-    assert f"cel {cell.execution_count}; cohort x; invoer cdcdcdcdcd; commit abc1234" in caption
+    assert "cel 2; cohort x; invoer cdcdcdcdcd; commit abc1234" in caption  # 2nd cell of the file
     nbformat.write(nb, tmp_path / "demo.ipynb")
     page = report.render_html(tmp_path / "demo.ipynb", tmp_path / "demo.html",
                               hide_input=True).read_text(encoding="utf-8")

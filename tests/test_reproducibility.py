@@ -126,6 +126,7 @@ def test_used_parameters_come_from_the_executed_notebooks(tmp_path):
     (tmp_path / "reports" / COHORT).mkdir(parents=True)
     nbformat.write(nb, tmp_path / "reports" / COHORT / "04_x.ipynb")
     nbformat.write(nb, tmp_path / "reports" / COHORT / "05_y.failed.ipynb")
+    nbformat.write(nb, tmp_path / "reports" / COHORT / ".05_y.running.ipynb")
     assert reproducibility.used_parameters(COHORT, root=tmp_path) == {"04_x": {"seed": 3}}
 
 

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.slow
 
 PARALLEL = 2
 """Pipeline runs at once (each with one notebook at a time: the machine has two cores)."""
-PARAMS = "04_follow_up:\n  n_sim: 50\n"
+PARAMS = "04_follow_up:\n  n_sim: 100\n"
 """A short Wilcoxon power simulation: the matrix tests shapes, not power."""
 STAGES_SAME_KEYS = ("00_data", "01_questionnaires", "02_qualitative", "03_trajectories")
 """Notebooks whose key-number names must not depend on the cohort's shape."""

@@ -6,6 +6,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Sequence
 from urllib.parse import unquote, urlsplit
 
 import nbformat
@@ -69,6 +70,83 @@ def crawl(start: Path) -> tuple[list[Path], list[str]]:
             if target.suffix == ".html" and target not in seen:
                 queue.append(target)
     return seen, broken
+
+
+# --------------------------------------------------------------------------- numbers in prose
+
+
+class _Prose(HTMLParser):
+    """Text of the findings' prose (Markdown outputs and call-out boxes) outside links,
+    headings, quotes, code and captions, up to the colophon; one string per block."""
+
+    SKIP = {"a", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "code", "figcaption",
+            "script", "style", "table"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.depth = 0          # open elements inside the current block (0: outside)
+        self.skipping = 0
+        self.done = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if self.done or tag in ("br", "img", "hr", "meta", "link", "input"):
+            return
+        if attrs.get("id") == "Colofon":
+            self.done = True
+            return
+        if self.depth:
+            self.depth += 1
+            self.skipping += tag in self.SKIP or bool(self.skipping)
+            return
+        if attrs.get("data-mime-type") == "text/markdown" or tag == "aside":
+            self.depth, self.skipping = 1, 0
+            self.blocks.append("")
+
+    def handle_endtag(self, tag):
+        if self.done or not self.depth or tag in ("br", "img", "hr"):
+            return
+        self.depth -= 1
+        self.skipping = max(0, self.skipping - 1) if self.skipping else 0
+
+    def handle_data(self, data):
+        if self.depth and not self.skipping and not self.done:
+            self.blocks[-1] += data
+
+
+TYPED_IN_TEMPLATES = (
+    "95%-interval", "0,800 betrouwbaar", "0,667 voorlopig", "p onder 0,05", "80% power",
+    "d = 0,3", "25% hoger", "±10 procentpunt", "±18 procentpunt", "Onder de 30 gezinnen",
+    "80% haalt", "80% power)",
+)
+"""Constants typed in the findings' templates (definitions of the method, not results)."""
+
+
+def unlinked_numbers(page: str, allowed: Sequence[str] = ()) -> list[str]:
+    """Numbers in the prose of a findings page that carry no link, with some context.
+
+    ``allowed`` phrases (constants typed in the templates, cohort.yaml words such as a cited
+    publication's year) are removed first."""
+    parser = _Prose()
+    parser.feed(page)
+    found = []
+    for block in parser.blocks:
+        text = " ".join(block.split())
+        for phrase in sorted(allowed, key=len, reverse=True):
+            text = text.replace(phrase, " ")
+        found += [text[max(0, m.start() - 30):m.end() + 10] for m in re.finditer(r"\d+", text)]
+    return found
+
+
+def test_unlinked_numbers_finds_plain_numbers_and_accepts_linked_ones():
+    page = ('<div data-mime-type="text/markdown"><h2 id="x">1. Data</h2><p>Van de '
+            '<a class="bron" href="a.html#cel-1">14</a> gezinnen: 9 verhoogd '
+            '(95%-interval <a href="a.html#cel-1">35%</a>).</p><blockquote>3 keer</blockquote>'
+            '</div><aside><strong>Let op.</strong> 12 gezinnen</aside>'
+            '<h2 id="Colofon">Colofon</h2><div data-mime-type="text/markdown">Python 3.12</div>')
+    found = unlinked_numbers(page, TYPED_IN_TEMPLATES)
+    assert len(found) == 2 and "9 verhoogd" in found[0] and "12 gezinnen" in found[1]
 
 
 # --------------------------------------------------------------------------- cells
@@ -190,6 +268,57 @@ def test_findings_get_contents_numbers_and_cell_links(tiny_run):
     assert 'href="00_data.html#cel-3"' in page
 
 
+def test_figure_references_get_the_number_of_the_figure_they_name():
+    ref = ' <span class="zie">(zie <a class="figuurverwijzing" href="#fig-{}">figuur</a>)</span>'
+    page = ("<html><head></head><body><p>Zie" + ref.format("b") + " en" + ref.format("gone")
+            + ".</p>" + "".join(f'<figure id="fig-{n}"><img src="x"/><figcaption>{n}.</figcaption>'
+                                "</figure>" for n in ("a", "b")) + "</body></html>")
+    once = site.annotate_findings(page, [])
+    assert 'href="#fig-b">figuur 2</a>)' in once and "fig-gone" not in once
+    assert "<strong>Figuur 1.</strong> a." in once and "<strong>Figuur 2.</strong> b." in once
+    assert site.annotate_findings(once, []) == once
+
+
+def test_explain_names_label_value_cell_and_functions(tiny_run, tmp_path):
+    from analysis.report.explain import explain
+
+    _, reports, _ = tiny_run
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 00"), nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("from analysis.report.labels import label_nl\n"
+                                          "label_nl('slots')")]
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"c{i}"
+    nbformat.write(nb, reports / "00_data.ipynb")
+    text = explain("slots", "tiny", root=tmp_path).text()
+    assert "Beschikbare plekken voor gezinstrajecten" in text and ": 30" in text
+    assert "notebook 00_data, cel 3" in text and "00_data.html#cel-3" in text
+    assert "analysis.report.labels.label_nl(key: 'str') -> 'str'" in text
+    assert "niet te berekenen" in explain("sdq_n", "tiny", root=tmp_path).text()
+
+
+def test_explain_an_unknown_key_suggests_close_names(tiny_run, tmp_path):
+    from analysis.errors import CompendiumError
+    from analysis.report.explain import explain
+
+    with pytest.raises(CompendiumError, match="no key number 'slot'.*did you mean slots"):
+        explain("slot", "tiny", root=tmp_path)
+
+
+def test_compare_uses_the_sites_labels_groups_and_notation(tiny_run, tmp_path):
+    from analysis.report import pages
+
+    reports = tmp_path / "reports"
+    (reports / "other").mkdir()
+    (reports / "other" / "key_numbers.json").write_text(json.dumps(
+        {"slots": 12500, "sdq_total_wilcoxon_p": 0.05273}), encoding="utf-8")
+    page = pages.compare_cohorts(["tiny", "other"], reports_root=reports,
+                                 figures_root=tmp_path / "figures").read_text(encoding="utf-8")
+    assert "Beschikbare plekken voor gezinstrajecten" in page  # label, not only the name
+    assert "00 Data" in page and "Overige kerngetallen" in page  # grouped by notebook
+    assert "12 500" in page and "0,0527" in page and "niet te berekenen" in page
+
+
 def test_key_numbers_page_labels_values_and_cells(tiny_run):
     _, reports, _ = tiny_run
     page = (reports / "kerngetallen.html").read_text(encoding="utf-8")
@@ -237,7 +366,23 @@ def site_problems(cohort: str) -> list[str]:
     for caption in re.findall(r"<figcaption.*?</figcaption>", findings, flags=re.S):
         if "Bron:" in caption and not re.search(r'href="\d\d_[\w-]+\.html#cel-\d+"', caption):
             problems.append(f"figure without a link to its cell: {caption[:80]}")
+    problems += [f"number in the prose without a link to its source: ...{n}..."
+                 for n in unlinked_numbers(findings, _allowed_phrases(cohort))]
+    problems += [f"cross-reference without a number: {r}"
+                 for r in re.findall(r'<a class="figuurverwijzing"[^>]*>figuur</a>', findings)]
     numbers = json.loads((reports / "key_numbers.json").read_text(encoding="utf-8"))
     problems += [f"key number without a Dutch label: {k} ({labels.unknown_words(k)})"
                  for k in numbers if labels.unknown_words(k)]
     return problems
+
+
+def _allowed_phrases(cohort: str) -> tuple[str, ...]:
+    """Typed constants, instrument names and the cohort's own words (cohort.yaml)."""
+    from analysis.data import processed
+    from analysis.questionnaires import instruments
+
+    names = [instruments.load_instrument(i).name for i in instruments.available()]
+    config = processed.read_config(cohort)
+    words = [str(config[k]) for k in ("title", "organisation", "municipality", "publication")
+             if config.get(k)]
+    return TYPED_IN_TEMPLATES + tuple(names) + tuple(words)

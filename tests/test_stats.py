@@ -1,5 +1,5 @@
-"""analysis.stats.inference: tidy one-row tests, checked against hand computation, brute-force
-enumeration, published worked examples and scipy/statsmodels."""
+"""analysis.stats.intervals, .paired and .association: tidy one-row tests, checked against hand
+computation, brute-force enumeration, published worked examples and scipy/statsmodels."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from scipy import stats as st
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis.stats import inference as stats
+from analysis.stats import association, intervals, location, paired
 
 # Lakens, D. (2013). Front Psychol 4:863, doi:10.3389/fpsyg.2013.00863, worked example
 # (movie ratings, 10 people). Published results of the paired analysis, as reproduced by R in
@@ -58,8 +58,8 @@ def test_clopper_pearson_equals_beta_quantiles(k, n):
     # scipy.stats.beta.ppf(0.025, 9, 6) and beta.ppf(0.975, 10, 5); 0 and 1 at the edges.
     low = 0.0 if k == 0 else st.beta.ppf(0.025, k, n - k + 1)
     high = 1.0 if k == n else st.beta.ppf(0.975, k + 1, n - k)
-    row = stats.proportion(k, n).iloc[0]
-    assert list(stats.proportion(k, n).columns) == ["k", "n", "proportion", "ci_low", "ci_high",
+    row = intervals.proportion(k, n).iloc[0]
+    assert list(intervals.proportion(k, n).columns) == ["k", "n", "proportion", "ci_low", "ci_high",
                                                     "method", "confidence"]
     assert row.proportion == pytest.approx(k / n, abs=1e-15)
     assert (row.ci_low, row.ci_high) == pytest.approx((low, high), abs=1e-12)
@@ -75,7 +75,7 @@ def test_clopper_pearson_equals_beta_quantiles(k, n):
 ])
 def test_proportion_intervals_match_newcombe_1998(k, n, wilson, exact):
     for method, published in (("wilson", wilson), ("clopper-pearson", exact)):
-        row = stats.proportion(k, n, method=method).iloc[0]
+        row = intervals.proportion(k, n, method=method).iloc[0]
         assert (round(row.ci_low, 4), round(row.ci_high, 4)) == published
 
 
@@ -83,7 +83,7 @@ def test_proportion_intervals_match_newcombe_1998(k, n, wilson, exact):
 @pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
 def test_proportion_matches_statsmodels(k, n, confidence):
     for method, sm_name in (("wilson", "wilson"), ("clopper-pearson", "beta")):
-        row = stats.proportion(k, n, method=method, confidence=confidence).iloc[0]
+        row = intervals.proportion(k, n, method=method, confidence=confidence).iloc[0]
         expected = proportion_confint(k, n, alpha=1 - confidence, method=sm_name)
         assert (row.ci_low, row.ci_high) == pytest.approx(expected, abs=1e-10)
 
@@ -99,7 +99,7 @@ def test_proportion_matches_statsmodels(k, n, confidence):
 ])
 def test_proportion_rejects_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        stats.proportion(**kwargs)
+        intervals.proportion(**kwargs)
 
 
 # ---------------------------------------------------------------- bootstrap
@@ -109,9 +109,9 @@ def _mean(x):
 
 def test_bootstrap_is_deterministic_for_a_seed(rng):
     x = rng.normal(size=12)
-    first = stats.bootstrap_ci(x, _mean, seed=7, method="bca")
-    pd.testing.assert_frame_equal(first, stats.bootstrap_ci(x, _mean, seed=7, method="bca"))
-    assert first.ci_low[0] != stats.bootstrap_ci(x, _mean, seed=8, method="bca").ci_low[0]
+    first = intervals.bootstrap_ci(x, _mean, seed=7, method="bca")
+    pd.testing.assert_frame_equal(first, intervals.bootstrap_ci(x, _mean, seed=7, method="bca"))
+    assert first.ci_low[0] != intervals.bootstrap_ci(x, _mean, seed=8, method="bca").ci_low[0]
     assert list(first.columns) == ["estimate", "ci_low", "ci_high", "se", "confidence",
                                    "method", "n_resamples", "n_valid", "seed"]
 
@@ -121,7 +121,7 @@ def test_bootstrap_agrees_with_scipy_within_monte_carlo_error(rng, method, scipy
     # Cross-check: scipy.stats.bootstrap draws different resamples, so the endpoints agree only
     # up to Monte Carlo error; with 49,999 resamples that is well under 2% of the SD of x.
     x = rng.exponential(size=15)
-    mine = stats.bootstrap_ci(x, _mean, n_resamples=49_999, method=method).iloc[0]
+    mine = intervals.bootstrap_ci(x, _mean, n_resamples=49_999, method=method).iloc[0]
     ref = st.bootstrap((x,), np.mean, n_resamples=49_999, method=scipy_method,
                        rng=np.random.default_rng(1)).confidence_interval
     assert (mine.ci_low, mine.ci_high) == pytest.approx((ref.low, ref.high), abs=0.02 * x.std())
@@ -133,16 +133,16 @@ def test_bootstrap_two_samples_is_stratified_and_agrees_with_scipy(rng):
     def diff(a, b, axis=-1):
         return a.mean(axis=axis) - b.mean(axis=axis)
 
-    mine = stats.bootstrap_ci((x, y), diff, n_resamples=49_999, method="bca").iloc[0]
+    mine = intervals.bootstrap_ci((x, y), diff, n_resamples=49_999, method="bca").iloc[0]
     ref = st.bootstrap((x, y), diff, n_resamples=49_999, method="BCa",
                        rng=np.random.default_rng(1)).confidence_interval
     assert mine.estimate == pytest.approx(x.mean() - y.mean())
     assert (mine.ci_low, mine.ci_high) == pytest.approx((ref.low, ref.high), abs=0.03)
 
 
-@pytest.mark.parametrize("method", stats.BOOTSTRAP_METHODS)
+@pytest.mark.parametrize("method", intervals.BOOTSTRAP_METHODS)
 def test_bootstrap_of_constant_data_has_zero_width(method):
-    row = stats.bootstrap_ci(np.full(8, 3.0), _mean, method=method).iloc[0]
+    row = intervals.bootstrap_ci(np.full(8, 3.0), _mean, method=method).iloc[0]
     assert row.ci_low == row.ci_high == 3.0
 
 
@@ -150,7 +150,7 @@ def test_bootstrap_leaves_out_undefined_resamples():
     def undefined_when_constant(x):
         return np.where(np.ptp(x, axis=-1) > 0, x.mean(axis=-1), np.nan)
 
-    row = stats.bootstrap_ci(np.array([0.0, 1.0]), undefined_when_constant, n_resamples=1000,
+    row = intervals.bootstrap_ci(np.array([0.0, 1.0]), undefined_when_constant, n_resamples=1000,
                              seed=3).iloc[0]
     assert 0 < row.n_valid < 1000
     assert row.ci_low == row.ci_high == 0.5
@@ -164,7 +164,7 @@ def test_bootstrap_leaves_out_undefined_resamples():
 ])
 def test_bootstrap_rejects_bad_options(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        stats.bootstrap_ci([1.0, 2.0, 3.0], _mean, **kwargs)
+        intervals.bootstrap_ci([1.0, 2.0, 3.0], _mean, **kwargs)
 
 
 # ---------------------------------------------------------------- signed-rank p-values
@@ -179,46 +179,46 @@ TIED = [
 
 
 @pytest.mark.parametrize("d", TIED)
-@pytest.mark.parametrize("zero_method", stats.ZERO_METHODS)
+@pytest.mark.parametrize("zero_method", paired.ZERO_METHODS)
 def test_exact_signed_rank_equals_enumeration_of_sign_flips(d, zero_method):
-    p = stats.signed_rank_pvalues(d, zero_method=zero_method, method="exact")[0]
+    p = paired.signed_rank_pvalues(d, zero_method=zero_method, method="exact")[0]
     assert p == pytest.approx(_brute_signed_rank_p(d, zero_method), abs=1e-12)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st_h.lists(st_h.integers(-4, 4), min_size=1, max_size=11),
-       st_h.sampled_from(stats.ZERO_METHODS))
+       st_h.sampled_from(paired.ZERO_METHODS))
 def test_exact_signed_rank_equals_enumeration_for_any_small_integer_sample(d, zero_method):
-    p = stats.signed_rank_pvalues(d, zero_method=zero_method, method="exact")[0]
+    p = paired.signed_rank_pvalues(d, zero_method=zero_method, method="exact")[0]
     assert p == pytest.approx(_brute_signed_rank_p(d, zero_method), abs=1e-12)
 
 
 def test_exact_signed_rank_equals_scipy_without_ties_or_zeros(rng):
     for n in range(3, 26):
         d = rng.permutation(np.arange(1, n + 1)) * rng.choice([-1, 1], n)
-        ours = stats.signed_rank_pvalues(d, method="exact")[0]
+        ours = paired.signed_rank_pvalues(d, method="exact")[0]
         assert ours == pytest.approx(st.wilcoxon(d, method="exact").pvalue, rel=1e-12)
 
 
-@pytest.mark.parametrize("zero_method", stats.ZERO_METHODS)
+@pytest.mark.parametrize("zero_method", paired.ZERO_METHODS)
 def test_normal_signed_rank_equals_scipy_tie_corrected_approximation(rng, zero_method):
     for _ in range(20):
         d = rng.integers(-5, 6, size=30)
-        ours = stats.signed_rank_pvalues(d, zero_method=zero_method, method="normal")[0]
+        ours = paired.signed_rank_pvalues(d, zero_method=zero_method, method="normal")[0]
         ref = st.wilcoxon(d, zero_method=zero_method, method="approx", correction=False)
         assert ours == pytest.approx(ref.pvalue, rel=1e-9)
 
 
 def test_signed_rank_is_vectorised_over_rows(rng):
     d = rng.integers(-3, 4, size=(40, 9))
-    together = stats.signed_rank_pvalues(d)
-    one_by_one = [stats.signed_rank_pvalues(row)[0] for row in d]
+    together = paired.signed_rank_pvalues(d)
+    one_by_one = [paired.signed_rank_pvalues(row)[0] for row in d]
     assert together == pytest.approx(one_by_one, abs=1e-12)
 
 
 def test_signed_rank_pvalues_rejects_missing_values():
     with pytest.raises(ValueError, match="differences must be a 1-D or 2-D array"):
-        stats.signed_rank_pvalues([1.0, np.nan])
+        paired.signed_rank_pvalues([1.0, np.nan])
 
 
 # ---------------------------------------------------------------- paired_wilcoxon
@@ -226,33 +226,64 @@ def test_wilcoxon_on_lakens_example_by_hand():
     # Hand computation: differences movie_1 - movie_2 = 0,1,1,1,1,0,1,2,1,2. Pratt midranks:
     # zeros 1.5, the six 1s 5.5, the two 2s 9.5, so R+ = 6*5.5 + 2*9.5 = 52 and R- = 0.
     # Only the all-plus and all-minus flips of the 8 nonzero signs are this extreme:
-    # p = 2 / 2^8 = 0.0078125. Every nonzero difference is positive: r = 1, and 8 non-zero
-    # changes are too few for an interval: none is given, with the reason.
-    row = stats.paired_wilcoxon(MOVIE, before="movie_2", after="movie_1").iloc[0]
-    assert (row.statistic, row.r_minus, row.n_zero, row.n) == (52.0, 0.0, 2, 10)
-    assert row.p_value == pytest.approx(2 / 2**8, abs=1e-15)
-    assert row.effect_size == 1.0 and np.isnan(row.ci_low) and np.isnan(row.ci_high)
-    assert "minder dan 10" in row.ci_missing_reason and row.n_nonzero == 8
+    # p = 2 / 2^8 = 0.0078125. Every nonzero difference is positive: r = 1. The Fisher
+    # interval needs 10 non-zero changes (8 here): none, with the reason; the inverted test
+    # gives one that excludes 0 (as the Hodges-Lehmann interval does) and reaches r = 1.
+    fisher = paired.paired_wilcoxon(MOVIE, before="movie_2", after="movie_1",
+                                    ci_method="fisher").iloc[0]
+    assert (fisher.statistic, fisher.r_minus, fisher.n_zero, fisher.n) == (52.0, 0.0, 2, 10)
+    assert fisher.p_value == pytest.approx(2 / 2**8, abs=1e-15)
+    assert fisher.effect_size == 1.0 and np.isnan(fisher.ci_low) and np.isnan(fisher.ci_high)
+    assert "minder dan 10" in fisher.ci_missing_reason and fisher.n_nonzero == 8
+    row = paired.paired_wilcoxon(MOVIE, before="movie_2", after="movie_1").iloc[0]
+    assert row.ci_missing_reason == "" and row.hl_ci_low > 0
+    assert 0 < row.ci_low < row.ci_high == 1.0
+
+
+def test_inverted_rank_biserial_interval_agrees_with_the_hodges_lehmann_interval(rng):
+    # Consistent by construction: the interval holds 0 exactly when the exact test's
+    # Hodges-Lehmann interval does, and it always holds the observed r; seeded integer
+    # changes with ties and zeros, n = 6 to 30.
+    for _ in range(300):
+        n = int(rng.integers(6, 31))
+        d = np.round(rng.normal(rng.uniform(-3, 1), rng.uniform(1, 5), n))
+        if not np.any(d):
+            continue
+        low, high, reason = location.rank_biserial_interval(d)
+        hl = location.hodges_lehmann(d)
+        r = paired.paired_wilcoxon(pd.DataFrame({"a": np.zeros(n), "b": d}), before="a",
+                                   after="b").effect_size.iloc[0]
+        if reason:  # all of one sign at every accepted shift: a point, so no interval
+            assert "één punt" in reason and abs(r) == 1 and 0 < hl["ci_low"] * hl["ci_high"]
+            continue
+        assert low <= r <= high and low < high
+        assert (low <= 0 <= high) == (hl["ci_low"] <= 0 <= hl["ci_high"])
+
+
+def test_inverted_rank_biserial_interval_says_why_it_is_missing():
+    assert "nul" in location.rank_biserial_interval([0.0, 0, 0, 0, 0, 0, 0])[2]
+    low, high, reason = location.rank_biserial_interval([-1.0, -2, -3, -4, -5])
+    assert np.isnan(low) and np.isnan(high) and "te weinig veranderingen (5)" in reason
 
 
 def test_wilcoxon_table_shape_direction_and_missing_rule(rng):
     before = rng.integers(8, 30, size=14).astype(float)
     after = before - rng.integers(-2, 6, size=14)
     data = pd.DataFrame({"t0": np.r_[before, np.nan, 3.0], "t1": np.r_[after, 4.0, np.nan]})
-    result = stats.paired_wilcoxon(data, before="t0", after="t1")
-    assert result.shape[0] == 1 and tuple(result.columns[:8]) == stats.COLUMNS
+    result = paired.paired_wilcoxon(data, before="t0", after="t1")
+    assert result.shape[0] == 1 and tuple(result.columns[:8]) == paired.COLUMNS
     row = result.iloc[0]
     assert (row.n, row.n_dropped) == (14, 2)
     assert row.effect_size < 0 and row.median_diff == np.median(after - before)
     assert row.ci_low <= row.effect_size <= row.ci_high
-    expected = stats.signed_rank_pvalues(after - before)[0]
+    expected = paired.signed_rank_pvalues(after - before)[0]
     assert row.p_value == pytest.approx(expected, abs=1e-15)
     assert row.r_plus - row.r_minus == pytest.approx(row.effect_size * (row.r_plus + row.r_minus))
 
 
 def test_wilcoxon_all_zero_differences_gives_p_one_and_undefined_effect():
     data = pd.DataFrame({"t0": [3.0, 4, 5], "t1": [3.0, 4, 5]})
-    row = stats.paired_wilcoxon(data, before="t0", after="t1").iloc[0]
+    row = paired.paired_wilcoxon(data, before="t0", after="t1").iloc[0]
     assert row.p_value == 1.0 and np.isnan(row.effect_size)
 
 
@@ -263,7 +294,7 @@ def test_wilcoxon_all_zero_differences_gives_p_one_and_undefined_effect():
     ({"t0": [1, 2], "t1": [2, 3]}, "data must be a pandas DataFrame"),
 ])
 def test_paired_tests_reject_bad_data(data, message):
-    for test in (stats.paired_wilcoxon, stats.paired_t):
+    for test in (paired.paired_wilcoxon, paired.paired_t):
         with pytest.raises(ValueError, match=message):
             test(data, before="t0", after="t1")
 
@@ -271,12 +302,12 @@ def test_paired_tests_reject_bad_data(data, message):
 def test_wilcoxon_rejects_unknown_zero_method():
     message = "zero_method must be one of 'pratt', 'wilcox'; got 'zsplit'"
     with pytest.raises(ValueError, match=message):
-        stats.paired_wilcoxon(MOVIE, before="movie_1", after="movie_2", zero_method="zsplit")
+        paired.paired_wilcoxon(MOVIE, before="movie_1", after="movie_2", zero_method="zsplit")
 
 
 # ---------------------------------------------------------------- paired_t
 def test_paired_t_reproduces_lakens_example():
-    row = stats.paired_t(MOVIE, before="movie_2", after="movie_1").iloc[0]
+    row = paired.paired_t(MOVIE, before="movie_2", after="movie_1").iloc[0]
     assert round(row.statistic, 2) == 4.74 and round(row.p_value, 3) == 0.001
     assert round(row.effect_size, 2) == 1.50 and row.dof == 9
     ref = st.ttest_rel(MOVIE.movie_1, MOVIE.movie_2)
@@ -289,7 +320,7 @@ def test_g_av_by_hand_on_lakens_example():
     # Hand computation: SD(movie_1) = sqrt(6.1/9), SD(movie_2) = sqrt(8.1/9); d_av = 1.0 / mean
     # of the SDs = 1.1287 (Lakens 2013 reports d_av = 1.13); Hedges' J = 1 - 3/(4*20 - 9).
     d_av = 1.0 / ((np.sqrt(6.1 / 9) + np.sqrt(8.1 / 9)) / 2)
-    row = stats.paired_t(MOVIE, before="movie_2", after="movie_1", effect_size="g_av").iloc[0]
+    row = paired.paired_t(MOVIE, before="movie_2", after="movie_1", effect_size="g_av").iloc[0]
     assert round(d_av, 2) == 1.13
     assert row.effect_size == pytest.approx(d_av * (1 - 3 / 71), rel=1e-12)
     assert row.effect_size_type == "g_av" and row.ci_low < row.effect_size < row.ci_high
@@ -300,7 +331,7 @@ def test_d_z_interval_inverts_the_noncentral_t(seed):
     rng = np.random.default_rng(seed)
     data = pd.DataFrame({"a": rng.normal(size=12)})
     data["b"] = data.a + rng.normal(0.4, 1, size=12)
-    row = stats.paired_t(data, before="a", after="b", confidence=0.9).iloc[0]
+    row = paired.paired_t(data, before="a", after="b", confidence=0.9).iloc[0]
     root_n = np.sqrt(12)
     assert st.nct.cdf(row.statistic, 11, row.ci_low * root_n) == pytest.approx(0.95, abs=1e-9)
     assert st.nct.cdf(row.statistic, 11, row.ci_high * root_n) == pytest.approx(0.05, abs=1e-9)
@@ -312,7 +343,7 @@ def test_d_z_interval_approaches_the_large_sample_normal_interval(rng):
     # Large-sample check: SE(d_z) ~ sqrt(1/n + d^2 / (2n)) (Hedges & Olkin 1985, ch. 5).
     data = pd.DataFrame({"a": rng.normal(size=4000)})
     data["b"] = data.a + rng.normal(0.5, 1, size=4000)
-    row = stats.paired_t(data, before="a", after="b").iloc[0]
+    row = paired.paired_t(data, before="a", after="b").iloc[0]
     se = np.sqrt(1 / 4000 + row.effect_size**2 / 8000)
     expected = (row.effect_size - 1.959964 * se, row.effect_size + 1.959964 * se)
     assert (row.ci_low, row.ci_high) == pytest.approx(expected, abs=2e-3)
@@ -320,13 +351,13 @@ def test_d_z_interval_approaches_the_large_sample_normal_interval(rng):
 
 def test_paired_t_with_constant_differences_is_undefined():
     data = pd.DataFrame({"t0": [1.0, 2, 3], "t1": [2.0, 3, 4]})
-    row = stats.paired_t(data, before="t0", after="t1").iloc[0]
+    row = paired.paired_t(data, before="t0", after="t1").iloc[0]
     assert np.isnan(row.statistic) and np.isnan(row.effect_size) and np.isnan(row.ci_low)
 
 
 def test_paired_t_rejects_unknown_effect_size():
     with pytest.raises(ValueError, match="effect_size must be one of 'd_z', 'g_av'; got 'd'"):
-        stats.paired_t(MOVIE, before="movie_1", after="movie_2", effect_size="d")
+        paired.paired_t(MOVIE, before="movie_1", after="movie_2", effect_size="d")
 
 
 # ---------------------------------------------------------------- mcnemar_exact
@@ -339,7 +370,7 @@ def _flags(both, before_only, after_only, neither):
 def test_mcnemar_by_hand():
     # Hand computation: b = 5, c = 1; p = 2 * P(X <= 1 | 6, 1/2) = 2 * 7/64 = 0.21875;
     # OR = c/b = 0.2; CI from the Clopper-Pearson interval of 1/6 mapped by pi/(1-pi).
-    row = stats.mcnemar_exact(_flags(3, 5, 1, 5), before="t0", after="t1").iloc[0]
+    row = paired.mcnemar_exact(_flags(3, 5, 1, 5), before="t0", after="t1").iloc[0]
     low, high = st.beta.ppf(0.025, 1, 6), st.beta.ppf(0.975, 2, 5)
     assert (row.n, row.n_both, row.n_before_only, row.n_after_only, row.n_neither) == \
         (14, 3, 5, 1, 5)
@@ -349,28 +380,28 @@ def test_mcnemar_by_hand():
 
 @pytest.mark.parametrize("b, c", [(5, 1), (0, 4), (3, 3), (7, 2), (1, 0)])
 def test_mcnemar_matches_statsmodels(b, c):
-    row = stats.mcnemar_exact(_flags(2, b, c, 4), before="t0", after="t1").iloc[0]
+    row = paired.mcnemar_exact(_flags(2, b, c, 4), before="t0", after="t1").iloc[0]
     expected = mcnemar([[2, b], [c, 4]], exact=True)
     assert row.p_value == pytest.approx(expected.pvalue, rel=1e-12)
     assert row.statistic == expected.statistic
 
 
 def test_mcnemar_edges():
-    none = stats.mcnemar_exact(_flags(4, 0, 0, 3), before="t0", after="t1").iloc[0]
+    none = paired.mcnemar_exact(_flags(4, 0, 0, 3), before="t0", after="t1").iloc[0]
     assert none.p_value == 1.0 and np.isnan(none.effect_size) and np.isnan(none.ci_low)
-    only_after = stats.mcnemar_exact(_flags(1, 0, 3, 1), before="t0", after="t1").iloc[0]
+    only_after = paired.mcnemar_exact(_flags(1, 0, 3, 1), before="t0", after="t1").iloc[0]
     assert np.isinf(only_after.effect_size) and np.isinf(only_after.ci_high)
-    only_before = stats.mcnemar_exact(_flags(1, 3, 0, 1), before="t0", after="t1").iloc[0]
+    only_before = paired.mcnemar_exact(_flags(1, 3, 0, 1), before="t0", after="t1").iloc[0]
     assert only_before.effect_size == 0 and only_before.ci_low == 0
 
 
 def test_mcnemar_drops_missing_and_rejects_non_booleans():
     data = pd.DataFrame({"t0": pd.array([True, False, None, True], dtype="boolean"),
                          "t1": [0, 1, 1, None]})
-    row = stats.mcnemar_exact(data, before="t0", after="t1").iloc[0]
+    row = paired.mcnemar_exact(data, before="t0", after="t1").iloc[0]
     assert (row.n, row.n_dropped) == (2, 2)
     with pytest.raises(ValueError, match="column 't1' must hold booleans .* got \\['ja'\\]"):
-        stats.mcnemar_exact(pd.DataFrame({"t0": [True], "t1": ["ja"]}), before="t0", after="t1")
+        paired.mcnemar_exact(pd.DataFrame({"t0": [True], "t1": ["ja"]}), before="t0", after="t1")
 
 
 # ---------------------------------------------------------------- spearman
@@ -378,7 +409,7 @@ def test_spearman_by_hand_with_bonett_wright_interval():
     # Hand computation: ranks differ by (1,1,1,1,1,1) swaps -> sum d^2 = 6, rho = 1 - 6*6/(6*35)
     # = 29/35; Fisher z interval with Bonett-Wright variance (1 + rho^2/2) / (n - 3).
     data = pd.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": [2, 1, 4, 3, 6, 5]})
-    row = stats.spearman(data, x="a", y="b").iloc[0]
+    row = association.spearman(data, x="a", y="b").iloc[0]
     rho = 29 / 35
     half = 1.959963984540054 * np.sqrt((1 + rho**2 / 2) / 3)
     assert row.effect_size == pytest.approx(rho) and row.statistic == pytest.approx(rho)
@@ -395,8 +426,8 @@ def test_spearman_by_hand_with_bonett_wright_interval():
 def test_spearman_permutation_p_above_exact_limit_is_seeded_and_near_t_for_large_n(rng):
     data = pd.DataFrame({"a": rng.normal(size=40)})
     data["b"] = data["a"] + rng.normal(size=40) * 3
-    first = stats.spearman(data, x="a", y="b", seed=5).iloc[0]
-    again = stats.spearman(data, x="a", y="b", seed=5).iloc[0]
+    first = association.spearman(data, x="a", y="b", seed=5).iloc[0]
+    again = association.spearman(data, x="a", y="b", seed=5).iloc[0]
     assert first.p_value == again.p_value and "Monte Carlo" in first.method
     se = np.sqrt(first.p_value * (1 - first.p_value) / 99_999)
     assert abs(first.p_value - first.p_value_t) < 4 * se + 0.01
@@ -405,7 +436,7 @@ def test_spearman_permutation_p_above_exact_limit_is_seeded_and_near_t_for_large
 def test_spearman_bootstrap_drops_missing_rows(rng):
     data = pd.DataFrame({"a": rng.normal(size=20), "b": rng.normal(size=20)})
     data.loc[[0, 5], "b"] = np.nan
-    row = stats.spearman(data, x="a", y="b", ci_method="bootstrap").iloc[0]
+    row = association.spearman(data, x="a", y="b", ci_method="bootstrap").iloc[0]
     assert (row.n, row.n_dropped) == (18, 2)
     assert row.ci_low < row.effect_size < row.ci_high
     assert row.effect_size == pytest.approx(st.spearmanr(data.a[data.b.notna()],
@@ -414,9 +445,9 @@ def test_spearman_bootstrap_drops_missing_rows(rng):
 
 def test_spearman_needs_four_rows_and_a_known_ci_method():
     with pytest.raises(ValueError, match="at least 4 complete rows; got 3"):
-        stats.spearman(pd.DataFrame({"a": [1, 2, 3], "b": [3, 1, 2]}), x="a", y="b")
+        association.spearman(pd.DataFrame({"a": [1, 2, 3], "b": [3, 1, 2]}), x="a", y="b")
     with pytest.raises(ValueError, match="ci_method must be one of 'fisher', 'bootstrap'"):
-        stats.spearman(pd.DataFrame({"a": [1, 2, 3, 4], "b": [3, 1, 2, 4]}), x="a", y="b",
+        association.spearman(pd.DataFrame({"a": [1, 2, 3, 4], "b": [3, 1, 2, 4]}), x="a", y="b",
                        ci_method="exact")
 
 
@@ -424,7 +455,7 @@ def test_spearman_needs_four_rows_and_a_known_ci_method():
 def test_mann_whitney_by_hand():
     # Hand computation: {1, 2} vs {3, 4, 5}: U = 0; of the C(5, 2) = 10 splits only {1,2}
     # and {4,5} are this far from the centre: p = 0.2; rank-biserial -1.
-    row = stats.compare_groups(_groups([1, 2], [3, 4, 5]), value="v", group="g").iloc[0]
+    row = association.compare_groups(_groups([1, 2], [3, 4, 5]), value="v", group="g").iloc[0]
     assert (row.statistic, row.p_value, row.effect_size) == (0.0, pytest.approx(0.2), -1.0)
     assert (row.group_1, row.group_2, row.n_1, row.n_2, row.n) == ("a", "b", 2, 3, 5)
     assert (row.median_1, row.mean_2) == (1.5, 4.0)
@@ -440,7 +471,7 @@ def test_exact_rank_sum_equals_enumeration_of_splits(x, y):
     # Two-sided p as the share of splits at least as far from the expected rank sum; scipy's
     # PermutationMethod doubles the smaller tail instead, which differs when ties make the
     # null distribution asymmetric (the first case: 0.6 here, 2/3 there).
-    row = stats.compare_groups(_groups(x, y), value="v", group="g", n_resamples=200).iloc[0]
+    row = association.compare_groups(_groups(x, y), value="v", group="g", n_resamples=200).iloc[0]
     assert row.p_value == pytest.approx(_brute_rank_sum_p(x, y), abs=1e-12)
 
 
@@ -449,8 +480,8 @@ def test_rank_sum_matches_scipy_without_ties(rng):
         pooled = rng.permutation(30)[:rng.integers(5, 16)].astype(float)
         cut = rng.integers(2, pooled.size - 1)
         x, y = pooled[:cut], pooled[cut:]
-        exact = stats.compare_groups(_groups(x, y), value="v", group="g", n_resamples=200)
-        normal = stats.compare_groups(_groups(x, y), value="v", group="g", n_resamples=200,
+        exact = association.compare_groups(_groups(x, y), value="v", group="g", n_resamples=200)
+        normal = association.compare_groups(_groups(x, y), value="v", group="g", n_resamples=200,
                                       method="normal")
         assert exact.p_value[0] == pytest.approx(st.mannwhitneyu(x, y, method="exact").pvalue)
         assert normal.p_value[0] == pytest.approx(
@@ -462,8 +493,8 @@ def test_compare_groups_order_flips_the_sign_and_missing_rows_are_dropped(rng):
     data = _groups(rng.normal(1, 1, 14), rng.normal(0, 1, 5), labels=("analysis", "baseline"))
     data.loc[len(data)] = [np.nan, "baseline"]
     data.loc[len(data)] = [1.0, None]
-    default = stats.compare_groups(data, value="v", group="g").iloc[0]
-    flipped = stats.compare_groups(data, value="v", group="g",
+    default = association.compare_groups(data, value="v", group="g").iloc[0]
+    flipped = association.compare_groups(data, value="v", group="g",
                                    order=["baseline", "analysis"]).iloc[0]
     assert default.n_dropped == 2 and default.n == 19
     assert flipped.effect_size == pytest.approx(-default.effect_size)
@@ -478,7 +509,7 @@ def test_compare_groups_order_flips_the_sign_and_missing_rows_are_dropped(rng):
 ])
 def test_compare_groups_rejects_bad_groups(data, order, message):
     with pytest.raises(ValueError, match=message):
-        stats.compare_groups(data, value="v", group="g", order=order)
+        association.compare_groups(data, value="v", group="g", order=order)
 
 
 # ---------------------------------------------------------------- group_change
@@ -497,21 +528,21 @@ def pre_post(rng):
 
 def test_group_change_stacks_primary_and_sensitivity_rows(pre_post):
     wide, _ = pre_post
-    table = stats.group_change(wide, scales=["total", "peer"], n_resamples=500)
+    table = paired.group_change(wide, scales=["total", "peer"], n_resamples=500)
     assert list(table[["scale", "analysis"]].itertuples(index=False, name=None)) == [
         ("total", "primary"), ("total", "sensitivity"), ("peer", "primary"),
         ("peer", "sensitivity")]
-    assert tuple(table.columns[2:10]) == stats.COLUMNS
+    assert tuple(table.columns[2:10]) == paired.COLUMNS
     assert table.n.tolist() == [14, 14, 13, 13]
-    single = stats.paired_wilcoxon(wide, before="peer_T0", after="peer_T1", n_resamples=500)
+    single = paired.paired_wilcoxon(wide, before="peer_T0", after="peer_T1", n_resamples=500)
     assert table.p_value[2] == single.p_value[0] and table.ci_low[2] == single.ci_low[0]
 
 
 def test_group_change_long_layout_equals_wide(pre_post):
     wide, long = pre_post
     long = long.sample(frac=1, random_state=1)  # row order must not matter
-    from_wide = stats.group_change(wide, scales=["total", "peer"], n_resamples=500)
-    from_long = stats.group_change(long, scales=["total", "peer"], subject="family",
+    from_wide = paired.group_change(wide, scales=["total", "peer"], n_resamples=500)
+    from_long = paired.group_change(long, scales=["total", "peer"], subject="family",
                                    time="time", n_resamples=500)
     pd.testing.assert_frame_equal(from_wide, from_long)
 
@@ -523,13 +554,13 @@ def test_group_change_long_layout_equals_wide(pre_post):
 ])
 def test_group_change_rejects_bad_arguments(pre_post, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        stats.group_change(pre_post[0], **kwargs)
+        paired.group_change(pre_post[0], **kwargs)
 
 
 def test_group_change_rejects_a_family_twice_at_one_time(pre_post):
     long = pd.concat([pre_post[1], pre_post[1].iloc[[0]]])
     with pytest.raises(ValueError, match="repeats a family at time 'T0'"):
-        stats.group_change(long, scales=["total"], subject="family", time="time")
+        paired.group_change(long, scales=["total"], subject="family", time="time")
 
 
 def test_bca_acceleration_is_stratified_over_samples():

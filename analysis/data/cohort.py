@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path

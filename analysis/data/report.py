@@ -81,14 +81,15 @@ class ValidationReport:
         lines = [f"Validation of cohort {self.cohort}: {_plural(self.n_errors, 'error')}, "
                  f"{_plural(self.n_warnings, 'warning')}"]
         if not errors_only:
-            lines += ["", f"{'file':<28}{'rows':>9}{'errors':>9}{'warnings':>10}"]
+            width = max([28, *(len(s.source or n) + 2 for n, s in self.files.items())])
+            lines += ["", f"{'file':<{width}}{'rows':>9}{'errors':>9}{'warnings':>10}"]
             for name, summary in self.files.items():
                 shown = summary.source or name
                 if summary.source is None and name != "cohort.yaml":
-                    lines.append(f"{shown:<28}{'absent':>9}")
+                    lines.append(f"{shown:<{width}}{'absent':>9}")
                     continue
                 rows = "-" if summary.rows is None else f"{summary.rows:,}"
-                lines.append(f"{shown:<28}{rows:>9}{self._count(shown, 'error'):>9}"
+                lines.append(f"{shown:<{width}}{rows:>9}{self._count(shown, 'error'):>9}"
                              f"{self._count(shown, 'warning'):>10}")
         sections = [("error", "Errors (the pipeline stops until they are fixed)", self.errors)]
         if not errors_only:

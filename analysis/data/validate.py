@@ -30,13 +30,13 @@ check                       severity  finds
 ``missing_item_column``     warning   a parent-survey item without a column
 ``unknown_session``         warning   a coded segment of a session absent from sessions.csv
 ``duplicate_segment``       warning   the same code twice on one segment by one coder
-``pseudonym``               error     an id or code name the privacy guard flags (the message
-                                      names file, row and column, never the value)
+``pseudonym``               error     an id, code name or survey item label the privacy guard
+                                      flags (file, row and column are named, never the value)
 ``name``                    warning   cohort.yaml's name differs from the folder name
 ``file_name``               warning   an export whose name differs in case (``SDQ.csv``)
 ``value_labels``            error     SPSS answer codes whose labels mean other contract codes
 ``value_labels``            warning   SPSS value labels applied (the recoding is listed)
-``qdpx``                    error     a REFI-QDA export that cannot be read
+``coding``                  error     a coding export (``.qdpx``, file list) notebook 02 cannot read
 ==========================  ========  ======================================================
 
 A file that cannot be read at all (empty, binary, undecodable, a header without the required
@@ -166,6 +166,10 @@ def _check_cohort(folder: Path) -> ValidationReport:
     if config.name != folder.name:
         report.add(Problem("cohort.yaml", None, "name", config.name,
                            f"the folder name {folder.name!r}", "warning", "name"))
+    for key in ("title", "municipality", "organisation", "publication"):  # reach the reports
+        problem = privacy.code_name_problem(getattr(config, key, None))
+        if problem:
+            report.add(Problem("cohort.yaml", None, key, None, problem, "error", "pseudonym"))
     contract = load_contract()
     for stem, name in table_files().items():
         specs = _column_specs(name, contract)
@@ -178,7 +182,7 @@ def _check_cohort(folder: Path) -> ValidationReport:
         report.raw[stem] = table.raw
     _check_across(report, contract)
     _check_claims(report, contract)
-    _check_qdpx(report, folder)
+    _check_coding(report, folder)
     return report
 
 
@@ -294,27 +298,33 @@ def _check_claims(report: ValidationReport, contract: dict[str, Any]) -> None:
         _check_column(report, table, spec, contract)
 
 
-def _check_qdpx(report: ValidationReport, folder: Path) -> None:
-    """Parse every ``coding/*.qdpx`` as the pipeline will (REFI-QDA reader)."""
+def _check_coding(report: ValidationReport, folder: Path) -> None:
+    """Read the coding exports exactly as notebook 02 will (``.qdpx``, ``segments``, the file
+    list), so that a broken export stops ``validate``, not ``run`` minutes later."""
     coding = folder / "coding"
     if not coding.is_dir():
         return
-    exports = sorted(p for p in coding.iterdir() if p.suffix.lower() == ".qdpx")
-    if not exports:
+    exports = sorted(p for p in coding.iterdir()
+                     if p.suffix.lower() in (".qdpx", ".qde") or p.name == "files.csv")
+    for path in exports:  # refused by name before anything opens them (a FIFO would block)
+        check_entry(path, folder, path.relative_to(folder).as_posix())
+    if not any(p.suffix.lower() in (".qdpx", ".qde") or p.name == "files.csv" for p in exports):
         return
-    from analysis.qualitative import qda  # lazy: the reader lives with the qualitative analysis
+    from analysis.qualitative import qda  # lazy: the readers live with the qualitative analysis
 
+    try:
+        segments = qda.read_cohort_coding(folder)
+    except DataError as error:
+        file = getattr(error, "file", None) or "coding/"
+        shown = file if "coding/" in file else f"coding/{Path(file).name}"
+        detail = str(error).split(": ", 1)[-1] if ": " in str(error) else str(error)
+        report.add(Problem(shown, None, None, None, "a coding export the pipeline can read ("
+                           + detail[:200] + ")", "error", "coding"))
+        return
     for path in exports:
         shown = path.relative_to(folder).as_posix()
-        check_entry(path, folder, shown)
-        try:
-            segments = qda.read_qdpx(path)
-        except DataError as error:
-            detail = str(error).split(": ", 1)[-1]
-            report.add(Problem(shown, None, None, None, "a readable REFI-QDA export ("
-                               + detail[:200] + ")", "error", "qdpx"))
-            continue
-        report.files[shown] = FileSummary(shown, shown, len(segments))
+        report.files[shown] = FileSummary(shown, shown, None)
+    report.files["coding/*"] = FileSummary("coding/*", "coding/* (all exports)", len(segments))
 
 
 def _column_specs(name: str, contract: dict[str, Any]) -> list[dict[str, Any]]:
@@ -398,6 +408,10 @@ def _check_numeric_answers(report: ValidationReport, table: _Table,
 # One column: coerce to its type, then range, required values and uniqueness
 # --------------------------------------------------------------------------------------------
 
+_LABEL_COLUMNS = {("segments", "code"), ("parent_survey_items", "text"),
+                  ("parent_survey_items", "domain")}
+"""Text columns that reach reports and figures as labels: they must hold no identifier."""
+
 _CLEAN_DTYPE: dict[str, str] = {
     "id": "str", "string": "str", "text": "str", "category": "str", "integer": "Int64",
     "number": "float64", "bool": "boolean", "date": "datetime64[us]", "answer": "float64",
@@ -428,7 +442,7 @@ def _check_column(report: ValidationReport, table: _Table, spec: dict[str, Any],
               "required_value")
     if spec.get("unique"):
         _check_unique(report, table, raw, column)
-    if kind == "id" or column == "code":  # pseudonyms only; the message never echoes the value
+    if kind == "id" or (Path(table.file).stem, column) in _LABEL_COLUMNS:  # never echoed
         reasons = privacy.identifier_flags(raw, code_names=kind != "id")
         _flag(report, table, reasons.notna(), column, reasons.fillna(""), "pseudonym",
               values=pd.Series(None, index=reasons.index, dtype=object))

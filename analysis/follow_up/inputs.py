@@ -19,7 +19,8 @@ import pandas as pd
 
 from analysis.errors import CompendiumError
 from analysis.questionnaires.outcomes import PRIMARY, SDQ_SCALES
-from analysis.stats import inference as _stats
+from analysis.stats import intervals as _intervals
+from analysis.stats import paired as _paired
 from analysis.stats import power as _pw
 
 
@@ -140,7 +141,7 @@ def within_family_effects(changes: pd.DataFrame, *, instrument: str = PRIMARY,
     pandas.DataFrame
         One row per scale: ``instrument, scale, n`` (families with T0 and T1),
         ``mean_change, sd_change`` (of ``d = t1 - t0``), ``d_z`` (``mean(d) / sd(d)``),
-        ``ci_low, ci_high`` (exact 95% interval of d_z, :func:`analysis.stats.inference.paired_t`),
+        ``ci_low, ci_high`` (exact 95% interval of d_z, :func:`analysis.stats.paired.paired_t`),
         ``safeguard_low, safeguard_high`` (its 60% interval), ``r_t0_t1`` (Pearson
         correlation of T0 and T1), ``d_av`` (``mean(d) / ((sd(t0) + sd(t1)) / 2)``, the change
         in standard deviations of the scores; Lakens 2013, without Hedges' correction).
@@ -173,7 +174,7 @@ def _effect_row(part: pd.DataFrame) -> dict:
     row["d_z"] = row["mean_change"] / row["sd_change"] if defined else np.nan
     for level, low, high in ((CONFIDENCE, "ci_low", "ci_high"),
                              (SAFEGUARD_CONFIDENCE, "safeguard_low", "safeguard_high")):
-        test = _stats.paired_t(part, before="t0", after="t1", confidence=level).iloc[0] \
+        test = _paired.paired_t(part, before="t0", after="t1", confidence=level).iloc[0] \
             if defined else {"ci_low": np.nan, "ci_high": np.nan}
         row[low], row[high] = float(test["ci_low"]), float(test["ci_high"])
     spread = (t0.std(ddof=1) + t1.std(ddof=1)) / 2 if n > 1 else np.nan
@@ -195,7 +196,7 @@ def reliable_improvement(changes: pd.DataFrame, *, instrument: str = PRIMARY,
     instrument, scale
         The outcome (the SDQ total).
     method, confidence
-        Interval of :func:`analysis.stats.inference.proportion`.
+        Interval of :func:`analysis.stats.intervals.proportion`.
 
     Returns
     -------
@@ -217,7 +218,7 @@ def reliable_improvement(changes: pd.DataFrame, *, instrument: str = PRIMARY,
     if rows.empty:
         raise CompendiumError(f"no family has a reliable-change class on {instrument} {scale}")
     k, n = int((rows["change_class"] == "improved").sum()), len(rows)
-    share = _stats.proportion(k, n, method=method, confidence=confidence).iloc[0]
+    share = _intervals.proportion(k, n, method=method, confidence=confidence).iloc[0]
     return pd.DataFrame([{"instrument": instrument, "scale": scale, "k": k, "n": n,
                           "share": k / n, "ci_low": float(share["ci_low"]),
                           "ci_high": float(share["ci_high"]),

@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import stats as _st
 
 from analysis.follow_up.inputs import PlanningInputs, _as_floats, _check_choice
-from analysis.stats import inference as _stats
+from analysis.stats.paired import DEFAULT_SEED
 from analysis.stats import power as _pw
 
 
@@ -245,7 +245,7 @@ def smallest_n(power_at: Callable[[int], float], target: float, *, guess: int = 
 def power_table(inputs: PlanningInputs, *, target_power: Iterable[float] = (0.8, 0.9),
                 alpha: float = 0.05, scenarios: Iterable[str] = SCENARIOS,
                 methods: Iterable[str] = _pw.POWER_METHODS, scales: Iterable[str] | None = None,
-                n_sim: int = _pw.DEFAULT_N_SIM, seed: int = _stats.DEFAULT_SEED,
+                n_sim: int = _pw.DEFAULT_N_SIM, seed: int = DEFAULT_SEED,
                 simulated_scales: Iterable[str] = ("total",), max_n: int = PAIRED_T_MAX_N,
                 simulation_max_n: int = SIMULATION_MAX_N) -> pd.DataFrame:
     """Families needed to detect the within-family change, per scale, scenario, test and power.
@@ -395,7 +395,7 @@ def power_curves(inputs: PlanningInputs, n_enrolled: Iterable[int], *, scale: st
                  scenarios: Iterable[str] = SCENARIOS,
                  methods: Iterable[str] = _pw.POWER_METHODS, alpha: float = 0.05,
                  n_sim: int = _pw.DEFAULT_N_SIM,
-                 seed: int = _stats.DEFAULT_SEED) -> pd.DataFrame:
+                 seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """Power of the within-family change against families enrolled, per scenario and test.
 
     Returns

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from analysis.follow_up.inputs import PlanningInputs, _as_floats
-from analysis.stats import inference as _stats
+from analysis.stats import intervals as _intervals
 from analysis.stats import power as _pw
 
 
@@ -56,7 +56,7 @@ def precision_table(inputs: PlanningInputs, *, targets: Iterable[float] = (0.05,
     rows = []
     for assumption, p in _assumed_shares(inputs, worst_case):
         for method in methods:
-            own = _stats.proportion(int(pilot["k"]), int(pilot["n"]), method=method,
+            own = _intervals.proportion(int(pilot["k"]), int(pilot["n"]), method=method,
                                     confidence=confidence).iloc[0]
             for target in _as_floats(targets, "targets"):
                 n = _pw.n_for_proportion_precision(p, target, method=method,

@@ -101,12 +101,16 @@ class Outcome:
     problem: list[str]
 
 
-def execute(job: Job) -> Outcome:
+def execute(job: Job, kernel: tuple[Any, Any] | None = None) -> Outcome:
     """Run ``job`` with papermill; store outputs (success) or the failed notebook (failure).
 
     The kernel's own log (its process stderr: start-up and shutdown chatter, crash messages)
     goes to ``reports/<cohort>/.<name>.kernel.log``, kept only when the notebook fails.
+    ``kernel`` is ``(kernel manager, open log)`` of a kernel started ahead
+    (:mod:`analysis.pipeline.warm`); the caller shuts it down. Without it papermill starts one.
     """
+    import contextlib
+
     import papermill
 
     _register_engine()
@@ -114,14 +118,16 @@ def execute(job: Job) -> Outcome:
     running = job.reports / f".{job.name}.running.ipynb"
     log = job.reports / f".{job.name}.kernel.log"
     start = time.perf_counter()
+    km, given_log = kernel if kernel is not None else (None, None)
     try:
-        with open(log, "wb") as stderr:
+        with (contextlib.nullcontext(given_log) if km is not None else open(log, "wb")) as stderr:
+            extra = {"km": km} if km is not None else {}
             nb = papermill.execute_notebook(
                 str(job.source), str(running), parameters=job.parameters,
                 engine_name=ENGINE_NAME, progress_bar=False,
-                resources={"metadata": {"path": str(job.root)}}, config=_kernel_config(),
+                resources={"metadata": {"path": str(job.root)}}, config=kernel_config(),
                 cell_callback=_cell_reporter(job),
-                kernel_kwargs={"env": {**os.environ, **job.env}, "stderr": stderr},
+                kernel_kwargs={"env": {**os.environ, **job.env}, "stderr": stderr}, **extra,
             )
     except Exception as error:  # noqa: BLE001 - every failure is reported, then the run stops
         problem = _failure(job, running, error)
@@ -132,7 +138,8 @@ def execute(job: Job) -> Outcome:
         return Outcome(job.name, False, time.perf_counter() - start, problem)
     finally:
         running.unlink(missing_ok=True)
-    log.unlink(missing_ok=True)
+    if km is None:
+        log.unlink(missing_ok=True)  # a warm kernel's log is removed once it is closed
     try:
         _store_success(job, nb)
     except Exception as error:  # noqa: BLE001
@@ -307,6 +314,11 @@ def _cell_reporter(job: Job) -> Callable[[Any, int, Any], None]:
 
 
 def _kernel_config() -> Any:
+    """Alias of :func:`kernel_config` (the benchmark's kernel floor uses it)."""
+    return kernel_config()
+
+
+def kernel_config() -> Any:
     """Kernel-manager config: CurveZMQ transport encryption when available (no TCP warning)."""
     import zmq
     from jupyter_client.manager import KernelManager

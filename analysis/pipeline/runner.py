@@ -9,8 +9,19 @@ changed. Per cohort it writes to ``reports/<cohort>/``:
 ``<name>.failed.ipynb``            partially executed notebook of a failed run
 ``findings.html``                  the findings notebook rendered with hidden input
 ``key_numbers.json``               merged key-number fragments (:mod:`analysis.report.keynumbers`)
-``.pipeline-state.json``           what each notebook last ran with (:mod:`._pipeline_state`)
+``.pipeline-state.json``           what each notebook last ran with and wrote
+                                   (:mod:`analysis.pipeline.state`)
+``.run.lock``                      held while a run works on the cohort
+                                   (:mod:`analysis.pipeline.lock`)
+``.aside/<name>/``                 earlier outputs of a running notebook
+                                   (:mod:`analysis.pipeline.outputs`)
 =================================  ==========================================================
+
+Before any kernel starts, the parameters are checked against their rules
+(:mod:`analysis.pipeline.params`) and the cohort is validated (``validate:`` of
+``pipeline.yaml``); what each notebook uses of the package is found by
+:mod:`analysis.pipeline.deps`; kernels of the next notebooks start ahead
+(:mod:`analysis.pipeline.warm`).
 
 The definition schema and the dependency rule are in :mod:`analysis.pipeline.spec`, the
 caching rule in :mod:`analysis.pipeline.state`, what is stripped from stored notebooks in
@@ -27,6 +38,7 @@ nbconvert, pandas and matplotlib are imported only when a notebook runs.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -55,15 +67,17 @@ from analysis.pipeline.state import (
 )
 from analysis.report import history, keynumbers
 
-__all__ = ["run", "plan", "load_pipeline", "patterns_overlap", "KERNEL_ENVIRONMENT"]
+__all__ = ["run", "plan", "status", "load_pipeline", "patterns_overlap", "KERNEL_ENVIRONMENT"]
 
 KERNEL_ENVIRONMENT: dict[str, str] = {
     "MPLBACKEND": "Agg",
     "PYTHONHASHSEED": "0",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    "PYTHONSAFEPATH": "1",
 }
 """Environment of the notebook kernels: headless, deterministic matplotlib and hashing; no
-debugger warning. With ``Agg`` a notebook shows figures inline only after ``%matplotlib inline``
+debugger warning; the working folder is not put on ``sys.path`` (``PYTHONSAFEPATH``), so the
+kernels import the installed ``analysis`` package, never a folder of that name where they run. With ``Agg`` a notebook shows figures inline only after ``%matplotlib inline``
 (or by displaying the saved image)."""
 
 NOTEBOOK_VARIABLE = "COMPENDIUM_NOTEBOOK"
@@ -90,6 +104,7 @@ class _Run:
     parameters: dict[str, dict]
     say: Callable[[str], None]
     executed: list[str] = field(default_factory=list)
+    warm: bool = True
 
     @property
     def reports(self) -> Path:
@@ -118,6 +133,8 @@ def run(
     jobs: int | None = None,
     update_notebooks: bool = False,
     wait: bool = False,
+    dry_run: bool = False,
+    warm_kernels: bool = True,
     notebooks_dir: str | os.PathLike = paths.NOTEBOOKS,
     root: str | os.PathLike = paths.ROOT,
     out: Callable[[str], Any] = print,
@@ -143,6 +160,11 @@ def run(
         After success, copy executed notebooks back into ``notebooks_dir`` (bundled cohort only).
     wait : bool
         When another run of ``cohort`` holds its lock, wait for it instead of refusing.
+    dry_run : bool
+        Print the plan (as :func:`status`) and stop: nothing is validated, run or written.
+    warm_kernels : bool
+        Start the next notebooks' kernels ahead and import what they use
+        (:mod:`analysis.pipeline.warm`); false: each kernel starts when its notebook does.
     notebooks_dir, root : path-like
         Folder with ``pipeline.yaml`` and the notebooks; project root (injectable for tests).
     out : callable
@@ -165,6 +187,7 @@ def run(
     started = time.perf_counter()
     say = _sayer(out)
     ctx = _prepare(cohort, raw_root, params_file, Path(notebooks_dir), Path(root), say)
+    ctx.warm = warm_kernels
     targets = resolve_only(ctx.pipeline, only) if only else []
     selected = ctx.pipeline.with_upstream(targets) if targets else set(ctx.pipeline.names)
     _check_notebooks(ctx, selected)
@@ -173,6 +196,12 @@ def run(
     workers = _workers(jobs)
     state = State.load(ctx.reports / STATE_FILE)
     reasons = _plan(ctx, selected, set(targets), state, FileHashes(state.files), force)
+    if dry_run:
+        from analysis.pipeline.status import describe_plan
+
+        for line in describe_plan(ctx.cohort, ctx.reports, reasons):
+            say(line)
+        return EXIT_OK
     validated = any(reasons.values()) and _validate_cohort(ctx)
     with _locked(ctx, wait):
         recovered = recover(ctx.reports, {s.name: s.writes for s in ctx.pipeline.notebooks},
@@ -295,6 +324,30 @@ def plan(
     _check_notebooks(ctx, selected)
     state = State.load(ctx.reports / STATE_FILE)
     return _plan(ctx, selected, set(targets), state, FileHashes(state.files), force)
+
+
+def status(
+    cohort: str = paths.DEFAULT_COHORT,
+    *,
+    raw_root: str | os.PathLike | None = None,
+    params_file: str | os.PathLike | None = None,
+    notebooks_dir: str | os.PathLike = paths.NOTEBOOKS,
+    root: str | os.PathLike = paths.ROOT,
+) -> list[str]:
+    """Lines saying, per notebook, whether it is cached or stale and why, in words.
+
+    Reads only; never starts a kernel, takes the lock or writes. The reasons name the input
+    file that changed, the parameter (old and new value), the package module or data file, the
+    library whose installed version changed, the upstream notebook that will run first, or the
+    missing output. ``run --dry-run`` prints the same.
+    """
+    ctx = _prepare(cohort, raw_root, params_file, Path(notebooks_dir), Path(root), lambda _: None)
+    _check_notebooks(ctx, set(ctx.pipeline.names))
+    state = State.load(ctx.reports / STATE_FILE)
+    reasons = _plan(ctx, set(ctx.pipeline.names), set(), state, FileHashes(state.files), False)
+    from analysis.pipeline.status import describe_plan
+
+    return describe_plan(ctx.cohort, ctx.reports, reasons)
 
 
 def _prepare(cohort: str, raw_root: Any, params_file: Any, notebooks_dir: Path, root: Path,
@@ -420,8 +473,17 @@ def _fingerprint(ctx: _Run, name: str, hashes: FileHashes, package: Any,
         inputs=input_hashes(spec.reads, ctx.places, hashes),
         modules=usage.modules, data=usage.data,
         environment=environment(usage.imports, state.environment),
-        values=values,
+        values=_shown_values(ctx, values),
     )
+
+
+def _shown_values(ctx: _Run, values: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as stored in the state (for messages): a raw folder outside the project is
+    shown as ``.../parent/name``, never as a machine path (the hash holds the full value)."""
+    raw_root = values.get("raw_root")
+    if isinstance(raw_root, str) and Path(raw_root).is_absolute():
+        values = {**values, "raw_root": ctx.shown(Path(raw_root))}
+    return values
 
 
 def _expected_reports(ctx: _Run, name: str) -> list[Path]:
@@ -455,10 +517,14 @@ def _plan(ctx: _Run, selected: set[str], targets: set[str], state: State, hashes
 
 def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
                  hashes: FileHashes, workers: int) -> bool:
-    """Run ``to_run`` respecting the DAG, ``workers`` at once; False when one failed."""
+    """Run ``to_run`` respecting the DAG, ``workers`` at once; False when one failed.
+
+    The kernels of the next ``workers`` notebooks in line are started ahead, with what their
+    notebooks import imported (:mod:`analysis.pipeline.warm`), while earlier ones run.
+    """
     if not to_run:
         return True
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     from analysis.pipeline import execute
 
@@ -467,11 +533,13 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
     package = _package(ctx, state, hashes)
     order = _by_critical_path(ctx.pipeline, to_run) if workers > 1 else list(to_run)
     pending, done, running, failed = order, set(), {}, []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    kernels: dict[str, Any] = {}
+    try:
         while pending or running:
             _start_ready(ctx, pending, done, running, failed, workers, set(to_run),
-                         lambda name: _start(ctx, name, reasons, state, hashes, package, pool,
-                                             execute))
+                         lambda name: _start(ctx, name, reasons, state, hashes, package,
+                                             kernels, execute))
+            _prestart(ctx, pending, kernels, workers, package, failed)
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -487,6 +555,11 @@ def _execute_all(ctx: _Run, to_run: list[str], reasons: dict, state: State,
                     ctx.executed.append(name)
                 else:
                     failed.append(name)
+    finally:
+        for kernel in kernels.values():
+            kernel.cancel()
+        for kernel in kernels.values():
+            kernel.join(timeout=30)
     if failed:
         skipped = [n for n in to_run if n not in done and n not in failed]
         ctx.say(f"pipeline stopped: {', '.join(failed)} failed"
@@ -517,8 +590,9 @@ def _start_ready(ctx: _Run, pending: list[str], done: set[str], running: dict,
 
 
 def _start(ctx: _Run, name: str, reasons: dict, state: State, hashes: FileHashes,
-           package: Any, pool: Any, execute: Any) -> Any:
-    """Settle ``name`` as cached, or set its earlier outputs aside and submit it.
+           package: Any, kernels: dict, execute: Any) -> Any:
+    """Settle ``name`` as cached, or set its earlier outputs aside and start it (in its warm
+    kernel when one was started ahead).
 
     Returns ``"cached"``, ``"failed"`` (outputs could not be set aside) or
     ``(future, name, fingerprint, aside)``.
@@ -526,6 +600,9 @@ def _start(ctx: _Run, name: str, reasons: dict, state: State, hashes: FileHashes
     fingerprint = _fingerprint(ctx, name, hashes, package, state)
     if _only_after(reasons[name]) and not _stale(ctx, name, fingerprint, state):
         ctx.say(f"[{name}] cached (what it reads did not change)")
+        kernel = kernels.pop(name, None)
+        if kernel is not None:
+            kernel.cancel()
         return "cached"
     ctx.say(f"[{name}] running... ({'; '.join(reasons[name])})")
     try:
@@ -534,12 +611,55 @@ def _start(ctx: _Run, name: str, reasons: dict, state: State, hashes: FileHashes
     except OutputFolderError as error:
         _record(ctx, execute.Outcome(name, False, 0.0, [str(error)]), fingerprint, state, hashes)
         return "failed"
-    return pool.submit(execute.execute, _job(ctx, name)), name, fingerprint, aside
+    kernel = kernels.pop(name, None) or _warm_kernel(ctx, name, package, warm=ctx.warm)
+    return kernel.run(_job(ctx, name)), name, fingerprint, aside
+
+
+def _prestart(ctx: _Run, pending: list[str], kernels: dict, workers: int, package: Any,
+              failed: list[str]) -> None:
+    """Start the kernels of the next ``workers`` pending notebooks (in start order) ahead."""
+    if failed or not ctx.warm:
+        return
+    for name in pending[:workers]:
+        if name not in kernels:
+            kernels[name] = _warm_kernel(ctx, name, package)
+
+
+def _warm_kernel(ctx: _Run, name: str, package: Any, *, warm: bool = True) -> Any:
+    """A kernel for ``name``, started now, importing what the notebook imports (``warm``
+    false: papermill starts the kernel when the notebook's turn comes, nothing imported)."""
+    import json as _json
+
+    from analysis.pipeline.deps import module_facts, notebook_source
+    from analysis.pipeline.warm import WarmKernel
+
+    spec = ctx.pipeline.get(name)
+    source = ctx.notebooks_dir / spec.file
+    cells = module_facts(notebook_source(source), "__notebook__", strip=False)
+    # only what the notebook's own cells import (each imports what it needs at its top):
+    # a module imported lazily inside a function may change global state (logging) when
+    # imported, so it is imported when the notebook needs it, as in a fresh kernel
+    modules = [m for m in cells.third_party if m not in sys.stdlib_module_names]
+    modules += [m for m in cells.imports if package.module_file(m) is not None]
+    try:
+        kernelspec = _json.loads(source.read_text(encoding="utf-8"))["metadata"]["kernelspec"]
+        kernel_name = kernelspec.get("name") or "python3"
+    except (OSError, ValueError, KeyError, TypeError):
+        kernel_name = "python3"
+    return WarmKernel(name, kernel_name, ctx.root, _kernel_env(ctx, name),
+                      ctx.reports / f".{name}.kernel.log", modules, start=warm)
+
+
+def _kernel_env(ctx: _Run, name: str) -> dict[str, str]:
+    spec = ctx.pipeline.get(name)
+    return {**KERNEL_ENVIRONMENT, NOTEBOOK_VARIABLE: name,
+            NOTEBOOK_FILE_VARIABLE: str(ctx.notebooks_dir / spec.file)}
 
 
 def _only_after(reasons: list[str]) -> bool:
-    """Whether a notebook is due only because notebooks upstream of it ran."""
-    return bool(reasons) and all(r.startswith("after ") for r in reasons)
+    from analysis.pipeline.status import only_after
+
+    return only_after(reasons)
 
 
 def _stale(ctx: _Run, name: str, fingerprint: Fingerprint, state: State) -> bool:
@@ -579,8 +699,7 @@ def _job(ctx: _Run, name: str) -> Any:
         parameters=ctx.notebook_parameters(name), reports=ctx.reports, root=ctx.root,
         scrub=Scrubber(ctx.root, extra), findings=spec.findings,
         title=f"{spec.title['nl']} ({ctx.cohort})", say=ctx.say,
-        env={**KERNEL_ENVIRONMENT, NOTEBOOK_VARIABLE: name,
-             NOTEBOOK_FILE_VARIABLE: str(ctx.notebooks_dir / spec.file)},
+        env=_kernel_env(ctx, name),
         metadata={"cohort": ctx.cohort, "synthetic": _synthetic(ctx.places["{raw}"])},
     )
 

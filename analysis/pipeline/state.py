@@ -26,6 +26,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,7 +124,7 @@ class Fingerprint:
                 "modules": dict(sorted(self.modules.items())),
                 "data": dict(sorted(self.data.items())),
                 "environment": dict(sorted(self.environment.items())),
-                "values": self.values}
+                "values": {k: _no_machine_path(v) for k, v in self.values.items()}}
 
 
 @dataclass
@@ -224,6 +225,17 @@ def _input_change(old: dict, new: dict) -> str:
             more = f" (+{len(keys) - 1} more)" if len(keys) > 1 else ""
             parts.append(f"{label}: {keys[0]}{more}")
     return "inputs " + "; ".join(parts) if parts else "inputs changed"
+
+
+def _no_machine_path(value: Any) -> Any:
+    """A parameter value as stored: an absolute path (``raw_root`` outside the project) is
+    shortened as :func:`analysis.paths.display` does, so the state file names no machine path;
+    the parameters hash still compares the real value."""
+    if isinstance(value, str) and os.path.isabs(value):
+        from analysis import paths
+
+        return paths.display(value)
+    return value
 
 
 def _parameter_change(old: Any, new: dict) -> str:

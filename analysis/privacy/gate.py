@@ -89,7 +89,7 @@ def pseudonym_problem(value) -> str | None:
     >>> pseudonym_problem("F07"), pseudonym_problem("FG_SW"), pseudonym_problem("codeur_A")
     (None, None, None)
     >>> pseudonym_problem("Daan Jansen")
-    'looks like a name, not a pseudonym'
+    'a pseudonym (the privacy guard found a name in it; the value is not shown)'
     """
     if value is None:
         return None
@@ -97,14 +97,14 @@ def pseudonym_problem(value) -> str | None:
     if not text:
         return None
     if len(text) > PSEUDONYM_MAX_CHARS or "\n" in text:
-        return f"longer than {PSEUDONYM_MAX_CHARS} characters or more than one line"
-    _, findings = deidentify(text, use_deduce=False)
+        return (f"a pseudonym of at most {PSEUDONYM_MAX_CHARS} characters on one line (the value "
+                "is not shown)")
+    _, findings = deidentify(text, use_deduce=False, lower_case_names=False)
     findings = [f for f in findings if f.kind not in PSEUDONYM_SHAPES]
     if findings:
         kinds = sorted({_KIND_EN[f.kind] for f in findings})
-        what = kinds[0]
-        return f"looks like {what}, not a pseudonym" if len(kinds) == 1 else \
-            f"holds identifiers ({', '.join(kinds)}), not a pseudonym"
+        return (f"a pseudonym (the privacy guard found {', '.join(kinds)} in it; the value is "
+                "not shown)")
     return None
 
 
@@ -114,14 +114,15 @@ def code_name_problem(value) -> str | None:
     >>> code_name_problem("Werkzame elementen > Eén aanspreekpunt") is None
     True
     >>> code_name_problem("Casus Daan Jansen > Thuissituatie")
-    'holds an identifier (a name), not a code name'
+    'a label without identifiers (the privacy guard found a name in it; the value is not shown)'
     """
     if value is None:
         return None
-    _, findings = deidentify(normalise(str(value)), use_deduce=False)
+    _, findings = deidentify(normalise(str(value)), use_deduce=False, lower_case_names=False)
     if findings:
         kinds = sorted({_KIND_EN[f.kind] for f in findings})
-        return f"holds an identifier ({', '.join(kinds)}), not a code name"
+        return (f"a label without identifiers (the privacy guard found {', '.join(kinds)} in "
+                "it; the value is not shown)")
     return None
 
 

@@ -119,6 +119,12 @@ _PATTERNS: list[tuple[str, re.Pattern, int]] = [
      7),
     ("handle", re.compile(r"(?<![\w.@])@[A-Za-z0-9_][A-Za-z0-9_.]{1,40}"), 6),
 ]
+IBAN_LENGTHS: dict[str, int] = {
+    "NL": 18, "BE": 16, "DE": 22, "FR": 27, "GB": 22, "LU": 20, "ES": 24, "IT": 27, "PT": 25,
+    "AT": 20, "CH": 21, "DK": 18, "FI": 18, "IE": 22, "NO": 15, "PL": 28, "SE": 24, "TR": 26,
+    "MA": 28, }
+"""IBAN length per country (ISO 13616 registry); other countries: any length 15-34 that
+passes the check."""
 _IBAN_START = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?=[ .-]?[A-Za-z0-9])")
 _PHONE_START = re.compile(r"(?<![\w+(])\(?(?:\+|00)?(?:31|0)(?=[ \-()./]{0,3}\d)|"
                           r"(?<![\w+(])(?:\+|00)(?!31)[1-9]\d{0,2}(?=[ \-()./]{0,3}\d)")
@@ -200,7 +206,8 @@ def quote_id(source: str, text: str) -> str:
     return hashlib.sha256(f"{source}\x1f{text}".encode("utf-8")).hexdigest()[:12]
 
 
-def deidentify(text: str, *, use_deduce: bool = True) -> tuple[str, list[Finding]]:
+def deidentify(text: str, *, use_deduce: bool = True,
+               lower_case_names: bool = True) -> tuple[str, list[Finding]]:
     """Replace identifiers in Dutch ``text`` by bracketed pseudonyms.
 
     Parameters
@@ -209,6 +216,10 @@ def deidentify(text: str, *, use_deduce: bool = True) -> tuple[str, list[Finding
     use_deduce : bool
         Also run deduce (default). False: the patterns and the word lists only (names from the
         lists are still found; names found only by context are not).
+    lower_case_names : bool
+        Take a lower-case word from the first-name list for a name anywhere (default, for
+        quotes: recall first). False (for labels and ids): only after a family word or title,
+        or followed by a surname (``jan jansen``), since many first names are Dutch words.
 
     Returns
     -------
@@ -221,7 +232,7 @@ def deidentify(text: str, *, use_deduce: bool = True) -> tuple[str, list[Finding
     if not isinstance(text, str):
         raise TypeError(f"text must be a str; got {type(text).__name__}")
     text = normalise(text)
-    candidates = _pattern_findings(text) + _word_findings(text)
+    candidates = _pattern_findings(text) + _word_findings(text, lower_case_names)
     if use_deduce:
         candidates += _deduce_findings(text)
     findings = _resolve(candidates)
@@ -362,8 +373,10 @@ def _iban_findings(text: str) -> list[Finding]:
             stop = _position_after(text, m.end(), 14)
             found.append(_finding("iban", m.start(), stop, "pattern"))
         elif len(body) >= 11:
-            for n in range(len(body), 10, -1):
-                if is_valid_iban(head + body[:n]):
+            lengths = ([IBAN_LENGTHS[head[:2]] - 4] if head[:2] in IBAN_LENGTHS
+                       else range(len(body), 10, -1))
+            for n in lengths:
+                if n <= len(body) and is_valid_iban(head + body[:n]):
                     found.append(_finding("iban", m.start(), _position_after(text, m.end(), n),
                                           "pattern"))
                     break
@@ -406,7 +419,7 @@ def _phone_findings(text: str) -> list[Finding]:
     return found
 
 
-def _word_findings(text: str) -> list[tuple[Finding, int]]:
+def _word_findings(text: str, lower_case_names: bool = True) -> list[tuple[Finding, int]]:
     """Names, streets and schools from the word lists, one pass over the words."""
     lex = lexicon()
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
@@ -447,6 +460,9 @@ def _word_findings(text: str) -> list[tuple[Finding, int]]:
         after_family = i > 0 and words[i - 1][2].lower() in (_FAMILY_WORDS | _TITLES) and \
             len(text[words[i - 1][1]:start]) <= 3
         sentence_start = _sentence_start(text, start)
+        if first and not capital and not lower_case_names and not after_family:
+            following = words[i + 1][2].lower() if i + 1 < len(words) else ""
+            first = following in lex.surnames and following not in lex.common
         if first or (surname and (capital and not sentence_start or after_family)) or (
                 after_family and capital and not common and len(low) > 1):
             name_run.append(i)

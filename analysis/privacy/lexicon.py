@@ -28,7 +28,8 @@ mei mens met mijn min moed mooi na naar nee net niet nog nu of ook op over paul 
 recht rest rijk ring roos rust samen sterk stil taal tijd toen trots tot uit vaak van veel ver
 vol voor vrij waar wat weer wel wil win wolf wouter zeer zelf zij zin zo zon zorg zus zeg
 zegt zo'n dus iets soms ons onze mama papa vader moeder opa oma oom tante juf meester lot
-jaar week dank hulp werk thuis ouder ouders speel spel adem mat arm beer fleur hart heer
+jaar week dank hulp werk thuis ouder ouders speel spel adem mat arm beer fleur hart heer wilt kon zal
+want dacht gaat kom komt loop veel vind
 """.split())
 """Lower-case words that are also first names or surnames in deduce's lists but far more often
 ordinary Dutch words; in lower case they are not taken for names."""

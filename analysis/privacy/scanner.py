@@ -6,8 +6,8 @@ text chunks, an embedded SVG's text); for PNG the ``tEXt``/``iTXt``/``zTXt`` chu
 the text with tags removed and entities unescaped. :func:`scan_file` looks in those texts for
 
 - ``planted``: given values (names, numbers ...), compared after :func:`normalise_for_search`
-  (lower case, Unicode NFKC, invisible characters removed; digits also compared without any
-  separator, so ``06 1234 5678`` is found as ``0612345678``);
+  (lower case, Unicode NFKC, invisible characters removed; numbers of 9 or more digits also
+  compared without any separator, so ``06 1234 5678`` is found as ``0612345678``);
 - ``identifier``: anything the guard's patterns find that is never published in a report
   (e-mail, phone, BSN, IBAN, handle, licence plate);
 - ``formula``: a CSV cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR that is not a
@@ -38,11 +38,15 @@ from typing import Callable, Iterable, Iterator
 from analysis.privacy.guard import normalise
 
 _DATA_URI = re.compile(r"data:([\w/+.-]{1,60})(?:;[\w=.-]{1,40}){0,3};base64,([A-Za-z0-9+/=\s]{8,})")
-_LONG_BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{200,}={0,2}")
+_LONG_BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{60,}(?:\s+[A-Za-z0-9+/]{60,}){0,100000}"
+                          r"={0,2}")  # base64, also wrapped in lines (one way to split a run)
+_BASE64_STRING = re.compile(r"[A-Za-z0-9+/=\s]{100,}")
 _STYLE = re.compile(r"<(style|script)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^<>]*>")  # linear: the spans between two "<" are disjoint
 _SMALL_N = re.compile(r"(?<![\w])n ?= ?(\d{1,3})(?![\d,.])", re.IGNORECASE)
 _DIGITS = re.compile(r"\d")
+_DIGIT_GROUP = re.compile(r"(?<![A-Za-z0-9])\d(?:[ .\-/()]{0,3}\d){5,60}(?![A-Za-z0-9])")
+"""One number with its separators (not digits inside a word or a hash)."""
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 _IDENTIFIER_KINDS = frozenset({"email", "phone", "bsn", "iban", "handle"})
 _FORMULA = re.compile(r"[=+\-@\t\r]")
@@ -89,15 +93,20 @@ def _markup_texts(text: str, depth: int) -> Iterator[tuple[str, str]]:
     yield "text without markup", plain
     if text.lstrip()[:1] in ("{", "["):
         try:
-            yield "json strings", "\n".join(_json_strings(json.loads(text)))
+            strings = list(_json_strings(json.loads(text)))
         except ValueError:
-            pass
+            strings = []
+        yield "json strings", "\n".join(s for s in strings if not _BASE64_STRING.fullmatch(s))
+        if depth <= 1:
+            for payload in (s for s in strings if _BASE64_STRING.fullmatch(s)):
+                yield from _decoded(payload, "", depth)
     if depth > 1:
         return
     for match in _DATA_URI.finditer(text):
         yield from _decoded(match.group(2), match.group(1), depth)
     for match in _LONG_BASE64.finditer(text):
-        yield from _decoded(match.group(), "", depth)
+        if len(match.group()) >= 200:
+            yield from _decoded(match.group(), "", depth)
 
 
 def _json_strings(value) -> Iterator[str]:
@@ -168,7 +177,7 @@ def scan_file(path: Path, *, planted: Iterable[str] = (), threshold: int | None 
     ----------
     planted : iterable of str
         Values that must not occur (compared case-insensitively after normalisation; values
-        with 6 or more digits also by their digits alone).
+        with 9 or more digits also by their digits alone).
     threshold : int, optional
         Small-cell threshold: "n = k" with 0 < k < threshold in any text fails, and so does a
         people count below it in a ``key_numbers.json`` (``is_person_count(name)``).
@@ -189,13 +198,14 @@ def scan_file(path: Path, *, planted: Iterable[str] = (), threshold: int | None 
             failures.append(ScanFailure(name, rule, reason))
 
     for where, text in file_texts(path):
+        text = _LONG_BASE64.sub(" ", text)  # base64 payloads are searched decoded, not as letters
         lowered = normalise_for_search(text)
-        digits = digits_only(text) if any(len(d) >= 6 for _, _, d in wanted) else ""
+        runs = ([digits_only(m.group()) for m in _DIGIT_GROUP.finditer(normalise(text))]
+                if any(len(d) >= 9 for _, _, d in wanted) else [])
         for index, (_, norm, only_digits) in enumerate(wanted):
             if norm and norm in lowered:
                 fail("planted", f"planted value #{index + 1} in the {where}")
-            elif len(only_digits) >= 6 and only_digits in digits and \
-                    len(only_digits) >= len(norm.replace(" ", "")) - 4:
+            elif len(only_digits) >= 9 and any(only_digits in run for run in runs):
                 fail("planted", f"planted number #{index + 1} (its digits) in the {where}")
         json_file = path.suffix.lower() in (".json", ".ipynb")
         if identifiers and ((where not in ("text", "base64 SVG") and not json_file)

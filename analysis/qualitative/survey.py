@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError, Problem
-from analysis.stats.inference import proportion
+from analysis.stats.intervals import proportion
 
 ITEM_TYPES: tuple[str, ...] = ("likert5", "yesno", "text")
 LIKERT_LABELS: dict[int, str] = {1: "helemaal mee oneens", 2: "mee oneens", 3: "neutraal",
@@ -157,7 +157,7 @@ def yesno_summary(responses: pd.DataFrame, items: pd.DataFrame, *,
                   confidence: float = 0.95) -> pd.DataFrame:
     """Share answering yes per yes/no item, with an exact Clopper-Pearson interval.
 
-    The interval comes from :func:`analysis.stats.inference.proportion` (beta quantiles; Clopper &
+    The interval comes from :func:`analysis.stats.intervals.proportion` (beta quantiles; Clopper &
     Pearson, 1934). An item nobody answered has ``n = 0`` and missing share and interval.
 
     Returns

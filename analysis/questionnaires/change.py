@@ -9,7 +9,12 @@ approach to defining meaningful change in psychotherapy research. J Consult Clin
     RCI    = (x1 - x0) / S_diff        reliable when |RCI| >= criterion (1.96, p < .05)
 
 ``r`` (reliability) and ``SD`` (norm standard deviation) per scale come from the instrument
-definition (``reliable_change:`` in the YAML, each with its source). For "higher is worse"
+definition (``reliable_change:`` in the YAML, each with its source). The child's age at the
+first moment chooses the age group of the parameters
+(:meth:`analysis.questionnaires.instruments.Instrument.rci_parameters`); where that group has
+no complete published pair, or the age is unknown, the definition's one documented pair is
+used and the row is marked ``rci_fallback`` (the Dutch caveat is the definition's
+``fallback_caveat``). For "higher is worse"
 scales an improvement is a *negative* change, for "higher is better" scales (SDQ prosocial) a
 positive one. Clinically significant change (Jacobson & Truax criterion via a cut-off scheme):
 reliable improvement AND elevated at T0 AND not elevated at T1.
@@ -32,7 +37,7 @@ CHANGE_CLASSES = ("improved", "unchanged", "deteriorated")
 
 RESULT_COLUMNS = ("family_id", "instrument", "scale", "t0", "t1", "change", "rci", "change_class",
                   "reliable_change_threshold", "t0_band", "t1_band", "t0_elevated",
-                  "t1_elevated", "clinically_significant")
+                  "t1_elevated", "clinically_significant", "rci_fallback")
 """Columns of :func:`reliable_change`, in order."""
 
 
@@ -129,7 +134,9 @@ def reliable_change(scores: pd.DataFrame, instrument: Instrument | str, *,
         needed: ``criterion * S_diff``), ``t0_band``, ``t1_band``, ``t0_elevated``,
         ``t1_elevated`` (nullable boolean) and ``clinically_significant`` (nullable boolean:
         improved and elevated at T0 and not elevated at T1; missing when unknown, e.g. the
-        scheme does not cover the scale).
+        scheme does not cover the scale), ``rci_fallback`` (nullable boolean: the parameters
+        are the documented fallback pair because the child's age group has none of its own;
+        missing when there is no RCI).
 
     Notes
     -----
@@ -199,7 +206,7 @@ def _one_scale(first: pd.DataFrame, second: pd.DataFrame, instrument: Instrument
     x0 = first[column].to_numpy(dtype=np.float64)
     x1 = second[column].to_numpy(dtype=np.float64)
     change = x1 - x0
-    rci, threshold = _rci(change, instrument, name)
+    rci, threshold, fallback = _rci(change, instrument, name, ages[0])
     klass = _change_class(rci, instrument.rci_criterion, instrument.is_higher_worse(name))
     bands = _bands(x0, x1, instrument, scheme, name, ages)
     improved = pd.array(np.where(pd.isna(klass), None, klass == "improved"), dtype="boolean")
@@ -208,16 +215,24 @@ def _one_scale(first: pd.DataFrame, second: pd.DataFrame, instrument: Instrument
         "family_id": first[id_column].to_numpy(), "instrument": instrument.id, "scale": name,
         "t0": x0, "t1": x1, "change": change, "rci": rci, "change_class": klass,
         "reliable_change_threshold": threshold, **bands, "clinically_significant": significant,
+        "rci_fallback": fallback,
     })
 
 
-def _rci(change: np.ndarray, instrument: Instrument, name: str) -> tuple[np.ndarray, float]:
-    """RCI and the points of change needed; NaN when the scale has no parameters."""
-    params = instrument.reliable_change.get(name)
-    if params is None:
-        return np.full(len(change), np.nan), math.nan
-    s_diff = math.sqrt(2.0) * params.sd * math.sqrt(1.0 - params.reliability)
-    return change / s_diff, instrument.rci_criterion * s_diff
+def _rci(change: np.ndarray, instrument: Instrument, name: str, ages: np.ndarray | None
+         ) -> tuple[np.ndarray, np.ndarray, pd.arrays.BooleanArray]:
+    """RCI, points of change needed and the fallback flag per family; NaN/missing when the
+    scale has no parameters for the child's age (looked up once per distinct age)."""
+    n = len(change)
+    ages = np.full(n, np.nan) if ages is None else np.asarray(ages, dtype=np.float64)
+    s_diff, fallback = np.full(n, np.nan), np.full(n, None, dtype=object)
+    for age in np.unique(ages):  # NaN (unknown age) comes once, last
+        rows = np.isnan(ages) if np.isnan(age) else ages == age
+        params, used_fallback = instrument.rci_parameters(name, None if np.isnan(age) else age)
+        if params is not None:
+            s_diff[rows] = math.sqrt(2.0) * params.sd * math.sqrt(1.0 - params.reliability)
+            fallback[rows] = used_fallback
+    return change / s_diff, instrument.rci_criterion * s_diff, pd.array(fallback, dtype="boolean")
 
 
 def _change_class(rci: np.ndarray, criterion: float, higher_is_worse: bool) -> pd.arrays.StringArray:
@@ -253,7 +268,7 @@ _EMPTY_DTYPES: dict[str, str] = {"t0": "float64", "t1": "float64", "change": "fl
                                  "rci": "float64", "reliable_change_threshold": "float64",
                                  "change_class": "str", "t0_band": "str", "t1_band": "str",
                                  "t0_elevated": "boolean", "t1_elevated": "boolean",
-                                 "clinically_significant": "boolean"}
+                                 "clinically_significant": "boolean", "rci_fallback": "boolean"}
 """Column types of an empty result, as :func:`_one_scale` makes them (so that concatenating an
 empty result with a full one keeps numeric columns numeric)."""
 

@@ -17,7 +17,15 @@ Top-level keys of a definition (``*`` = required)::
     supplements: {name: {kind: gated_recoded_sum, ...}}
     higher_is_worse: [scale names]           direction of every problem scale
     default_cutoff_scheme, cutoffs: {scheme: {...}}
-    reliable_change: {criterion, scales: {name: {reliability, sd, source}}}
+    reliable_change: {criterion, scales: {name: {reliability, sd, source}},
+                      age_groups: [{label, min_age, max_age, reliability_kind,
+                                    scales: {name: {reliability, reliability_source,
+                                                    sd, sd_source}}}],
+                      fallback_caveat}
+                                             ``scales`` is the one documented pair used when
+                                             the child's age group has no complete pair
+                                             (null = not verified); ``fallback_caveat`` (Dutch)
+                                             says so wherever the fallback is used
 
 Every cut-off, reliability and standard deviation carries its source in the YAML file; values
 that could not be verified are marked ``placeholder: true``.
@@ -92,6 +100,26 @@ class ReliableChange:
 
 
 @dataclass(frozen=True)
+class RciAgeGroup:
+    """Reliable-change parameters published for children aged ``min_age`` to ``max_age``.
+
+    ``scales`` maps a scale to ``(reliability, sd, source)``; either number is None when no
+    value for this age group could be traced to a published table. ``reliability_kind`` says
+    what the reliability is (``"test-retest"`` or ``"alpha"``).
+    """
+
+    min_age: float
+    max_age: float
+    label: str
+    reliability_kind: str
+    scales: dict[str, tuple[float | None, float | None, str]]
+
+    def covers(self, age: float) -> bool:
+        """Whether a child of ``age`` whole years belongs to this group."""
+        return self.min_age <= age <= self.max_age
+
+
+@dataclass(frozen=True)
 class AgeGroup:
     """Cut-offs valid for children aged ``min_age`` to ``max_age`` whole years (inclusive)."""
 
@@ -159,7 +187,27 @@ class Instrument:
     supplements: dict[str, Supplement] = field(default_factory=dict)
     reliable_change: dict[str, ReliableChange] = field(default_factory=dict)
     rci_criterion: float = DEFAULT_RCI_CRITERION
+    rci_age_groups: tuple[RciAgeGroup, ...] = ()
+    rci_fallback_caveat: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
+
+    def rci_parameters(self, scale: str, age: float | None = None
+                       ) -> tuple[ReliableChange | None, bool]:
+        """Reliable-change parameters of ``scale`` for a child of ``age`` whole years.
+
+        Returns ``(parameters, fallback)``: the pair of the age group covering ``age`` when that
+        group has both a reliability and an SD for the scale (``fallback`` False); otherwise the
+        instrument's one documented pair (``reliable_change``), with ``fallback`` True when the
+        instrument defines age groups (so a caveat is due); ``(None, False)`` when the scale has
+        no parameters at all.
+        """
+        if age is not None and math.isfinite(age):
+            for group in self.rci_age_groups:
+                reliability, sd, source = group.scales.get(scale, (None, None, ""))
+                if group.covers(age) and reliability is not None and sd is not None:
+                    return ReliableChange(scale, reliability, sd, source), False
+        pair = self.reliable_change.get(scale)
+        return pair, bool(pair is not None and self.rci_age_groups)
 
     def item_column(self, number: int) -> str:
         """Column name of item ``number`` (1-based), e.g. ``sdq_07``."""
@@ -301,6 +349,7 @@ def _build(spec: dict[str, Any], source: str) -> Instrument:
     _check_composites(composites, scales, source)
     supplements = _build_supplements(spec.get("supplements") or {}, source)
     rc, criterion = _build_reliable_change(spec.get("reliable_change") or {}, source)
+    rci_groups = _build_rci_groups(spec.get("reliable_change") or {}, source)
     instrument = Instrument(
         id=spec["id"], name=spec["name"], file=spec["file"], item_prefix=spec["item_prefix"],
         n_items=n_items, item_width=int(spec.get("item_width", 2)),
@@ -310,7 +359,10 @@ def _build(spec: dict[str, Any], source: str) -> Instrument:
         default_cutoff_scheme=spec.get("default_cutoff_scheme"),
         placeholder=bool(spec.get("placeholder", False)),
         higher_is_worse=tuple(spec.get("higher_is_worse") or []),
-        supplements=supplements, reliable_change=rc, rci_criterion=criterion, raw=spec,
+        supplements=supplements, reliable_change=rc, rci_criterion=criterion,
+        rci_age_groups=rci_groups,
+        rci_fallback_caveat=str((spec.get("reliable_change") or {}).get("fallback_caveat", "")),
+        raw=spec,
     )
     _check_names(instrument, source)
     return instrument
@@ -387,12 +439,42 @@ def _build_reliable_change(raw: dict[str, Any], source: str) -> tuple[dict[str, 
     return out, criterion
 
 
+RELIABILITY_KINDS = ("test-retest", "alpha")
+"""Allowed ``reliability_kind`` of a reliable-change age group (Jacobson & Truax intended
+test-retest reliability; Cronbach's alpha is the stand-in where no retest value is published)."""
+
+
+def _build_rci_groups(raw: dict[str, Any], source: str) -> tuple[RciAgeGroup, ...]:
+    groups = []
+    for spec in raw.get("age_groups") or []:
+        where = f"{source}: reliable_change age group {spec.get('label', '?')!r}"
+        low, high = float(_require(spec, "min_age", where)), float(_require(spec, "max_age", where))
+        kind = str(_require(spec, "reliability_kind", where))
+        if low > high or kind not in RELIABILITY_KINDS:
+            raise ConfigError(f"{where}: need min_age <= max_age and reliability_kind one of "
+                              f"{RELIABILITY_KINDS}; got {low:g}-{high:g}, {kind!r}")
+        scales = {}
+        for name, p in (spec.get("scales") or {}).items():
+            r, sd = p.get("reliability"), p.get("sd")
+            if (r is not None and not 0.0 <= float(r) < 1.0) or (sd is not None and not float(sd) > 0):
+                raise ConfigError(f"{where}: scale {name!r} needs reliability in [0, 1) and sd > 0 "
+                                  f"(or null when not verified); got {r!r}, {sd!r}")
+            sources = "; ".join(str(p[k]) for k in ("reliability_source", "sd_source") if p.get(k))
+            scales[name] = (None if r is None else float(r), None if sd is None else float(sd),
+                            sources)
+        groups.append(RciAgeGroup(low, high, str(spec.get("label", f"{low:g}-{high:g}")), kind,
+                                  scales))
+    return tuple(groups)
+
+
 def _check_names(instrument: Instrument, source: str) -> None:
     names = instrument.all_scales
     if len(set(names)) != len(names):
         raise ConfigError(f"{source}: scale, composite and supplement names must be distinct")
     for key, values in (("higher_is_worse", instrument.higher_is_worse),
-                        ("reliable_change", tuple(instrument.reliable_change))):
+                        ("reliable_change", tuple(instrument.reliable_change)),
+                        ("reliable_change age_groups", tuple(
+                            s for g in instrument.rci_age_groups for s in g.scales))):
         unknown = [v for v in values if v not in names]
         if unknown:
             raise ConfigError(f"{source}: {key} names unknown scales {unknown}")

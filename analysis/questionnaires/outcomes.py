@@ -17,7 +17,7 @@ parameters here: the cut-off scheme of each instrument and the RCI parameters in
 definitions; :func:`chain_by_scheme` shows the chain under every SDQ scheme, and the chain adds
 step 3 on the alternative denominator (all elevated) as a sensitivity row.
 
-Every share comes with an exact Clopper-Pearson 95% interval (:func:`analysis.stats.inference.proportion`).
+Every share comes with an exact Clopper-Pearson 95% interval (:func:`analysis.stats.intervals.proportion`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ import pandas as pd
 
 from analysis.errors import ConfigError
 from analysis.questionnaires import change, instruments, scoring
-from analysis.stats import inference as stats
+from analysis.stats import association as _association
+from analysis.stats import intervals as _intervals
+from analysis.stats import paired as _paired
 from analysis.stats import sensitivity
 
 PRIMARY = "sdq"
@@ -199,7 +201,7 @@ def group_change(changes: pd.DataFrame, *, instrument: str = PRIMARY,
     wide = rows.pivot(index="family_id", columns="scale", values=["t0", "t1"])
     wide.columns = [f"{scale}_{'T0' if t == 't0' else 'T1'}" for t, scale in wide.columns]
     options = {} if seed is None else {"seed": seed}
-    return stats.group_change(wide.reset_index(), scales=wanted, **options)
+    return _paired.group_change(wide.reset_index(), scales=wanted, **options)
 
 
 def mcnemar_elevated(changes: pd.DataFrame, *, instrument: str = PRIMARY,
@@ -208,7 +210,7 @@ def mcnemar_elevated(changes: pd.DataFrame, *, instrument: str = PRIMARY,
     rows = changes[(changes["instrument"] == instrument) & (changes["scale"] == scale)]
     data = pd.DataFrame({"before": rows["t0_elevated"].astype("boolean"),
                          "after": rows["t1_elevated"].astype("boolean")}).dropna()
-    return stats.mcnemar_exact(data.astype(bool), before="before", after="after")
+    return _paired.mcnemar_exact(data.astype(bool), before="before", after="after")
 
 
 def attrition(scores: pd.DataFrame, families: Iterable[str], *, scales: Iterable[str],
@@ -216,7 +218,7 @@ def attrition(scores: pd.DataFrame, families: Iterable[str], *, scales: Iterable
     """T0 scores of baseline-only families vs the analysis set (Mann-Whitney per scale).
 
     Baseline-only = a T0 row and no T1 row. Returns one row per scale with the columns of
-    :func:`analysis.stats.inference.compare_groups` plus ``scale``; scales are skipped when either group
+    :func:`analysis.stats.association.compare_groups` plus ``scale``; scales are skipped when either group
     is empty (then the table is empty and the notebook says so).
     """
     t0 = scores[scores["timepoint"] == "T0"].copy()
@@ -230,7 +232,7 @@ def attrition(scores: pd.DataFrame, families: Iterable[str], *, scales: Iterable
         return pd.DataFrame()
     for scale in scales:
         column = f"{instrument}_{scale}"
-        result = stats.compare_groups(t0, value=column, group="groep",
+        result = _association.compare_groups(t0, value=column, group="groep",
                                       order=["analyseset", "alleen T0"])
         result.insert(0, "scale", scale)
         rows.append(result)
@@ -284,7 +286,7 @@ def stress_and_attachment(changes: pd.DataFrame, *, stress_scale: str = "total",
     both = both.dropna()
     if len(both) < 4:
         return None
-    both.attrs["spearman"] = stats.spearman(both, x="change_stress", y="change_attachment")
+    both.attrs["spearman"] = _association.spearman(both, x="change_stress", y="change_attachment")
     return both
 
 
@@ -297,7 +299,7 @@ def _step(number: int, key: str, label: str, k: int, n: int, confidence: float) 
     if n == 0:
         return {"step": number, "key": key, "label_nl": label, "k": k, "n": n,
                 "proportion": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}
-    ci = stats.proportion(k, n, confidence=confidence).iloc[0]
+    ci = _intervals.proportion(k, n, confidence=confidence).iloc[0]
     return {"step": number, "key": key, "label_nl": label, "k": k, "n": n,
             "proportion": float(ci["proportion"]), "ci_low": float(ci["ci_low"]),
             "ci_high": float(ci["ci_high"])}
@@ -416,7 +418,8 @@ def key_number_names() -> list[str]:
 
     The chain (:data:`CHAIN_KEYS`: count, denominator, percentage and interval; counts under
     every usable SDQ scheme), the instruments' pair counts, the group tests per SDQ scale
-    (:data:`SDQ_SCALES`), McNemar, attrition, reliable change of the SDQ total and the stress
+    (:data:`SDQ_SCALES`: Wilcoxon and t with Holm, Hodges-Lehmann, verdict), McNemar,
+    attrition and the drop-out sensitivity, reliable change of the SDQ total and the stress
     hypothesis.
     """
     names = ["analysis_set_n"]
@@ -426,11 +429,17 @@ def key_number_names() -> list[str]:
     for scheme in usable_schemes(PRIMARY):
         names += [f"{key}_n_{scheme}" for key in CHAIN_KEYS] + [f"analysis_set_n_{scheme}"]
     names += [f"sdq_{scale}_{test}_{what}" for scale in SDQ_SCALES for test in ("wilcoxon", "t")
-              for what in ("p", "effect", "ci_low", "ci_high")]
+              for what in ("p", "effect", "ci_low", "ci_high", "p_holm")]
+    names += [f"sdq_{scale}_{what}" for scale in SDQ_SCALES
+              for what in ("hl", "hl_ci_low", "hl_ci_high", "verdict_nl",
+                           "wilcoxon_p_zero_dropped", "wilcoxon_ci_missing_reason")]
+    names += ["sdq_scales_tested_n"] + [f"sdq_total_{what}" for what in (
+        "mixed_change", "mixed_ci_low", "mixed_ci_high", "mixed_converged", "mixed_n_families",
+        "mixed_p", "tipping_delta")]
     names += ["sdq_total_mcnemar_p", "attrition_total_p", "attrition_total_median_set",
               "attrition_total_median_t0_only", "sdq_total_rci_threshold", "sdq_total_improved_n",
               "sdq_total_deteriorated_n", "sdq_total_clinically_significant_n",
-              "stress_rho", "stress_rho_ci_low", "stress_rho_ci_high", "stress_n"]
+              "sdq_total_rci_fallback_n", "stress_rho", "stress_rho_ci_low", "stress_rho_ci_high", "stress_n"]
     return names
 
 
@@ -537,4 +546,5 @@ def _test_numbers(tests, mcnemar, attrition_table, changes) -> dict[str, object]
         out["sdq_total_deteriorated_n"] = int((sdq_total["change_class"] == "deteriorated").sum())
         out["sdq_total_clinically_significant_n"] = int(
             sdq_total["clinically_significant"].fillna(False).astype(bool).sum())
+        out["sdq_total_rci_fallback_n"] = int(sdq_total["rci_fallback"].fillna(False).sum())
     return out

@@ -27,7 +27,7 @@ import yaml
 from analysis import paths
 from analysis.errors import ConfigError
 from analysis.questionnaires.scoring import round_half_up
-from analysis.stats.inference import exact_interval
+from analysis.stats.intervals import exact_interval
 
 RULES_FILE: Path = paths.DEFINITIONS / "claim_rules.yaml"
 """Default mapping claim_id -> key-number names."""

@@ -13,7 +13,8 @@ for a count of people, so a new key number fails safe). Rules:
    participants) with ``0 < value < threshold`` is shown as ``"<k"`` (:class:`Suppressed`).
    Zeros are kept. Counts that are not about people (sessions, hours, warnings, segments, places,
    planned sample sizes) are never suppressed.
-2. **Secondary suppression.** For each declared ``total = sum(parts)``: when the hidden cells of
+2. **Secondary suppression.** For each declared ``total = sum(parts)`` whose cells are all
+   published: when the hidden cells of
    a relation could be recovered (one hidden cell, or hidden cells whose known sum is below the
    threshold), the smallest shown part is hidden as well, or the total when no part is left;
    repeated until nothing changes.
@@ -154,8 +155,8 @@ def _secondary(numbers: Mapping[str, Any], hidden: dict[str, str], threshold: in
     while changed:
         changed = False
         for relation in relations:
-            total, parts = relation["total"], [p for p in relation["parts"] if p in numbers]
-            if not parts:
+            total, parts = relation["total"], relation["parts"]
+            if not all(p in numbers for p in parts):  # a part not published keeps them apart
                 continue
             cells = [total, *parts]
             hidden_cells = [c for c in cells if c in hidden]

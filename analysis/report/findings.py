@@ -12,6 +12,13 @@ sentence; the cohort's words (title, organisation, the publication it re-analyse
 target) come from ``cohort.yaml``. A figure is embedded only when its provenance says this run
 made it (its ``Inputs hash`` is the hash of the cohort's raw folder now).
 
+Every number in the prose links to the cell that recorded it (``<notebook>.html#cel-N``, from
+:func:`analysis.report.keynumbers.read_sources`); every embedded figure has the stable id
+``fig-<name>``, which a template references as ``{figuur:<name>}`` (" (zie figuur N)"; the
+number is filled in by :func:`analysis.report.site.annotate_findings`). At the top: a
+"Kernbevindingen" box and call-outs for synthetic data, placeholder keys and small n
+(:func:`analysis.report.findings_sections.key_findings`, :func:`~.findings_sections.caveats`).
+
 Publication mode (``publication=True``) applies disclosure control
 (:mod:`analysis.report.disclosure`: people counts below the threshold as "<k" with secondary
 suppression, never counts of sessions or hours), leaves out per-family figures and figures with
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -49,8 +57,31 @@ class _Markdown:
     def _repr_markdown_(self) -> str:
         return self.text
 
-    def __repr__(self) -> str:  # plain-text view (nbval compares it)
-        return self.text
+    def __repr__(self) -> str:  # plain-text view (nbval compares it): links as their text
+        return _plain(self.text)
+
+
+class _Html:
+    """An HTML block (the key-findings box, call-outs) with a plain-text view."""
+
+    def __init__(self, markup: str):
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def __repr__(self) -> str:
+        return _plain(re.sub(r"</(li|aside|h2|p)>", "\n", self.markup).strip())
+
+
+def _plain(text: str) -> str:
+    """``text`` without HTML tags (links become their text, entities are decoded); a "<5" is
+    text, not a tag.
+
+    >>> _plain('<a class="bron" href="a.html#cel-1">&lt;5</a> ouders, <5 kinderen <b>x</b>')
+    '<5 ouders, <5 kinderen x'
+    """
+    return html.unescape(re.sub(r"</?[A-Za-z][^>]*>", "", text))
 
 
 @dataclass
@@ -62,7 +93,23 @@ class Findings:
     threshold: int = narrative.SMALL_COUNT_THRESHOLD
     numbers: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, tuple[str, int]] = field(default_factory=dict)
     _inputs_hash: str | None = field(default=None, repr=False)
+
+    @property
+    def links(self) -> dict[str, str]:
+        """Key -> ``<notebook>.html#cel-N``, the cell that recorded it (keys without a recorded
+        cell are left out and stay plain text)."""
+        return {key: f"{stage}.html#cel-{cell}" for key, (stage, cell) in self.sources.items()}
+
+    def source(self, key: str, value: Any = None) -> str | None:
+        """The link to the cell that recorded ``key``, or None; with ``value``, only when the
+        key number holds that value (a count computed from a table links to the key number
+        holding the same count, never to a different one)."""
+        where = self.sources.get(key)
+        if where is None or (value is not None and self.numbers.get(key) != value):
+            return None
+        return f"{where[0]}.html#cel-{where[1]}"
 
     @property
     def synthetic(self) -> bool:
@@ -80,11 +127,15 @@ class Findings:
         autoescape; in publication mode the numbers are those of
         :func:`analysis.report.disclosure.publish_numbers` (people counts only suppressed).
         """
+        return _Markdown(self._render(template))
+
+    def _render(self, template: str) -> str:
         numbers = _escaped(self.numbers)
         if self.publication:
             numbers, _ = disclosure.publish_numbers(numbers, threshold=self.threshold)
-        return _Markdown(narrative.render(template.strip(), numbers, publication=False,
-                                          threshold=self.threshold))
+        return narrative.render(template.strip(), numbers,
+                                publication=False, threshold=self.threshold, links=self.links,
+                                figure_ref=self.figure_ref)
 
     def say_if(self, keys: Iterable[str] | None, template: str, otherwise: str = "") -> _Markdown:
         """:meth:`say` when every one of ``keys`` (default: every key the template names) has a
@@ -123,9 +174,10 @@ class Findings:
         cfg = self.config
         title = html.escape(str(cfg.get("title") or self.numbers.get("cohort_title") or self.cohort))
         where = [str(v) for v in (cfg.get("organisation"), cfg.get("municipality")) if v]
-        period = (f"{cfg['period_start']} tot {cfg['period_end']}"
-                  if cfg.get("period_start") and cfg.get("period_end") else "")
-        detail = ", ".join(html.escape(p) for p in where + ([period] if period else []))
+        dates = [narrative.link(html.escape(str(cfg[k])), self.source(k, str(cfg[k])))
+                 for k in ("period_start", "period_end") if cfg.get(k)]
+        period = " tot ".join(dates) if len(dates) == 2 else ""
+        detail = ", ".join([html.escape(p) for p in where] + ([period] if period else []))
         head = f"**{title}**" + (f" ({detail})." if detail else ".")
         cited = self.publication_cited
         does = (f"Dit document herhaalt de evaluatie uit {html.escape(cited)} met de data van "
@@ -143,8 +195,9 @@ class Findings:
         if key not in self.numbers:
             raise narrative.MissingKeyNumber(f"the text names key number {key!r}, which this "
                                              "run did not produce")
-        return narrative.count_noun(self.numbers[key], singular, plural, zero=zero,
-                                    **self._opts())
+        return narrative.link_count(narrative.count_noun(self.numbers[key], singular, plural,
+                                                         zero=zero, **self._opts()),
+                                    self.source(key))
 
     def validation(self) -> _Markdown:
         """How many warnings the check against the data contract gave."""
@@ -154,24 +207,30 @@ class Findings:
 
     def staff(self) -> _Markdown:
         """Therapists per therapy type and social workers, from the validated trajectories."""
-        return _Markdown(sections.staff(self._validated("trajectories"), **self._opts()))
+        return _Markdown(sections.staff(self._validated("trajectories"), source=self.source,
+                                        **self._opts()))
 
     def participation(self) -> _Markdown:
         """Which qualitative sessions took place, with whom (from the validated sessions), and
         how many interviewed parents were positive about the collaboration (when any were
         interviewed)."""
-        text = sections.participation(self._validated("sessions"), **self._opts())
+        text = sections.participation(self._validated("sessions"), source=self.source,
+                                      **self._opts())
         k, n = self.numbers.get("parents_positive"), self.numbers.get("parents_interviewed")
         if k is not None and n:
             share = narrative.step_text(k, n, unit=("geïnterviewde ouder", "geïnterviewde ouders"),
-                                        **self._opts())
+                                        href=self.source("parents_positive"), **self._opts())
             text += (" Positief over de samenwerking tussen vaktherapeut en sociaal werker: "
                      f"{share}.")
+        reference = self.figure_ref("qualitative_theme_matrix")
+        if reference:
+            text += f" Hoe vaak elk thema per groep voorkwam, staat in een figuur{reference}."
         return _Markdown(text)
 
     def chain(self) -> _Markdown:
         """The chain of shares of notebook 01 as a list, or one sentence when it is absent."""
-        text = sections.chain(self._processed("questionnaires", "chain"), **self._opts())
+        text = sections.chain(self._processed("questionnaires", "chain"), source=self.source,
+                              **self._opts())
         return _Markdown(text or narrative.absent_sentence(
             "de keten van aandelen (de vragenlijsten die ervoor nodig zijn ontbreken)"))
 
@@ -187,11 +246,12 @@ class Findings:
             "Van de {indicated_n:count} trajecten die vóór de pilot een geïndiceerd traject "
             "zouden zijn geweest, is bij {substituted_n:count} de geïndiceerde zorg vervangen of "
             "verminderd ({substitution_share:share}; 95%-interval {substitution_ci_low:share} tot "
-            "{substitution_ci_high:share}).", n, **self._opts())
+            "{substitution_ci_high:share}).", n, links=self.links, **self._opts())
         verdict = sections.target_verdict(n["substitution_share"], n["substitution_ci_low"],
                                           n["substitution_ci_high"], self.target)
         if verdict is not None:
-            pct = narrative.format_value(self.target, "share")
+            pct = narrative.link(narrative.format_value(self.target, "share"),
+                                 self.source("substitution_target", self.target))
             why = {"behaald": "het hele interval ligt op of boven de opdracht",
                    "niet behaald": "het hele interval ligt onder de opdracht",
                    "niet aantoonbaar": "het interval omvat de opdracht"}[verdict]
@@ -205,8 +265,29 @@ class Findings:
         return _Markdown(banner_html("alle gezinnen, scores en citaten in dit document zijn "
                                      "gegenereerd."))
 
+    def key_findings(self) -> _Html:
+        """The "Kernbevindingen" box: headline numbers with their intervals, each linked to
+        its cell; lines whose data are absent are left out (empty when none is left)."""
+        return _Html(sections.key_findings(
+            self.numbers, say=self._render, source=self.source,
+            chain_table=self._processed("questionnaires", "chain"), **self._opts()))
+
+    def caveats(self) -> _Html:
+        """Call-outs: synthetic data, placeholder scoring keys in use, small n
+        (:func:`analysis.report.findings_sections.caveats`)."""
+        from analysis.questionnaires import instruments
+
+        placeholders = {}
+        for instrument_id in instruments.available():
+            spec = instruments.load_instrument(instrument_id)
+            if spec.placeholder:
+                placeholders[instrument_id] = spec.name
+        return _Html(sections.caveats(self.numbers, synthetic=self.synthetic, say=self._render,
+                                      placeholder_instruments=placeholders))
+
     def figure(self, name: str, *, per_family: bool = False) -> Any:
-        """The saved figure ``name`` embedded, with its caption and provenance line.
+        """The saved figure ``name`` embedded, with its caption and provenance line, under the
+        stable id ``fig-<name>`` (the target of ``{figuur:<name>}`` in the text).
 
         A ``per_family`` figure (one mark per family) is left out in publication mode.
         """
@@ -214,8 +295,9 @@ class Findings:
             return _Markdown("*Figuur met een punt per gezin weggelaten in de publicatieversie.*")
         png = paths.figures_dir(self.cohort) / f"{name}.png"
         if self.publication and disclosure.figure_has_small_cells(png, self.threshold):
-            return _Markdown(f"*Figuur weggelaten in de publicatieversie: ze toont groepen "
-                             f"kleiner dan {self.threshold}.*")
+            return _Markdown("*Figuur weggelaten in de publicatieversie: ze toont groepen "
+                             "kleiner dan de grens voor kleine aantallen (parameter "
+                             "`small_count_threshold`, zie het colofon).*")
         if not png.is_file():
             return _Markdown(f"*Figuur `{name}` is voor dit cohort niet gemaakt (de gegevens "
                              "ontbreken).*")
@@ -224,7 +306,28 @@ class Findings:
             return _Markdown(f"*Figuur `{name}` ontbreekt: het bestand is niet in deze run "
                              "gemaakt (de invoer is sindsdien veranderd), dus het wordt niet "
                              "getoond.*")
-        return _Figure(png.read_bytes(), meta.get("Title", name), meta.get("Description", ""))
+        return _Figure(png.read_bytes(), meta.get("Title", name), meta.get("Description", ""),
+                       figure_id=f"fig-{name}")
+
+    def figure_shown(self, name: str) -> bool:
+        """Whether :meth:`figure` embeds ``name`` (same rules: made by this run, not left out
+        in publication mode; per-family figures are those of ``disclosure.yaml``)."""
+        if self.publication and name in disclosure.rules()["per_family_figures"]:
+            return False
+        png = paths.figures_dir(self.cohort) / f"{name}.png"
+        if not png.is_file() or (self.publication and disclosure.figure_has_small_cells(
+                png, self.threshold)):
+            return False
+        return self.made_by_this_run(provenance.read_png_metadata(png))
+
+    def figure_ref(self, name: str) -> str:
+        """" (zie figuur N)" linking to figure ``name``, or "" when it is not shown; the number
+        is filled in by :func:`analysis.report.site.annotate_findings`, in order of appearance.
+        """
+        if not self.figure_shown(name):
+            return ""
+        return (f' <span class="zie">(zie <a class="figuurverwijzing" href="#fig-{name}">'
+                "figuur</a>)</span>")
 
     def made_by_this_run(self, meta: Mapping[str, str]) -> bool:
         """Whether a figure's provenance (PNG metadata) belongs to this run's inputs.
@@ -327,10 +430,11 @@ class Findings:
             return None
 
     def _processed(self, folder: str, name: str) -> pd.DataFrame | None:
-        try:
-            return processed.read_table(self.cohort, folder, name)
-        except FileNotFoundError:
+        """A processed table of this run, or None when the run did not write it (absent data
+        are not an error here; the section then says so)."""
+        if not (processed.stage_dir(self.cohort, folder) / f"{name}.csv").is_file():
             return None
+        return processed.read_table(self.cohort, folder, name)
 
     def quotes(self) -> _Markdown:
         """Quotes per theme that passed the privacy guard, as block quotes (never the review
@@ -420,12 +524,13 @@ def _escaped(numbers: Mapping[str, Any]) -> dict[str, Any]:
 class _Figure:
     """An embedded PNG with its caption (one HTML output, so nbconvert keeps it together)."""
 
-    def __init__(self, png: bytes, title: str, caption: str):
-        self.png, self.title, self.caption = png, title, caption
+    def __init__(self, png: bytes, title: str, caption: str, *, figure_id: str = ""):
+        self.png, self.title, self.caption, self.figure_id = png, title, caption, figure_id
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
-        return (f'<figure style="margin:1em 0"><img src="data:image/png;base64,{data}" '
+        anchor = f' id="{html.escape(self.figure_id)}"' if self.figure_id else ""
+        return (f'<figure{anchor} style="margin:1em 0"><img src="data:image/png;base64,{data}" '
                 f'alt="{html.escape(self.title)}" style="max-width:100%"/>'
                 f'<figcaption style="font-size:90%">{html.escape(self.caption)}</figcaption>'
                 "</figure>")
@@ -446,4 +551,5 @@ def open_findings(cohort: str, *, publication: bool = False,
     config = dict(processed.read_config(cohort))
     config["_raw_root"] = raw_root
     return Findings(cohort=cohort, publication=publication, threshold=threshold,
-                    numbers=keynumbers.load(cohort), config=config)
+                    numbers=keynumbers.load(cohort), config=config,
+                    sources=keynumbers.read_sources(cohort))

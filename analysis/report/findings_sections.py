@@ -5,16 +5,35 @@ processed tables and cohort settings and returns Dutch Markdown. Nothing here na
 type, group, instrument or item of one cohort: they come from the data, with their Dutch names
 from the data contract (``analysis/definitions/contract.yaml``). A section whose data are
 absent returns one Dutch sentence saying so (:func:`analysis.report.narrative.absent_sentence`).
+
+Every number links to the cell that recorded it: the sections take ``source``, a callable
+``(key, value) -> href or None`` (:meth:`analysis.report.findings.Findings.source`), and link a
+number computed from a table to the key number that holds the same count (e.g. the sessions of
+a type to ``<session_type>_sessions_n``) only when the two agree.
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
 from analysis.report import narrative
+
+Source = Callable[[str, Any], "str | None"]
+"""``(key, value) -> href``: where a key number holding ``value`` was recorded, or None."""
+
+SMALL_N_THRESHOLD: int = 30
+"""Below this many families with both measurements the findings show a "small n" call-out.
+
+At n = 30 the 95% interval of a share around 50% is about ±18 percentage points
+(Wald: 1.96 * sqrt(0.5 * 0.5 / 30) = 0.179); with fewer families every share in the document is
+a rough estimate. A convention of this compendium, not a norm from the literature."""
+
+
+def _no_source(key: str, value: Any) -> None:
+    return None
 
 SESSION_NOUNS_NL: dict[str, tuple[str, str]] = {
     "focusgroep": ("focusgroep", "focusgroepen"),
@@ -56,7 +75,8 @@ def contract_labels(file: str, column: str) -> dict[str, str]:
 
 
 def participation(sessions: pd.DataFrame | None, *, publication: bool = False,
-                  threshold: int = narrative.SMALL_COUNT_THRESHOLD) -> str:
+                  threshold: int = narrative.SMALL_COUNT_THRESHOLD,
+                  source: Source = _no_source) -> str:
     """Which qualitative sessions took place and with whom, in one sentence.
 
     Parameters
@@ -86,16 +106,22 @@ def participation(sessions: pd.DataFrame | None, *, publication: bool = False,
         rows = frame[frame["session_type"] == session_type]
         name = types.get(session_type, session_type.replace("_", " "))
         noun = SESSION_NOUNS_NL.get(name, (f"sessie {name}", f"sessies {name}"))
-        who = [_group_count(g, rows.loc[rows["group"] == g, "_people"].sum(), groups, opts)
-               for g in _ordered(rows["group"], groups)]
-        parts.append(f"{narrative.count_noun(len(rows), *noun, **opts)} "
-                     f"({narrative.join_nl(who)})")
+        who = []
+        for group in _ordered(rows["group"], groups):
+            n = rows.loc[rows["group"] == group, "_people"].sum()
+            href = source(f"{session_type}_{group}_n", int(n))
+            who.append(narrative.link_count(_group_count(group, n, groups, opts), href))
+        held = narrative.link_count(narrative.count_noun(len(rows), *noun, **opts),
+                                    source(f"{session_type}_sessions_n", len(rows)))
+        parts.append(f"{held} ({narrative.join_nl(who)})")
     return f"Het kwalitatieve materiaal komt uit {narrative.join_nl(parts)}."
 
 
 def staff(trajectories: pd.DataFrame | None, *, publication: bool = False,
-          threshold: int = narrative.SMALL_COUNT_THRESHOLD) -> str:
+          threshold: int = narrative.SMALL_COUNT_THRESHOLD, source: Source = _no_source) -> str:
     """Who worked in the trajectories: therapists per therapy type and social workers."""
+    from analysis.trajectories.flow import THERAPY_KEYS
+
     if trajectories is None or trajectories.empty:
         return ""
     opts = {"publication": publication, "threshold": threshold}
@@ -106,17 +132,20 @@ def staff(trajectories: pd.DataFrame | None, *, publication: bool = False,
         noun = THERAPIST_NOUNS_NL.get(kind, (f"vaktherapeut ({labels.get(kind, kind)})",
                                              f"vaktherapeuten ({labels.get(kind, kind)})"))
         n = therapy.loc[therapy["therapy"].astype(str) == kind, "therapist_id"].nunique()
-        who.append(narrative.count_noun(n, *noun, **opts))
+        href = source(f"therapists_{THERAPY_KEYS.get(kind, kind)}", int(n))
+        who.append(narrative.link_count(narrative.count_noun(n, *noun, **opts), href))
     workers = trajectories["social_worker_id"].dropna().nunique()
     if not who:
         return ""
-    return (f"In de trajecten werkten {narrative.join_nl(who)} samen met "
-            f"{narrative.count_noun(workers, 'sociaal werker', 'sociaal werkers', **opts)} "
+    workers_text = narrative.link_count(
+        narrative.count_noun(workers, "sociaal werker", "sociaal werkers", **opts),
+        source("social_workers", int(workers)))
+    return (f"In de trajecten werkten {narrative.join_nl(who)} samen met {workers_text} "
             "jeugd en gezin.")
 
 
 def chain(table: pd.DataFrame | None, *, publication: bool = False,
-          threshold: int = narrative.SMALL_COUNT_THRESHOLD) -> str:
+          threshold: int = narrative.SMALL_COUNT_THRESHOLD, source: Source = _no_source) -> str:
     """The chain of shares (``questionnaires/chain.csv``) as a Markdown list, step by step.
 
     A step whose denominator is empty reads "niet te berekenen (0 gezinnen)".
@@ -125,9 +154,11 @@ def chain(table: pd.DataFrame | None, *, publication: bool = False,
         return ""
     lines = []
     for row in table.sort_values("step").itertuples():
-        text = narrative.step_text(_number(row.k), _number(row.n), low=_number(row.ci_low),
+        k = _number(row.k)
+        href = source(f"{row.key}_n", None if k is None else int(k)) if "key" in table else None
+        text = narrative.step_text(k, _number(row.n), low=_number(row.ci_low),
                                    high=_number(row.ci_high), publication=publication,
-                                   threshold=threshold)
+                                   threshold=threshold, href=href)
         lines.append(f"- {html.escape(str(row.label_nl))}: {text}.")
     return "\n".join(lines)
 
@@ -168,3 +199,120 @@ def _ordered(values: pd.Series, contract_order: Mapping[str, str]) -> list[str]:
 
 def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
+
+
+# --------------------------------------------------------------------------- top of the document
+
+KEY_FINDINGS_SHARES: tuple[tuple[str, str, str, tuple[str, str]], ...] = (
+    ("Verhoogde SDQ-totaalscore bij de beginmeting", "t0_elevated_n",
+     "t0_elevated_denominator_n", ("gezin", "gezinnen")),
+    ("Betrouwbaar verbeterd, van de gezinnen die verhoogd begonnen",
+     "t1_reliable_improvement_all_elevated_n", "t1_reliable_improvement_all_elevated_denominator_n",
+     ("gezin", "gezinnen")),
+    ("Geïndiceerde zorg vervangen of verminderd", "substituted_n", "indicated_n",
+     ("traject", "trajecten")),
+)
+"""Headline shares: label, numerator key, denominator key, unit. The interval is the chain
+table's (``questionnaires/chain.csv``, unrounded, as in the chain section) when the step is
+there, else the key numbers ``<stem>_ci_low_pct``/``_ci_high_pct`` (percent) or
+``substitution_ci_low``/``_high`` (0-1)."""
+
+KEY_FINDINGS_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("Verandering van de SDQ-totaalscore",
+     "{sdq_total_hl:.1} punten (mediaan, Hodges-Lehmann; 95%-interval {sdq_total_hl_ci_low:.1} "
+     "tot {sdq_total_hl_ci_high:.1}); Wilcoxon-toets p = {sdq_total_wilcoxon_p:.3}"),
+    ("Overeenstemming tussen codeurs",
+     "Krippendorffs alfa {agreement_alpha:.2} ({agreement_reliability_nl})"),
+    ("Nodig voor een vervolgonderzoek",
+     "{follow_up_n_enrol_paired_t_80_observed:count:gezin/gezinnen} aan te melden voor 80% "
+     "power (gepaarde t-toets, effect van deze pilot)"),
+)
+"""Headline numbers as templates (:func:`analysis.report.narrative.render`), in order after
+the shares; a line is left out when one of its key numbers is absent."""
+
+
+def key_findings(numbers: Mapping[str, Any], *, say: Callable[[str], str],
+                 chain_table: pd.DataFrame | None = None, publication: bool = False,
+                 threshold: int = narrative.SMALL_COUNT_THRESHOLD,
+                 source: Source = _no_source) -> str:
+    """The "Kernbevindingen" box: the headline numbers with their intervals, as HTML.
+
+    Lines come from :data:`KEY_FINDINGS_SHARES` and :data:`KEY_FINDINGS_TEMPLATES`; a line whose
+    key numbers are absent is left out, and without any line the box is empty (""). ``say``
+    renders a template with links (the findings' own renderer, so publication mode applies);
+    ``chain_table`` is ``questionnaires/chain.csv`` (for unrounded intervals).
+    """
+    steps = {} if chain_table is None or "key" not in chain_table else {
+        str(r.key): (_number(r.ci_low), _number(r.ci_high)) for r in chain_table.itertuples()}
+    lines = []
+    for label, k_key, n_key, unit in KEY_FINDINGS_SHARES:
+        k, n = numbers.get(k_key), numbers.get(n_key)
+        if k is None or n is None:
+            continue
+        low, high = steps.get(k_key.removesuffix("_n")) or _interval(numbers, k_key)
+        text = narrative.step_text(k, n, low=low, high=high, unit=unit, publication=publication,
+                                   threshold=threshold, href=source(k_key, k))
+        lines.append((label, text))
+    for label, template in KEY_FINDINGS_TEMPLATES:
+        if narrative.available(numbers, *narrative.keys_of(template)):
+            lines.append((label, say(template)))
+    if not lines:
+        return ""
+    items = "".join(f"<li><strong>{html.escape(label)}:</strong> {text}</li>"
+                    for label, text in lines)
+    return ('<aside class="kernbevindingen" id="kernbevindingen" style="border:2px solid '
+            '#0b4f8a;border-radius:6px;padding:0.4em 1.2em;margin:1em 0;background:#f4f8fc">'
+            '<h2 id="Kernbevindingen" style="margin:0.3em 0">Kernbevindingen</h2>'
+            f'<ul style="margin:0.3em 0;padding-left:1.2em">{items}</ul>'
+            '<p style="font-size:90%;margin:0.3em 0">Elk getal is een link naar de cel die het '
+            "berekende; de toelichting staat verderop.</p></aside>")
+
+
+def _interval(numbers: Mapping[str, Any], k_key: str) -> tuple[float | None, float | None]:
+    """The 95% interval (fractions 0-1) that goes with numerator key ``k_key``."""
+    stem = k_key.removesuffix("_n")
+    low, high = numbers.get(f"{stem}_ci_low_pct"), numbers.get(f"{stem}_ci_high_pct")
+    if low is not None and high is not None:
+        return low / 100, high / 100
+    low, high = numbers.get(f"{stem}_ci_low"), numbers.get(f"{stem}_ci_high")
+    if low is None and stem == "substituted":
+        low, high = numbers.get("substitution_ci_low"), numbers.get("substitution_ci_high")
+    return low, high
+
+
+def caveats(numbers: Mapping[str, Any], *, synthetic: bool, say: Callable[[str], str],
+            placeholder_instruments: Mapping[str, str],
+            small_n: int = SMALL_N_THRESHOLD) -> str:
+    """Visible call-outs (HTML) for what a reader must know before the numbers.
+
+    * synthetic data, when the cohort is synthetic;
+    * a placeholder scoring key, for every instrument in ``placeholder_instruments`` (id ->
+      Dutch name) that this cohort used (key number ``<id>_n`` above zero);
+    * small n, when fewer than ``small_n`` families have both measurements
+      (:data:`SMALL_N_THRESHOLD`; ``analysis_set_n``).
+
+    Returns "" when none applies.
+    """
+    notes = []
+    if synthetic:
+        notes.append(("Synthetische data.", "Alle gezinnen, scores en citaten zijn gegenereerd. "
+                      "De getallen laten zien hoe de analyse werkt, niet wat een echte pilot "
+                      "opleverde."))
+    for instrument, name in placeholder_instruments.items():
+        used = numbers.get(f"{instrument}_n")
+        if isinstance(used, (int, float)) and used > 0:
+            notes.append((f"Voorlopige scoringssleutel {name}.",
+                          f"De officiële sleutel en normen van de {html.escape(name)} staan in de "
+                          "gelicentieerde handleiding; deze analyse gebruikt een voorlopige "
+                          "sleutel en grens. Scores en indelingen van deze vragenlijst zijn "
+                          "daarom alleen een illustratie."))
+    n = numbers.get("analysis_set_n")
+    if isinstance(n, (int, float)) and not isinstance(n, bool) and n < small_n:
+        notes.append(("Kleine aantallen.", say(
+            f"De effecten rusten op {{analysis_set_n:count:gezin/gezinnen}} met begin- en "
+            f"eindmeting. Onder de {small_n} gezinnen is het 95%-interval van een aandeel al snel "
+            "breder dan ±18 procentpunt: lees de aandelen als ruwe schattingen, niet als bewijs.")))
+    return "".join(
+        '<aside class="kanttekening" role="note" style="border-left:5px solid #c77700;'
+        'background:#fff6e5;padding:0.4em 1em;margin:0.6em 0">'
+        f"<strong>{html.escape(title)}</strong> {text}</aside>" for title, text in notes)

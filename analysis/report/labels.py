@@ -11,6 +11,9 @@ its Dutch text; the pieces are joined with ", " and the first letter is capitali
 'SDQ, totaalscore, Wilcoxon-toets, p-waarde'
 >>> unknown_words("sdq_total_frobnicate")
 ['frobnicate']
+
+Values are shown the same way wherever key numbers are listed (the site's key-numbers page,
+``compare``, ``explain``): :func:`format_key_number`.
 """
 
 from __future__ import annotations
@@ -69,3 +72,20 @@ def unknown_words(key: str) -> list[str]:
     if key in labels:
         return []
     return [piece for piece, known in _pieces(key) if not known]
+
+
+def format_key_number(value: Any) -> str:
+    """A key number's value in Dutch notation, as every list of key numbers shows it.
+
+    Numbers with three significant digits (whole numbers in full, thousands grouped from
+    10 000: :func:`analysis.report.narrative.format_value` with ``g3``), booleans as ja/nee,
+    text as is, None (the data did not allow it) as "niet te berekenen".
+
+    >>> [format_key_number(v) for v in (25350.0, 0.05312, -3.456, 14, True, None, "voorlopig")]
+    ['25 350', '0,0531', '-3,46', '14', 'ja', 'niet te berekenen', 'voorlopig']
+    """
+    from analysis.report.narrative import format_value
+
+    if value is None:
+        return "niet te berekenen"
+    return format_value(value, "g3")

@@ -14,6 +14,7 @@ format     meaning                                          22 / 0.6429
 ``pct``    a value already in percent, whole                 ``64%``
 ``pct1``   a value already in percent, one decimal           ``64,3%``
 ``share``  a share 0-1 shown as a whole percent              ``64%``
+``pp``     a share 0-1 in whole percentage points, no sign   ``64``
 ``.N``     N decimals                                        ``0,643``
 ``g3``     three significant digits (whole from 1 000)       ``0,643``
 ``eur``    an amount in euro, whole                          ``€ 25 350``
@@ -22,6 +23,16 @@ format     meaning                                          22 / 0.6429
 
 A count with its noun: ``{n:count:gezin/gezinnen}`` gives "1 gezin", "22 gezinnen" (zero takes
 the plural; a value that is not whole, such as 4.5 hours, is shown with a decimal comma).
+
+Every number links to its source. Given ``links`` (key -> ``<notebook>.html#cel-N``, from
+:func:`analysis.report.keynumbers.read_sources`), :func:`render` makes the formatted value of each
+placeholder a link to the notebook cell that recorded it (:func:`link`); a count with its noun
+links the number only. A value that disclosure control suppressed ("<5") links all the same.
+
+A template may also name a figure, ``{figuur:NAME}``: :func:`render` then asks ``figure_ref``
+(a callable NAME -> text) for the reference, e.g. " (zie figuur 3)", or "" when the figure is
+not shown. The number itself is filled in by :func:`analysis.report.site.annotate_findings` in
+order of appearance.
 
 Absent is not an error. A key number recorded as ``None`` means the data did not allow it;
 its reason, when the notebook gave one, is the text key ``<key>_reason``
@@ -38,7 +49,7 @@ from __future__ import annotations
 
 import math
 import string
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from analysis.errors import CompendiumError
 
@@ -116,9 +127,37 @@ def join_nl(items: list[str] | tuple[str, ...], *, last: str = "en") -> str:
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
+def link(text: str, href: str | None) -> str:
+    """``text`` as a link to the cell that computed it (``href``), or as is without one.
+
+    The text is a formatted number; ``<`` and ``>`` (a suppressed "<5") are written as
+    entities, so the link reads the same in Markdown and HTML.
+
+    >>> link("0,053", "01_questionnaires.html#cel-25")
+    '<a class="bron" href="01_questionnaires.html#cel-25">0,053</a>'
+    >>> link("<5", "x.html#cel-1"), link("14", None)
+    ('<a class="bron" href="x.html#cel-1">&lt;5</a>', '14')
+    """
+    if not href:
+        return text
+    shown = text.replace("<", "&lt;").replace(">", "&gt;")
+    return f'<a class="bron" href="{href}">{shown}</a>'
+
+
+def link_count(text: str, href: str | None) -> str:
+    """A count with its noun ("22 gezinnen", "geen waarschuwingen", "<5 ouders") with only the
+    number (its first word) linked.
+
+    >>> link_count("22 gezinnen", "a.html#cel-2")
+    '<a class="bron" href="a.html#cel-2">22</a> gezinnen'
+    """
+    number, space, rest = text.partition(" ")
+    return link(number, href) + space + rest
+
+
 def step_text(k: Any, n: Any, *, low: Any = None, high: Any = None, unit: tuple[str, str] =
               ("gezin", "gezinnen"), publication: bool = False,
-              threshold: int = SMALL_COUNT_THRESHOLD) -> str:
+              threshold: int = SMALL_COUNT_THRESHOLD, href: str | None = None) -> str:
     """One step of a chain of shares: "6 van de 9 gezinnen (67%; 95%-interval 30% tot 93%)".
 
     ``low`` and ``high`` are the interval bounds as fractions 0-1. An empty denominator gives
@@ -130,33 +169,42 @@ def step_text(k: Any, n: Any, *, low: Any = None, high: Any = None, unit: tuple[
     '1 van 1 gezin (100%; 95%-interval 3% tot 100%)'
     >>> step_text(0, 4)
     '0 van de 4 gezinnen (0%)'
+
+    With ``href`` every number (count, denominator, share, bounds) links to that cell.
     """
     if n is None or k is None:
         return "niet te berekenen (ontbreekt)"
     if int(round(n)) == 0:
-        return f"niet te berekenen ({count_noun(0, *unit)})"
+        return f"niet te berekenen ({link_count(count_noun(0, *unit), href)})"
     opts = {"publication": publication, "threshold": threshold}
-    whole = count_noun(n, *unit, **opts)
+    whole = link_count(count_noun(n, *unit, **opts), href)
     of = f"van {whole}" if int(round(n)) == 1 else f"van de {whole}"
-    share = format_value(k / n, "share")
+    share = link(format_value(k / n, "share"), href)
     if publication and (k < threshold or n < threshold):
         share = "aandeel niet getoond bij kleine aantallen"
     interval = ""
     if low is not None and high is not None and not share.startswith("aandeel"):
-        interval = f"; 95%-interval {format_value(low, 'share')} tot {format_value(high, 'share')}"
-    return f"{format_value(k, 'count', **opts)} {of} ({share}{interval})"
+        interval = (f"; 95%-interval {link(format_value(low, 'share'), href)} tot "
+                    f"{link(format_value(high, 'share'), href)}")
+    return f"{link(format_value(k, 'count', **opts), href)} {of} ({share}{interval})"
 
 
 def render(template: str, numbers: Mapping[str, Any], *, publication: bool = False,
-           threshold: int = SMALL_COUNT_THRESHOLD) -> str:
+           threshold: int = SMALL_COUNT_THRESHOLD, links: Mapping[str, str] | None = None,
+           figure_ref: Callable[[str], str] | None = None) -> str:
     """``template`` with every ``{key[:format]}`` replaced by the formatted key number.
+
+    ``links`` (key -> href) makes each value a link to its source (:func:`link`);
+    ``{figuur:NAME}`` is replaced by ``figure_ref(NAME)`` ("" without ``figure_ref``).
 
     >>> render("{n:count} gezinnen, {p:pct}", {"n": 14, "p": 64.3})
     '14 gezinnen, 64%'
     >>> render("{n:count} gezinnen", {"n": 3}, publication=True)
     '<5 gezinnen'
+    >>> render("{n:count:gezin/gezinnen}", {"n": 14}, links={"n": "01.html#cel-3"})
+    '<a class="bron" href="01.html#cel-3">14</a> gezinnen'
     """
-    return _Formatter(numbers, publication, threshold).format(template)
+    return _Formatter(numbers, publication, threshold, links or {}, figure_ref).format(template)
 
 
 def format_value(value: Any, spec: str = "", *, publication: bool = False,
@@ -180,6 +228,8 @@ def format_value(value: Any, spec: str = "", *, publication: bool = False,
         return _grouped(f"{int(round(value))}")
     if spec in ("pct", "share"):
         return f"{_decimal(value * (100 if spec == 'share' else 1), 0)}%"
+    if spec == "pp":
+        return _decimal(value * 100, 0)
     if spec == "pct1":
         return f"{_decimal(value, 1)}%"
     if spec == "eur":
@@ -190,7 +240,7 @@ def format_value(value: Any, spec: str = "", *, publication: bool = False,
         return _significant(value, 3)
     if spec:
         raise ValueError(f"unknown number format {spec!r}; expected one of count, pct, pct1, "
-                         "share, eur, yesno, g3, .N")
+                         "share, pp, eur, yesno, g3, .N")
     if isinstance(value, bool):
         return "ja" if value else "nee"
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
@@ -200,9 +250,14 @@ def format_value(value: Any, spec: str = "", *, publication: bool = False,
     return str(value)
 
 
+FIGURE_FIELD = "figuur"
+"""Field name of a figure reference in a template: ``{figuur:NAME}`` (not a key number)."""
+
+
 def keys_of(template: str) -> list[str]:
-    """The key numbers a template names, in order."""
-    return [field.split(".")[0] for _, field, _, _ in string.Formatter().parse(template) if field]
+    """The key numbers a template names, in order (figure references left out)."""
+    return [field.split(".")[0] for _, field, _, _ in string.Formatter().parse(template)
+            if field and field != FIGURE_FIELD]
 
 
 def missing(template: str, numbers: Mapping[str, Any]) -> list[str]:
@@ -246,22 +301,34 @@ def _grouped(digits: str) -> str:
 
 
 class _Formatter(string.Formatter):
-    def __init__(self, numbers: Mapping[str, Any], publication: bool, threshold: int):
+    def __init__(self, numbers: Mapping[str, Any], publication: bool, threshold: int,
+                 links: Mapping[str, str], figure_ref: Callable[[str], str] | None):
         super().__init__()
         self.numbers, self.publication, self.threshold = numbers, publication, threshold
+        self.links, self.figure_ref, self.key = links, figure_ref, None
 
     def get_value(self, key, args, kwargs):  # noqa: D102 (string.Formatter API)
+        self.key = key  # format_field follows for the same field (no nested fields here)
+        if key == FIGURE_FIELD:
+            return _FIGURE
         if key not in self.numbers:
             raise MissingKeyNumber(f"the text names key number {key!r}, which this run did not "
                                    "produce; check the notebook that should record it")
         return self.numbers[key]
 
     def format_field(self, value, format_spec):  # noqa: D102
+        if value is _FIGURE:
+            return self.figure_ref(format_spec) if self.figure_ref else ""
+        href = self.links.get(self.key)
         if format_spec.startswith("count:") and "/" in format_spec:
             singular, plural = format_spec[len("count:"):].split("/", 1)
             if isinstance(value, (int, float)) and not float(value).is_integer():
-                return f"{format_value(value)} {plural}"
-            return count_noun(value, singular, plural, publication=self.publication,
-                              threshold=self.threshold)
-        return format_value(value, format_spec, publication=self.publication,
-                            threshold=self.threshold)
+                return link_count(f"{format_value(value)} {plural}", href)
+            return link_count(count_noun(value, singular, plural, publication=self.publication,
+                                         threshold=self.threshold), href)
+        return link(format_value(value, format_spec, publication=self.publication,
+                                 threshold=self.threshold), href)
+
+
+_FIGURE = object()
+"""Marker value of a ``{figuur:NAME}`` field."""

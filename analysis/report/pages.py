@@ -379,7 +379,7 @@ def compare_cohorts(
 
     The page (Dutch, self-contained) holds a table of every key number of every cohort (from
     ``reports/<cohort>/key_numbers.json``, a flat mapping name -> value; ``-`` where a cohort
-    lacks one) and, for each stem in ``figures`` that at least one cohort has, the cohorts'
+    lacks one) with the site's Dutch labels, groups (by notebook) and notation, and, for each stem in ``figures`` that at least one cohort has, the cohorts'
     figures next to each other with their captions. A cohort is synthetic when its key numbers
     say ``synthetic: true``, its ``cohort.yaml`` does, or one of its figures does; the page
     then carries the banner.
@@ -415,12 +415,27 @@ def compare_cohorts(
         numbers = {c: publication_filter(n) for c, n in numbers.items()}
     synthetic = any(_cohort_is_synthetic(c, numbers[c], Path(figures_root), raw_root)
                     for c in cohorts)
-    nb = _comparison_notebook(cohorts, numbers, figures, Path(figures_root))
+    nb = _comparison_notebook(cohorts, numbers, figures, Path(figures_root),
+                              _key_stages(cohorts, Path(reports_root)))
     title = "Vergelijking van cohorten: " + ", ".join(cohorts)
     page = notebook_to_html(nb, hide_input=True, title=title, synthetic=synthetic,
                             where="the comparison of " + ", ".join(cohorts))
     out = Path(reports_root) / "compare" / ("_vs_".join(cohorts) + ".html")
     return write_text_atomic(out, page)
+
+
+def _key_stages(cohorts: Sequence[str], reports_root: Path) -> dict[str, str]:
+    """Key -> the notebook that recorded it, from the cohorts' sources (the first cohort that
+    has the key wins); empty when the runs left no sources (reports outside a project)."""
+    from analysis.report import keynumbers
+
+    root = None if reports_root.resolve() == Path(_paths.REPORTS).resolve() \
+        else reports_root.parent
+    stages: dict[str, str] = {}
+    for cohort in cohorts:
+        for key, (stage, _) in keynumbers.read_sources(cohort, root=root).items():
+            stages.setdefault(key, stage)
+    return stages
 
 
 def _check_cohorts(cohorts: Sequence[str]) -> None:
@@ -474,21 +489,23 @@ def _cohort_is_synthetic(cohort: str, numbers: Mapping[str, Any], figures_root: 
 
 
 def _comparison_notebook(cohorts: Sequence[str], numbers: Mapping[str, Mapping[str, Any]],
-                         figures: Sequence[str], figures_root: Path):
+                         figures: Sequence[str], figures_root: Path,
+                         stages: Mapping[str, str] | None = None):
+    """The comparison as a notebook: key numbers with their Dutch labels, grouped by the
+    notebook that recorded them (``stages``: key -> notebook; other keys under "Overige
+    kerngetallen"), values in the site's notation
+    (:func:`analysis.report.labels.format_key_number`), then the figures side by side."""
     from nbformat import v4
 
-    names = sorted({name for n in numbers.values() for name in n})
     intro = (f"# Vergelijking van cohorten\n\nDeze pagina zet de kerngetallen en de belangrijkste "
-             f"figuren van {_dutch_list(cohorts)} naast elkaar. Elk getal komt uit het bestand "
-             "`key_numbers.json` van de run van dat cohort; een streepje betekent dat het getal "
-             "voor dat cohort niet bestaat.")
-    table = ["| Kengetal | " + " | ".join(map(_escape_cell, cohorts)) + " |",
-             "|---|" + "---:|" * len(cohorts)]
-    table += ["| " + " | ".join([_escape_cell(name)] + [
-        _escape_cell(format_value(numbers[c].get(name))) for c in cohorts]) + " |"
-        for name in names]
-    cells = [v4.new_markdown_cell(intro),
-             v4.new_markdown_cell("## Kerngetallen\n\n" + "\n".join(table))]
+             f"figuren van {_dutch_list(cohorts)} naast elkaar, met dezelfde omschrijvingen, "
+             "groepen en notatie als de kerngetallenpagina van elk cohort. Elk getal komt uit het "
+             "bestand `key_numbers.json` van de run van dat cohort; een streepje betekent dat het "
+             "getal voor dat cohort niet bestaat.")
+    cells = [v4.new_markdown_cell(intro), v4.new_markdown_cell("## Kerngetallen")]
+    for title, names in _grouped_keys(numbers, stages or {}):
+        cells.append(v4.new_markdown_cell(f"### {_escape_cell(title)}\n\n"
+                                          + _numbers_table(cohorts, numbers, names)))
     shown = _figure_stems(cohorts, figures, figures_root)
     if shown:
         cells.append(v4.new_markdown_cell("## Figuren"))
@@ -496,6 +513,35 @@ def _comparison_notebook(cohorts: Sequence[str], numbers: Mapping[str, Mapping[s
         cells.append(v4.new_markdown_cell(f"### {_escape_cell(stem)}"))
         cells.append(_figure_row(stem, cohorts, figures_root))
     return v4.new_notebook(cells=cells, metadata={"title": "Vergelijking van cohorten"})
+
+
+def _grouped_keys(numbers: Mapping[str, Mapping[str, Any]],
+                  stages: Mapping[str, str]) -> list[tuple[str, list[str]]]:
+    """(Dutch notebook title, keys sorted by name) per notebook in pipeline order; keys that no
+    cohort's sources place last, as "Overige kerngetallen"."""
+    from analysis.report.site import notebook_titles
+
+    titles = notebook_titles()
+    names = sorted({name for n in numbers.values() for name in n})
+    order = list(titles) + sorted({s for s in stages.values() if s not in titles})
+    groups = [(titles.get(stage, stage), [n for n in names if stages.get(n) == stage])
+              for stage in order]
+    groups.append(("Overige kerngetallen", [n for n in names if n not in stages]))
+    return [(title, keys) for title, keys in groups if keys]
+
+
+def _numbers_table(cohorts: Sequence[str], numbers: Mapping[str, Mapping[str, Any]],
+                   names: Sequence[str]) -> str:
+    from analysis.report.labels import format_key_number, label_nl
+
+    table = ["| Kerngetal | " + " | ".join(map(_escape_cell, cohorts)) + " | naam |",
+             "|---|" + "---:|" * len(cohorts) + "---|"]
+    for name in names:
+        values = [_escape_cell(format_key_number(numbers[c][name]) if name in numbers[c]
+                               else "-") for c in cohorts]
+        table.append("| " + " | ".join([_escape_cell(label_nl(name)), *values,
+                                        f"`{name}`"]) + " |")
+    return "\n".join(table)
 
 
 def _figure_stems(cohorts: Sequence[str], figures: Sequence[str] | None,

@@ -145,8 +145,8 @@ def used_parameters(cohort: str, *, root: str | os.PathLike = _paths.ROOT) -> di
     folder = Path(root) / "reports" / cohort
     used = {}
     for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
-        if path.name.endswith(".failed.ipynb"):
-            continue
+        if path.name.startswith(".") or path.name.endswith(".failed.ipynb"):
+            continue  # a notebook being run (.<name>.running.ipynb) or a failed one
         try:
             meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]["papermill"]
         except (ValueError, KeyError, TypeError):

@@ -67,6 +67,9 @@ nav.toc { border: 1px solid #ccc; padding: 0.4em 1em; margin: 1em 0; font-family
 .badge.reproduced { background: #2e7d32; } .badge.differs { background: #b3261e; }
 .badge.not_computable { background: #6d6d6d; }
 figure { break-inside: avoid; }
+a.bron { color: inherit; text-decoration: underline dotted #0b4f8a; text-underline-offset: 2px; }
+a.bron:hover { color: #0b4f8a; }
+aside.kernbevindingen, aside.kanttekening { break-inside: avoid; }
 @media print {
   nav.site-nav, details.functies { display: none; }
   .compendium-banner { position: fixed; top: 0; left: 0; right: 0; }
@@ -279,6 +282,12 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
     return reports / "index.html"
 
 
+def notebook_titles() -> dict[str, str]:
+    """Notebook name -> Dutch title ("01 Vragenlijsten"), from ``notebooks/pipeline.yaml``;
+    key numbers are grouped under these titles on the site and in ``compare``."""
+    return {page.name: page.title for page in _pipeline_notebooks()}
+
+
 def _pipeline_notebooks() -> list[NotebookPage]:
     import yaml
 
@@ -380,8 +389,7 @@ def _source_link(source: str, known: set[str]) -> str:
 
 def _numbers_body(stages: Mapping[str, Mapping[str, Any]],
                   sources: Mapping[str, tuple[str, int]], pages: Sequence[NotebookPage]) -> str:
-    from analysis.report.labels import label_nl
-    from analysis.report.narrative import format_value
+    from analysis.report.labels import format_key_number, label_nl
 
     titles = {p.name: p.title for p in pages}
     parts = ["<h1>Kerngetallen</h1>",
@@ -395,8 +403,7 @@ def _numbers_body(stages: Mapping[str, Mapping[str, Any]],
             where = sources.get(key)
             cell = (f'<a href="{where[0]}.html#cel-{where[1]}">cel {where[1]}</a>'
                     if where and where[0] in titles else "")
-            value = numbers[key]
-            shown = "niet te berekenen" if value is None else format_value(value)
+            shown = format_key_number(numbers[key])
             parts.append(f"<tr><td>{html.escape(label_nl(key))}</td><td class=\"getal\">"
                          f"{html.escape(shown)}</td><td><code>{html.escape(key)}</code></td>"
                          f"<td>{cell}</td></tr>")
@@ -451,11 +458,15 @@ def _num(value: Any) -> Any:
 
 def annotate_findings(page: str, pages: Sequence[NotebookPage]) -> str:
     """The findings page with a table of contents, numbered figures ("Figuur N") and tables
-    ("Tabel N"), and each figure's source ("notebook X, cel N") linked to that cell."""
+    ("Tabel N"), each figure's source ("notebook X, cel N") linked to that cell, and each
+    cross-reference in the text (``<a class="figuurverwijzing" href="#fig-NAME">``, written by
+    :meth:`analysis.report.findings.Findings.figure_ref`) reading "figuur N" for the figure with
+    that id. Figures are numbered in order of appearance; a reference to a figure that is not
+    on the page is removed with its "(zie ...)". Annotating twice gives the same page."""
     page = _strip_between(page, TOC_START, TOC_END)
     known = {p.name for p in pages}
-    page = re.sub(r"<figcaption[^>]*>(?:<strong>Figuur \d+\.</strong> )?", _numbered("Figuur"),
-                  page)
+    page, numbers = _number_figures(page)
+    page = _fill_figure_references(page, numbers)
     page = re.sub(r"Bron: notebook ([\w.-]+), cel (\d+)",
                   lambda m: (f'Bron: <a href="{m.group(1)}.html#cel-{m.group(2)}">notebook '
                              f"{m.group(1)}, cel {m.group(2)}</a>") if m.group(1) in known
@@ -463,30 +474,56 @@ def annotate_findings(page: str, pages: Sequence[NotebookPage]) -> str:
     page = re.sub(r'<p class="tabelnummer"[^>]*><strong>Tabel \d+</strong></p>', "", page)
     tables = iter(range(1, 10_000))
     page = re.sub(r"(<table[^>]*>)", lambda m: _table_label(next(tables)) + m.group(1), page)
-    headings = re.findall(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', page, flags=re.S)
-    if headings:
-        items = "".join(
-            f'<li style="margin-left:{(int(level) - 2) * 1.5}em"><a href="#{anchor}">'
-            f"{re.sub(r'<[^>]+>', '', text).replace('¶', '').strip()}</a></li>"
-            for level, anchor, text in headings)
-        toc = (f'{TOC_START}<nav class="toc" aria-label="Inhoud"><strong>Inhoud</strong>'
-               f'<ul style="list-style:none;padding-left:0">{items}</ul></nav>{TOC_END}')
-        first = page.find("<h2")
-        if first >= 0:
-            start = page.rfind('<div class="jp-Cell', 0, first)
-            at = start if start >= 0 else first
-            page = page[:at] + toc + page[at:]
-    return page
+    return _with_contents(page)
 
 
-def _numbered(word: str):
+def _number_figures(page: str) -> tuple[str, dict[str, int]]:
+    """Every ``<figure>`` with a caption numbered "Figuur N." in order; returns the page and
+    figure id -> number."""
+    numbers: dict[str, int] = {}
     counter = iter(range(1, 10_000))
 
     def replace(match: re.Match) -> str:
-        tag = re.sub(r"<strong>.*", "", match.group(0))
-        return f"{tag}<strong>{word} {next(counter)}.</strong> "
+        number = next(counter)
+        figure_id = re.search(r'\bid="([^"]+)"', match.group(1))
+        if figure_id:
+            numbers[figure_id.group(1)] = number
+        return f"{match.group(1)}{match.group(2)}{match.group(3)}<strong>Figuur {number}.</strong> "
 
-    return replace
+    pattern = (r"(<figure\b[^>]*>)((?:(?!<figure\b|<figcaption).)*)(<figcaption[^>]*>)"
+               r"(?:<strong>Figuur \d+\.</strong> )?")
+    return re.sub(pattern, replace, page, flags=re.S), numbers
+
+
+def _fill_figure_references(page: str, numbers: Mapping[str, int]) -> str:
+    def replace(match: re.Match) -> str:
+        number = numbers.get(match.group(1))
+        if number is None:
+            return ""
+        return (f' <span class="zie">(zie <a class="figuurverwijzing" href="#{match.group(1)}">'
+                f"figuur {number}</a>)</span>")
+
+    return re.sub(r' ?<span class="zie">\(zie <a class="figuurverwijzing" href="#([^"]+)">'
+                  r"figuur(?: \d+)?</a>\)</span>", replace, page)
+
+
+def _with_contents(page: str) -> str:
+    headings = re.findall(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', page, flags=re.S)
+    if not headings:
+        return page
+    items = "".join(
+        f'<li style="margin-left:{(int(level) - 2) * 1.5}em"><a href="#{anchor}">'
+        f"{re.sub(r'<[^>]+>', '', text).replace('¶', '').strip()}</a></li>"
+        for level, anchor, text in headings)
+    toc = (f'{TOC_START}<nav class="toc" aria-label="Inhoud"><strong>Inhoud</strong>'
+           f'<ul style="list-style:none;padding-left:0">{items}</ul></nav>{TOC_END}')
+    first = next((m.start() for m in re.finditer(r'<h2 id="([^"]+)"', page)
+                  if m.group(1) != "Kernbevindingen"), -1)
+    if first >= 0:
+        start = page.rfind('<div class="jp-Cell', 0, first)
+        at = start if start >= 0 else first
+        page = page[:at] + toc + page[at:]
+    return page
 
 
 def _table_label(number: int) -> str:

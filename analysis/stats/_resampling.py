@@ -1,9 +1,10 @@
-"""Numerical engines behind :mod:`analysis.stats.inference`: exact rank null distributions, bootstrap.
+"""Numerical engines behind the public test modules: exact rank null distributions, bootstrap.
 
 Pure numpy/scipy on arrays, vectorised over a leading batch axis so that the same code serves
 one test, thousands of bootstrap resamples and the power simulation of :mod:`analysis.stats.power`.
-Input checks shared by both modules live here too. The public API is :mod:`analysis.stats.inference`;
-nothing here reads or writes files.
+Input checks shared by these modules live here too. The public API is
+:mod:`~analysis.stats.intervals`, :mod:`~analysis.stats.paired` and
+:mod:`~analysis.stats.association`; nothing here reads or writes files.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def check_resampling(n_resamples, seed) -> None:
 
 def bootstrap(data, statistic, *, n_resamples, seed, confidence, method,
               counts_statistic=None) -> dict:
-    """Bootstrap interval as a dict; see :func:`analysis.stats.inference.bootstrap_ci` for the method.
+    """Bootstrap interval as a dict; see :func:`analysis.stats.intervals.bootstrap_ci` for the method.
 
     Resampling indices are drawn block by block (``_CHUNK`` resamples at a time, fewer when a
     block would hold more than ``_ELEMENTS`` values) from ``numpy.random.default_rng(seed)``,

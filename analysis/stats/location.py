@@ -4,7 +4,9 @@
   distribution-free interval found by inverting the exact signed-rank test, in the units of
   the scale (points), so a practitioner can read it.
 * :func:`rank_biserial_interval`: an interval for the matched-pairs rank-biserial correlation
-  that is defined at small n, or none with the reason.
+  found by inverting the exact signed-rank test (consistent with the Hodges-Lehmann interval by
+  construction), or none with the reason; :func:`rank_biserial_fisher`, the Fisher z
+  approximation it replaces, kept for comparison.
 * :func:`holm`: Holm's step-down adjustment of p-values.
 
 Pure numpy/scipy; nothing here reads or writes files.
@@ -17,14 +19,17 @@ from scipy import stats as _st
 
 from analysis.stats import _resampling as _rs
 
-__all__ = ["RANK_BISERIAL_MIN_NONZERO", "hodges_lehmann", "rank_biserial_interval", "holm"]
+__all__ = ["RANK_BISERIAL_MIN_NONZERO", "hodges_lehmann", "rank_biserial_interval",
+           "rank_biserial_fisher", "holm"]
 
 RANK_BISERIAL_MIN_NONZERO = 10
-"""Fewest non-zero changes for which :func:`rank_biserial_interval` gives an interval. Below
-10 the exact null distribution of the signed-rank sum has fewer than ``2^10 = 1024`` sign
-patterns and a handful of attainable values, so a normal (Fisher z) approximation of the
-correlation's sampling distribution is not to be trusted; a bootstrap fails as well (most
-resamples repeat the same few patterns, and R's ``boot.ci`` refuses such intervals)."""
+"""Fewest non-zero changes for which the approximate intervals (:func:`rank_biserial_fisher`
+and the bootstrap of :func:`analysis.stats.paired.paired_wilcoxon`) are given. Below 10 the
+exact null distribution of the signed-rank sum has fewer than ``2^10 = 1024`` sign patterns;
+a bootstrap fails as well (most resamples repeat the same few patterns, and R's ``boot.ci``
+refuses such intervals). Raising it does not rescue the Fisher interval: its simulated
+coverage is 0.83-0.87 for the largest effect at every n from 10 to 30 (see
+:func:`rank_biserial_interval`), so the default interval is the test inversion instead."""
 
 
 def hodges_lehmann(differences, *, confidence: float = 0.95) -> dict:
@@ -154,9 +159,89 @@ def _kth_walsh(s: np.ndarray, k: int) -> float:
     return float(above.min()) if above.size else float(high)
 
 
-def rank_biserial_interval(r: float, n_nonzero: int, *, confidence: float = 0.95
-                           ) -> tuple[float, float, str]:
-    """Interval of a matched-pairs rank-biserial correlation, or none and the reason.
+def rank_biserial_interval(differences, *, zero_method: str = "pratt",
+                           confidence: float = 0.95) -> tuple[float, float, str]:
+    """Interval of the matched-pairs rank-biserial correlation by inverting the exact test.
+
+    Parameters
+    ----------
+    differences : array-like
+        Within-family changes ``after - before`` (points; NaN dropped).
+    zero_method : {"pratt", "wilcox"}
+        Zero rule of the correlation (as in :func:`analysis.stats.paired.paired_wilcoxon`).
+    confidence : float
+        Two-sided level.
+
+    Returns
+    -------
+    tuple
+        ``(ci_low, ci_high, reason)``: the bounds and ``""``; or NaN bounds and a Dutch reason
+        when every change is zero, when no shift can be rejected at this level (n <= 5 at
+        95%: the exact test then cannot reach the requested confidence), or when the interval
+        would be a single point (all changes of one sign and every shift the test accepts
+        keeps them so: ``r = -1`` or ``1`` throughout).
+
+    Notes
+    -----
+    The exact signed-rank test is inverted in the shift ``mu`` (:func:`hodges_lehmann`:
+    ``[mu_L, mu_U]`` around the estimate ``mu_hat``) and carried to the correlation's scale
+    under the test's own model, a shift of errors symmetric about zero: with residuals
+    ``e = d - mu_hat`` and their symmetric version ``s = (e, -e)`` (2n values), the bounds are
+    ``r(s + mu_L)`` and ``r(s + mu_U)``, ``r(x) = (R+ - R-) / (R+ + R-)`` of ``x`` under
+    ``zero_method``. ``r(s + mu)`` rises with ``mu`` and is exactly 0 at ``mu = 0`` (``s`` is
+    symmetric), so the interval contains 0 exactly when the Hodges-Lehmann interval does: it
+    agrees with the exact (zero-dropping) test by construction; the Pratt p can lie on the
+    other side of 0.05. The interval is widened, if needed, to contain the observed ``r``
+    (when all changes share one sign, ``r = -1`` or ``1``, which the smoothed model puts just
+    outside); a single point is not reported as an interval.
+
+    Coverage, simulated (``tests/golden/rank_biserial_coverage.py`` and its committed
+    ``.csv``; seed 20240615, 1000 samples per cell, integer changes ``round(N(mu, sigma))``
+    with ties and zeros, sigma 5 and 2, mu 0 to -0.8 sigma, n 8 to 30, Pratt's rule; the
+    true value from 400,000 changes; Monte Carlo SE of a coverage 0.006-0.01): this interval
+    is given in 98-100% of samples and covers 0.88-0.97 (median 0.94; within 0.025 of 0.95
+    in 31 of 48 cells; 0.92-0.96 without an effect at n = 8-14; 0.89-0.93 for the largest
+    effect; 0.88-0.94 at n = 30 with many zeros, where the shift model fits integer changes
+    worst). The Fisher z interval with the null SE (:func:`rank_biserial_fisher`), given only
+    from 10 non-zero changes (12-100% of samples), covers 0.83-0.96 (median 0.92; 16 of 40
+    cells within 0.025), and its worst cell does not improve with n (0.87 at n = 10, 0.83 at
+    n = 30), so no minimum number of changes brings it within that tolerance; on the bundled
+    SDQ total it gave -0.90 to -0.10 beside an exact p of 0.053. Neither is exact for the
+    correlation (the test is exact for the shift, not for ``r``); the inversion is preferred
+    because it covers better and cannot contradict the test and the Hodges-Lehmann interval
+    reported with it.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in rank_biserial_interval([-4.0, -3, -2, -1, 1, -5, -6, 2])[:2]]
+    [-1.0, 0.2059]
+    >>> rank_biserial_interval([-1.0, -2, -3])[2][:24]
+    'te weinig veranderingen '
+    """
+    d = np.round(np.asarray(differences, dtype=float).ravel(), 10)
+    d = d[~np.isnan(d)]
+    if d.size == 0 or not np.any(d != 0):
+        return np.nan, np.nan, "alle veranderingen zijn nul: er is geen correlatie te schatten"
+    hl = hodges_lehmann(d, confidence=confidence)
+    if hl["confidence_achieved"] < hl["confidence"] - 1e-12:
+        return np.nan, np.nan, (f"te weinig veranderingen ({d.size}) voor een "
+                                f"{round(100 * hl['confidence'])}%-interval: de exacte toets "
+                                f"kan geen enkele verschuiving verwerpen")
+    residuals = d - hl["estimate"]
+    symmetric = np.r_[residuals, -residuals]  # the errors' distribution, symmetric as assumed
+    low, high = (float(_rs.rank_biserial_paired((symmetric + shift)[None, :], zero_method)[0])
+                 for shift in (hl["ci_low"], hl["ci_high"]))
+    observed = float(_rs.rank_biserial_paired(d[None, :], zero_method)[0])
+    low, high = min(low, observed), max(high, observed)
+    if high - low < 1e-12:  # every accepted shift leaves all changes of one sign
+        return np.nan, np.nan, (f"bij elke verschuiving die de toets aanvaardt is de correlatie "
+                                f"{observed:+.0f}: het interval valt samen met één punt")
+    return low, high, ""
+
+
+def rank_biserial_fisher(r: float, n_nonzero: int, *, confidence: float = 0.95
+                         ) -> tuple[float, float, str]:
+    """Fisher z interval of a matched-pairs rank-biserial correlation, or none and the reason.
 
     Parameters
     ----------
@@ -176,16 +261,17 @@ def rank_biserial_interval(r: float, n_nonzero: int, *, confidence: float = 0.95
 
     Notes
     -----
-    Fisher z: ``tanh(atanh(r) +- z_(1-alpha/2) SE)`` with
+    ``tanh(atanh(r) +- z_(1-alpha/2) SE)`` with
     ``SE = sqrt(m (m + 1) (2 m + 1) / 6) / (m (m + 1) / 2)``, the null standard deviation of
     ``r`` (``r = 2 T+ / S - 1``, ``Var(T+) = m (m + 1) (2 m + 1) / 24``); this is the
-    parametric interval of R's ``effectsize::rank_biserial``.
+    parametric interval of R's ``effectsize::rank_biserial``. It under-covers at small n and
+    for large effects (see :func:`rank_biserial_interval`); kept for comparison.
 
     Examples
     --------
-    >>> [round(v, 4) for v in rank_biserial_interval(-0.6632, 14)[:2]]
+    >>> [round(v, 4) for v in rank_biserial_fisher(-0.6632, 14)[:2]]
     [-0.8839, -0.201]
-    >>> rank_biserial_interval(-1.0, 14)[2][:28]
+    >>> rank_biserial_fisher(-1.0, 14)[2][:28]
     'alle veranderingen hebben he'
     """
     alpha = 1 - _rs.check_confidence(confidence)

@@ -27,12 +27,9 @@ from scipy import stats as _st
 from statsmodels.stats.power import TTestIndPower, TTestPower
 
 from analysis.stats import _resampling as _rs
-from analysis.stats.inference import (
-    DEFAULT_SEED,
-    PROPORTION_METHODS,
-    ZERO_METHODS,
-    signed_rank_pvalues,
-)
+from analysis.stats._tidy import DEFAULT_SEED
+from analysis.stats.intervals import PROPORTION_METHODS
+from analysis.stats.paired import ZERO_METHODS, signed_rank_pvalues
 
 POWER_METHODS = ("paired_t", "wilcoxon_simulation")
 SAMPLE_SIZE_RULES = ("lower_band", "point")
@@ -97,7 +94,7 @@ def proportion_ci_width(p: float, n: int, *, method: str = "clopper-pearson",
     n : int
         Number of families analysed, at least 1.
     method : {"clopper-pearson", "wilson"}
-        Interval method (see :func:`analysis.stats.inference.proportion`).
+        Interval method (see :func:`analysis.stats.intervals.proportion`).
     confidence : float
         Two-sided confidence level.
 
@@ -520,7 +517,7 @@ def wilcoxon_power_simulation(differences, n: int, *, alpha: float = 0.05,
         shrinks the pilot effect (regression to the mean, optimism), ``shift`` sets another
         mean change; ``shift = -mean(d)`` (with ``scale = 1``) simulates the null.
     zero_method : {"pratt", "wilcox"}
-        Zero rule of :func:`analysis.stats.inference.paired_wilcoxon`.
+        Zero rule of :func:`analysis.stats.paired.paired_wilcoxon`.
     exact_max_n : int
         Exact permutation p-values up to this ``n``, the tie-corrected normal approximation
         above it (for speed; default 20).

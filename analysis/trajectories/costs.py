@@ -23,7 +23,7 @@ import yaml
 
 from analysis import paths
 from analysis.errors import ConfigError
-from analysis.stats.inference import exact_interval
+from analysis.stats.intervals import exact_interval
 
 TARIFFS_FILE: Path = paths.DEFINITIONS / "tariffs.yaml"
 """Default tariffs: round placeholders, documented as assumptions in the file itself."""

@@ -19,6 +19,10 @@
 #   dz, dz_low/high  mean(d) / sd(d); uniroot on pt(t, n - 1, ncp) at 0.975 and 0.025, / sqrt(n)
 #   rb, rb_low/high  Pratt rank-biserial; Fisher z with the null SE when >= 10 non-zero
 #                  changes and |r| < 1 (effectsize's parametric interval)
+#   rb_inv_low/high  the exact test inverted, carried to the rank-biserial scale under the
+#                  symmetric shift model: with e = d - hl_estimate and s = c(e, -e), the Pratt
+#                  rank-biserial of s + hl_low and of s + hl_high, widened to contain rb; when
+#                  the inversion reaches 95%, not all d are 0 and the bounds differ
 #   rho, rho_p     cor.test(before, after, method = "spearman", exact = TRUE), exact p only
 #                  for n <= 9 without ties (else NA)
 #   p_pratt_holm, t_p_holm  p.adjust(..., "holm") over the helmond_* cases
@@ -52,6 +56,11 @@ dz_bounds <- function(t, n, conf = 0.95) {
   c(f(1 - a / 2), f(a / 2)) / sqrt(n)
 }
 
+rb_pratt <- function(x) {
+  x <- round(x, 10); rk <- rank(abs(x)); rk[x == 0] <- 0
+  if (sum(rk) > 0) (sum(rk[x > 0]) - sum(rk[x < 0])) / sum(rk) else NA
+}
+
 rows <- list()
 for (case in unique(samples$case)) {
   s <- samples[samples$case == case, ]
@@ -66,8 +75,12 @@ for (case in unique(samples$case)) {
   tt <- if (sd_d > 0) t.test(s$after, s$before, paired = TRUE) else NULL
   tval <- if (is.null(tt)) NA else unname(tt$statistic)
   dz_ci <- if (is.null(tt)) c(NA, NA) else dz_bounds(tval, n)
-  rk <- rank(abs(d)); rk[d == 0] <- 0
-  rb <- if (sum(rk) > 0) (sum(rk[d > 0]) - sum(rk[d < 0])) / sum(rk) else NA
+  rb <- rb_pratt(d)
+  hl_est <- median(walsh(d))
+  rb_inv <- if (any(d != 0) && hl[3] >= 0.95 - 1e-12)
+    c(min(rb_pratt(c(d - hl_est, hl_est - d) + hl[1]), rb),
+      max(rb_pratt(c(d - hl_est, hl_est - d) + hl[2]), rb)) else c(NA, NA)
+  if (!is.na(rb_inv[1]) && rb_inv[2] - rb_inv[1] < 1e-12) rb_inv <- c(NA, NA)
   m <- length(nz)
   rb_ci <- if (m >= 10 && abs(rb) < 1) {
     se <- sqrt(m * (m + 1) * (2 * m + 1) / 6) / (m * (m + 1) / 2)
@@ -80,11 +93,12 @@ for (case in unique(samples$case)) {
   rows[[case]] <- data.frame(
     case = case, kind = s$kind[1], n = n, n_nonzero = m, ties = ties,
     p_pratt = p_pratt, p_wilcox = p_exact(d),
-    hl_estimate = median(walsh(d)), hl_low = hl[1], hl_high = hl[2],
+    hl_estimate = hl_est, hl_low = hl[1], hl_high = hl[2],
     hl_confidence_achieved = hl[3], hl_low_r = hl_r[1], hl_high_r = hl_r[2],
     t = tval, t_p = if (is.null(tt)) NA else tt$p.value,
     dz = if (sd_d > 0) mean(d) / sd_d else NA, dz_low = dz_ci[1], dz_high = dz_ci[2],
-    rb = rb, rb_low = rb_ci[1], rb_high = rb_ci[2],
+    rb = rb, rb_low = rb_ci[1], rb_high = rb_ci[2], rb_inv_low = rb_inv[1],
+    rb_inv_high = rb_inv[2],
     rho = if (is.null(sp)) NA else unname(sp$estimate),
     rho_p = if (!is.null(sp) && n <= 9 && no_ties_xy) sp$p.value else NA)
 }

@@ -46,7 +46,7 @@ from analysis.report.figures.style import (
     figure_style,
     format_nl,
 )
-from analysis.stats.inference import exact_interval
+from analysis.stats.intervals import exact_interval
 
 LINES_MAX: int = 200
 """Up to this many families: one line (or marker) per family; above: aggregated forms."""
@@ -185,6 +185,7 @@ def band_transitions_figure(change: pd.DataFrame, *, instrument: str = "sdq",
             bands, labels = _band_order(definition, scheme, rows)
             counts = _transition_counts(rows, bands)
             _draw_transitions(ax, counts, labels)
+            _note_elevated(ax, rows)
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
         fig.suptitle(f"{definition.name}: van band bij begin naar band bij eind")
         _placeholder_note(fig, definition, scheme)
@@ -345,26 +346,29 @@ def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def _scheme_spec(definition, scheme: str | None) -> dict[str, Any] | None:
-    name = scheme or definition.default_cutoff_scheme
-    spec = (definition.cutoffs or {}).get(name) if name else None
-    return spec if isinstance(spec, dict) else None
+def _scheme(definition, scheme: str | None):
+    """The validated cut-off scheme (:class:`~analysis.questionnaires.instruments.CutoffScheme`)
+    that scoring and the chain use, or None when the instrument has none: one definition of
+    "verhoogd" for text, tables and figures."""
+    if not (scheme or definition.default_cutoff_scheme):
+        return None
+    return definition.scheme(scheme)
 
 
 def _band_order(definition, scheme: str | None, rows: pd.DataFrame) -> tuple[list, dict]:
     """Bands least to most concerning (scheme's ``bands``, else as found) and Dutch labels.
 
-    The bands that count as "verhoogd" (from the scheme's ``elevated_from`` on: the one
-    definition of elevated that the text and tables use) carry "(verhoogd)" in their label
-    when there are several, so no bar suggests that one band alone is "verhoogd".
+    The bands that count as "verhoogd" (``CutoffScheme.is_elevated``: from ``elevated_from``
+    on, the one definition of elevated that scoring, the chain and the text use) carry
+    "(verhoogd)" in their label when there are several, so no bar suggests that one band alone
+    is "verhoogd".
     """
-    spec = _scheme_spec(definition, scheme) or {}
-    bands = list(spec.get("bands") or [])
+    chosen = _scheme(definition, scheme)
+    bands = list(chosen.bands) if chosen else []
     found = pd.concat([rows["t0_band"], rows["t1_band"]]).dropna().astype(str).unique()
     bands += sorted(b for b in found if b not in bands)
-    labels = {b: str((spec.get("band_labels") or {}).get(b, b)) for b in bands}
-    first = spec.get("elevated_from")
-    elevated = bands[bands.index(first):] if first in bands else []
+    labels = {b: str((chosen.band_labels if chosen else {}).get(b, b)) for b in bands}
+    elevated = [b for b in bands if chosen and b in chosen.bands and chosen.is_elevated(b)]
     if len(elevated) > 1:  # one elevated band ("hoog") needs no mark
         for band in elevated:
             labels[band] = f"{labels[band]} (verhoogd)"
@@ -378,16 +382,11 @@ def _elevation_boundary(definition, scale: str, scheme: str | None) -> float | N
     ``elevated_from``; for a strength scale (prosocial) at the lower bound of the first band
     that is no longer elevated. Age-specific schemes have no single line.
     """
-    spec = _scheme_spec(definition, scheme)
-    if not spec or spec.get("age_specific") or not isinstance(spec.get("scales"), dict):
+    chosen = _scheme(definition, scheme)
+    if chosen is None or chosen.age_specific or scale not in chosen.groups[0].scales:
         return None
-    pairs = spec["scales"].get(scale)
-    if not pairs:
-        return None
-    pairs = sorted((float(p["from"]), str(p["band"])) for p in pairs)
-    order = list(spec.get("bands") or [b for _, b in pairs])
-    first = order.index(spec.get("elevated_from", order[-1]))
-    flags = [order.index(b) >= first if b in order else False for _, b in pairs]
+    pairs = chosen.groups[0].scales[scale]
+    flags = [band in chosen.bands and chosen.is_elevated(band) for _, band in pairs]
     for i in range(1, len(pairs)):
         if flags[i] != flags[i - 1]:
             return pairs[i][0]
@@ -402,7 +401,9 @@ def _scale_label(definition, scale: str) -> str:
 
 
 def _is_placeholder(definition, scheme: str | None) -> bool:
-    return bool(definition.placeholder or (_scheme_spec(definition, scheme) or {}).get("placeholder"))
+    name = scheme or definition.default_cutoff_scheme
+    spec = (definition.cutoffs or {}).get(name) if name else None
+    return bool(definition.placeholder or (spec if isinstance(spec, dict) else {}).get("placeholder"))
 
 
 # ------------------------------------------------------------------ drawing
@@ -512,6 +513,19 @@ def _draw_transitions(ax, counts: pd.DataFrame, labels: dict[str, str]) -> None:
     ax.set_xticks(x, [labels.get(b, b) for b in counts.index])
     ax.set(xlabel="Band bij begin (T0)", ylabel="Aantal gezinnen")
     ax.legend(title="Band bij eind (T1)", frameon=False, fontsize=8, title_fontsize=8)
+
+
+def _note_elevated(ax, rows: pd.DataFrame) -> None:
+    """How many families are "verhoogd" at T0 and T1 (the flags scoring set from the scheme's
+    ``elevated_from``: the same count as the text and the chain)."""
+    parts = []
+    for moment, column in (("begin", "t0_elevated"), ("eind", "t1_elevated")):
+        if column not in rows.columns:
+            return
+        known = rows[column].dropna()
+        parts.append(f"{moment} {int(known.astype(bool).sum())} van {len(known)}")
+    ax.text(0.01, 0.99, "verhoogd: " + ", ".join(parts), transform=ax.transAxes, fontsize=7,
+            va="top")
 
 
 def _band_colours(bands: Sequence[str]) -> dict[str, str]:
