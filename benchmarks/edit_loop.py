@@ -167,6 +167,15 @@ def pipeline_runner(copy: Path, *, cohort: str, raw_dir: str | None = None,
     raw = ["--raw-dir", str(Path(raw_dir).resolve())] if raw_dir else []
     command = [python, "-m", "analysis", "run", "--cohort", cohort, *raw]
 
+    from benchmarks.measure import kernel_package_folder
+
+    used = kernel_package_folder("analysis", env=env, cwd=copy)
+    if used != (Path(copy) / "analysis").resolve():
+        raise RuntimeError(
+            "the notebook kernels import the analysis package installed elsewhere, not the "
+            "temporary copy's: the edit loop would run (and write outputs of) another tree. "
+            "Install the project without an editable link, or let kernels see PYTHONPATH.")
+
     def run(force: bool) -> RunResult:
         start = time.perf_counter()
         done = subprocess.run(command + (["--force"] if force else []), cwd=copy, env=env,

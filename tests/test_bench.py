@@ -338,3 +338,14 @@ def test_only_and_quick_choose_the_sections(argv, sections):
 def test_an_unknown_section_is_refused():
     with pytest.raises(SystemExit):
         bench._parser().parse_args(["--only", "everything"])
+
+
+def test_the_kernel_package_check_names_where_kernels_import_from(tmp_path):
+    folder = tmp_path / "pkg_probe_x"
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    found = measure.kernel_package_folder("pkg_probe_x", env={"PYTHONPATH": str(tmp_path)},
+                                          cwd=tmp_path)
+    assert found == folder.resolve()
+    with pytest.raises(RuntimeError, match="could not import"):
+        measure.kernel_package_folder("no_such_package_xyz", cwd=tmp_path)
