@@ -386,3 +386,28 @@ def _allowed_phrases(cohort: str) -> tuple[str, ...]:
     words = [str(config[k]) for k in ("title", "organisation", "municipality", "publication")
              if config.get(k)]
     return TYPED_IN_TEMPLATES + tuple(names) + tuple(words)
+
+
+def test_publication_mode_site_shows_published_numbers_and_no_notebook_pages(tmp_path):
+    cohort = "tinypub"
+    keynumbers.write_fragment({"slots": 30, "analysis_set_n": 3, "sdq_n": 14},
+                              cohort=cohort, stage="01_questionnaires", root=tmp_path)
+    keynumbers.merge(cohort, root=tmp_path)
+    reports = tmp_path / "reports" / cohort
+    (reports / "01_questionnaires.html").write_text("<html><head></head><body>x</body></html>",
+                                                    encoding="utf-8")
+    (reports / "findings.html").write_text("<html><head></head><body><h1 id='t'>B</h1>"
+                                           "</body></html>", encoding="utf-8")
+    pages = [site.NotebookPage("01_questionnaires", "01 Vragenlijsten")]
+    site.build_site(cohort, notebooks=pages, root=tmp_path, publication=True, threshold=5)
+    numbers_page = (reports / "kerngetallen.html").read_text(encoding="utf-8")
+    row = re.search(r"<code>analysis_set_n</code>", numbers_page)
+    assert row is not None
+    cells = re.findall(r'<td class="getal">([^<]*)</td><td><code>analysis_set_n</code>',
+                       numbers_page)
+    assert cells and cells[0] != "3" and "5" in cells[0]  # shown as "<5"
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "01_questionnaires.html" not in index  # internal pages are not linked
+    site.build_site(cohort, notebooks=pages, root=tmp_path, publication=False)
+    assert re.findall(r'<td class="getal">([^<]*)</td><td><code>analysis_set_n</code>',
+                      (reports / "kerngetallen.html").read_text(encoding="utf-8")) == ["3"]

@@ -300,7 +300,12 @@ def _build_site(ctx: _Run) -> Path:
 
     pages = [site.NotebookPage(name, f"{name[:2]} {ctx.pipeline.get(name).title['nl']}")
              for name in ctx.pipeline.names]
-    return site.build_site(ctx.cohort, notebooks=pages, root=ctx.root)
+    findings = [ctx.notebook_parameters(n) for n in ctx.pipeline.names
+                if ctx.pipeline.get(n).findings]
+    settings = findings[0] if findings else {}
+    return site.build_site(ctx.cohort, notebooks=pages, root=ctx.root,
+                           publication=bool(settings.get("publication", False)),
+                           threshold=settings.get("small_count_threshold"))
 
 
 def plan(

@@ -241,12 +241,17 @@ def _functions_box(entries: Sequence[tuple[str, str, str]]) -> str:
 
 
 def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
-               root: str | Path | None = None) -> Path:
+               root: str | Path | None = None, publication: bool = False,
+               threshold: int | None = None) -> Path:
     """Write the site pages of ``cohort`` and put the navigation on every page; returns
     ``reports/<cohort>/index.html``.
 
     ``notebooks`` are the notebook pages in order (default: from ``notebooks/pipeline.yaml``,
     those whose HTML page exists). ``root`` is the project root (default :data:`paths.ROOT`).
+    In ``publication`` mode (the findings notebook's parameter) the key numbers are those of
+    :func:`analysis.report.disclosure.publish_numbers` at ``threshold``, the gallery leaves out
+    per-family figures and figures with small groups, and the notebook pages (internal working,
+    with per-family rows) are not linked from the site.
     """
     base = Path(root) if root is not None else paths.ROOT
     reports = base / paths.reports_dir(cohort).relative_to(paths.ROOT)
@@ -260,9 +265,13 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
 
     sources = keynumbers.read_sources(cohort, root=root)
     stages = keynumbers.read_fragments(cohort, root=root)
+    pngs = sorted(figures.glob("*.png"))
+    if publication:
+        stages, pngs = _published(stages, pngs, threshold)
+        pages = []  # internal working pages are not part of the publication
     bodies = {
         "index.html": _index_body(title, pages, reports),
-        "figuren.html": _figures_body(sorted(figures.glob("*.png")), pages),
+        "figuren.html": _figures_body(pngs, pages),
         "kerngetallen.html": _numbers_body(stages, sources, pages),
         "beweringen.html": _claims_body(reports / "claims.csv"),
     }
@@ -286,6 +295,22 @@ def notebook_titles() -> dict[str, str]:
     """Notebook name -> Dutch title ("01 Vragenlijsten"), from ``notebooks/pipeline.yaml``;
     key numbers are grouped under these titles on the site and in ``compare``."""
     return {page.name: page.title for page in _pipeline_notebooks()}
+
+
+def _published(stages: Mapping[str, Mapping[str, Any]], pngs: list[Path], threshold: int | None
+               ) -> tuple[dict[str, dict[str, Any]], list[Path]]:
+    """Key numbers per notebook and figures as publication mode shows them (disclosure
+    control of :mod:`analysis.report.disclosure`)."""
+    from analysis.report import disclosure
+
+    limit = disclosure.DEFAULT_THRESHOLD if threshold is None else int(threshold)
+    merged = {k: v for numbers in stages.values() for k, v in numbers.items()}
+    published, _ = disclosure.publish_numbers(merged, threshold=limit)
+    shown = {stage: {k: published.get(k) for k in numbers} for stage, numbers in stages.items()}
+    withheld = set(disclosure.rules()["per_family_figures"])
+    kept = [png for png in pngs if png.stem not in withheld
+            and not disclosure.figure_has_small_cells(png, limit)]
+    return shown, kept
 
 
 def _pipeline_notebooks() -> list[NotebookPage]:
