@@ -17,7 +17,7 @@ LOCK   := requirements.lock
 UV_VERSION ?= 0.13.9
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run test test-unit test-notebooks validate notebooks bench browser clean
+.PHONY: help install lock run pdf test test-unit test-notebooks validate notebooks bench browser clean
 
 ## Show this list of targets
 help:
@@ -50,6 +50,10 @@ lock:
 ## Run the whole pipeline on COHORT (default helmond-2023); prints the findings document's path
 run: $(STAMP)
 	$(PY) -m analysis run --cohort $(COHORT)
+
+## Print COHORT's findings to reports/COHORT/findings.pdf with headless Chromium (after make run)
+pdf: $(STAMP)
+	$(PY) -m analysis site --cohort $(COHORT) --pdf
 
 ## Run the unit tests and check the committed notebooks with nbval
 test: $(STAMP)
