@@ -8,6 +8,8 @@ PY     := $(VENV)/bin/python
 UV     := $(VENV)/bin/uv
 STAMP  := $(VENV)/.installed-stamp
 COHORT ?= helmond-2023
+# Options of `make bench`, e.g. BENCH_ARGS="--only edit-loop,compare" (see python -m benchmarks.bench -h)
+BENCH_ARGS ?=
 # The lock: every package, direct and transitive, with its exact version and hashes, for Python
 # 3.11+ on Linux, Windows and macOS (uv's universal resolution). `make lock` regenerates it.
 LOCK   := requirements.lock
@@ -69,9 +71,9 @@ validate: $(STAMP)
 notebooks: $(STAMP)
 	$(PY) -m analysis run --force --update-notebooks
 
-## Benchmark: papermill loop vs cold/warm runs, and scale to 100,000 families
+## Benchmark: edit loop, cold run vs papermill loop, fresh clone, scale (BENCH_ARGS=--quick)
 bench: $(STAMP)
-	$(PY) -m benchmarks.bench
+	$(PY) -m benchmarks.bench $(BENCH_ARGS)
 
 ## Remove every rebuilt output (processed tables, figures, reports); raw data stay
 clean:

@@ -176,6 +176,32 @@ def kernel_floor_seconds(import_lines: Sequence[str], *, env: dict[str, str] | N
     return time.perf_counter() - start
 
 
+def kernel_package_folder(package: str, *, env: dict[str, str] | None = None,
+                          cwd: str | os.PathLike | None = None) -> Path:
+    """Folder of ``package`` as a notebook kernel started like the pipeline's imports it."""
+    from jupyter_client.manager import KernelManager
+
+    from analysis.pipeline.execute import _kernel_config
+
+    manager = KernelManager(kernel_name="python3", config=_kernel_config())
+    manager.start_kernel(env={**os.environ, **(env or {})}, cwd=str(cwd) if cwd else None)
+    client = manager.client()
+    printed: list[str] = []
+    try:
+        client.start_channels()
+        client.wait_for_ready(timeout=120)
+        client.execute_interactive(
+            f"import {package}, pathlib; print(pathlib.Path({package}.__file__).resolve().parent)",
+            timeout=120, output_hook=lambda msg: printed.append(msg["content"].get("text", "")))
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    text = "".join(printed).strip()
+    if not text:
+        raise RuntimeError(f"a notebook kernel could not import {package}")
+    return Path(text.splitlines()[-1])
+
+
 # ------------------------------------------------------------------ stages (child process side)
 def _peak_mb() -> float:
     import resource

@@ -20,7 +20,7 @@ import pipeline_fixtures as fx
 import pytest
 
 from analysis import cli, paths
-from analysis.errors import CompendiumError, ConfigError, DataError
+from analysis.errors import CompendiumError, ConfigError
 from analysis.pipeline import runner as pipeline
 from analysis.pipeline.lock import LOCK_FILE, CohortBusy, CohortLock, pid_alive
 

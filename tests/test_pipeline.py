@@ -317,8 +317,12 @@ def _fake_package(root):
 
 
 @pytest.fixture
-def with_package(template, tmp_path):
-    """The executed dummy project with a fake package recorded in its state."""
+def with_package(template, tmp_path, monkeypatch):
+    """The executed dummy project with a fake package recorded in its state.
+
+    Its kernels leave their working folder off ``sys.path`` (``PYTHONSAFEPATH``), so they
+    import the installed, real package and not the fake one beside the notebooks."""
+    monkeypatch.setitem(pipeline.KERNEL_ENVIRONMENT, "PYTHONSAFEPATH", "1")
     root = fx.copy_project(template[0], tmp_path / "project")
     _fake_package(root)
     code, lines = fx.run_quiet(root)

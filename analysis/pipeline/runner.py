@@ -73,11 +73,10 @@ KERNEL_ENVIRONMENT: dict[str, str] = {
     "MPLBACKEND": "Agg",
     "PYTHONHASHSEED": "0",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-    "PYTHONSAFEPATH": "1",
 }
 """Environment of the notebook kernels: headless, deterministic matplotlib and hashing; no
-debugger warning; the working folder is not put on ``sys.path`` (``PYTHONSAFEPATH``), so the
-kernels import the installed ``analysis`` package, never a folder of that name where they run. With ``Agg`` a notebook shows figures inline only after ``%matplotlib inline``
+debugger warning. Kernels start in the project root, so they import that project's ``analysis``
+package. With ``Agg`` a notebook shows figures inline only after ``%matplotlib inline``
 (or by displaying the saved image)."""
 
 NOTEBOOK_VARIABLE = "COMPENDIUM_NOTEBOOK"

@@ -418,7 +418,8 @@ def key_number_names() -> list[str]:
 
     The chain (:data:`CHAIN_KEYS`: count, denominator, percentage and interval; counts under
     every usable SDQ scheme), the instruments' pair counts, the group tests per SDQ scale
-    (:data:`SDQ_SCALES`), McNemar, attrition, reliable change of the SDQ total and the stress
+    (:data:`SDQ_SCALES`: Wilcoxon and t with Holm, Hodges-Lehmann, verdict), McNemar,
+    attrition and the drop-out sensitivity, reliable change of the SDQ total and the stress
     hypothesis.
     """
     names = ["analysis_set_n"]
@@ -428,7 +429,13 @@ def key_number_names() -> list[str]:
     for scheme in usable_schemes(PRIMARY):
         names += [f"{key}_n_{scheme}" for key in CHAIN_KEYS] + [f"analysis_set_n_{scheme}"]
     names += [f"sdq_{scale}_{test}_{what}" for scale in SDQ_SCALES for test in ("wilcoxon", "t")
-              for what in ("p", "effect", "ci_low", "ci_high")]
+              for what in ("p", "effect", "ci_low", "ci_high", "p_holm")]
+    names += [f"sdq_{scale}_{what}" for scale in SDQ_SCALES
+              for what in ("hl", "hl_ci_low", "hl_ci_high", "verdict_nl",
+                           "wilcoxon_p_zero_dropped", "wilcoxon_ci_missing_reason")]
+    names += ["sdq_scales_tested_n"] + [f"sdq_total_{what}" for what in (
+        "mixed_change", "mixed_ci_low", "mixed_ci_high", "mixed_converged", "mixed_n_families",
+        "mixed_p", "tipping_delta")]
     names += ["sdq_total_mcnemar_p", "attrition_total_p", "attrition_total_median_set",
               "attrition_total_median_t0_only", "sdq_total_rci_threshold", "sdq_total_improved_n",
               "sdq_total_deteriorated_n", "sdq_total_clinically_significant_n",

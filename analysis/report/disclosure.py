@@ -37,7 +37,6 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from analysis import paths
 
 DEFAULT_THRESHOLD: int = 5
 """Default threshold (a parameter everywhere). CBS and ACRO use 10 (see disclosure.yaml)."""

@@ -137,7 +137,14 @@ def write_cohort(cohort: str, *, families: int, seed: int,
     """
     folder = paths.raw_dir(cohort, raw_root)
     _refuse_real_data(folder)
-    for rel, content in generate_cohort(cohort, families=families, seed=seed).items():
+    write_files(folder, generate_cohort(cohort, families=families, seed=seed))
+    return folder
+
+
+def write_files(folder: Path, files: dict[str, object]) -> None:
+    """Write a cohort's files (relative path -> table, bytes or text) into ``folder``,
+    each atomically; tables as the contract's CSV (:func:`serialise.csv_bytes`)."""
+    for rel, content in files.items():
         target = folder / rel
         if isinstance(content, pd.DataFrame):
             io.write_bytes_atomic(target, csv_bytes(content))
@@ -145,7 +152,6 @@ def write_cohort(cohort: str, *, families: int, seed: int,
             io.write_bytes_atomic(target, content)
         else:
             io.write_text_atomic(target, str(content))
-    return folder
 
 
 def _refuse_real_data(folder: Path) -> None:
