@@ -122,6 +122,10 @@ TYPED_IN_TEMPLATES = (
 )
 """Constants typed in the findings' templates (definitions of the method, not results)."""
 
+TYPED_PATTERNS = (r"\([A-Z][^()]*?,? \d{4}\)", r"\d+-\d+-jarig\w*")
+"""Typed text that holds digits: literature citations "(Vugteveen e.a., 2022)" and the age
+groups of a cited norm ("6-11-jarigen")."""
+
 
 def unlinked_numbers(page: str, allowed: Sequence[str] = ()) -> list[str]:
     """Numbers in the prose of a findings page that carry no link, with some context.
@@ -135,12 +139,15 @@ def unlinked_numbers(page: str, allowed: Sequence[str] = ()) -> list[str]:
         text = " ".join(block.split())
         for phrase in sorted(allowed, key=len, reverse=True):
             text = text.replace(phrase, " ")
+        for pattern in TYPED_PATTERNS:
+            text = re.sub(pattern, " ", text)
         found += [text[max(0, m.start() - 30):m.end() + 10] for m in re.finditer(r"\d+", text)]
     return found
 
 
 def test_unlinked_numbers_finds_plain_numbers_and_accepts_linked_ones():
-    page = ('<div data-mime-type="text/markdown"><h2 id="x">1. Data</h2><p>Van de '
+    page = ('<div data-mime-type="text/markdown"><h2 id="x">1. Data</h2><p>Alfa van '
+            '6-11-jarigen (Maurice-Stam e.a., 2018). Van de '
             '<a class="bron" href="a.html#cel-1">14</a> gezinnen: 9 verhoogd '
             '(95%-interval <a href="a.html#cel-1">35%</a>).</p><blockquote>3 keer</blockquote>'
             '</div><aside><strong>Let op.</strong> 12 gezinnen</aside>'
