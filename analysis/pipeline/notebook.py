@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Mapping
 
 from analysis import paths
@@ -61,6 +62,14 @@ class NotebookContext:
         table = self._tables[name]
         return None if table is None else table.copy()
 
+    @property
+    def notebook_file(self) -> Path:
+        """The notebook file this context runs in, whose cell positions captions and key
+        numbers name: the pipeline's (``COMPENDIUM_NOTEBOOK_FILE``), else ``notebooks/<name>``
+        (JupyterLab, nbval)."""
+        return Path(os.environ.get("COMPENDIUM_NOTEBOOK_FILE")
+                    or paths.NOTEBOOKS / f"{self.notebook}.ipynb")
+
     def banner(self):
         """The synthetic-data banner as Markdown (empty for real data)."""
         from IPython.display import Markdown
@@ -78,7 +87,7 @@ class NotebookContext:
 
         record = provenance.save_figure(
             fig, name, cohort=self.cohort, notebook=self.notebook, synthetic=self.synthetic,
-            caption=caption, inputs_hash=self.inputs_hash, cell=provenance.current_cell(),
+            caption=caption, inputs_hash=self.inputs_hash, cell=provenance.current_cell(self.notebook_file),
         )
         plt.close(fig)
         self.figures.append(record)
@@ -88,7 +97,7 @@ class NotebookContext:
         """Add key numbers (name -> value); returns the ones just added, for display."""
         added = dict(numbers or {}, **more)
         self.numbers.update(added)
-        cell = provenance.current_cell()  # "cel N": the site links each number to its cell
+        cell = provenance.current_cell(self.notebook_file)  # "cel N": the site links each number to its cell
         if cell is not None:
             self.sources.update(dict.fromkeys(added, int(cell.split()[-1])))
         return added

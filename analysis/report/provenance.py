@@ -237,8 +237,8 @@ def current_cell(notebook_file: str | os.PathLike | None = None) -> str | None:
     """
     ipython = sys.modules.get("IPython")  # not imported means not running in IPython
     shell = ipython.get_ipython() if ipython is not None else None
-    history = getattr(shell, "history_manager", None)
-    if history is None or not history.input_hist_raw:
+    source = _running_source(shell)
+    if source is None:
         return None
     if notebook_file is None:
         name = os.environ.get("COMPENDIUM_NOTEBOOK")
@@ -246,8 +246,28 @@ def current_cell(notebook_file: str | os.PathLike | None = None) -> str | None:
             _paths.NOTEBOOKS / f"{name}.ipynb" if name else None)
         if notebook_file is None:
             return None
-    position = cell_position(notebook_file, history.input_hist_raw[-1])
+    position = cell_position(notebook_file, source)
     return f"cel {position}" if position is not None else None
+
+
+def _running_source(shell: Any) -> str | None:
+    """Source of the cell being executed: from the kernel's execute request (also when the
+    client does not store history, as nbval), else from IPython's input history."""
+    kernel = getattr(shell, "kernel", None)
+    if kernel is not None:
+        try:
+            parent = kernel.get_parent("shell")
+        except TypeError:  # older ipykernel: no channel argument
+            parent = kernel.get_parent()
+        except Exception:  # noqa: BLE001 - no request known: fall back to the history
+            parent = None
+        code = ((parent or {}).get("content") or {}).get("code")
+        if isinstance(code, str):
+            return code
+    history = getattr(shell, "history_manager", None)
+    if history is None or not history.input_hist_raw:
+        return None
+    return history.input_hist_raw[-1]
 
 
 def cell_position(notebook_file: str | os.PathLike, source: str) -> int | None:
