@@ -416,7 +416,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _share(args: argparse.Namespace) -> int:
-    from analysis.report import disclosure, share
+    from analysis.publish import disclosure, share
 
     planted = []
     if args.planted:

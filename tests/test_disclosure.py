@@ -1,4 +1,4 @@
-"""analysis.report.disclosure: what each number counts, primary, secondary and ratio suppression."""
+"""analysis.publish.disclosure: what each number counts, primary, secondary and ratio suppression."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.report import disclosure, findings
+from analysis.publish import disclosure
+from analysis.report import findings
 
 K = 5
 

@@ -34,7 +34,7 @@ from analysis import cli, paths
 from analysis.errors import CompendiumError
 from analysis.pipeline import runner as pipeline
 from analysis.privacy import scanner
-from analysis.report import disclosure
+from analysis.publish import disclosure
 
 try:
     import browser
@@ -257,7 +257,7 @@ def test_share_refuses_the_default_mode_document(run, publication_run, tmp_path)
                        "privacycontrole</p>", encoding="utf-8")
     failures = scanner.scan_file(refused, planted=["Jansen"])
     assert failures == []  # the scanner alone does not know the mode; share does
-    from analysis.report import share
+    from analysis.publish import share
 
     assert share._default_mode(refused)
 

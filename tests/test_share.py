@@ -13,7 +13,7 @@ import pytest
 
 from analysis import cli, paths
 from analysis.privacy import scanner
-from analysis.report import share
+from analysis.publish import share
 
 COHORT = "share-test"
 

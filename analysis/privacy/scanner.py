@@ -13,7 +13,7 @@ the text with tags removed and entities unescaped. :func:`scan_file` looks in th
 - ``formula``: a CSV cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR that is not a
   plain number;
 - ``small_cell``: "n = 3" in a text or figure, or a people count below the threshold in a
-  ``key_numbers.json`` (through :func:`analysis.report.disclosure` rules, passed in as
+  ``key_numbers.json`` (through :func:`analysis.publish.disclosure` rules, passed in as
   ``is_person_count``).
 
 It is the scanner that ``python -m analysis share`` runs on every file of the bundle, and the

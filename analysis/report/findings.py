@@ -20,7 +20,7 @@ number is filled in by :func:`analysis.report.site.annotate_findings`). At the t
 (:func:`analysis.report.findings_sections.key_findings`, :func:`~.findings_sections.caveats`).
 
 Publication mode (``publication=True``) applies disclosure control
-(:mod:`analysis.report.disclosure`: people counts below the threshold as "<k" with secondary
+(:mod:`analysis.publish.disclosure`: people counts below the threshold as "<k" with secondary
 suppression, never counts of sessions or hours), leaves out per-family figures and figures with
 small groups, and shows only quotes the researcher approved (``quotes_approved.csv``); the
 default mode shows the quotes that passed the privacy guard under a "niet voor publicatie" mark.
@@ -39,7 +39,8 @@ import pandas as pd
 from analysis import paths, privacy
 from analysis.atomic import write_csv_atomic
 from analysis.data import processed
-from analysis.report import disclosure, keynumbers, narrative, provenance
+from analysis.publish import disclosure
+from analysis.report import keynumbers, narrative, provenance
 from analysis.report import findings_sections as sections
 from analysis.report.figures.style import banner_html
 
@@ -125,7 +126,7 @@ class Findings:
 
         Text values (cohort.yaml fields) pass the privacy gate and are HTML-escaped by jinja2's
         autoescape; in publication mode the numbers are those of
-        :func:`analysis.report.disclosure.publish_numbers` (people counts only suppressed).
+        :func:`analysis.publish.disclosure.publish_numbers` (people counts only suppressed).
         """
         return _Markdown(self._render(template))
 

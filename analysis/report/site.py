@@ -249,7 +249,7 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
     ``notebooks`` are the notebook pages in order (default: from ``notebooks/pipeline.yaml``,
     those whose HTML page exists). ``root`` is the project root (default :data:`paths.ROOT`).
     In ``publication`` mode (the findings notebook's parameter) the key numbers are those of
-    :func:`analysis.report.disclosure.publish_numbers` at ``threshold``, the gallery leaves out
+    :func:`analysis.publish.disclosure.publish_numbers` at ``threshold``, the gallery leaves out
     per-family figures and figures with small groups, and the notebook pages (internal working,
     with per-family rows) are not linked from the site.
     """
@@ -300,8 +300,8 @@ def notebook_titles() -> dict[str, str]:
 def _published(stages: Mapping[str, Mapping[str, Any]], pngs: list[Path], threshold: int | None
                ) -> tuple[dict[str, dict[str, Any]], list[Path]]:
     """Key numbers per notebook and figures as publication mode shows them (disclosure
-    control of :mod:`analysis.report.disclosure`)."""
-    from analysis.report import disclosure
+    control of :mod:`analysis.publish.disclosure`)."""
+    from analysis.publish import disclosure
 
     limit = disclosure.DEFAULT_THRESHOLD if threshold is None else int(threshold)
     merged = {k: v for numbers in stages.values() for k, v in numbers.items()}

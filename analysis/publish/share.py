@@ -2,7 +2,7 @@
 
 The bundle holds only what is meant for publication: the findings document
 (``reports/<cohort>/findings.html``), ``claims.csv``, ``key_numbers.json`` as published (through
-:func:`analysis.report.disclosure.publish_numbers`) and the figures of ``figures/<cohort>/``
+:func:`analysis.publish.disclosure.publish_numbers`) and the figures of ``figures/<cohort>/``
 except the per-family ones. The analysis notebooks' pages, the site and everything under
 ``data/processed/`` (internal, may hold raw text) are never in it.
 
@@ -31,7 +31,7 @@ from analysis import paths
 from analysis.atomic import write_bytes_atomic, write_csv_atomic, write_json_atomic
 from analysis.privacy import scanner
 from analysis.privacy.gate import NOT_FOR_PUBLICATION
-from analysis.report import disclosure
+from analysis.publish import disclosure
 
 ZIP_NAME = "{cohort}_publicatie.zip"
 CHECK_NAME = "disclosure_check.csv"
