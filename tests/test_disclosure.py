@@ -374,3 +374,38 @@ def test_the_published_numbers_stand_apart_from_the_document_code():
 
 def test_cbs_threshold():
     assert disclosure.CBS_THRESHOLD == 10 and disclosure.rules()["threshold_cbs"] == 10
+
+
+CHAIN_KEYS = ("t0_elevated", "t0_elevated_high_disorganized", "t1_reliable_improvement",
+              "t1_disorganized_resolved", "t0_not_elevated", "t0_not_elevated_low_disorganized",
+              "t1_reliable_improvement_all_elevated")
+
+
+@pytest.mark.parametrize("run", ["bundled", "all-elevated", "five-families"])
+@pytest.mark.parametrize("threshold", [5, 10])
+def test_the_document_tables_agree_with_the_published_key_numbers(run, threshold):
+    """The chain (from the run's own counts) shows exactly the published key numbers, and the
+    share and interval of every hidden step are "x"."""
+    numbers = RUNS[run]
+    published, _ = disclosure.publish_numbers(numbers, threshold=threshold)
+    chain = pd.DataFrame([{"step": i + 1, "key": key, "k": numbers[f"{key}_n"],
+                           "n": numbers[f"{key}_denominator_n"], "proportion": 0.5,
+                           "ci_low": 0.1, "ci_high": 0.9} for i, key in enumerate(CHAIN_KEYS)])
+    table = disclosure.publish_document_table("chain", chain, published=published,
+                                              threshold=threshold)
+    for row in table.frame.itertuples():
+        assert row.k == published[f"{row.key}_n"]
+        assert row.n == published[f"{row.key}_denominator_n"]
+        hidden = isinstance(row.k, Suppressed) or isinstance(row.n, Suppressed)
+        assert (row.proportion == "x") is hidden and (row.ci_high == "x") is hidden
+    scheme = pd.DataFrame([{"scheme": s, "key": key, "k": numbers[f"{key}_n_{s}"], "n": 1}
+                           for s in ("uk_3band", "nl_theunissen_2022") for key in CHAIN_KEYS])
+    shown = disclosure.publish_document_table("scheme", scheme, published=published,
+                                              threshold=threshold).frame
+    assert [row.k == published[f"{row.key}_n_{row.scheme}"] for row in shown.itertuples()] == \
+        [True] * len(shown)
+
+
+def test_an_unknown_document_table_is_refused():
+    with pytest.raises(ValueError, match="unknown document table 'kosten'"):
+        disclosure.publish_document_table("kosten", pd.DataFrame(), published={})

@@ -440,6 +440,31 @@ def publish_table(frame: pd.DataFrame, *, counts: Sequence[str],
     return PublishedTable(out, decisions, smallest)
 
 
+def publish_document_table(kind: str, frame: pd.DataFrame, *, published: Mapping[str, Any],
+                           threshold: int = DEFAULT_THRESHOLD, name: str | None = None
+                           ) -> PublishedTable:
+    """One of the document's tables as published, laid out as ``tables`` in disclosure.yaml
+    declares (``chain``, ``scheme``, ``participation``, ``staff``), its cells taken from the
+    ``published`` key numbers where a key number holds them.
+
+    >>> numbers = {"t0_elevated_n": 3, "t0_elevated_denominator_n": 14}
+    >>> published, _ = publish_numbers(numbers)
+    >>> chain = pd.DataFrame({"key": ["t0_elevated"], "k": [3], "n": [14], "proportion": [0.21],
+    ...                       "ci_low": [0.05], "ci_high": [0.51]})
+    >>> publish_document_table("chain", chain, published=published).frame.iloc[0].tolist()
+    ['t0_elevated', '<5', 14, 'x', 'x', 'x']
+    """
+    layouts = rules().get("tables", {})
+    if kind not in layouts:
+        raise ValueError(f"unknown document table {kind!r}; expected one of {sorted(layouts)} "
+                         "(tables in analysis/definitions/disclosure.yaml)")
+    layout = layouts[kind]
+    return publish_table(frame, counts=layout["counts"], threshold=threshold,
+                         name=name or f"table:{kind}", keys=layout.get("keys"),
+                         published=published, column_totals=layout.get("column_totals", True),
+                         derived=layout.get("derived"))
+
+
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
