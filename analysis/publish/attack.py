@@ -18,8 +18,9 @@ PublicRelations`, names only), and bounds every hidden count by integer programm
 A count is **recovered** when its range is one value (for an unpublished group, a sum of
 hidden cells of one relation or the pairs of an exact test: one value from 1 to k-1; 0 or at
 least k could have been shown), or when it was shown as "x" and its range lies within 1..k-1
-(like "<k", an unpublished group may be known to be small). The published numbers are **inconsistent** when no assignment fits
-them: a sign that is false (e.g. 7 therapists shown as "<5").
+(like "<k", an unpublished group may be known to be small). The published numbers are
+**inconsistent** when no assignment fits them: a sign that is false (e.g. 7 therapists shown
+as "<5"); the attack then goes on with every "<k" read as "x".
 
 Used by the tests (``tests/test_reconstruction.py``) and available to ``share`` to refuse a
 bundle; it is slow next to the suppressor (two small MILPs per hidden count), so it is not run

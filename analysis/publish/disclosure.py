@@ -176,6 +176,23 @@ def publish_numbers(numbers: Mapping[str, Any], *, threshold: int = DEFAULT_THRE
     [22, 'x', '<5', '<5', 2, 0]
     """
     threshold = check_threshold(threshold)
+    try:  # the same numbers are often published again (one document asks per sentence)
+        key = (threshold, tuple((k, type(v).__name__, v) for k, v in numbers.items()))
+        hash(key)
+    except TypeError:
+        return _publish_numbers(numbers, threshold)
+    published, decisions = _cached(key)
+    return dict(published), list(decisions)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached(key: tuple) -> tuple[dict[str, Any], list[Decision]]:
+    threshold, items = key
+    return _publish_numbers({k: v for k, _, v in items}, threshold)
+
+
+def _publish_numbers(numbers: Mapping[str, Any], threshold: int
+                     ) -> tuple[dict[str, Any], list[Decision]]:
     relations = public_relations(numbers)
     hidden: dict[str, tuple[str, str, str]] = {}
     for name, value in numbers.items():

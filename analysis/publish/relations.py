@@ -133,13 +133,12 @@ def public_relations(numbers: Mapping[str, Any], *, definitions: Mapping[str, An
                      ) -> PublicRelations:
     """The relations of ``definitions`` (default :func:`rules`) that hold on ``numbers``.
 
-    >>> r = public_relations({"trajectories_started": 12, "trajectories_completed": 9,
-    ...                       "trajectories_dropped_out": 2, "trajectories_ongoing": 1})
+    >>> r = public_relations({"therapists_total": 9, "therapists_play": 7, "therapists_pmt": 2})
     >>> [str(e) for e in r.equations]
-    ['trajectories_started = trajectories_completed + trajectories_dropped_out + trajectories_ongoing']
-    >>> r = public_relations({"t0_elevated_n": 9, "t0_elevated_high_disorganized_n": 6})
+    ['therapists_total = therapists_play + therapists_pmt']
+    >>> r = public_relations({"indicated_n": 9, "substituted_n": 6})
     >>> [str(e) for e in r.equations]
-    ['t0_elevated_n = t0_elevated_high_disorganized_n + t0_elevated_n - t0_elevated_high_disorganized_n']
+    ['indicated_n = substituted_n + indicated_n - substituted_n']
     """
     spec = rules() if definitions is None else definitions
     keys = [k for k, v in numbers.items() if _count(v) is not None]
