@@ -62,6 +62,22 @@ class Finding:
                f" [{self.how}]"
 
 
+def audit(published: Mapping[str, Any], numbers: Mapping[str, Any], *, threshold: int
+          ) -> list[Finding]:
+    """What ``share`` can refuse on: the counts recovered from a bundle's ``published``
+    key numbers (as its ``key_numbers.json`` holds them). ``numbers`` (the run's own key
+    numbers) only decide which declared relations hold (:func:`analysis.publish.relations.
+    public_relations` returns names, never values).
+
+    >>> audit({"therapists_total": 9, "therapists_play": "x", "therapists_pmt": "<5"},
+    ...       {"therapists_total": 9, "therapists_play": 7, "therapists_pmt": 2}, threshold=5)
+    []
+    """
+    from analysis.publish.relations import public_relations
+
+    return recovered(published, public_relations(numbers), threshold=threshold)
+
+
 def recovered(published: Mapping[str, Any], relations: PublicRelations, *, threshold: int
               ) -> list[Finding]:
     """The findings of :func:`attack` that recover a count (see the module docstring)."""
