@@ -20,7 +20,10 @@ from hypothesis import strategies as st
 from analysis.publish import attack, disclosure, relations
 from analysis.publish.disclosure import Suppressed
 
-from tests.disclosure_fixtures import old_rules
+try:  # tests/ on sys.path (pytest's rootdir insertion), else the project root
+    from disclosure_fixtures import make_key_numbers, old_rules
+except ImportError:
+    from tests.disclosure_fixtures import make_key_numbers, old_rules
 
 FIXTURES = Path(__file__).parent / "disclosure_fixtures"
 RUNS = {f.stem: json.loads(f.read_text(encoding="utf-8")) for f in sorted(FIXTURES.glob("*.json"))}
@@ -211,8 +214,6 @@ def test_a_fresh_run_matches_its_fixture_and_gives_nothing_back(tmp_path):
 
     from analysis import paths
     from analysis.data.synthetic import shapes
-
-    from tests.disclosure_fixtures import make_key_numbers
 
     cohort = "test-reconstruction-five-families"
     shapes.write_shape(replace(make_key_numbers.shapes()["five-families"], name=cohort), tmp_path)
