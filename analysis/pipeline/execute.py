@@ -91,7 +91,14 @@ class Job:
         return self.reports / f"{self.name}.failed.ipynb"
 
 
-@dataclass
+#: Seconds a kernel may take to answer its first message. A kernel that imports the package
+#: starts in 2-5 s on a quiet machine; on a loaded 2-core CI runner 60 s (papermill's default)
+#: was seen to run out, failing a run that would have succeeded. Override with
+#: ``ANALYSIS_KERNEL_START_TIMEOUT`` (seconds).
+KERNEL_START_TIMEOUT: float = float(os.environ.get("ANALYSIS_KERNEL_START_TIMEOUT", "300"))
+
+
+@dataclass(frozen=True)
 class Outcome:
     """Result of :func:`execute`: ``ok``, seconds taken and, on failure, the message lines."""
 
@@ -127,7 +134,8 @@ def execute(job: Job, kernel: tuple[Any, Any] | None = None) -> Outcome:
                 engine_name=ENGINE_NAME, progress_bar=False,
                 resources={"metadata": {"path": str(job.root)}}, config=kernel_config(),
                 cell_callback=_cell_reporter(job),
-                kernel_kwargs={"env": {**os.environ, **job.env}, "stderr": stderr}, **extra,
+                kernel_kwargs={"env": {**os.environ, **job.env}, "stderr": stderr},
+                start_timeout=KERNEL_START_TIMEOUT, **extra,
             )
     except Exception as error:  # noqa: BLE001 - every failure is reported, then the run stops
         problem = _failure(job, running, error)
@@ -344,7 +352,7 @@ def _register_engine() -> None:
     class _ReportingEngine(NBClientEngine):
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     stdout_file=None, stderr_file=None, start_timeout=KERNEL_START_TIMEOUT,
                                      execution_timeout=None, **kwargs):
             callback = kwargs.pop("cell_callback", None)
             kernel_kwargs = kwargs.pop("kernel_kwargs", None) or {}

@@ -149,10 +149,12 @@ class WarmKernel:
 async def _warm_up(km: Any, code: str) -> None:
     import asyncio
 
+    from analysis.pipeline.execute import KERNEL_START_TIMEOUT
+
     kc = km.client()
     kc.start_channels()
     try:
-        await kc.wait_for_ready(timeout=60)
+        await kc.wait_for_ready(timeout=KERNEL_START_TIMEOUT)
         msg_id = kc.execute(code, silent=True, store_history=False)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WARMUP_TIMEOUT
