@@ -45,7 +45,7 @@ def _inside(fig) -> None:
 
 def test_agreement_figure_marks_codes_instead_of_drawing_zero():
     table = agreement.agreement_by_code(_segments(False))
-    fig = figures.agreement_figure(table)
+    fig = figures.agreement_figure(table).figure
     ax = fig.axes[0]
     points = ax.lines[0].get_xdata()
     assert len(points) == int((table["status"] == "judged").sum()) and np.all(points > 0)
@@ -62,7 +62,7 @@ def test_cooccurrence_counts_or_a_sentence():
     assert not figures.has_cooccurrence(plain) and "geen" in figures.NO_COOCCURRENCE_NL.lower()
     pairs = themes.cooccurrence(_segments(True), level=1)
     assert figures.has_cooccurrence(pairs)
-    fig = figures.cooccurrence_figure(themes.cooccurrence_matrix(pairs, value="n_ab"))
+    fig = figures.cooccurrence_figure(themes.cooccurrence_matrix(pairs, value="n_ab")).figure
     cells = [t.get_text() for t in fig.axes[0].texts]
     assert cells == [str(int(n)) for n in pairs.loc[pairs["n_ab"] > 0, "n_ab"]]
     _inside(fig)

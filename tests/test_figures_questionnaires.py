@@ -82,7 +82,7 @@ def _grey_lines(ax):
 
 
 def test_scale_lines_one_panel_per_scale_and_one_line_per_paired_family():
-    fig = fq.scale_lines_figure(_scores())
+    fig = fq.scale_lines_figure(_scores()).figure
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 6  # five scales and the total
     titles = [ax.get_title() for ax in fig.axes]
@@ -98,13 +98,13 @@ def test_scale_lines_one_panel_per_scale_and_one_line_per_paired_family():
 
 
 def test_scale_lines_selected_scales():
-    fig = fq.scale_lines_figure(_scores(), scales=["total", "emotional"])
+    fig = fq.scale_lines_figure(_scores(), scales=["total", "emotional"]).figure
     assert len(fig.axes) == 2
 
 
 def test_scale_lines_aggregate_above_threshold(rng):
     data = _large_scores(rng, fq.LINES_MAX + 1)
-    fig = fq.scale_lines_figure(data, scales=["total"])
+    fig = fq.scale_lines_figure(data, scales=["total"]).figure
     ax = fig.axes[0]
     assert _grey_lines(ax) == []  # no line per family
     assert len(ax.collections) == 2  # P10-P90 and P25-P75 bands
@@ -122,7 +122,7 @@ def test_scale_lines_missing_columns_and_duplicates():
 
 def test_jacobson_truax_points_band_diagonal_and_cutoffs():
     change = _change()
-    fig = fq.jacobson_truax_figure(change)
+    fig = fq.jacobson_truax_figure(change).figure
     assert len(fig.axes) == 1
     ax = fig.axes[0]
     points = [c for c in ax.collections if isinstance(c, PathCollection)]
@@ -141,7 +141,7 @@ def test_jacobson_truax_points_band_diagonal_and_cutoffs():
 
 def test_jacobson_truax_without_threshold_says_so():
     change = _change().assign(reliable_change_threshold=np.nan)
-    ax = fq.jacobson_truax_figure(change).axes[0]
+    ax = fq.jacobson_truax_figure(change).figure.axes[0]
     assert any("geen grens voor betrouwbare verandering" in t.get_text() for t in ax.texts)
 
 
@@ -156,7 +156,7 @@ def test_transition_counts_and_bars():
     assert counts.to_numpy().sum() == len(change)
     # F01 21 -> 13 abnormal -> normal; F02 23 -> 23 abnormal -> abnormal; F04 22 -> 9
     assert counts.loc["abnormal", "normal"] == 2 and counts.loc["abnormal", "abnormal"] == 1
-    fig = fq.band_transitions_figure(change)
+    fig = fq.band_transitions_figure(change).figure
     ax = fig.axes[0]
     # one definition of "verhoogd" (borderline or abnormal, the scheme's elevated_from)
     assert [t.get_text() for t in ax.get_xticklabels()] == [
@@ -188,7 +188,7 @@ def test_transition_counts_keep_unknown_bands():
 
 
 def test_ari_cp_profile_panels_reference_and_placeholder_note():
-    fig = fq.ari_cp_profile_figure(_scores())
+    fig = fq.ari_cp_profile_figure(_scores()).figure
     ax_p, ax_s = fig.axes
     assert [t.get_text() for t in ax_p.get_xticklabels()] == [
         "Veilig", "Vermijdend", "Ambivalent", "Gedesorganiseerd"]
@@ -203,7 +203,7 @@ def test_ari_cp_profile_panels_reference_and_placeholder_note():
 
 def test_ari_cp_profile_uses_elevated_flags_and_optional_reference():
     scores = _scores().assign(ari_cp_disorganized_elevated=False)
-    fig = fq.ari_cp_profile_figure(scores, reference=None, placeholder=False)
+    fig = fq.ari_cp_profile_figure(scores, reference=None, placeholder=False).figure
     ax_s = fig.axes[1]
     assert [b.get_height() for b in ax_s.patches] == [0.0, 0.0]
     assert not [ln for ln in ax_s.lines if ln.get_linestyle() == "--"]
@@ -247,23 +247,23 @@ def _ari_change() -> pd.DataFrame:
 
 def test_placeholder_key_is_noted_on_every_ari_cp_figure_and_not_on_sdq():
     change = _ari_change()
-    figures = [fq.jacobson_truax_figure(change, instrument="ari_cp", scales=["disorganized"]),
-               fq.band_transitions_figure(change, instrument="ari_cp", scales=["disorganized"]),
-               fq.scale_lines_figure(_scores(), instrument="ari_cp"),
-               fq.ari_cp_profile_figure(_scores())]
+    figures = [fq.jacobson_truax_figure(change, instrument="ari_cp", scales=["disorganized"]).figure,
+               fq.band_transitions_figure(change, instrument="ari_cp", scales=["disorganized"]).figure,
+               fq.scale_lines_figure(_scores(), instrument="ari_cp").figure,
+               fq.ari_cp_profile_figure(_scores()).figure]
     for fig in figures:
         assert any("placeholder" in t.get_text() for t in fig.texts)
-    for fig in (fq.jacobson_truax_figure(_change()), fq.scale_lines_figure(_scores())):
+    for fig in (fq.jacobson_truax_figure(_change()).figure, fq.scale_lines_figure(_scores()).figure):
         assert not any("placeholder" in t.get_text() for t in fig.texts)
 
 
 def test_jacobson_truax_draws_families_without_rci_as_hollow_markers():
     ax = fq.jacobson_truax_figure(_ari_change(), instrument="ari_cp",
-                                  scales=["disorganized"]).axes[0]
+                                  scales=["disorganized"]).figure.axes[0]
     points = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert sum(len(c.get_offsets()) for c in points) == 5
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "geen RCI beschikbaar (5)" in legend
     bands = fq.band_transitions_figure(_ari_change(), instrument="ari_cp",
-                                       scales=["disorganized"]).axes[0]
+                                       scales=["disorganized"]).figure.axes[0]
     assert [t.get_text() for t in bands.get_xticklabels()] == ["laag", "hoog"]

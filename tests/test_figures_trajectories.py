@@ -44,7 +44,7 @@ def _bars(ax) -> list:
 
 def test_flow_figure_draws_a_box_per_stage_and_an_arrow_per_link():
     flow = tr.participant_flow(_trajectories(), _questionnaires(), slots=30)
-    fig = ft.flow_figure(flow)
+    fig = ft.flow_figure(flow).figure
     assert isinstance(fig, Figure) and len(fig.axes) == 1
     ax = fig.axes[0]
     boxes = [t for t in ax.texts if t.get_bbox_patch() is not None]
@@ -57,7 +57,7 @@ def test_flow_figure_draws_a_box_per_stage_and_an_arrow_per_link():
 def test_flow_figure_leaves_out_an_empty_end_only_stage():
     q = _questionnaires()
     flow = tr.participant_flow(_trajectories(), q[q["family_id"] != "F05"], slots=30)
-    fig = ft.flow_figure(flow)
+    fig = ft.flow_figure(flow).figure
     boxes = [t for t in fig.axes[0].texts if t.get_bbox_patch() is not None]
     assert len(boxes) == len(flow) - 1
     assert not any("Alleen eindmeting" in t.get_text() for t in boxes)
@@ -74,7 +74,7 @@ def test_flow_layout_centres_parents_over_children():
 
 def test_sessions_figure_one_bar_per_family_with_limit_lines():
     data = _trajectories()
-    fig = ft.sessions_figure(data)
+    fig = ft.sessions_figure(data).figure
     ax_s, ax_h = fig.axes
     assert len(_bars(ax_s)) == 2 * len(data)  # observation + treatment stacked
     assert len(_bars(ax_h)) == len(data)
@@ -85,7 +85,7 @@ def test_sessions_figure_one_bar_per_family_with_limit_lines():
 
 def test_sessions_figure_aggregates_above_threshold(rng):
     data = _large(rng, ft.AGGREGATE_ABOVE + 1)
-    fig = ft.sessions_figure(data)
+    fig = ft.sessions_figure(data).figure
     ax_s, ax_h = fig.axes
     assert len(_bars(ax_s)) < 50  # histogram bins, not one bar per family
     assert ax_s.lines[0].get_xdata()[0] == 25 and ax_h.lines[0].get_xdata()[0] == 5
@@ -93,12 +93,12 @@ def test_sessions_figure_aggregates_above_threshold(rng):
 
 
 def test_sessions_figure_threshold_is_a_parameter():
-    fig = ft.sessions_figure(_trajectories(), aggregate_above=3)
+    fig = ft.sessions_figure(_trajectories(), aggregate_above=3).figure
     assert fig.axes[0].get_ylabel() == "Aantal trajecten"
 
 
 def test_characteristics_figure_has_three_dutch_panels():
-    fig = ft.characteristics_figure(_trajectories())
+    fig = ft.characteristics_figure(_trajectories()).figure
     assert [ax.get_title() for ax in fig.axes] == ["Soort vaktherapie", "Aanmeldroute",
                                                    "Leeftijd en geslacht"]
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
@@ -109,7 +109,7 @@ def test_characteristics_figure_has_three_dutch_panels():
 
 
 def test_characteristics_figure_at_scale(rng):
-    fig = ft.characteristics_figure(_large(rng, 2000))
+    fig = ft.characteristics_figure(_large(rng, 2000)).figure
     assert len(_bars(fig.axes[0])) == 3
 
 

@@ -4,6 +4,7 @@ import hashlib
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
@@ -29,7 +30,8 @@ def _figure() -> Figure:
 def _save(fig, root, **overrides):
     options = dict(cohort="helmond-2023", notebook="01_questionnaires.ipynb", synthetic=False,
                    caption="Gemiddelde SDQ-totaalscore per meetmoment", inputs_hash=HASH,
-                   cell="cel 7", commit=COMMIT, figures_root=root)
+                   cell="cel 7", commit=COMMIT, figures_root=root,
+                   marks_root=Path(root) / "processed")
     options.update(overrides)
     return provenance.save_figure(fig, "sdq_change", **options)
 
