@@ -140,3 +140,21 @@ def test_precision_curve_figure_without_enrolment_or_pilot(inputs):
     bare = fp.precision_curve_figure(curves).figure
     assert not [line for line in bare.axes[0].get_lines() if line.get_label() == "pilot"]
     assert np.isfinite(bare.axes[0].get_ylim()).all()
+
+
+# ------------------------------------------------------------------ the marks behind the figures
+def test_planning_marks_are_planned_points_and_the_pilot(inputs, power_curves):
+    drawn = fp.power_curve_figure(power_curves)
+    points = drawn.marks[drawn.marks["element"] == "point"]
+    assert len(points) == sum(len(line.get_xdata()) for ax in drawn.figure.axes
+                              for line in _data_lines(ax))
+    assert points["n"].isna().all() and set(points["unit"]) == {"none"}
+    note = drawn.marks.set_index("mark").loc["Afronding (noot)"]
+    assert note["key"] == fp.COMPLETION_KEY and note["value"] == pytest.approx(
+        power_curves["completion_rate"].iloc[0])
+    pilot = fu_precision.pilot_precision(inputs)
+    curves = fu_precision.precision_curves(inputs, [10, 20, 40])
+    marks = fp.precision_curve_figure(curves, pilot=pilot).marks.set_index("mark")
+    assert marks.at["pilot: geanalyseerd", "n"] == pilot["n_analysed"]
+    assert marks.at["pilot: geanalyseerd", "unit"] == "families"
+    assert marks.at["pilot: aangemeld", "key"] == "trajectories_started"

@@ -24,10 +24,10 @@ per figure, fail safe:
    mark are blanked with it: a share of 1 of 10 parents is the count 1.
 5. **Published**: nothing hidden, so the PNG and SVG are copied as saved (banner and
    provenance metadata included). **Redrawn**: something hidden, the figure declares a redraw
-   function and the redrawn figure still says something (at least one count of people above
-   zero that is no total remains shown); the redrawn figure's own marks are checked again (no
-   individual marks, no shown count below the threshold). **Withheld** otherwise, with one Dutch
-   sentence saying why.
+   function and the redrawn figure still says something; the redrawn figure's own marks are
+   checked again (no individual marks, no shown count below the threshold). **Withheld** otherwise, with one Dutch
+   sentence saying why. "Says something" (:func:`says_something`): a bar, segment, cell, box
+   or point that counts people above zero is still shown, not only a title's n.
 
 What a published figure writes into ``out_dir``: ``<name>.png``, ``<name>.svg`` and
 ``<name>.marks.csv`` (the marks as published: hidden counts as ``"<k"``/``"x"``, their values
@@ -58,6 +58,7 @@ from analysis.errors import CompendiumError
 from analysis.publish.disclosure import DEFAULT_THRESHOLD, HIDDEN, Suppressed, publish_numbers
 from analysis.report import provenance
 from analysis.report.figures.drawn import (
+    ANNOTATIONS,
     HIDDEN_COLUMNS,
     MARK_COLUMNS,
     PEOPLE_UNITS,
@@ -71,9 +72,6 @@ from analysis.report.figures.drawn import (
 
 STATUSES: tuple[str, ...] = ("published", "redrawn", "withheld")
 """What can happen to a figure."""
-
-DERIVED: str = "derived"
-"""``element`` of a mark that is not drawn but can be worked out (a rest of a total)."""
 
 
 @dataclass(frozen=True)
@@ -211,7 +209,8 @@ def hide_cells(marks: pd.DataFrame, *, threshold: int,
     Hiding
         ``reasons``: hidden mark -> reason (``small``, ``unknown count``, ``key hidden``,
         ``secondary: <sum>``); ``shown``: mark -> text for its ``n`` (``"12"``, ``"0"``,
-        ``"<5"``, ``"x"``, ``""`` when the mark is no count of people and not hidden).
+        ``"<5"``, ``"x"``; a count that is not of people as it is; ``""`` when the mark is no
+        count).
 
     Examples
     --------
@@ -241,7 +240,7 @@ def hide_cells(marks: pd.DataFrame, *, threshold: int,
         if name in reasons:
             shown[name] = (f"<{threshold}" if reasons[name] == "small" else HIDDEN)
         else:
-            shown[name] = str(n[name]) if name in people and n[name] is not None else ""
+            shown[name] = "" if n[name] is None else str(n[name])
     return Hiding(reasons, shown)
 
 
@@ -310,18 +309,19 @@ def suppressed(marks: pd.DataFrame, hiding: Hiding) -> pd.DataFrame:
             continue
         if pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(
                 out[column]):
-            out[column] = out[column].astype("Float64").mask(out["hidden"])
+            out[column] = out[column].astype(float).mask(out["hidden"])
     out["n"] = out["n"].mask(out["hidden"])
     return out
 
 
 def says_something(marks: pd.DataFrame, hiding: Hiding) -> bool:
-    """Whether a figure with ``hiding`` applied still shows a count of people above zero that
-    is not a total of other marks nor merely derived (at least one)."""
+    """Whether a figure with ``hiding`` applied still shows at least one data mark (a bar,
+    segment, cell, box ...: not a count in a title, legend or note, nor a derived one) that
+    counts people above zero."""
     people = marks["unit"].isin(list(PEOPLE_UNITS))
-    informative = people & (marks["n"].fillna(0) > 0) & (marks["total_of"] == "")
+    informative = people & (marks["n"].fillna(0) > 0)
     if "element" in marks.columns:
-        informative &= marks["element"].astype(str) != DERIVED
+        informative &= ~marks["element"].astype("string").fillna("").isin(list(ANNOTATIONS))
     return bool((informative & ~marks["mark"].isin(list(hiding.reasons))).any())
 
 
@@ -392,19 +392,29 @@ def _load(name: str, folder: Path, meta_folder: Path
         if not file.is_file() or hashlib.sha256(file.read_bytes()).hexdigest() != meta.get(key):
             return meta, None, "het bestand hoort niet bij zijn tabel"
     try:
-        marks = read_marks(meta_folder / meta["marks"])
-    except (OSError, ValueError, TypeError) as error:
+        marks = read_marks(meta_folder / meta["marks"], columns=meta.get("columns"))
+    except (OSError, ValueError, TypeError, KeyError) as error:
         return meta, None, f"de tabel is onleesbaar: {type(error).__name__}"
     return meta, marks, ""
 
 
-def read_marks(path: str | os.PathLike) -> pd.DataFrame:
-    """A marks CSV as written by :func:`analysis.report.provenance.save_figure`, typed."""
-    text_columns = {c: "string" for c in ("mark", "panel", "unit", *RELATION_COLUMNS)}
-    frame = pd.read_csv(path, dtype=text_columns, keep_default_na=False, na_values=[""],
+def read_marks(path: str | os.PathLike, *, columns: Mapping[str, str] | None = None
+               ) -> pd.DataFrame:
+    """A marks CSV as written by :func:`analysis.report.provenance.save_figure`, typed by
+    ``columns`` (column -> ``text``, ``integer``, ``number``, ``bool``; the meta's
+    ``columns``); columns it does not name are read as text."""
+    kinds = dict(columns or {})
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
                         encoding="utf-8")
-    frame["individual"] = frame["individual"].map(
-        lambda v: v if isinstance(v, bool) else str(v).strip().lower() == "true")
+    for column in frame.columns:
+        kind = "bool" if column == "individual" else kinds.get(column, "text")
+        if kind == "bool":
+            frame[column] = frame[column].fillna("False").str.strip().str.lower() == "true"
+        elif kind in ("integer", "number") or column == "n":
+            frame[column] = pd.to_numeric(frame[column], errors="raise")
+        else:  # text, with the apostrophe that kept a formula-like cell inert taken off
+            frame[column] = frame[column].astype("string").str.replace(
+                r"^'(?=[=+\-@\t\r])", "", regex=True)
     return check_marks(frame)
 
 

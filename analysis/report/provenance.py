@@ -493,6 +493,7 @@ def save_figure(
         "inputs_hash": inputs_hash, "commit": commit, "synthetic": bool(synthetic),
         "declared": drawn is not None, "redraw": drawn.redraw if drawn is not None else None,
         "marks": marks_file.name if drawn is not None else None,
+        "columns": column_kinds(drawn.marks) if drawn is not None else None,
         "png_sha256": hashlib.sha256(png_bytes).hexdigest(),
         "svg_sha256": hashlib.sha256(svg_bytes).hexdigest()})
     return FigureRecord(
@@ -502,6 +503,20 @@ def save_figure(
         declared=drawn is not None,
         marks=_paths.display(marks_file) if drawn is not None else "",
     )
+
+
+def column_kinds(frame) -> dict[str, str]:
+    """Column -> ``"text"``, ``"integer"``, ``"number"`` or ``"bool"``: what a marks CSV's
+    columns hold, kept in its meta so a label such as an age "7" is read back as text."""
+    import pandas as pd
+
+    kinds = {}
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        kinds[str(column)] = ("bool" if pd.api.types.is_bool_dtype(dtype) else "integer"
+                              if pd.api.types.is_integer_dtype(dtype) else "number"
+                              if pd.api.types.is_numeric_dtype(dtype) else "text")
+    return kinds
 
 
 def marks_folder(cohort: str, *, marks_root: str | os.PathLike = _paths.PROCESSED) -> Path:

@@ -29,7 +29,9 @@ Columns of a marks table (:data:`MARK_COLUMNS` are required, the rest optional):
 =============  =================================================================================
 
 plus the values drawn (``share``, ``score``, ``x``, ``y``, ``mean`` ...), whatever the figure
-needs to be drawn again. Shares and means count as cells of the people behind them: a share of
+needs to be drawn again, and by convention ``element``: what kind of mark it is (``bar``,
+``segment``, ``stack``, ``cell``, ``point``, ``line``, ``band``, ``box`` are data;
+:data:`ANNOTATIONS` are counts written around them or worked out from them). Shares and means count as cells of the people behind them: a share of
 1 of 10 parents has ``n = 1``.
 
 ``redraw`` names, as ``"analysis.report.figures.<module>:<function>"``, a function that draws
@@ -57,6 +59,10 @@ PEOPLE_UNITS: tuple[str, ...] = ("families", "children", "parents", "professiona
 
 OTHER_UNITS: tuple[str, ...] = ("segments", "sessions", "hours", "places", "none")
 """Units that are not people (never suppressed as small cells); ``none``: not a count."""
+
+ANNOTATIONS: tuple[str, ...] = ("text", "title", "legend", "derived")
+"""``element`` values of marks that are no data mark of their own: a count written in a title,
+legend or note, or one a reader can work out (``derived``: a total minus its shown parts)."""
 
 HIDDEN_COLUMNS: tuple[str, ...] = ("hidden", "shown")
 """Columns the checker adds for a redraw function (see the module docstring)."""

@@ -97,7 +97,8 @@ def likert_figure(distribution: pd.DataFrame, *, title: str | None = None,
 def redraw_likert(marks: pd.DataFrame) -> Drawn:
     """:func:`likert_figure` from a suppressed marks table.
 
-    One bar of 100% per item (items in the order of their ids, not by agreement): the shown
+    One bar of 100% per item (items in the order of their ids, not by agreement, which ranks
+    items by counts that may be hidden; ``order`` is left out of the marks): the shown
     answers left to right in their own colours, then one hatched grey block for the hidden
     answers together, labelled with their signs; ``n`` on the right as published.
     """
@@ -107,7 +108,7 @@ def redraw_likert(marks: pd.DataFrame) -> Drawn:
     title = next((str(t) for t in marks["title"].dropna() if str(t)), None) \
         if "title" in marks.columns else None
     with figure_style():
-        fig = Figure(figsize=(8.0, 1.3 + 0.55 * max(len(items), 1)))
+        fig = Figure(figsize=(8.0, 1.6 + 0.55 * max(len(items), 1)))
         ax = fig.subplots()
         y = np.arange(len(items))[::-1]
         for yy, item in zip(y, items):
@@ -125,14 +126,13 @@ def redraw_likert(marks: pd.DataFrame) -> Drawn:
         handles = [Patch(color=LIKERT_COLOURS[v], label=label) for v, label in
                    LIKERT_LABELS.items()]
         handles.append(Patch(facecolor=HIDDEN_COLOUR, hatch=HIDDEN_HATCH, label="verborgen"))
-        fig.legend(handles=handles, ncols=6, loc="lower center", frameon=False, fontsize=8,
-                   bbox_to_anchor=(0.5, 0.2 / fig.get_figheight()))
+        fig.legend(handles=handles, ncols=6, loc="lower center", frameon=False, fontsize=8)
         if title:
             ax.set_title(title)
-        fig.tight_layout(rect=(0, 0.6 / fig.get_figheight(), 1, 1))
-        suppression_note(fig, marks["shown"])
-    out = marks.drop(columns=["hidden", "shown"])
-    return Drawn(dutch_figure(fig), out)
+        fig.tight_layout(rect=(0, 0.8 / fig.get_figheight(), 1, 1))
+        suppression_note(fig, marks["shown"], y=0.4 / fig.get_figheight())
+    out = marks.drop(columns=["hidden", "shown", "order"])  # the rank by agreement of the
+    return Drawn(dutch_figure(fig), out)                     # original used hidden counts
 
 
 def _redraw_likert_bar(ax, y: float, rows: pd.DataFrame) -> None:

@@ -79,7 +79,8 @@ def flow_figure(flow: pd.DataFrame) -> Drawn:
 def redraw_flow(marks: pd.DataFrame) -> Drawn:
     """:func:`flow_figure` from a suppressed marks table: hidden boxes read "n = <5" or "n = x"."""
     rows = marks.rename(columns={"label": "label_nl"})
-    rows = rows.assign(text=["n = " + str(s) for s in rows["shown"]])
+    rows = rows.assign(text=["n = " + str(s) for s in rows["shown"]],
+                       parent_stage=rows["parent_stage"].astype("string").fillna("").astype(str))
     fig = _draw_flow(rows)
     suppression_note(fig, rows["shown"])
     out = marks.drop(columns=["hidden", "shown"])
@@ -98,7 +99,8 @@ def _flow_marks(flow: pd.DataFrame) -> pd.DataFrame:
         key = _STAGE_KEYS.get(stage, stage if stage.startswith("questionnaire_") else "")
         rows.append(mark(str(label), n[stage], "places" if stage in _PLACES else "families",
                          part_of=parents[stage] if parents[stage] in sums else "",
-                         total_of=stage if stage in sums else "", key=key, stage=stage,
+                         total_of=stage if stage in sums else "", key=key, element="box",
+                         stage=stage,
                          label=str(label), parent_stage=parents[stage]))
     return marks_frame(rows)
 
