@@ -16,11 +16,12 @@ per figure, fail safe:
    participants) with ``0 < n < threshold`` is hidden and shown as ``"<k"``; a people mark whose
    count is unknown, and a mark repeating a key number that the published key numbers hide, is
    hidden as ``"x"``. Secondary suppression then runs over every sum the marks declare
-   (``total = sum of parts``, :func:`hide_cells`): while one hidden cell of a sum, or hidden
-   cells adding up to between 1 and k-1, could be worked out from what is shown, the smallest
-   shown part is hidden too (``"x"``, CBS's sign), else the total. This is the rule of
-   :func:`analysis.publish.disclosure.suppress_column`, applied to sums that share cells (a
-   segment belongs to its bar and to the panel's total). Shares, means and positions of a hidden
+   (``total = sum of parts``, :func:`hide_cells`): while one hidden cell of a sum, hidden
+   cells adding up to between 1 and k-1, or a hidden cell pinned down by the ranges the signs
+   give ("<5" is 1 to 4: two of them adding up to 8 are both 4) could be worked out from what is
+   shown, the smallest shown part is hidden too (``"x"``, CBS's sign), else the total. This is
+   the rule of :func:`analysis.publish.disclosure.suppress_column`, applied to sums that share
+   cells (a segment belongs to its bar and to the panel's total) and with the ranges checked. Shares, means and positions of a hidden
    mark are blanked with it: a share of 1 of 10 parents is the count 1.
 5. **Published**: nothing hidden, so the PNG and SVG are copied as saved (banner and
    provenance metadata included). **Redrawn**: something hidden, the figure declares a redraw
@@ -249,10 +250,11 @@ def _secondary(marks: pd.DataFrame, n: Mapping[str, int | None], people: set[str
     """Hide more cells until no hidden people count of a declared sum can be worked out.
 
     For a sum ``total = parts`` (people marks only) with hidden cells: safe when the total is
-    hidden together with at least one part, or when at least two parts are hidden and their
-    sum, known as total minus the shown parts, is 0 or at least ``threshold``. Otherwise the
-    smallest shown part above zero is hidden (a zero part when there is none, else the total),
-    and all sums are checked again until nothing changes.
+    hidden together with at least one part, or when the hidden parts stay unknown
+    (:func:`_safe`: at least two, their sum 0 or at least ``threshold``, none pinned down by
+    the ranges "<k" and "x" allow). Otherwise the smallest shown part above zero is hidden (a
+    zero part when there is none, else the total), and all sums are checked again until
+    nothing changes.
     """
     sums: dict[str, dict[str, list[str]]] = {}
     for name, part_of, total_of in zip(marks["mark"], marks["part_of"], marks["total_of"]):
@@ -284,10 +286,8 @@ def _victim(parts: list[str], totals: list[str], n: Mapping[str, int | None],
         if hidden_parts:
             return None  # two unknowns in one equation
         # every part shown: the total is their sum, so one part must go as well
-    else:
-        known = sum(n[p] or 0 for p in hidden_parts)  # = total - shown parts
-        if len(hidden_parts) >= 2 and (known == 0 or known >= threshold):
-            return None
+    elif _safe(hidden_parts, n, reasons, threshold):
+        return None
     shown = [p for p in parts if p not in reasons]
     above_zero = sorted((p for p in shown if (n[p] or 0) > 0), key=lambda p: (n[p], p))
     zeros = sorted(p for p in shown if not (n[p] or 0))
@@ -295,6 +295,28 @@ def _victim(parts: list[str], totals: list[str], n: Mapping[str, int | None],
         return (above_zero or zeros)[0]
     visible_totals = [t for t in totals if t not in reasons]
     return visible_totals[0] if visible_totals else None
+
+
+def _safe(hidden: list[str], n: Mapping[str, int | None], reasons: Mapping[str, str],
+          threshold: int) -> bool:
+    """Whether the hidden parts of a sum whose total is shown stay unknown.
+
+    A reader knows their sum ``S`` (total minus shown parts) and each one's range: 1 to k-1
+    for ``"<k"``, 0 to S for ``"x"``. Safe when at least two are hidden, ``S`` is 0 or at
+    least ``threshold``, and every hidden part can still take two values, none hidden as
+    ``"x"`` being certainly between 1 and k-1 (two cells "<5" adding up to 8 are 4 and 4).
+    """
+    known = sum(n[p] or 0 for p in hidden)
+    if len(hidden) < 2 or 0 < known < threshold:
+        return False
+    bounds = {p: (1, threshold - 1) if reasons[p] == "small" else (0, known) for p in hidden}
+    for p in hidden:
+        others_low = sum(bounds[q][0] for q in hidden if q != p)
+        others_high = sum(bounds[q][1] for q in hidden if q != p)
+        low, high = max(bounds[p][0], known - others_high), min(bounds[p][1], known - others_low)
+        if low >= high or (reasons[p] != "small" and 1 <= low and high <= threshold - 1):
+            return False
+    return True
 
 
 def suppressed(marks: pd.DataFrame, hiding: Hiding) -> pd.DataFrame:
@@ -363,9 +385,14 @@ def _decide(name: str, folder: Path, meta_folder: Path, *, threshold: int,
                                "niets te tonen, daarom wordt zij niet gepubliceerd.", rule,
                          len(hiding.reasons))
     table = suppressed(marks, hiding)
-    drawn = _redraw(meta["redraw"], table)
+    try:
+        drawn = _redraw(meta["redraw"], table)
+        _check_redrawn(drawn, table, threshold)
+    except Exception as error:  # noqa: BLE001 - a redraw that fails or leaks is not published
+        return _withheld(name, f"De figuur {name} bevat {small} en kon niet zonder die groepen "
+                               "opnieuw worden getekend; daarom wordt zij niet gepubliceerd.",
+                         f"redraw failed ({type(error).__name__})", len(hiding.reasons))
     published = _published_marks(drawn.marks, table)
-    _check_redrawn(drawn, table, threshold)
     files = _write_redrawn(name, meta, drawn, published, threshold, out_dir)
     return FigureDecision(name, "redrawn", f"In de figuur {name} zijn {small} verborgen.",
                           smallest_cell(drawn.marks), files, rule, len(hiding.reasons))
