@@ -62,7 +62,10 @@ def test_yesno_marks_yes_no_and_n():
 def test_redraw_yesno_drops_the_point_of_a_hidden_yes():
     drawn = figures.yesno_figure(survey.yesno_summary(_responses(), ITEMS))
     redrawn = figures.redraw_yesno(suppressed(drawn.marks, hide_cells(drawn.marks,
-                                                                      threshold=2)))
+                                                                      threshold=3)))
     ax = redrawn.figure.axes[0]
-    assert not ax.lines  # 3 of 4 'ja', 1 'nee': both hidden, no point
+    assert not ax.lines  # 3 of 4 'ja', 1 'nee' (<3): both hidden, no point
     assert "x/4" in [t.get_text() for t in ax.texts]
+    # at threshold 2 "<2" means 1: the total would give the other back, so it goes too
+    strict = figures.redraw_yesno(suppressed(drawn.marks, hide_cells(drawn.marks, threshold=2)))
+    assert "x/x" in [t.get_text() for t in strict.figure.axes[0].texts]
