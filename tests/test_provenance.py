@@ -353,6 +353,10 @@ def test_a_drawn_figure_checks_its_marks():
         marks_frame([{"mark": "a", "n": 1, "unit": "children", "individual": False}] * 2)
     with pytest.raises(ValueError, match="whole numbers"):
         marks_frame([{"mark": "a", "n": 1.5, "unit": "children", "individual": False}])
+    text = marks_frame([{"mark": "a", "n": 1, "unit": "children", "individual": "False"}])
+    assert text["individual"].tolist() == [False]  # as read from a CSV, not bool("False")
+    with pytest.raises(ValueError, match="individual"):
+        marks_frame([{"mark": "a", "n": 1, "unit": "children", "individual": None}])
     with pytest.raises(ValueError, match="redraw"):
         Drawn(_figure(), marks_frame([]), "os:system")
     with pytest.raises(TypeError, match="Drawn"):

@@ -12,8 +12,9 @@ Columns of a marks table (:data:`MARK_COLUMNS` are required, the rest optional):
 =============  =================================================================================
 ``mark``       what the mark is, readable and unique within the figure ("Begin laag -> eind hoog")
 ``panel``      the part of the figure it is in (an axes title); "" for a figure with one panel
-``n``          nullable integer: the number of people the mark counts or summarises (a bar of 4
-               families, a mean over 12 children); NA when the mark is not about people
+``n``          nullable integer: what the mark counts, in ``unit``: the people it counts or
+               summarises (a bar of 4 families, a mean over 12 children), or segments,
+               sessions ... (a bar of 7 coded segments); NA when the mark is no count
 ``unit``       what ``n`` counts: one of :data:`PEOPLE_UNITS` (families, children, parents,
                professionals, participants) or :data:`OTHER_UNITS` (segments, sessions, hours,
                places, none); a people unit with ``n`` NA is a count nobody could check, which
@@ -29,7 +30,8 @@ Columns of a marks table (:data:`MARK_COLUMNS` are required, the rest optional):
 =============  =================================================================================
 
 plus the values drawn (``share``, ``score``, ``x``, ``y``, ``mean`` ...), whatever the figure
-needs to be drawn again, and by convention ``element``: what kind of mark it is (``bar``,
+needs to be drawn again (a count of people goes in ``n`` of a mark of its own, never in a value
+column: the checker reads ``n`` only), and by convention ``element``: what kind of mark it is (``bar``,
 ``segment``, ``stack``, ``cell``, ``point``, ``line``, ``band``, ``box`` are data;
 :data:`ANNOTATIONS` are counts written around them or worked out from them). Shares and means count as cells of the people behind them: a share of
 1 of 10 parents has ``n = 1``.
@@ -50,6 +52,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -159,10 +162,11 @@ def check_marks(marks: pd.DataFrame) -> pd.DataFrame:
     if ((n < 0) | (n != n.round())).fillna(False).any():
         raise ValueError("marks table, column 'n': expected whole numbers >= 0 or NA")
     out["n"] = n.astype("Int64")
-    if out["individual"].isna().any():
-        raise ValueError("marks table, column 'individual': missing values; expected True or "
-                         "False for every mark")
-    out["individual"] = out["individual"].astype(bool)
+    flags = out["individual"].map(_flag)
+    if flags.isna().any():
+        raise ValueError("marks table, column 'individual': missing or unreadable values; "
+                         "expected True or False for every mark")
+    out["individual"] = flags.astype(bool)
     return out
 
 
@@ -181,6 +185,14 @@ def mark(name: str, n: Any = None, unit: str = "none", *, individual: bool = Fal
     return {"mark": name, "panel": panel, "n": count, "unit": unit,
             "individual": bool(individual), "part_of": joined(part_of),
             "total_of": joined(total_of), "key": key, **values}
+
+
+def _flag(value: Any) -> bool | None:
+    """True/False from a bool or its text ("True", "false"); None otherwise."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = str(value).strip().lower()
+    return {"true": True, "false": False}.get(text)
 
 
 def is_people(unit: str) -> bool:

@@ -180,8 +180,9 @@ def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
     Returns
     -------
     Drawn
-        Marks: one per cell (segments or sessions, never people: not suppressed), with the
-        column's participants.
+        Marks: one per cell (segments or sessions, never people: not suppressed). The number
+        of participants decides ``individual`` but is not a column of the marks: a published
+        marks table would show it, and a small group's size is a count of people.
     """
     _require(table, ["theme", by, value], "theme_matrix_figure")
     wide = table.pivot_table(index="theme", columns=by, values=value, aggfunc="sum", sort=False)
@@ -208,8 +209,7 @@ def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
         rows.append(mark(f"{wide.index[i]} x {names.get(column, column)}", v,
                          "segments" if value == "n_segments" else "sessions",
                          individual=count is None or count <= 1, element="cell",
-                         theme=str(wide.index[i]), column=str(column),
-                         participants=count))
+                         theme=str(wide.index[i]), column=str(column)))
     return Drawn(dutch_figure(fig), marks_frame(rows))
 
 
