@@ -304,6 +304,9 @@ def test_the_redrawn_figure_never_shows_a_hidden_count(project):
     project.save(ft.flow_figure(flow), "trajectories_flow")
     decision = project.publish(threshold=3)["trajectories_flow"]
     assert decision.status == "redrawn"
+    small = flow[(flow["n"] > 0) & (flow["n"] < 3)]["stage"]
+    assert {f"trajectories_{s}" if not s.startswith("questionnaire") else s for s in small} \
+        <= set(decision.hidden_keys)
     svg = (project.out / "trajectories_flow.svg").read_text(encoding="utf-8")
     hidden = flow[(flow["n"] > 0) & (flow["n"] < 3)]
     assert "n = &lt;3" in svg or "n = <3" in svg

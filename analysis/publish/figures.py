@@ -97,6 +97,9 @@ class FigureDecision:
         ``secondary``, ``none``): a column for ``disclosure_check.csv``.
     hidden : int
         Number of marks hidden (primary and secondary).
+    hidden_keys : tuple of str
+        Key numbers that a published (redrawn) figure hides: the published numbers must hide
+        them too, or a reader could put the figure's shown counts and the text's together.
     """
 
     name: str
@@ -106,6 +109,7 @@ class FigureDecision:
     files: tuple[Path, ...] = ()
     rule: str = "none"
     hidden: int = field(default=0, compare=False)
+    hidden_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -394,8 +398,10 @@ def _decide(name: str, folder: Path, meta_folder: Path, *, threshold: int,
                          f"redraw failed ({type(error).__name__})", len(hiding.reasons))
     published = _published_marks(drawn.marks, table)
     files = _write_redrawn(name, meta, drawn, published, threshold, out_dir)
+    keys = tuple(sorted({k for m, k in zip(marks["mark"], marks["key"])
+                         if k and m in hiding.reasons}))
     return FigureDecision(name, "redrawn", f"In de figuur {name} zijn {small} verborgen.",
-                          smallest_cell(drawn.marks), files, rule, len(hiding.reasons))
+                          smallest_cell(drawn.marks), files, rule, len(hiding.reasons), keys)
 
 
 def _withheld(name: str, reason: str, rule: str, hidden: int = 0) -> FigureDecision:
