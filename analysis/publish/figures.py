@@ -364,13 +364,17 @@ def _decide(name: str, folder: Path, meta_folder: Path, *, threshold: int,
             current: str | None, keys: set[str] | None, out_dir: Path) -> FigureDecision:
     meta, marks, why = _load(name, folder, meta_folder)
     if marks is None:
-        return _withheld(name, f"De figuur {name} heeft geen verklaarde gegevens "
-                               f"({why}) en wordt daarom niet gepubliceerd.", "undeclared")
-    if current is None or meta.get("inputs_hash") != current:
-        return _withheld(name, f"De figuur {name} is gemaakt met andere ruwe gegevens dan er nu "
-                               "zijn en wordt daarom niet gepubliceerd.", "stale")
+        return _withheld(name, f"Deze figuur heeft geen verklaarde gegevens ({why}) en wordt "
+                               "daarom niet gepubliceerd.", "undeclared")
+    if current is None:
+        return _withheld(name, "De ruwe gegevens van deze figuur zijn niet te lezen, dus is niet "
+                               "na te gaan of ze actueel is; daarom wordt ze niet gepubliceerd.",
+                         "stale")
+    if meta.get("inputs_hash") != current:
+        return _withheld(name, "Deze figuur is gemaakt met andere ruwe gegevens dan er nu zijn "
+                               "en wordt daarom niet gepubliceerd.", "stale")
     if marks["individual"].any():
-        return _withheld(name, f"De figuur {name} toont de waarden van afzonderlijke personen "
+        return _withheld(name, "Deze figuur toont de waarden van afzonderlijke personen "
                                "(bijvoorbeeld één lijn of punt per gezin) en wordt daarom niet "
                                "gepubliceerd.", "individual")
     hiding = hide_cells(marks, threshold=threshold, hidden_keys=keys)
@@ -381,26 +385,28 @@ def _decide(name: str, folder: Path, meta_folder: Path, *, threshold: int,
     small = (f"groepen van minder dan {threshold} personen" if hiding.primary
              else "aantallen die de gepubliceerde cijfers verbergen")
     if not meta.get("redraw"):
-        return _withheld(name, f"De figuur {name} bevat {small} en kan niet zonder die groepen "
-                               "worden getekend; daarom wordt zij niet gepubliceerd.", rule,
+        return _withheld(name, f"Deze figuur bevat {small} en kan niet zonder die groepen "
+                               "worden getekend; daarom wordt ze niet gepubliceerd.", rule,
                          len(hiding.reasons))
     if not says_something(marks, hiding):
-        return _withheld(name, f"De figuur {name} bevat {small}; zonder die groepen blijft er "
-                               "niets te tonen, daarom wordt zij niet gepubliceerd.", rule,
+        return _withheld(name, f"Deze figuur bevat {small}; zonder die groepen blijft er "
+                               "niets te tonen, daarom wordt ze niet gepubliceerd.", rule,
                          len(hiding.reasons))
     table = suppressed(marks, hiding)
     try:
         drawn = _redraw(meta["redraw"], table)
         _check_redrawn(drawn, table, threshold)
     except Exception as error:  # noqa: BLE001 - a redraw that fails or leaks is not published
-        return _withheld(name, f"De figuur {name} bevat {small} en kon niet zonder die groepen "
-                               "opnieuw worden getekend; daarom wordt zij niet gepubliceerd.",
+        return _withheld(name, f"Deze figuur bevat {small} en kon niet zonder die groepen "
+                               "opnieuw worden getekend; daarom wordt ze niet gepubliceerd.",
                          f"redraw failed ({type(error).__name__})", len(hiding.reasons))
     published = _published_marks(drawn.marks, table)
-    files = _write_redrawn(name, meta, drawn, published, threshold, out_dir)
+    note = (f"Groepen van minder dan {threshold} personen zijn verborgen." if hiding.primary
+            else "Aantallen die de gepubliceerde cijfers verbergen, zijn ook hier verborgen.")
+    files = _write_redrawn(name, meta, drawn, published, note, out_dir)
     keys = tuple(sorted({k for m, k in zip(marks["mark"], marks["key"])
                          if k and m in hiding.reasons}))
-    return FigureDecision(name, "redrawn", f"In de figuur {name} zijn {small} verborgen.",
+    return FigureDecision(name, "redrawn", f"In deze figuur zijn {small} verborgen.",
                           smallest_cell(drawn.marks), files, rule, len(hiding.reasons), keys)
 
 
@@ -418,8 +424,8 @@ def _load(name: str, folder: Path, meta_folder: Path
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}, None, "de beschrijving is onleesbaar"
-    if not meta.get("declared") or not meta.get("marks"):
-        return meta, None, "opgeslagen zonder tabel van wat zij toont"
+    if not meta.get("declared") or meta.get("marks") != f"{name}.marks.csv":
+        return meta, None, "opgeslagen zonder tabel van wat ze toont"
     for suffix, key in ((".png", "png_sha256"), (".svg", "svg_sha256")):
         file = folder / f"{name}{suffix}"
         if not file.is_file() or hashlib.sha256(file.read_bytes()).hexdigest() != meta.get(key):
@@ -524,10 +530,9 @@ def _check_redrawn(drawn: Drawn, table: pd.DataFrame, threshold: int) -> None:
 
 
 def _write_redrawn(name: str, meta: Mapping[str, Any], drawn: Drawn, published: pd.DataFrame,
-                   threshold: int, out_dir: Path) -> tuple[Path, ...]:
+                   note: str, out_dir: Path) -> tuple[Path, ...]:
     caption = " ".join(str(meta.get("caption", "")).split()) or name
-    caption = caption.rstrip(".") + f". Groepen van minder dan {threshold} personen zijn " \
-        "verborgen."
+    caption = caption.rstrip(".") + ". " + note
     synthetic = bool(meta.get("synthetic"))
     if synthetic:
         caption += " Synthetische data, geen echte gezinnen."
