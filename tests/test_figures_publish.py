@@ -56,10 +56,13 @@ class Project:
             inputs_hash=provenance.input_hash(COHORT, self.raw),
             figures_root=self.figures, marks_root=self.processed)
 
-    def publish(self, threshold: int = 5, published=None) -> dict[str, checker.FigureDecision]:
+    def publish(self, threshold: int = 5, published=None, last_run=None
+                ) -> dict[str, checker.FigureDecision]:
+        made = {p.stem for p in (self.figures / COHORT).glob("*.png")}
         decisions = checker.publish_figures(
             COHORT, threshold=threshold, out_dir=self.out, raw_root=self.raw,
-            published={} if published is None else published, figures_root=self.figures,
+            published={} if published is None else published,
+            last_run=made if last_run is None else last_run, figures_root=self.figures,
             marks_root=self.processed)
         return {d.name: d for d in decisions}
 
@@ -239,6 +242,13 @@ def test_a_figure_whose_file_changed_after_saving_is_withheld(project):
     decisions = project.publish()
     assert decisions["trajectories_bars"].rule == "undeclared"
     assert decisions["trajectories_other"].status == "published"
+
+
+def test_a_figure_not_made_by_the_last_run_is_withheld(project):
+    project.save(_bars("b", [12, 9]), "trajectories_bars")
+    decision = project.publish(last_run={"trajectories_other"})["trajectories_bars"]
+    assert (decision.status, decision.rule) == ("withheld", "not in run")
+    assert "laatste run" in decision.reason_nl
 
 
 def test_individual_marks_are_withheld(project):

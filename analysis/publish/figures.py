@@ -7,7 +7,7 @@ file (:func:`analysis.report.provenance.save_figure`, ``data/processed/<cohort>/
 per figure, fail safe:
 
 1. **Undeclared** (no meta, no marks table, or a PNG/SVG that is not the one the marks were
-   saved with): withheld.
+   saved with), or **not made by the last run** of the pipeline: withheld.
 2. **Stale** (the marks were made from other raw data than the cohort's folder holds now, or
    the raw folder cannot be read): withheld.
 3. **Individual** (any mark shows one person's own values: a line or point per family):
@@ -49,7 +49,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 import pandas as pd
 
@@ -131,6 +131,7 @@ class Hiding:
 def publish_figures(cohort: str, *, threshold: int = DEFAULT_THRESHOLD, out_dir: Path,
                     raw_root: str | os.PathLike | None = None,
                     published: Mapping[str, Any] | None = None,
+                    last_run: Collection[str] | None = None,
                     figures_root: str | os.PathLike = paths.FIGURES,
                     marks_root: str | os.PathLike = paths.PROCESSED) -> list[FigureDecision]:
     """Every figure of the cohort's last run, checked from its declared marks table; fail safe.
@@ -153,6 +154,10 @@ def publish_figures(cohort: str, *, threshold: int = DEFAULT_THRESHOLD, out_dir:
         is hidden too. Default: the run's ``reports/<cohort>/key_numbers.json`` through
         :func:`~analysis.publish.disclosure.publish_numbers` at ``threshold``; when there is no
         such file, every mark that repeats a key number is hidden.
+    last_run : collection of str, optional
+        Names of the figures the cohort's last pipeline run made; a figure on disk that is not
+        among them (saved from a notebook run by hand) is withheld. Default: the run's record,
+        :func:`analysis.pipeline.state.figures_of_run`.
     figures_root, marks_root : path-like
         ``figures/`` and ``data/processed/`` (for tests).
 
@@ -172,10 +177,18 @@ def publish_figures(cohort: str, *, threshold: int = DEFAULT_THRESHOLD, out_dir:
                    | {p.stem for p in meta_folder.glob("*.json")})
     current = _current_hash(cohort, raw_root)
     keys = _published_keys(cohort, threshold, published)
+    if last_run is None:
+        from analysis.pipeline.state import figures_of_run  # the run's record, read only
+
+        last_run = figures_of_run(cohort)
     decisions = []
     for name in names:
-        decision = _decide(name, folder, meta_folder, threshold=threshold, current=current,
-                           keys=keys, out_dir=out_dir)
+        if name in last_run:
+            decision = _decide(name, folder, meta_folder, threshold=threshold, current=current,
+                               keys=keys, out_dir=out_dir)
+        else:
+            decision = _withheld(name, "Deze figuur is niet gemaakt in de laatste run van de "
+                                       "pijplijn en wordt daarom niet gepubliceerd.", "not in run")
         if decision.status == "withheld":
             for suffix in (".png", ".svg", ".marks.csv"):
                 (out_dir / f"{name}{suffix}").unlink(missing_ok=True)
