@@ -44,7 +44,7 @@ def _renders(fig: Figure) -> None:
 
 
 def test_power_curve_figure_draws_one_panel_per_test_and_a_line_per_scenario(power_curves):
-    fig = fp.power_curve_figure(power_curves, targets=(0.8, 0.9))
+    fig = fp.power_curve_figure(power_curves, targets=(0.8, 0.9)).figure
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     assert [ax.get_title() for ax in fig.axes] == ["Gepaarde t-toets",
                                                    "Wilcoxon-toets (simulatie)"]
@@ -62,7 +62,7 @@ def test_power_curve_figure_draws_one_panel_per_test_and_a_line_per_scenario(pow
 
 
 def test_power_curve_figure_draws_the_data(power_curves):
-    fig = fp.power_curve_figure(power_curves)
+    fig = fp.power_curve_figure(power_curves).figure
     observed = power_curves.query("method == 'paired_t' and scenario == 'observed'")
     line = _data_lines(fig.axes[0])[0]
     assert list(line.get_xdata()) == observed["n_enrolled"].tolist()
@@ -71,12 +71,12 @@ def test_power_curve_figure_draws_the_data(power_curves):
 
 
 def test_power_curve_figure_with_one_test(power_curves):
-    fig = fp.power_curve_figure(power_curves[power_curves["method"] == "paired_t"])
+    fig = fp.power_curve_figure(power_curves[power_curves["method"] == "paired_t"]).figure
     assert len(fig.axes) == 1 and not fig.axes[0].collections
 
 
 def test_power_curve_figure_takes_a_synthetic_banner(power_curves):
-    fig = add_banner(fp.power_curve_figure(power_curves))
+    fig = add_banner(fp.power_curve_figure(power_curves).figure)
     assert any(t.get_text() == SYNTHETIC_BANNER for t in fig.texts)
     _renders(fig)
 
@@ -99,7 +99,7 @@ def test_figures_reject_a_wrong_or_empty_table(draw, table, power_curves):
 def test_two_group_curve_figure_draws_a_line_per_effect():
     curves = fu_two_group.two_group_curves([10, 50, 100, 200], completion_rate=14 / 22,
                                        effect_sizes=[0.2, 0.5, 0.8])
-    fig = fp.two_group_curve_figure(curves, targets=[0.8])
+    fig = fp.two_group_curve_figure(curves, targets=[0.8]).figure
     ax = fig.axes[0]
     assert len(_data_lines(ax)) == 3
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["d = 0,2", "d = 0,5",
@@ -111,7 +111,7 @@ def test_two_group_curve_figure_draws_a_line_per_effect():
 def test_precision_curve_figure_in_percentage_points_with_the_pilot(inputs):
     curves = fu_precision.precision_curves(inputs, [10, 20, 40, 80, 160])
     fig = fp.precision_curve_figure(curves, targets=(0.05, 0.10),
-                                    pilot=fu_precision.pilot_precision(inputs))
+                                    pilot=fu_precision.pilot_precision(inputs)).figure
     ax = fig.axes[0]
     lines = _data_lines(ax)
     assert len(lines) == 2  # pilot share and worst case
@@ -133,10 +133,28 @@ def test_precision_curve_figure_without_enrolment_or_pilot(inputs):
     curves = fu_precision.precision_curves(inputs, [10, 20, 40], method="wilson",
                                        worst_case=False)
     fig = fp.precision_curve_figure(curves, pilot={"n_enrolled": None, "n_analysed": 14,
-                                                   "half_width": 0.2})
+                                                   "half_width": 0.2}).figure
     marker = [line for line in fig.axes[0].get_lines() if line.get_label() == "pilot"][0]
     assert list(marker.get_xdata()) == [14]
     assert "Wilson interval" in fig.axes[0].get_title()
-    bare = fp.precision_curve_figure(curves)
+    bare = fp.precision_curve_figure(curves).figure
     assert not [line for line in bare.axes[0].get_lines() if line.get_label() == "pilot"]
     assert np.isfinite(bare.axes[0].get_ylim()).all()
+
+
+# ------------------------------------------------------------------ the marks behind the figures
+def test_planning_marks_are_planned_points_and_the_pilot(inputs, power_curves):
+    drawn = fp.power_curve_figure(power_curves)
+    points = drawn.marks[drawn.marks["element"] == "point"]
+    assert len(points) == sum(len(line.get_xdata()) for ax in drawn.figure.axes
+                              for line in _data_lines(ax))
+    assert points["n"].isna().all() and set(points["unit"]) == {"none"}
+    note = drawn.marks.set_index("mark").loc["Afronding (noot)"]
+    assert note["key"] == fp.COMPLETION_KEY and note["value"] == pytest.approx(
+        power_curves["completion_rate"].iloc[0])
+    pilot = fu_precision.pilot_precision(inputs)
+    curves = fu_precision.precision_curves(inputs, [10, 20, 40])
+    marks = fp.precision_curve_figure(curves, pilot=pilot).marks.set_index("mark")
+    assert marks.at["pilot: geanalyseerd", "n"] == pilot["n_analysed"]
+    assert marks.at["pilot: geanalyseerd", "unit"] == "families"
+    assert marks.at["pilot: aangemeld", "key"] == "trajectories_started"

@@ -45,7 +45,7 @@ def _inside(fig) -> None:
 
 def test_agreement_figure_marks_codes_instead_of_drawing_zero():
     table = agreement.agreement_by_code(_segments(False))
-    fig = figures.agreement_figure(table)
+    fig = figures.agreement_figure(table).figure
     ax = fig.axes[0]
     points = ax.lines[0].get_xdata()
     assert len(points) == int((table["status"] == "judged").sum()) and np.all(points > 0)
@@ -62,7 +62,7 @@ def test_cooccurrence_counts_or_a_sentence():
     assert not figures.has_cooccurrence(plain) and "geen" in figures.NO_COOCCURRENCE_NL.lower()
     pairs = themes.cooccurrence(_segments(True), level=1)
     assert figures.has_cooccurrence(pairs)
-    fig = figures.cooccurrence_figure(themes.cooccurrence_matrix(pairs, value="n_ab"))
+    fig = figures.cooccurrence_figure(themes.cooccurrence_matrix(pairs, value="n_ab")).figure
     cells = [t.get_text() for t in fig.axes[0].texts]
     assert cells == [str(int(n)) for n in pairs.loc[pairs["n_ab"] > 0, "n_ab"]]
     _inside(fig)
@@ -71,3 +71,48 @@ def test_cooccurrence_counts_or_a_sentence():
 def test_agreement_figure_needs_alpha():
     with pytest.raises(ValueError, match="lacks column"):
         figures.agreement_figure(pd.DataFrame({"code_path": ["x"]}))
+
+
+# ------------------------------------------------------------------ the marks behind the figures
+def test_theme_tree_marks_one_bar_per_node_counting_segments():
+    tree = themes.theme_hierarchy(_segments(True))
+    drawn = figures.theme_tree_figure(tree)
+    ax = drawn.figure.axes[0]
+    assert len(ax.patches) == len(drawn.marks) == len(tree)
+    assert [t.get_text() for t in ax.texts] == [str(n) for n in drawn.marks["n"]]
+    assert set(drawn.marks["unit"]) == {"segments"} and not drawn.marks["individual"].any()
+
+
+def test_cooccurrence_marks_the_labelled_cells():
+    pairs = themes.cooccurrence(_segments(True), level=1)
+    drawn = figures.cooccurrence_figure(themes.cooccurrence_matrix(pairs, value="n_ab"))
+    labelled = drawn.marks[drawn.marks["labelled"]]
+    assert [t.get_text() for t in drawn.figure.axes[0].texts] == [str(n) for n in labelled["n"]]
+    assert set(drawn.marks["unit"]) == {"segments"}
+
+
+def test_theme_matrix_marks_a_column_of_one_person_as_individual():
+    segments = _segments(False).assign(session_id=lambda s: s["session_id"].map(
+        {"FG1": "FG1", "FG2": "INT1"}))
+    sessions = pd.DataFrame({"session_id": ["FG1", "INT1"],
+                             "session_type": ["focus_group", "interview"],
+                             "group": ["therapists", "parents"], "n_participants": [5, 1]})
+    matrix = themes.theme_matrix(segments, sessions, by="session_type")
+    drawn = figures.theme_matrix_figure(matrix, by="session_type", sessions=sessions)
+    ax = drawn.figure.axes[0]
+    assert len(drawn.marks) == ax.images[0].get_array().size
+    assert [t.get_text() for t in ax.texts] == [str(n) for n in drawn.marks["n"]]
+    one = drawn.marks.groupby("column")["individual"].all()
+    assert one.to_dict() == {"focus_group": False, "interview": True}
+    unknown = figures.theme_matrix_figure(matrix, by="session_type")
+    assert unknown.marks["individual"].all()  # nobody can tell: taken for individual
+
+
+def test_agreement_marks_points_and_their_n():
+    table = agreement.agreement_by_code(_segments(False))
+    drawn = figures.agreement_figure(table)
+    ax = drawn.figure.axes[0]
+    points = drawn.marks[drawn.marks["element"] == "point"]
+    assert len(ax.lines[0].get_xdata()) == len(points)
+    assert [t.get_text().split(",")[0] for t in ax.texts] == [f"n = {n}" for n in
+                                                              drawn.marks["n"]]

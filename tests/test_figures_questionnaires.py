@@ -82,7 +82,7 @@ def _grey_lines(ax):
 
 
 def test_scale_lines_one_panel_per_scale_and_one_line_per_paired_family():
-    fig = fq.scale_lines_figure(_scores())
+    fig = fq.scale_lines_figure(_scores()).figure
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 6  # five scales and the total
     titles = [ax.get_title() for ax in fig.axes]
@@ -98,13 +98,13 @@ def test_scale_lines_one_panel_per_scale_and_one_line_per_paired_family():
 
 
 def test_scale_lines_selected_scales():
-    fig = fq.scale_lines_figure(_scores(), scales=["total", "emotional"])
+    fig = fq.scale_lines_figure(_scores(), scales=["total", "emotional"]).figure
     assert len(fig.axes) == 2
 
 
 def test_scale_lines_aggregate_above_threshold(rng):
     data = _large_scores(rng, fq.LINES_MAX + 1)
-    fig = fq.scale_lines_figure(data, scales=["total"])
+    fig = fq.scale_lines_figure(data, scales=["total"]).figure
     ax = fig.axes[0]
     assert _grey_lines(ax) == []  # no line per family
     assert len(ax.collections) == 2  # P10-P90 and P25-P75 bands
@@ -122,7 +122,7 @@ def test_scale_lines_missing_columns_and_duplicates():
 
 def test_jacobson_truax_points_band_diagonal_and_cutoffs():
     change = _change()
-    fig = fq.jacobson_truax_figure(change)
+    fig = fq.jacobson_truax_figure(change).figure
     assert len(fig.axes) == 1
     ax = fig.axes[0]
     points = [c for c in ax.collections if isinstance(c, PathCollection)]
@@ -141,7 +141,7 @@ def test_jacobson_truax_points_band_diagonal_and_cutoffs():
 
 def test_jacobson_truax_without_threshold_says_so():
     change = _change().assign(reliable_change_threshold=np.nan)
-    ax = fq.jacobson_truax_figure(change).axes[0]
+    ax = fq.jacobson_truax_figure(change).figure.axes[0]
     assert any("geen grens voor betrouwbare verandering" in t.get_text() for t in ax.texts)
 
 
@@ -156,7 +156,7 @@ def test_transition_counts_and_bars():
     assert counts.to_numpy().sum() == len(change)
     # F01 21 -> 13 abnormal -> normal; F02 23 -> 23 abnormal -> abnormal; F04 22 -> 9
     assert counts.loc["abnormal", "normal"] == 2 and counts.loc["abnormal", "abnormal"] == 1
-    fig = fq.band_transitions_figure(change)
+    fig = fq.band_transitions_figure(change).figure
     ax = fig.axes[0]
     # one definition of "verhoogd" (borderline or abnormal, the scheme's elevated_from)
     assert [t.get_text() for t in ax.get_xticklabels()] == [
@@ -188,7 +188,7 @@ def test_transition_counts_keep_unknown_bands():
 
 
 def test_ari_cp_profile_panels_reference_and_placeholder_note():
-    fig = fq.ari_cp_profile_figure(_scores())
+    fig = fq.ari_cp_profile_figure(_scores()).figure
     ax_p, ax_s = fig.axes
     assert [t.get_text() for t in ax_p.get_xticklabels()] == [
         "Veilig", "Vermijdend", "Ambivalent", "Gedesorganiseerd"]
@@ -203,7 +203,7 @@ def test_ari_cp_profile_panels_reference_and_placeholder_note():
 
 def test_ari_cp_profile_uses_elevated_flags_and_optional_reference():
     scores = _scores().assign(ari_cp_disorganized_elevated=False)
-    fig = fq.ari_cp_profile_figure(scores, reference=None, placeholder=False)
+    fig = fq.ari_cp_profile_figure(scores, reference=None, placeholder=False).figure
     ax_s = fig.axes[1]
     assert [b.get_height() for b in ax_s.patches] == [0.0, 0.0]
     assert not [ln for ln in ax_s.lines if ln.get_linestyle() == "--"]
@@ -247,23 +247,126 @@ def _ari_change() -> pd.DataFrame:
 
 def test_placeholder_key_is_noted_on_every_ari_cp_figure_and_not_on_sdq():
     change = _ari_change()
-    figures = [fq.jacobson_truax_figure(change, instrument="ari_cp", scales=["disorganized"]),
-               fq.band_transitions_figure(change, instrument="ari_cp", scales=["disorganized"]),
-               fq.scale_lines_figure(_scores(), instrument="ari_cp"),
-               fq.ari_cp_profile_figure(_scores())]
+    figures = [fq.jacobson_truax_figure(change, instrument="ari_cp", scales=["disorganized"]).figure,
+               fq.band_transitions_figure(change, instrument="ari_cp", scales=["disorganized"]).figure,
+               fq.scale_lines_figure(_scores(), instrument="ari_cp").figure,
+               fq.ari_cp_profile_figure(_scores()).figure]
     for fig in figures:
         assert any("placeholder" in t.get_text() for t in fig.texts)
-    for fig in (fq.jacobson_truax_figure(_change()), fq.scale_lines_figure(_scores())):
+    for fig in (fq.jacobson_truax_figure(_change()).figure, fq.scale_lines_figure(_scores()).figure):
         assert not any("placeholder" in t.get_text() for t in fig.texts)
 
 
 def test_jacobson_truax_draws_families_without_rci_as_hollow_markers():
     ax = fq.jacobson_truax_figure(_ari_change(), instrument="ari_cp",
-                                  scales=["disorganized"]).axes[0]
+                                  scales=["disorganized"]).figure.axes[0]
     points = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert sum(len(c.get_offsets()) for c in points) == 5
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "geen RCI beschikbaar (5)" in legend
     bands = fq.band_transitions_figure(_ari_change(), instrument="ari_cp",
-                                       scales=["disorganized"]).axes[0]
+                                       scales=["disorganized"]).figure.axes[0]
     assert [t.get_text() for t in bands.get_xticklabels()] == ["laag", "hoog"]
+
+
+# ------------------------------------------------------------------ the marks behind the figures
+def test_scale_lines_marks_one_individual_line_per_family_and_the_median():
+    drawn = fq.scale_lines_figure(_scores())
+    for ax in drawn.figure.axes:
+        panel = ax.get_title().split(" (n = ")[0]
+        lines = drawn.marks[(drawn.marks["panel"] == panel) & drawn.marks["individual"]]
+        assert len(lines) == len(_grey_lines(ax)) == 5
+        title = drawn.marks.set_index("mark").loc[f"{panel}: n"]
+        assert f"(n = {title['n']})" in ax.get_title()
+    assert drawn.redraw is None
+
+
+def test_scale_lines_marks_aggregated_are_not_individual(rng):
+    drawn = fq.scale_lines_figure(_large_scores(rng, fq.LINES_MAX + 1), scales=["total"])
+    assert not drawn.marks["individual"].any()
+    assert (drawn.marks["n"] == fq.LINES_MAX + 1).all()
+
+
+def test_jacobson_truax_marks_points_and_legend_counts():
+    drawn = fq.jacobson_truax_figure(_change())
+    ax = drawn.figure.axes[0]
+    points = [c for c in ax.collections if isinstance(c, PathCollection)]
+    marks = drawn.marks
+    assert sum(len(c.get_offsets()) for c in points) == int((marks["element"] == "point").sum())
+    assert marks.loc[marks["element"] == "point", "individual"].all()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    for row in marks[marks["element"] == "legend"].itertuples():
+        assert f"{row.mark.split(': ', 1)[1]} ({row.n})" in legend
+    counts = marks[marks["element"] == "legend"]["n"].sum()
+    assert counts == marks.loc[marks["element"] == "title", "n"].iloc[0] == len(_change())
+
+
+def test_band_transition_marks_match_the_segments_and_the_note():
+    change = _change()
+    drawn = fq.band_transitions_figure(change)
+    ax = drawn.figure.axes[0]
+    marks = drawn.marks
+    segments = marks[marks["element"] == "segment"]
+    assert len(ax.patches) == len(segments)
+    assert sorted(p.get_height() for p in ax.patches) == sorted(segments["n"].tolist())
+    labels = sorted(t.get_text() for t in ax.texts if t.get_text().isdigit())
+    assert labels == sorted(str(n) for n in segments["n"] if n)
+    stacks = marks[marks["element"] == "stack"]
+    for stack in stacks.itertuples():
+        assert segments.loc[segments["part_of"].str.split(";").str[0] == stack.mark,
+                            "n"].sum() == stack.n
+    shown = marks.set_index("mark")["n"]
+    note = [t.get_text() for t in ax.texts if t.get_text().startswith("verhoogd:")][0]
+    assert note == (f"verhoogd: begin {shown['Totale problemenscore: begin verhoogd']} van "
+                    f"{shown['Totale problemenscore: begin bekend']}, eind "
+                    f"{shown['Totale problemenscore: eind verhoogd']} van "
+                    f"{shown['Totale problemenscore: eind bekend']}")
+    begin = marks[marks["part_of"].str.contains("begin verhoogd")]
+    assert begin["n"].sum() == shown["Totale problemenscore: begin verhoogd"]
+
+
+def test_redraw_band_transitions_shows_signs_not_small_cells():
+    from analysis.publish.figures import hide_cells, suppressed
+
+    drawn = fq.band_transitions_figure(_change())
+    hiding = hide_cells(drawn.marks, threshold=2)
+    redrawn = fq.redraw_band_transitions(suppressed(drawn.marks, hiding))
+    texts = [t.get_text() for t in redrawn.figure.axes[0].texts]
+    assert "<2" in texts
+    small = drawn.marks[(drawn.marks["n"] == 1)]["mark"]
+    assert redrawn.marks.set_index("mark").loc[small, "n"].isna().all()
+
+
+def test_ari_cp_profile_marks_match_points_and_bars():
+    drawn = fq.ari_cp_profile_figure(_scores())
+    ax_p, ax_s = drawn.figure.axes
+    marks = drawn.marks
+    points = marks[marks["element"] == "point"]
+    drawn_points = sum(len(line.get_xdata()) for line in ax_p.lines if line.get_marker() == "o")
+    assert drawn_points == len(points) == 8
+    bars = marks[marks["element"] == "bar"]
+    assert [b.get_height() for b in ax_s.patches] == pytest.approx((100 * bars["share"]).tolist())
+    texts = [t.get_text() for t in ax_s.texts]
+    totals = marks[(marks["element"] == "text")].set_index("timepoint")["n"]
+    assert texts == [f"{r.n}/{totals[r.timepoint]}" for r in bars.itertuples()]
+    assert drawn.redraw.endswith(":redraw_ari_cp_profile")
+
+
+def test_redraw_ari_cp_profile_hides_a_small_share():
+    from analysis.publish.figures import hide_cells, suppressed
+
+    drawn = fq.ari_cp_profile_figure(_scores())
+    hiding = hide_cells(drawn.marks, threshold=3)
+    redrawn = fq.redraw_ari_cp_profile(suppressed(drawn.marks, hiding))
+    ax_s = redrawn.figure.axes[1]
+    # T0: 3 of 5 high, the 2 not high are small, so the 3 go too (x); T1: 2 of 5 high
+    assert len(ax_s.patches) == 0
+    assert [t.get_text() for t in ax_s.texts] == ["x/5", "<3/5"]
+    assert len(redrawn.figure.axes[0].lines) > 0  # the means (n = 5) are still shown
+
+
+def test_stress_attachment_marks_are_individual_points():
+    stress = pd.DataFrame({"change_stress": [1.0, -2.0, 0.5], "change_attachment": [0.2, -0.1, 0]})
+    drawn = fq.stress_attachment_figure(stress)
+    points = drawn.figure.axes[0].collections[0].get_offsets()
+    assert len(points) == len(drawn.marks) == 3 and drawn.marks["individual"].all()

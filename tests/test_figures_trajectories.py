@@ -44,7 +44,7 @@ def _bars(ax) -> list:
 
 def test_flow_figure_draws_a_box_per_stage_and_an_arrow_per_link():
     flow = tr.participant_flow(_trajectories(), _questionnaires(), slots=30)
-    fig = ft.flow_figure(flow)
+    fig = ft.flow_figure(flow).figure
     assert isinstance(fig, Figure) and len(fig.axes) == 1
     ax = fig.axes[0]
     boxes = [t for t in ax.texts if t.get_bbox_patch() is not None]
@@ -57,7 +57,7 @@ def test_flow_figure_draws_a_box_per_stage_and_an_arrow_per_link():
 def test_flow_figure_leaves_out_an_empty_end_only_stage():
     q = _questionnaires()
     flow = tr.participant_flow(_trajectories(), q[q["family_id"] != "F05"], slots=30)
-    fig = ft.flow_figure(flow)
+    fig = ft.flow_figure(flow).figure
     boxes = [t for t in fig.axes[0].texts if t.get_bbox_patch() is not None]
     assert len(boxes) == len(flow) - 1
     assert not any("Alleen eindmeting" in t.get_text() for t in boxes)
@@ -74,7 +74,7 @@ def test_flow_layout_centres_parents_over_children():
 
 def test_sessions_figure_one_bar_per_family_with_limit_lines():
     data = _trajectories()
-    fig = ft.sessions_figure(data)
+    fig = ft.sessions_figure(data).figure
     ax_s, ax_h = fig.axes
     assert len(_bars(ax_s)) == 2 * len(data)  # observation + treatment stacked
     assert len(_bars(ax_h)) == len(data)
@@ -85,7 +85,7 @@ def test_sessions_figure_one_bar_per_family_with_limit_lines():
 
 def test_sessions_figure_aggregates_above_threshold(rng):
     data = _large(rng, ft.AGGREGATE_ABOVE + 1)
-    fig = ft.sessions_figure(data)
+    fig = ft.sessions_figure(data).figure
     ax_s, ax_h = fig.axes
     assert len(_bars(ax_s)) < 50  # histogram bins, not one bar per family
     assert ax_s.lines[0].get_xdata()[0] == 25 and ax_h.lines[0].get_xdata()[0] == 5
@@ -93,12 +93,12 @@ def test_sessions_figure_aggregates_above_threshold(rng):
 
 
 def test_sessions_figure_threshold_is_a_parameter():
-    fig = ft.sessions_figure(_trajectories(), aggregate_above=3)
+    fig = ft.sessions_figure(_trajectories(), aggregate_above=3).figure
     assert fig.axes[0].get_ylabel() == "Aantal trajecten"
 
 
 def test_characteristics_figure_has_three_dutch_panels():
-    fig = ft.characteristics_figure(_trajectories())
+    fig = ft.characteristics_figure(_trajectories()).figure
     assert [ax.get_title() for ax in fig.axes] == ["Soort vaktherapie", "Aanmeldroute",
                                                    "Leeftijd en geslacht"]
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
@@ -109,7 +109,7 @@ def test_characteristics_figure_has_three_dutch_panels():
 
 
 def test_characteristics_figure_at_scale(rng):
-    fig = ft.characteristics_figure(_large(rng, 2000))
+    fig = ft.characteristics_figure(_large(rng, 2000)).figure
     assert len(_bars(fig.axes[0])) == 3
 
 
@@ -118,3 +118,76 @@ def test_figures_say_which_columns_are_missing():
         ft.sessions_figure(_trajectories().drop(columns="collaboration_hours"))
     with pytest.raises(ValueError, match="parent_stage"):
         ft.flow_figure(pd.DataFrame({"stage": ["a"], "label_nl": ["A"], "n": [1]}))
+
+
+# ------------------------------------------------------------------ the marks behind the figures
+def test_flow_marks_are_the_boxes_with_their_sums():
+    flow = tr.participant_flow(_trajectories(), _questionnaires(), slots=30)
+    drawn = ft.flow_figure(flow)
+    boxes = [t.get_text() for t in drawn.figure.axes[0].texts if t.get_bbox_patch() is not None]
+    marks = drawn.marks
+    assert len(boxes) == len(marks[marks["element"] == "box"]) == len(flow)
+    for box, (label, n) in zip(boxes, zip(marks["label"], marks["n"])):
+        assert box.endswith(f"n = {n}") and box.split("\n")[0] in label
+    started = marks.set_index("stage").loc["started"]
+    parts = marks[marks["part_of"] == "started"]
+    assert started["total_of"] == "started" and parts["n"].sum() == started["n"]
+    assert marks.set_index("stage").at["slots", "unit"] == "places"
+    assert marks.set_index("stage").at["dropped_out", "key"] == "trajectories_dropped_out"
+    assert drawn.redraw == "analysis.report.figures.trajectories:redraw_flow"
+
+
+def test_sessions_marks_are_one_bar_per_family_and_individual():
+    data = _trajectories()
+    drawn = ft.sessions_figure(data)
+    ax_s, ax_h = drawn.figure.axes
+    bars = drawn.marks[drawn.marks["element"] == "bar"]
+    assert len(_bars(ax_s)) == 2 * len(bars[bars["panel"] == ax_s.get_title()])
+    assert len(_bars(ax_h)) == len(bars[bars["panel"] == ax_h.get_title()])
+    assert bars["individual"].all() and (bars["n"] == 1).all()
+    above = drawn.marks.set_index("mark").loc[f"{ax_s.get_title()}: boven het maximum", "n"]
+    assert f"{above} boven het maximum" in ax_s.get_xlabel()
+    assert drawn.redraw is None
+
+
+def test_sessions_marks_aggregated_are_bins_of_families(rng):
+    data = _large(rng, ft.AGGREGATE_ABOVE + 1)
+    drawn = ft.sessions_figure(data)
+    ax_s = drawn.figure.axes[0]
+    bins = drawn.marks[(drawn.marks["element"] == "bar")
+                       & (drawn.marks["panel"] == ax_s.get_title())]
+    assert not drawn.marks["individual"].any()
+    assert len(bins) == len(_bars(ax_s))
+    assert [p.get_height() for p in _bars(ax_s)] == bins["n"].tolist()
+    assert bins["n"].sum() == len(data)
+
+
+def test_characteristics_marks_match_bars_segments_and_title():
+    drawn = ft.characteristics_figure(_trajectories())
+    ax_t, ax_r, ax_a = drawn.figure.axes
+    marks = drawn.marks
+    therapy = marks[(marks["panel"] == "Soort vaktherapie") & (marks["element"] == "bar")]
+    assert sorted(p.get_width() for p in _bars(ax_t)) == sorted(therapy["n"].tolist())
+    segments = marks[marks["element"] == "segment"]
+    assert len(_bars(ax_a)) == len(segments)
+    assert sorted(p.get_height() for p in _bars(ax_a)) == sorted(segments["n"].tolist())
+    stacks = marks[marks["element"] == "stack"]
+    assert stacks["n"].sum() == len(_trajectories()) and (stacks["n"] == 1).any()
+    title = marks[marks["element"] == "title"].iloc[0]
+    assert f"n = {title['n']}" in drawn.figure.get_suptitle()
+    assert set(title["total_of"].split(";")) == {"Soort vaktherapie", "Aanmeldroute",
+                                                 "Leeftijd en geslacht"}
+
+
+def test_redraw_characteristics_hides_cells_and_orders_by_label():
+    from analysis.publish.figures import hide_cells, suppressed
+
+    drawn = ft.characteristics_figure(_trajectories())
+    hiding = hide_cells(drawn.marks, threshold=3)
+    redrawn = ft.redraw_characteristics(suppressed(drawn.marks, hiding))
+    texts = [t.get_text() for ax in redrawn.figure.axes for t in ax.texts]
+    assert "<3" in texts and not any(t.strip() in {"1", "2"} for t in texts)
+    labels = [t.get_text() for t in redrawn.figure.axes[1].get_yticklabels()]
+    assert labels == sorted(labels, key=str.lower)
+    hidden = set(hiding.reasons)
+    assert redrawn.marks.loc[redrawn.marks["mark"].isin(hidden), "n"].isna().all()

@@ -4,6 +4,7 @@ import hashlib
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
@@ -29,7 +30,8 @@ def _figure() -> Figure:
 def _save(fig, root, **overrides):
     options = dict(cohort="helmond-2023", notebook="01_questionnaires.ipynb", synthetic=False,
                    caption="Gemiddelde SDQ-totaalscore per meetmoment", inputs_hash=HASH,
-                   cell="cel 7", commit=COMMIT, figures_root=root)
+                   cell="cel 7", commit=COMMIT, figures_root=root,
+                   marks_root=Path(root) / "processed")
     options.update(overrides)
     return provenance.save_figure(fig, "sdq_change", **options)
 
@@ -283,7 +285,8 @@ def test_figure_manifest_lists_every_figure_with_its_provenance(tmp_path):
     _save(_figure(), tmp_path)
     provenance.save_figure(_figure(), "flow", cohort="helmond-2023", notebook="00_flow",
                            synthetic=True, caption="Stroomdiagram", inputs_hash=HASH,
-                           cell="cel 3", commit=COMMIT, figures_root=tmp_path)
+                           cell="cel 3", commit=COMMIT, figures_root=tmp_path,
+                           marks_root=tmp_path / "processed")
     manifest = provenance.figure_manifest("helmond-2023", figures_root=tmp_path)
     assert list(manifest.columns) == list(provenance.MANIFEST_COLUMNS)
     assert manifest["figure"].tolist() == ["flow", "sdq_change"]
@@ -291,3 +294,71 @@ def test_figure_manifest_lists_every_figure_with_its_provenance(tmp_path):
     assert (flow["notebook"], flow["cell"], flow["synthetic"]) == ("00_flow", "cel 3", True)
     assert flow["caption"].endswith("commit 1234abc")
     assert provenance.figure_manifest("no-figures", figures_root=tmp_path).empty
+
+
+# --------------------------------------------------------------------------- marks beside a figure
+def _drawn():
+    from analysis.report.figures.drawn import Drawn, mark, marks_frame
+
+    marks = marks_frame([mark("Leeftijd 7", 3, "children", element="bar", age="7"),
+                         mark("=SOM(A1)", 0, "children", element="bar", age="8")])
+    return Drawn(_figure(), marks, "analysis.report.figures.trajectories:redraw_characteristics")
+
+
+def test_save_figure_writes_the_marks_and_a_meta_file(tmp_path):
+    import json
+
+    from analysis.publish.figures import read_marks
+
+    record = _save(_drawn(), tmp_path)
+    folder = tmp_path / "processed" / "helmond-2023" / "figures"
+    meta = json.loads((folder / "sdq_change.json").read_text(encoding="utf-8"))
+    assert record.declared and record.marks.endswith("sdq_change.marks.csv")
+    assert meta["declared"] and meta["marks"] == "sdq_change.marks.csv"
+    assert meta["redraw"] == "analysis.report.figures.trajectories:redraw_characteristics"
+    assert meta["png_sha256"] == _sha(tmp_path / "helmond-2023" / "sdq_change.png")
+    assert meta["inputs_hash"] == HASH and meta["cell"] == "cel 7"
+    assert meta["caption"] == "Gemiddelde SDQ-totaalscore per meetmoment"
+    assert str(tmp_path) not in json.dumps(meta)
+    marks = read_marks(folder / "sdq_change.marks.csv", columns=meta["columns"])
+    assert marks["age"].tolist() == ["7", "8"]  # labels stay text
+    assert marks["mark"].tolist() == ["Leeftijd 7", "=SOM(A1)"]  # read back as written
+    assert "'=SOM(A1)" in (folder / "sdq_change.marks.csv").read_text(encoding="utf-8")
+
+
+def test_a_bare_figure_is_recorded_as_undeclared(tmp_path):
+    import json
+
+    _save(_drawn(), tmp_path)
+    record = _save(_figure(), tmp_path)
+    folder = tmp_path / "processed" / "helmond-2023" / "figures"
+    meta = json.loads((folder / "sdq_change.json").read_text(encoding="utf-8"))
+    assert not record.declared and not meta["declared"] and meta["marks"] is None
+    assert not (folder / "sdq_change.marks.csv").exists()  # the old marks do not stay
+
+
+def test_marks_go_beside_the_figures_root_by_default(tmp_path):
+    provenance.save_figure(_drawn(), "x_plot", cohort="c", notebook="01_x", synthetic=False,
+                           caption="Een figuur", inputs_hash=HASH,
+                           figures_root=tmp_path / "figures")
+    assert (tmp_path / "data" / "processed" / "c" / "figures" / "x_plot.marks.csv").is_file()
+
+
+def test_a_drawn_figure_checks_its_marks():
+    from analysis.report.figures.drawn import Drawn, marks_frame
+
+    with pytest.raises(ValueError, match="unit"):
+        marks_frame([{"mark": "a", "n": 1, "unit": "kinderen", "individual": False}])
+    with pytest.raises(ValueError, match="more than once"):
+        marks_frame([{"mark": "a", "n": 1, "unit": "children", "individual": False}] * 2)
+    with pytest.raises(ValueError, match="whole numbers"):
+        marks_frame([{"mark": "a", "n": 1.5, "unit": "children", "individual": False}])
+    text = marks_frame([{"mark": "a", "n": 1, "unit": "children", "individual": "False"}])
+    assert text["individual"].tolist() == [False]  # as read from a CSV, not bool("False")
+    with pytest.raises(ValueError, match="individual"):
+        marks_frame([{"mark": "a", "n": 1, "unit": "children", "individual": None}])
+    with pytest.raises(ValueError, match="redraw"):
+        Drawn(_figure(), marks_frame([]), "os:system")
+    with pytest.raises(TypeError, match="Drawn"):
+        provenance.save_figure("not a figure", "x", cohort="c", notebook="n", synthetic=False,
+                               caption="c")

@@ -200,19 +200,19 @@ def test_theme_tree_figure_draws_a_bar_per_node():
     from analysis.report.figures import qualitative as figures
 
     tree = qualitative.theme_hierarchy(_segments())
-    fig = figures.theme_tree_figure(tree)
+    fig = figures.theme_tree_figure(tree).figure
     ax = fig.axes[0]
     assert len(ax.patches) == len(tree)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[0] == "Werkzame elementen" and "└ Screening" in [l.strip() for l in labels]
-    assert len(figures.theme_tree_figure(tree, max_depth=1).axes[0].patches) == 6
+    assert len(figures.theme_tree_figure(tree, max_depth=1).figure.axes[0].patches) == 6
 
 
 def test_cooccurrence_figure_shows_the_lower_triangle():
     from analysis.report.figures import qualitative as figures
 
     matrix = qualitative.cooccurrence_matrix(qualitative.cooccurrence(_segments(), level=1))
-    fig = figures.cooccurrence_figure(matrix)
+    fig = figures.cooccurrence_figure(matrix).figure
     shown = fig.axes[0].images[0].get_array()
     assert shown.shape == (len(matrix) - 1, len(matrix) - 1)
     lower = matrix.to_numpy()[np.tril_indices(len(matrix), -1)]
@@ -225,7 +225,7 @@ def test_theme_matrix_figure_uses_dutch_labels():
     from analysis.report.figures import qualitative as figures
 
     table = qualitative.theme_matrix(_segments(), SESSIONS, by="group")
-    fig = figures.theme_matrix_figure(table, by="group")
+    fig = figures.theme_matrix_figure(table, by="group").figure
     assert "Sociaal werkers" in [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()][0] == "Werkzame elementen"
 
@@ -235,7 +235,7 @@ def test_agreement_figure_one_point_per_code():
     from analysis.report.figures import qualitative as figures
 
     table = agreement.code_agreement(_segments())
-    fig = figures.agreement_figure(table)
+    fig = figures.agreement_figure(table).figure
     assert len(fig.axes[0].get_yticklabels()) == table["code_path"].nunique()
     with pytest.raises(ValueError, match="lacks column"):
         figures.agreement_figure(table.drop(columns="alpha"))

@@ -148,7 +148,7 @@ def _close_figures():
 
 def test_likert_figure_draws_one_bar_per_answer_and_item():
     fig = survey_figures.likert_figure(survey.likert_distribution(_responses(), ITEMS),
-                                       title="Ervaringen van ouders")
+                                       title="Ervaringen van ouders").figure
     ax = fig.axes[0]
     assert len(ax.patches) == 5 * 2
     assert [t.get_text() for t in fig.legends[0].get_texts()] == list(survey.LIKERT_LABELS.values())
@@ -159,7 +159,7 @@ def test_likert_figure_draws_one_bar_per_answer_and_item():
 
 
 def test_yesno_figure():
-    fig = survey_figures.yesno_figure(survey.yesno_summary(_responses(), ITEMS))
+    fig = survey_figures.yesno_figure(survey.yesno_summary(_responses(), ITEMS)).figure
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "3/4" in texts and "geen antwoorden" in texts
 

@@ -3,13 +3,14 @@
 >>> ctx = start("helmond-2023", "01_questionnaires")        # doctest: +SKIP
 >>> ctx.banner()                                            # doctest: +SKIP
 >>> sdq = ctx.table("sdq")                                  # doctest: +SKIP
->>> ctx.save_figure(fig, "questionnaires_sdq_lines", "SDQ per gezin.")   # doctest: +SKIP
+>>> ctx.save_figure(drawn, "questionnaires_sdq_lines", "SDQ per gezin.") # doctest: +SKIP
 >>> ctx.record(analysis_set_n=14)                           # doctest: +SKIP
 >>> ctx.write_key_numbers()                                 # doctest: +SKIP
 
 The context knows the cohort, the notebook's name and whether the data are synthetic; it saves
-figures with their provenance (:func:`analysis.report.provenance.save_figure`), collects the notebook's
-key numbers and writes them as one fragment (:mod:`analysis.report.keynumbers`).
+figures with their provenance and the table behind their marks
+(:func:`analysis.report.provenance.save_figure`), collects the notebook's key numbers and writes
+them as one fragment (:mod:`analysis.report.keynumbers`).
 """
 
 from __future__ import annotations
@@ -78,18 +79,26 @@ class NotebookContext:
             return Markdown("")
         return Markdown(banner_html())
 
-    def save_figure(self, fig, name: str, caption: str) -> provenance.FigureRecord:
-        """Save ``fig`` as PNG and SVG with provenance, close it and return its record.
+    def save_figure(self, drawn, name: str, caption: str) -> provenance.FigureRecord:
+        """Save a figure as PNG and SVG with provenance, and its marks table; close it and
+        return its record.
 
-        The record displays as the figure with its Dutch caption and provenance line.
+        ``drawn`` is what the figure functions of :mod:`analysis.report.figures` return (a
+        :class:`~analysis.report.figures.drawn.Drawn`: the Figure and the table behind its
+        marks). A bare matplotlib Figure is saved too but recorded as undeclared: it is never
+        published. The record displays as the figure with its Dutch caption and provenance
+        line.
         """
         import matplotlib.pyplot as plt
 
+        from analysis.report.figures.drawn import as_drawn
+
+        figure, _ = as_drawn(drawn)
         record = provenance.save_figure(
-            fig, name, cohort=self.cohort, notebook=self.notebook, synthetic=self.synthetic,
+            drawn, name, cohort=self.cohort, notebook=self.notebook, synthetic=self.synthetic,
             caption=caption, inputs_hash=self.inputs_hash, cell=provenance.current_cell(self.notebook_file),
         )
-        plt.close(fig)
+        plt.close(figure)
         self.figures.append(record)
         return record
 

@@ -18,6 +18,13 @@ The provenance line of a caption reads, for example::
 
     Bron: notebook 01_questionnaires, cel 7; cohort helmond-2023; invoer a1b2c3d4e5
 
+Beside the figure, in ``data/processed/<cohort>/figures/`` (internal, never published as is),
+:func:`save_figure` writes the table behind its marks, ``<name>.marks.csv``, and
+``<name>.json``: caption, notebook and cell, inputs hash, the redraw function and the SHA-256 of
+the PNG and SVG it belongs to (see :mod:`analysis.report.figures.drawn`). The publication checker
+(:mod:`analysis.publish.figures`) decides from those two files; a figure saved bare (a Figure
+without marks, e.g. from a user's own notebook) is recorded as undeclared and never published.
+
 Identical figures and provenance give byte-identical files, so an unchanged rerun changes no
 file. By default a figure does not name the git commit: the figures are embedded in the
 committed notebooks, and a commit inside them would change every notebook with every commit
@@ -47,7 +54,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from analysis import paths as _paths
-from analysis.atomic import write_bytes_atomic
+from analysis.atomic import write_bytes_atomic, write_csv_atomic, write_json_atomic
 from analysis.errors import CompendiumError, ConfigError
 
 SOFTWARE: str = "vaktherapie-compendium"
@@ -366,6 +373,11 @@ class FigureRecord:
         Whether the banner was stamped.
     title : str
         ``Title`` metadata of the files.
+    declared : bool
+        Whether the figure was saved with its marks table (a :class:`Drawn`); an undeclared
+        figure is never published.
+    marks : str
+        Path of the marks table as shown to readers ("" when undeclared).
     """
 
     name: str
@@ -381,6 +393,8 @@ class FigureRecord:
     synthetic: bool
     title: str
     png_file: Path = field(repr=False, compare=False)
+    declared: bool = False
+    marks: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The record as one row of :func:`figure_manifest` (no absolute paths)."""
@@ -407,13 +421,18 @@ def save_figure(
     fig, name: str, *, cohort: str, notebook: str, synthetic: bool, caption: str,
     inputs_hash: str | None = None, cell: str | None = None, title: str | None = None,
     commit: str | None = None, figures_root: str | os.PathLike = _paths.FIGURES,
+    marks_root: str | os.PathLike | None = None,
 ) -> FigureRecord:
-    """Save ``fig`` as ``<figures_root>/<cohort>/<name>.png`` and ``.svg`` with provenance.
+    """Save ``fig`` as ``<figures_root>/<cohort>/<name>.png`` and ``.svg`` with provenance, and
+    the table behind its marks as ``<marks_root>/<cohort>/figures/<name>.marks.csv`` with a meta
+    file ``<name>.json``.
 
     Parameters
     ----------
-    fig : matplotlib.figure.Figure
-        The figure (made by a function of :mod:`analysis.report.figures`).
+    fig : Drawn or matplotlib.figure.Figure
+        The figure with its marks (:class:`analysis.report.figures.drawn.Drawn`, what every
+        function of :mod:`analysis.report.figures` returns), or a bare Figure, which is saved
+        and recorded as undeclared (never published).
     name : str
         File stem: letters, digits, ``_``, ``-``, ``.``; no folders.
     cohort, notebook : str
@@ -434,12 +453,18 @@ def save_figure(
         docstring: a commit in a committed figure would churn with every commit).
     figures_root : path-like
         Folder holding one folder per cohort (default ``figures/``).
+    marks_root : path-like, optional
+        Folder holding one processed-data folder per cohort; default ``data/processed`` of the
+        project that ``figures_root`` belongs to (``<figures_root>/../data/processed``).
 
     Returns
     -------
     FigureRecord
         Paths, caption and provenance; show it in a notebook with :func:`show_figure`.
     """
+    from analysis.report.figures.drawn import as_drawn
+
+    figure, drawn = as_drawn(fig)
     _check_name(name, "name")
     _check_name(cohort, "cohort")
     notebook = Path(notebook).name.removesuffix(".ipynb")
@@ -449,19 +474,73 @@ def save_figure(
     line = provenance_line(notebook=notebook, cell=cell, cohort=cohort,
                            inputs_hash=inputs_hash, commit=commit)
     full = _full_caption(caption, line, synthetic=synthetic)
-    fields = {"Title": title or name, "Description": full,
-              "Source": notebook + (f", {cell}" if cell else ""), "Cohort": cohort,
-              "Inputs hash": inputs_hash, **({"Commit": commit} if commit else {}),
-              "Synthetic": str(synthetic).lower()}
-    png_bytes, svg_bytes = _render(fig, fields, synthetic=synthetic)
+    fields = figure_fields(title=title or name, caption=full, notebook=notebook, cell=cell,
+                           cohort=cohort, inputs_hash=inputs_hash, commit=commit,
+                           synthetic=synthetic)
+    png_bytes, svg_bytes = render_figure(figure, fields, synthetic=synthetic)
     folder = Path(figures_root) / cohort
+    meta_folder = _marks_folder(figures_root, marks_root, cohort)
+    marks_file = meta_folder / f"{name}.marks.csv"
+    if drawn is not None:
+        write_csv_atomic(marks_file, drawn.marks)
+    elif marks_file.exists():  # a bare figure replaces a declared one: its old marks go
+        marks_file.unlink()
     png_file = write_bytes_atomic(folder / f"{name}.png", png_bytes)
     svg_file = write_bytes_atomic(folder / f"{name}.svg", svg_bytes)
+    write_json_atomic(meta_folder / f"{name}.json", {
+        "figure": name, "title": title or name, "caption": " ".join(caption.split()),
+        "provenance": line, "notebook": notebook, "cell": cell or "", "cohort": cohort,
+        "inputs_hash": inputs_hash, "commit": commit, "synthetic": bool(synthetic),
+        "declared": drawn is not None, "redraw": drawn.redraw if drawn is not None else None,
+        "marks": marks_file.name if drawn is not None else None,
+        "columns": column_kinds(drawn.marks) if drawn is not None else None,
+        "png_sha256": hashlib.sha256(png_bytes).hexdigest(),
+        "svg_sha256": hashlib.sha256(svg_bytes).hexdigest()})
     return FigureRecord(
         name=name, cohort=cohort, notebook=notebook, cell=cell, png=_paths.display(png_file),
         svg=_paths.display(svg_file), caption=full, provenance=line, inputs_hash=inputs_hash,
         commit=commit, synthetic=synthetic, title=title or name, png_file=png_file,
+        declared=drawn is not None,
+        marks=_paths.display(marks_file) if drawn is not None else "",
     )
+
+
+def column_kinds(frame) -> dict[str, str]:
+    """Column -> ``"text"``, ``"integer"``, ``"number"`` or ``"bool"``: what a marks CSV's
+    columns hold, kept in its meta so a label such as an age "7" is read back as text."""
+    import pandas as pd
+
+    kinds = {}
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        kinds[str(column)] = ("bool" if pd.api.types.is_bool_dtype(dtype) else "integer"
+                              if pd.api.types.is_integer_dtype(dtype) else "number"
+                              if pd.api.types.is_numeric_dtype(dtype) else "text")
+    return kinds
+
+
+def marks_folder(cohort: str, *, marks_root: str | os.PathLike = _paths.PROCESSED) -> Path:
+    """``<marks_root>/<cohort>/figures``: where :func:`save_figure` keeps marks and meta."""
+    return Path(marks_root) / cohort / "figures"
+
+
+def _marks_folder(figures_root: str | os.PathLike, marks_root: str | os.PathLike | None,
+                  cohort: str) -> Path:
+    if marks_root is None:
+        figures = Path(figures_root)
+        same = figures.resolve() == Path(_paths.FIGURES).resolve()
+        marks_root = _paths.PROCESSED if same else figures.parent / "data" / "processed"
+    return marks_folder(cohort, marks_root=marks_root)
+
+
+def figure_fields(*, title: str, caption: str, notebook: str, cell: str | None, cohort: str,
+                  inputs_hash: str, commit: str = "", synthetic: bool) -> dict[str, str]:
+    """The provenance metadata written into a figure's PNG and SVG (``caption`` is the full
+    caption, provenance line included)."""
+    return {"Title": title, "Description": caption,
+            "Source": notebook + (f", {cell}" if cell else ""), "Cohort": cohort,
+            "Inputs hash": inputs_hash, **({"Commit": commit} if commit else {}),
+            "Synthetic": str(synthetic).lower()}
 
 
 def provenance_line(*, notebook: str, cell: str | None, cohort: str, inputs_hash: str,
@@ -517,8 +596,9 @@ def _check_name(value: str, what: str) -> None:
         )
 
 
-def _render(fig, fields: Mapping[str, str], *, synthetic: bool) -> tuple[bytes, bytes]:
-    """PNG and SVG bytes of ``fig`` in the compendium style, with deterministic metadata."""
+def render_figure(fig, fields: Mapping[str, str], *, synthetic: bool) -> tuple[bytes, bytes]:
+    """PNG and SVG bytes of ``fig`` in the compendium style, with deterministic metadata
+    (``fields`` from :func:`figure_fields`); stamps the synthetic-data banner once."""
     import io as _io
 
     import matplotlib.pyplot as plt

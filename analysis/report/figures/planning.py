@@ -1,8 +1,16 @@
 """Figures of the follow-up plan: power and precision against the number of families enrolled.
 
 Each function takes a tidy table of :mod:`analysis.follow_up` (precision, power, two_group) and returns a
-:class:`matplotlib.figure.Figure` with Dutch labels; nothing is saved and no synthetic-data
-banner is stamped here (:func:`analysis.report.provenance.save_figure` does that).
+:class:`~analysis.report.figures.drawn.Drawn` (the Figure with Dutch labels and the table behind
+its marks); nothing is saved and no synthetic-data banner is stamped here
+(:func:`analysis.report.provenance.save_figure` does that).
+
+The curves are planned numbers, not people: their marks count nothing (unit ``none``). What the
+figures repeat from the pilot is marked with its key number, so that a figure is not published
+with a value the published key numbers hide: the completion rate in the note under every
+figure (:data:`COMPLETION_KEY`) and the pilot's own point in the precision figure (families
+analysed and enrolled, the half-width of its interval; :data:`PILOT_KEYS`). There is no redraw:
+without the completion rate the curves cannot be read.
 
 ``power_curve_figure``
     :func:`analysis.follow_up.power.power_curves`: one panel per test, one line per effect scenario.
@@ -23,7 +31,16 @@ from matplotlib.ticker import FuncFormatter
 
 from analysis.errors import ConfigError
 from analysis.questionnaires.instruments import load_instrument
+from analysis.report.figures.drawn import Drawn, mark, marks_frame
 from analysis.report.figures.style import OKABE_ITO, PALETTE, dutch_figure, figure_style, format_nl
+
+COMPLETION_KEY: str = "follow_up_completion_rate"
+"""Key number of the completion rate that every figure's note repeats (notebook 04)."""
+
+PILOT_KEYS: dict[str, str] = {"n_analysed": "follow_up_reliable_improvement_n",
+                              "n_enrolled": "trajectories_started",
+                              "half_width": "follow_up_pilot_half_width"}
+"""Key numbers the pilot's point in the precision figure repeats."""
 
 SCENARIO_COLOURS: dict[str, str] = {"observed": OKABE_ITO["blue"],
                                     "safeguard": OKABE_ITO["orange"],
@@ -55,6 +72,16 @@ def _scale_label(instrument: str, scale: str) -> str:
     return f"{instrument.upper()}: {str(composite.get('label', scale)).lower()}"
 
 
+def _completion_mark(rate: float) -> dict:
+    return mark("Afronding (noot)", None, "none", element="text", key=COMPLETION_KEY,
+                value=float(rate))
+
+
+def _target_marks(targets: Iterable[float], panel: str = "") -> list[dict]:
+    return [mark(f"{panel + ': ' if panel else ''}doel {format_nl(100 * t, 0)}%", None, "none",
+                 panel=panel, element="line", value=float(t)) for t in targets]
+
+
 def _completion_note(fig: Figure, rate: float) -> None:
     """A grey note on a strip kept free below the content (constrained layout)."""
     strip = 0.22 / fig.get_size_inches()[1]
@@ -73,7 +100,7 @@ def _draw_targets(ax, targets: Iterable[float]) -> None:
 
 
 def power_curve_figure(curves: pd.DataFrame, *, targets: Iterable[float] = (0.8, 0.9),
-                       instrument: str = "sdq") -> Figure:
+                       instrument: str = "sdq") -> Drawn:
     """Power of the within-family change against families enrolled.
 
     Parameters
@@ -88,15 +115,18 @@ def power_curve_figure(curves: pd.DataFrame, *, targets: Iterable[float] = (0.8,
 
     Returns
     -------
-    Figure
+    Drawn
         One panel per test (paired t, Wilcoxon simulation), one line per scenario; the
-        simulation has a band of +/- 2 Monte Carlo SE.
+        simulation has a band of +/- 2 Monte Carlo SE. Marks: every point of every line
+        (``n_enrolled``, ``power``, ``mc_se``), the target lines and the completion note.
     """
     _require(curves, ["scale", "scenario", "scenario_nl", "method", "method_nl", "n_enrolled",
                       "power", "mc_se", "completion_rate"], "power_curve_figure",
              "analysis.follow_up.power.power_curves")
     methods = [m for m in _METHOD_ORDER if m in set(curves["method"])]
     methods += sorted(set(curves["method"]) - set(methods))
+    targets = list(targets)
+    rows: list[dict] = []
     with figure_style():
         fig = Figure(figsize=(4.2 * len(methods) + 1.0, 4.2), layout="constrained")
         axes = fig.subplots(1, len(methods), sharey=True, squeeze=False)[0]
@@ -107,12 +137,19 @@ def power_curve_figure(curves: pd.DataFrame, *, targets: Iterable[float] = (0.8,
                 colour = SCENARIO_COLOURS.get(scenario, PALETTE[len(ax.lines) % len(PALETTE)])
                 ax.plot(line["n_enrolled"], line["power"], marker="o", ms=3, color=colour,
                         label=line["scenario_nl"].iloc[0])
+                panel = str(part["method_nl"].iloc[0])
+                rows += [mark(f"{panel}: {r.scenario_nl}, {int(r.n_enrolled)}",
+                              None, "none", panel=panel,
+                              element="point", scenario=r.scenario, n_enrolled=int(r.n_enrolled),
+                              power=float(r.power), mc_se=float(r.mc_se))
+                         for r in line.itertuples()]
                 if (line["mc_se"] > 0).any():
                     ax.fill_between(line["n_enrolled"], line["power"] - 2 * line["mc_se"],
                                     line["power"] + 2 * line["mc_se"], color=colour,
                                     alpha=0.2, lw=0)
             _draw_targets(ax, targets)
             ax.set_title(part["method_nl"].iloc[0])
+            rows += _target_marks(targets, str(part["method_nl"].iloc[0]))
             ax.set_xlabel("Aangemelde gezinnen")
             ax.set_ylim(0, 1.02)
             ax.yaxis.set_major_formatter(_PERCENT)
@@ -122,11 +159,12 @@ def power_curve_figure(curves: pd.DataFrame, *, targets: Iterable[float] = (0.8,
         fig.suptitle(f"Power voor de verandering binnen gezinnen "
                      f"({_scale_label(instrument, curves['scale'].iloc[0])})")
         _completion_note(fig, float(curves["completion_rate"].iloc[0]))
-    return dutch_figure(fig)
+    rows.append(_completion_mark(float(curves["completion_rate"].iloc[0])))
+    return Drawn(dutch_figure(fig), marks_frame(rows))
 
 
 def two_group_curve_figure(curves: pd.DataFrame, *,
-                           targets: Iterable[float] = (0.8, 0.9)) -> Figure:
+                           targets: Iterable[float] = (0.8, 0.9)) -> Drawn:
     """Power of a comparison-group design against families enrolled per group.
 
     Parameters
@@ -139,11 +177,13 @@ def two_group_curve_figure(curves: pd.DataFrame, *,
 
     Returns
     -------
-    Figure
-        One line per between-group effect (Cohen's d).
+    Drawn
+        One line per between-group effect (Cohen's d). Marks: every point, the target lines
+        and the completion note.
     """
     _require(curves, ["effect_size", "n_enrolled_per_arm", "power", "completion_rate"],
              "two_group_curve_figure", "analysis.follow_up.two_group.two_group_curves")
+    targets, rows = list(targets), []
     with figure_style():
         fig = Figure(figsize=(7.0, 4.4), layout="constrained")
         ax = fig.subplots()
@@ -151,7 +191,12 @@ def two_group_curve_figure(curves: pd.DataFrame, *,
             line = line.sort_values("n_enrolled_per_arm")
             ax.plot(line["n_enrolled_per_arm"], line["power"], color=PALETTE[i % len(PALETTE)],
                     marker="o", ms=3, label=f"d = {format_nl(effect, 1)}")
+            rows += [mark(f"d = {format_nl(effect, 2)}, {int(n)} per groep", None, "none",
+                          element="point", effect_size=float(effect), n_enrolled_per_arm=int(n),
+                          power=float(pw))
+                     for n, pw in zip(line["n_enrolled_per_arm"], line["power"])]
         _draw_targets(ax, targets)
+        rows += _target_marks(targets)
         ax.set_xlabel("Aangemelde gezinnen per groep (gebruikelijke zorg en geïntegreerde aanpak)")
         ax.set_ylabel("Power")
         ax.set_ylim(0, 1.02)
@@ -160,12 +205,13 @@ def two_group_curve_figure(curves: pd.DataFrame, *,
                   title_fontsize=8, ncols=2)
         ax.set_title("Power van een vergelijking met gebruikelijke zorg (t-toets, twee groepen)")
         _completion_note(fig, float(curves["completion_rate"].iloc[0]))
-    return dutch_figure(fig)
+    rows.append(_completion_mark(float(curves["completion_rate"].iloc[0])))
+    return Drawn(dutch_figure(fig), marks_frame(rows))
 
 
 def precision_curve_figure(curves: pd.DataFrame, *,
                            targets: Iterable[float] = (0.05, 0.10, 0.15),
-                           pilot: Mapping | None = None) -> Figure:
+                           pilot: Mapping | None = None) -> Drawn:
     """Expected precision of the share with a reliable improvement against families enrolled.
 
     Parameters
@@ -182,12 +228,15 @@ def precision_curve_figure(curves: pd.DataFrame, *,
 
     Returns
     -------
-    Figure
-        Half-width in percentage points, one line per assumed share.
+    Drawn
+        Half-width in percentage points, one line per assumed share. Marks: every point, the
+        target lines, the completion note and the pilot's point with its families analysed
+        and enrolled (counts of families, so the figure is withheld when one is small).
     """
     _require(curves, ["assumption", "assumption_nl", "p", "n_enrolled", "half_width", "method",
                       "confidence", "completion_rate"], "precision_curve_figure",
              "analysis.follow_up.precision.precision_curves")
+    targets, rows = list(targets), []
     with figure_style():
         fig = Figure(figsize=(7.0, 4.4), layout="constrained")
         ax = fig.subplots()
@@ -196,6 +245,12 @@ def precision_curve_figure(curves: pd.DataFrame, *,
             label = f"{line['assumption_nl'].iloc[0]} ({format_nl(100 * line['p'].iloc[0], 0)}%)"
             ax.plot(line["n_enrolled"], 100 * line["half_width"], label=label,
                     color=ASSUMPTION_COLOURS.get(assumption, PALETTE[len(ax.lines)]))
+            rows += [mark(f"{label}, {int(n)}", None, "none", element="point",
+                          assumption=assumption, p=float(line["p"].iloc[0]), n_enrolled=int(n),
+                          half_width=float(h)) for n, h in zip(line["n_enrolled"],
+                                                               line["half_width"])]
+        rows += [mark(f"doel ±{format_nl(100 * t, 0)}", None, "none", element="line",
+                      value=float(t)) for t in targets]
         for target in targets:
             ax.axhline(100 * target, **_TARGET_STYLE)
             ax.annotate(f"±{format_nl(100 * target, 0)}", xy=(1.0, 100 * target),
@@ -203,6 +258,7 @@ def precision_curve_figure(curves: pd.DataFrame, *,
                         textcoords="offset points", va="center", fontsize=8)
         if pilot is not None:
             _draw_pilot(ax, pilot)
+            rows += _pilot_marks(pilot)
         level = format_nl(100 * float(curves["confidence"].iloc[0]), 0)
         method = {"clopper-pearson": "exact", "wilson": "Wilson"}.get(
             curves["method"].iloc[0], curves["method"].iloc[0])
@@ -212,7 +268,20 @@ def precision_curve_figure(curves: pd.DataFrame, *,
         ax.legend(loc="upper right", fontsize=8, title="Verwacht aandeel", title_fontsize=8)
         ax.set_title(f"Precisie van het aandeel met betrouwbare verbetering ({method} interval)")
         _completion_note(fig, float(curves["completion_rate"].iloc[0]))
-    return dutch_figure(fig)
+    rows.append(_completion_mark(float(curves["completion_rate"].iloc[0])))
+    return Drawn(dutch_figure(fig), marks_frame(rows))
+
+
+def _pilot_marks(pilot: Mapping) -> list[dict]:
+    """The pilot's point: its half-width and the families it counts (analysed, enrolled)."""
+    rows = [mark("pilot: halve breedte", None, "none", element="point",
+                 key=PILOT_KEYS["half_width"], half_width=float(pilot["half_width"])),
+            mark("pilot: geanalyseerd", pilot["n_analysed"], "families", element="text",
+                 key=PILOT_KEYS["n_analysed"])]
+    if pilot.get("n_enrolled") is not None:
+        rows.append(mark("pilot: aangemeld", pilot["n_enrolled"], "families", element="text",
+                         key=PILOT_KEYS["n_enrolled"]))
+    return rows
 
 
 def _draw_pilot(ax, pilot: Mapping) -> None:

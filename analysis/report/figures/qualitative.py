@@ -1,9 +1,16 @@
 """Figures of the qualitative strand: theme tree, co-occurrence heatmap, theme matrix, agreement.
 
 Functions take the tables of :mod:`analysis.qualitative.themes` and :mod:`analysis.qualitative.agreement` and
-return a :class:`matplotlib.figure.Figure` with Dutch labels; nothing is saved and no banner is
-stamped (the caller applies :func:`analysis.report.figures.style.add_banner` for synthetic cohorts).
-Heatmaps use the sequential, colour-blind safe ``Blues`` map; categories the Okabe-Ito palette.
+return a :class:`~analysis.report.figures.drawn.Drawn`: the Figure with Dutch labels and the table
+behind its marks. Nothing is saved and no banner is stamped (the caller applies
+:func:`analysis.report.figures.style.add_banner` for synthetic cohorts). Heatmaps use the
+sequential, colour-blind safe ``Blues`` map; categories the Okabe-Ito palette.
+
+What the marks count: coded segments (or sessions), never people. A count of segments is not
+suppressed however small: it says how often something was said, not by how many. What a small
+group said is still theirs, though: in the theme matrix a column whose sessions together had one
+participant (an interview, a focus group of one) shows one person's own words, so its cells are
+marked ``individual`` and the figure is not published (:func:`theme_matrix_figure`).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analysis.qualitative.agreement import RELIABILITY_LABELS_NL, RELIABLE, TENTATIVE
+from analysis.report.figures.drawn import Drawn, mark, marks_frame
 from analysis.report.figures.style import OKABE_ITO, PALETTE, dutch_figure, figure_style, format_nl
 
 SESSION_TYPES_NL: dict[str, str] = {"focus_group": "Focusgroep", "reflection": "Reflectiesessie",
@@ -27,7 +35,7 @@ GROUPS_NL: dict[str, str] = {"social_workers": "Sociaal werkers", "therapists": 
 """Dutch labels of ``session_type`` and ``group`` values of ``coding/sessions.csv``."""
 
 
-def theme_tree_figure(hierarchy: pd.DataFrame, *, max_depth: int | None = None) -> Figure:
+def theme_tree_figure(hierarchy: pd.DataFrame, *, max_depth: int | None = None) -> Drawn:
     """The code tree as an indented list with a bar per node (segments coded there or below).
 
     Parameters
@@ -40,9 +48,9 @@ def theme_tree_figure(hierarchy: pd.DataFrame, *, max_depth: int | None = None) 
 
     Returns
     -------
-    Figure
+    Drawn
         One row per node, top to bottom; labels indented by depth; bars coloured by theme
-        (top level) with the count written at their end.
+        (top level) with the count written at their end. Marks: one bar per node (segments).
     """
     _require(hierarchy, ["code_path", "depth", "n_segments"], "theme_tree_figure")
     nodes = hierarchy if max_depth is None else hierarchy[hierarchy["depth"] <= max_depth]
@@ -69,7 +77,10 @@ def theme_tree_figure(hierarchy: pd.DataFrame, *, max_depth: int | None = None) 
         ax.set_xlabel("Aantal gecodeerde segmenten (code en onderliggende codes)")
         ax.set_title("Thema's en codes")
         fig.tight_layout()
-    return dutch_figure(fig)
+    marks = marks_frame([mark(str(path), n, "segments", element="bar", code_path=str(path),
+                              depth=int(depth)) for path, n, depth in
+                         zip(nodes["code_path"], nodes["n_segments"], nodes["depth"])])
+    return Drawn(dutch_figure(fig), marks)
 
 
 NO_COOCCURRENCE_NL: str = ("Geen enkel segment kreeg codes van twee verschillende thema's: "
@@ -89,7 +100,7 @@ def has_cooccurrence(pairs: pd.DataFrame) -> bool:
 
 def cooccurrence_figure(matrix: pd.DataFrame, *,
                         value_label: str = "aantal overlappende coderingen",
-                        decimals: int = 0, wrap: int = 28) -> Figure:
+                        decimals: int = 0, wrap: int = 28) -> Drawn:
     """Heatmap of a co-occurrence matrix (lower triangle; the diagonal is left empty).
 
     Codes are labelled by their last level, or by their full path when last levels repeat.
@@ -104,6 +115,12 @@ def cooccurrence_figure(matrix: pd.DataFrame, *,
         Title of the colour bar.
     decimals : int
         Decimals of the cell values (0 for counts; 2 for the c-coefficient).
+
+    Returns
+    -------
+    Drawn
+        Marks: one per cell of the lower triangle (``value``; ``n`` the count of units when
+        ``decimals`` is 0, else NA: a coefficient is no count).
     """
     if matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"cooccurrence_figure: matrix must be square; got shape {matrix.shape}")
@@ -132,11 +149,19 @@ def cooccurrence_figure(matrix: pd.DataFrame, *,
             bar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_nl(v, decimals)))
         ax.set_title("Samen voorkomen van codes")
-    return dutch_figure(fig)
+    rows = []
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            a, b = names[i + 1], names[j]
+            rows.append(mark(f"{a} x {b}", v if decimals == 0 else None,
+                             "segments" if decimals == 0 else "none", element="cell",
+                             code_a=a, code_b=b, value=float(v), labelled=bool(v != 0)))
+    return Drawn(dutch_figure(fig), marks_frame(rows))
 
 
 def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
-                        value: str = "n_segments") -> Figure:
+                        value: str = "n_segments",
+                        sessions: pd.DataFrame | None = None) -> Drawn:
     """Heatmap of the handreiking themes x session type (or group), counts in the cells.
 
     Parameters
@@ -146,6 +171,18 @@ def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
         ``n_sessions``).
     by : {"session_type", "group"}
     value : {"n_segments", "n_sessions"}
+    sessions : DataFrame, optional
+        ``coding/sessions.csv`` (``<by>``, ``n_participants``): how many people each column's
+        sessions had. A column of one participant shows one person's words, so its cells are
+        ``individual``; without ``sessions`` (or without a participant count) nobody can tell,
+        and every cell is taken for individual (fail safe: the figure is not published).
+
+    Returns
+    -------
+    Drawn
+        Marks: one per cell (segments or sessions, never people: not suppressed). The number
+        of participants decides ``individual`` but is not a column of the marks: a published
+        marks table would show it, and a small group's size is a count of people.
     """
     _require(table, ["theme", by, value], "theme_matrix_figure")
     wide = table.pivot_table(index="theme", columns=by, values=value, aggfunc="sum", sort=False)
@@ -164,7 +201,27 @@ def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
         ax.set_title(f"Thema's per {'soort sessie' if by == 'session_type' else 'groep'} "
                      f"(aantal {what})")
         fig.tight_layout()
-    return dutch_figure(fig)
+    people = _participants(sessions, by)
+    rows = []
+    for (i, j), v in np.ndenumerate(values):
+        column = wide.columns[j]
+        count = people.get(column)
+        rows.append(mark(f"{wide.index[i]} x {names.get(column, column)}", v,
+                         "segments" if value == "n_segments" else "sessions",
+                         individual=count is None or count <= 1, element="cell",
+                         theme=str(wide.index[i]), column=str(column)))
+    return Drawn(dutch_figure(fig), marks_frame(rows))
+
+
+def _participants(sessions: pd.DataFrame | None, by: str) -> dict[str, int]:
+    """People per value of ``by``: the sum of ``n_participants`` of its sessions (a value with
+    a session of unknown size is left out, so it counts as unknown)."""
+    if sessions is None or by not in sessions.columns or "n_participants" not in sessions:
+        return {}
+    count = pd.to_numeric(sessions["n_participants"], errors="coerce")
+    known = count.groupby(sessions[by].astype(str)).agg(lambda c: c.sum() if c.notna().all()
+                                                         else np.nan)
+    return {k: int(v) for k, v in known.items() if pd.notna(v)}
 
 
 STATUS_NL: dict[str, str] = {"one_coder": "door één codeur gebruikt",
@@ -172,7 +229,7 @@ STATUS_NL: dict[str, str] = {"one_coder": "door één codeur gebruikt",
 """Dutch notes for codes without a meaningful alpha (:func:`agreement.agreement_by_code`)."""
 
 
-def agreement_figure(by_code: pd.DataFrame) -> Figure:
+def agreement_figure(by_code: pd.DataFrame) -> Drawn:
     """Krippendorff's alpha per code with its n and the .667 and .800 thresholds.
 
     Parameters
@@ -186,9 +243,11 @@ def agreement_figure(by_code: pd.DataFrame) -> Figure:
 
     Returns
     -------
-    Figure
+    Drawn
         One row per code: a point at alpha, ``n = `` double-coded segments with the code at
-        the right; thresholds shaded; Dutch decimal commas; labels inside the figure.
+        the right; thresholds shaded; Dutch decimal commas; labels inside the figure. Marks:
+        one per code (``n`` double-coded segments, ``alpha``; element ``point`` when judged,
+        else ``text``).
     """
     _require(by_code, ["code_path", "alpha"], "agreement_figure")
     table = _agreement_rows(by_code)
@@ -217,7 +276,11 @@ def agreement_figure(by_code: pd.DataFrame) -> Figure:
                       f"{RELIABILITY_LABELS_NL['tentative']})\n"
                       "n = dubbel gecodeerde segmenten met de code")
         ax.set_title("Overeenstemming tussen codeurs per code")
-    return dutch_figure(fig)
+    marks = marks_frame([mark(str(row.code_path), row.n, "segments",
+                              element="point" if row.status == "judged" else "text",
+                              code_path=str(row.code_path), alpha=row.alpha, status=row.status)
+                         for row in table.itertuples()])
+    return Drawn(dutch_figure(fig), marks)
 
 
 def _agreement_rows(by_code: pd.DataFrame) -> pd.DataFrame:

@@ -15,8 +15,12 @@ Inputs are the tidy tables other modules produce:
 
 Labels, band order and cut-offs come from the instrument definitions
 (``analysis/definitions/instruments/*.yaml``), so a new norm or key changes the figures without code.
-Every function returns a :class:`matplotlib.figure.Figure` (Dutch text, colour-blind safe
-Okabe-Ito colours); nothing is saved and no synthetic-data banner is stamped here.
+Every function returns a :class:`~analysis.report.figures.drawn.Drawn`: the Figure (Dutch text,
+colour-blind safe Okabe-Ito colours) and the table behind its marks (a line or point per family
+is ``individual``; bars, cells and means count the children behind them). Nothing is saved and
+no synthetic-data banner is stamped here. The band transitions and the ARI-CP profile are
+redrawn for publication with small groups hidden (:func:`redraw_band_transitions`,
+:func:`redraw_ari_cp_profile`); the figures of one line or point per family never are.
 
 Size rules: :func:`scale_lines_figure` draws one line per family up to :data:`LINES_MAX`
 families and medians with quantile bands above; :func:`jacobson_truax_figure` draws one marker
@@ -37,14 +41,18 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from analysis.questionnaires.instruments import load_instrument
+from analysis.report.figures import _questionnaire_marks as qm
+from analysis.report.figures.drawn import Drawn, mark, marks_frame
 from analysis.report.figures.style import (
     CHANGE_COLOURS,
     OKABE_ITO,
     PALETTE,
     TIMEPOINT_COLOURS,
+    draw_count_grid,
     dutch_figure,
     figure_style,
     format_nl,
+    suppression_note,
 )
 from analysis.stats.intervals import exact_interval
 
@@ -70,7 +78,7 @@ _UNKNOWN_BAND = "onbekend"
 def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
                        scales: Sequence[str] | None = None,
                        timepoints: Sequence[str] = ("T0", "T1"), scheme: str | None = None,
-                       lines_max: int = LINES_MAX) -> Figure:
+                       lines_max: int = LINES_MAX) -> Drawn:
     """Small multiples of each family's scores from T0 to T1, one panel per scale.
 
     Parameters
@@ -91,11 +99,13 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
 
     Returns
     -------
-    Figure
+    Drawn
         One axes per scale (unused grid cells removed). Only families with a score at every
         timepoint are drawn (paired data); n per panel in its title. Per-family mode: one grey
         line per family plus the median in blue. A dashed line marks where "verhoogd" starts
-        (not drawn for age-specific schemes).
+        (not drawn for age-specific schemes). Marks per panel: every family's line
+        (``individual``), the median (and percentile bands) over the panel's n children, and
+        the n in the title.
     """
     definition = load_instrument(instrument)
     scales = list(scales) if scales is not None else [
@@ -109,6 +119,7 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
         fig = Figure(figsize=(3.4 * ncols, 2.9 * nrows + 0.4), layout="constrained")
         axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
         aggregated = False
+        rows: list[dict] = []
         for ax, scale in zip(axes, scales):
             wide = _paired(scores, f"{instrument}_{scale}", timepoints)
             aggregated |= len(wide) > lines_max
@@ -116,6 +127,7 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
             _draw_boundary(ax, _elevation_boundary(definition, scale, scheme),
                            scale in definition.higher_is_worse)
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(wide)})", fontsize=9.5)
+            rows += qm.line_marks(wide, _scale_label(definition, scale), lines_max)
             ax.set_xticks(range(len(timepoints)),
                           [TIMEPOINT_LABELS_NL.get(t, t) for t in timepoints])
             ax.set_ylabel("Score")
@@ -125,12 +137,12 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
         what = "mediaan en spreiding" if aggregated else "scores per gezin"
         fig.suptitle(f"{definition.name}: {what} van begin tot eind")
         _placeholder_note(fig, definition, scheme)
-    return dutch_figure(fig)
+    return Drawn(dutch_figure(fig), marks_frame(rows))
 
 
 def jacobson_truax_figure(change: pd.DataFrame, *, instrument: str = "sdq",
                           scales: Sequence[str] = ("total",), scheme: str | None = None,
-                          markers_max: int = LINES_MAX) -> Figure:
+                          markers_max: int = LINES_MAX) -> Drawn:
     """Jacobson-Truax plot: T0 against T1 per family, coloured by reliable-change class.
 
     Drawn per scale: the no-change diagonal ``T1 = T0``; the band ``T0 - threshold <= T1 <=
@@ -142,44 +154,53 @@ def jacobson_truax_figure(change: pd.DataFrame, *, instrument: str = "sdq",
 
     Returns
     -------
-    Figure
+    Drawn
         One axes per scale. No band when the threshold is missing (no reliable-change
         parameters, e.g. the ARI-CP placeholder key); the median is used, and said, when the
         threshold differs between families. Above ``markers_max`` families, families with the
         same T0 and T1 (and class) share one translucent marker whose area grows with their
         number. Families without a ``change_class`` (no RCI) are drawn as hollow black
-        markers.
+        markers. Marks: every family's point (``individual``) or, aggregated, every shared
+        marker with its number of children; the count per class in the legend and the n in
+        the title.
     """
     definition = load_instrument(instrument)
     with figure_style():
         fig = Figure(figsize=(max(7.0, 5.8 * len(scales)), 4.6), layout="constrained")
         axes = np.atleast_1d(fig.subplots(1, len(scales)))
+        marks: list[dict] = []
         for ax, scale in zip(axes, scales):
             rows = _change_rows(change, instrument, scale).dropna(subset=["t0", "t1"])
             _draw_jacobson_truax(ax, rows, _elevation_boundary(definition, scale, scheme),
                                  scale in definition.higher_is_worse, markers_max)
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
+            marks += qm.jacobson_truax_marks(rows, _scale_label(definition, scale), markers_max,
+                                             CHANGE_LABELS_NL)
         fig.suptitle(f"{definition.name}: betrouwbare verandering per gezin")
         _placeholder_note(fig, definition, scheme)
-    return dutch_figure(fig)
+    return Drawn(dutch_figure(fig), marks_frame(marks))
 
 
 def band_transitions_figure(change: pd.DataFrame, *, instrument: str = "sdq",
                             scales: Sequence[str] = ("total",),
-                            scheme: str | None = None) -> Figure:
+                            scheme: str | None = None) -> Drawn:
     """Band at T0 against band at T1: stacked bars of families per band pair.
 
     Returns
     -------
-    Figure
+    Drawn
         One axes per scale: one bar per T0 band (least to most concerning, Dutch band labels
         of the cut-off scheme), stacked by T1 band, each segment labelled with its count.
-        Families without a band at T0 or T1 are grouped as "onbekend".
+        Families without a band at T0 or T1 are grouped as "onbekend". Marks: every segment,
+        the height of every bar (the sum of its segments), the n in the title (the sum of the
+        bars) and the "verhoogd" counts of the note with what they add up to. Redrawn for
+        publication by :func:`redraw_band_transitions`.
     """
     definition = load_instrument(instrument)
     with figure_style():
         fig = Figure(figsize=(max(6.5, 4.4 * len(scales)), 3.9), layout="constrained")
         axes = np.atleast_1d(fig.subplots(1, len(scales)))
+        marks: list[dict] = []
         for ax, scale in zip(axes, scales):
             rows = _change_rows(change, instrument, scale)
             bands, labels = _band_order(definition, scheme, rows)
@@ -187,16 +208,19 @@ def band_transitions_figure(change: pd.DataFrame, *, instrument: str = "sdq",
             _draw_transitions(ax, counts, labels)
             _note_elevated(ax, rows)
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
+            marks += qm.transition_marks(rows, counts, labels, _scale_label(definition, scale),
+                                         _elevated_bands(definition, scheme))
         fig.suptitle(f"{definition.name}: van band bij begin naar band bij eind")
         _placeholder_note(fig, definition, scheme)
-    return dutch_figure(fig)
+    return Drawn(dutch_figure(fig), marks_frame(marks),
+                 "analysis.report.figures.questionnaires:redraw_band_transitions")
 
 
 def ari_cp_profile_figure(scores: pd.DataFrame, *, instrument: str = "ari_cp",
                           timepoints: Sequence[str] = ("T0", "T1"), paired: bool = True,
                           reference: float | None = NJI_DISORGANIZED_SHARE,
                           reference_scale: str = "disorganized", scheme: str | None = None,
-                          placeholder: bool | None = None, confidence: float = 0.95) -> Figure:
+                          placeholder: bool | None = None, confidence: float = 0.95) -> Drawn:
     """ARI-CP scale means at T0 and T1, and the share high on disorganized vs the NJi 15%.
 
     Parameters
@@ -216,12 +240,15 @@ def ari_cp_profile_figure(scores: pd.DataFrame, *, instrument: str = "ari_cp",
 
     Returns
     -------
-    Figure
+    Drawn
         Two axes. Left: mean per scale with t-interval, one marker per timepoint. Right: share
         of families "high" on ``reference_scale`` per timepoint with exact interval, and the
         reference as a dashed line labelled "externe referentie". "High" is the scoring
         module's ``<column>_elevated`` when present, else score >= the scheme's "high" bound.
-        A note at the bottom when the key or the threshold is a placeholder.
+        A note at the bottom when the key or the threshold is a placeholder. Marks: every
+        mean (over its n children), the n per timepoint in the legend, and per timepoint the
+        children high and not high (``k/n`` on the bar) with their n. Redrawn for publication
+        by :func:`redraw_ari_cp_profile`.
     """
     definition = load_instrument(instrument)
     profile = _profile_table(scores, definition, timepoints, paired, confidence)
@@ -234,7 +261,12 @@ def ari_cp_profile_figure(scores: pd.DataFrame, *, instrument: str = "ari_cp",
         _draw_high_share(ax_s, share, reference, _scale_label(definition, reference_scale))
         fig.suptitle(f"{definition.name}: hechtingsprofiel bij begin en eind")
         _placeholder_note(fig, definition, scheme, placeholder)
-    return dutch_figure(fig)
+    marks = qm.profile_marks(profile, share, definition, reference,
+                             _scale_label(definition, reference_scale),
+                             _is_placeholder(definition, scheme) if placeholder is None
+                             else placeholder)
+    return Drawn(dutch_figure(fig), marks,
+                 "analysis.report.figures.questionnaires:redraw_ari_cp_profile")
 
 
 # ------------------------------------------------------------------ computing (no drawing)
@@ -568,22 +600,29 @@ def _draw_high_share(ax, share: pd.DataFrame, reference: float | None, label: st
            title=f"Hoog op {label.lower()}")
 
 
-def stress_attachment_figure(stress: pd.DataFrame) -> Figure:
+def stress_attachment_figure(stress: pd.DataFrame) -> Drawn:
     """Change in parenting stress (x) against change in disorganized attachment (y), per family.
 
     ``stress`` is the output of :func:`analysis.questionnaires.outcomes.stress_and_attachment` (columns
     ``change_stress``, ``change_attachment``; the Spearman result in ``attrs["spearman"]``).
+    Marks: every family's point (``individual``) or, above :data:`LINES_MAX` families, every
+    hexagon with its number of families; the n of the Spearman title.
     """
     with figure_style():
         fig = Figure(figsize=(5.5, 4.5), layout="constrained")
         ax = fig.subplots()
         many = len(stress) > LINES_MAX
         if many:
-            ax.hexbin(stress["change_stress"], stress["change_attachment"], gridsize=30,
-                      cmap="Blues", mincnt=1)
+            bins = ax.hexbin(stress["change_stress"], stress["change_attachment"], gridsize=30,
+                             cmap="Blues", mincnt=1)
+            marks = [mark(f"zeshoek {i + 1}", n, "families", element="cell", x=x, y=y)
+                     for i, (n, (x, y)) in enumerate(zip(bins.get_array(), bins.get_offsets()))]
         else:
             ax.scatter(stress["change_stress"], stress["change_attachment"],
                        color=PALETTE[0], alpha=0.8)
+            marks = [mark(f"gezin {i + 1}", 1, "families", individual=True, element="point",
+                          x=x, y=y) for i, (x, y) in enumerate(zip(stress["change_stress"],
+                                                                   stress["change_attachment"]))]
         ax.axhline(0, color="grey", lw=0.8)
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_xlabel("Verandering ouderlijke stress (T1 - T0)")
@@ -594,7 +633,9 @@ def stress_attachment_figure(stress: pd.DataFrame) -> Figure:
             ax.set_title(f"Spearman rho = {format_nl(row['statistic'], 2)} "
                          f"(95%-BI {format_nl(row['ci_low'], 2)} tot {format_nl(row['ci_high'], 2)}"
                          f"; n = {int(row['n'])})")
-    return dutch_figure(fig)
+            marks.append(mark(f"n = {int(row['n'])}", row["n"], "families", element="text",
+                              rho=row["statistic"], ci_low=row["ci_low"], ci_high=row["ci_high"]))
+    return Drawn(dutch_figure(fig), marks_frame(marks))
 
 
 def figure_plan(results, *, scheme: str | None = None) -> list[tuple[str, str, Any]]:
@@ -609,7 +650,7 @@ def figure_plan(results, *, scheme: str | None = None) -> list[tuple[str, str, A
 
     Returns
     -------
-    list of (name, Dutch caption, callable returning a Figure)
+    list of (name, Dutch caption, callable returning a Drawn)
     """
     from analysis.questionnaires.outcomes import ATTACHMENT, PRIMARY
 
@@ -642,3 +683,108 @@ def figure_plan(results, *, scheme: str | None = None) -> list[tuple[str, str, A
                      "gedesorganiseerde hechting, per gezin.",
                      lambda: stress_attachment_figure(stress)))
     return plan
+
+
+def _elevated_bands(definition, scheme: str | None) -> list[str]:
+    chosen = _scheme(definition, scheme)
+    return [b for b in chosen.bands if chosen.is_elevated(b)] if chosen else []
+
+
+# ------------------------------------------------------------------ redrawn (publication)
+def redraw_band_transitions(marks: pd.DataFrame) -> Drawn:
+    """:func:`band_transitions_figure` from a suppressed marks table: per panel a grid of band
+    at T0 (rows) x band at T1 (columns) with the bar totals, hidden cells hatched; the title's
+    n and the "verhoogd" note as published."""
+    panels = list(dict.fromkeys(marks["panel"]))
+    with figure_style():
+        fig = Figure(figsize=(max(6.5, 4.6 * len(panels)), 4.2), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(1, len(panels)))
+        for ax, panel in zip(axes, panels):
+            part = marks[marks["panel"] == panel].set_index("mark")
+            cells = part[part["element"] == "segment"]
+            rows = list(dict.fromkeys(part.loc[part["element"] == "stack", "t0_label"]))
+            columns = list(dict.fromkeys(cells["t1_label"]))
+            texts = pd.DataFrame("", index=rows, columns=[*columns, "Totaal"])
+            hidden = pd.DataFrame(False, index=rows, columns=texts.columns)
+            for b0 in rows:
+                for b1 in texts.columns:
+                    name = (f"{panel}: begin {b0}" if b1 == "Totaal"
+                            else f"{panel}: {b0} -> {b1}")
+                    if name in part.index:
+                        texts.loc[b0, b1] = part.at[name, "shown"]
+                        hidden.loc[b0, b1] = bool(part.at[name, "hidden"])
+            n = part["shown"].get(f"{panel}: n", "")
+            draw_count_grid(ax, texts, hidden, row_title="Band bij begin (T0)",
+                            column_title="Band bij eind (T1): aantal gezinnen",
+                            title=f"{panel} (n = {n})")
+            note = [f"{m} {part.at[f'{panel}: {m} verhoogd', 'shown']} van "
+                    f"{part.at[f'{panel}: {m} bekend', 'shown']}" for m in ("begin", "eind")
+                    if f"{panel}: {m} verhoogd" in part.index]
+            if note:
+                ax.text(0.0, -0.22, "verhoogd: " + ", ".join(note), transform=ax.transAxes,
+                        fontsize=7, va="top")
+        fig.suptitle("Van band bij begin naar band bij eind")
+        suppression_note(fig, marks["shown"])
+    return Drawn(dutch_figure(fig), marks.drop(columns=["hidden", "shown"]))
+
+
+def redraw_ari_cp_profile(marks: pd.DataFrame) -> Drawn:
+    """:func:`ari_cp_profile_figure` from a suppressed marks table: hidden means have no point
+    but their sign at the scale; a hidden share has no bar, only ``k/n`` as published."""
+    definition = load_instrument(str(marks["instrument"].dropna().iloc[0]))
+    points = marks[marks["element"] == "point"]
+    timepoints = list(dict.fromkeys(points["timepoint"]))
+    scales = list(definition.scales)
+    with figure_style():
+        fig = Figure(figsize=(10, 4.4), layout="constrained")
+        ax_p, ax_s = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
+        width = 0.6 / max(1, len(timepoints))
+        for j, tp in enumerate(timepoints):
+            part = points[points["timepoint"] == tp].set_index("scale").reindex(scales)
+            x = np.arange(len(scales)) + (j - (len(timepoints) - 1) / 2) * width
+            colour = TIMEPOINT_COLOURS.get(tp, OKABE_ITO["black"])
+            shown = ~part["hidden"].fillna(True).astype(bool).to_numpy()
+            mean = part["mean"].astype(float).to_numpy()
+            err = np.vstack([mean - part["ci_low"].astype(float), part["ci_high"].astype(float)
+                             - mean])
+            legend = marks.loc[marks["mark"].str.endswith(f": n {tp}")
+                               & (marks["element"] == "legend"), "shown"]
+            ax_p.errorbar(x[shown], mean[shown], yerr=np.nan_to_num(err[:, shown]), fmt="o",
+                          capsize=3, color=colour, label=f"{TIMEPOINT_LABELS_NL.get(tp, tp)} "
+                          f"(n = {legend.iloc[0] if len(legend) else '?'})")
+            for xi, sign in zip(x[~shown], part["shown"].to_numpy()[~shown]):
+                ax_p.text(xi, definition.response_min + 0.1, str(sign), ha="center",
+                          fontsize=7, color=colour)
+        ax_p.set_xticks(np.arange(len(scales)), [definition.scales[s].label for s in scales])
+        ax_p.set(ylabel="Gemiddelde itemscore (1-5)", title="Schaalgemiddelden met 95%-interval",
+                 ylim=(definition.response_min, definition.response_max))
+        ax_p.legend(frameon=False, fontsize=8)
+        _redraw_high_share(ax_s, marks)
+        fig.suptitle(f"{definition.name}: hechtingsprofiel bij begin en eind")
+        if bool(marks["placeholder"].fillna(False).astype(bool).any()):
+            _placeholder_note(fig, definition, None, True)
+        suppression_note(fig, marks["shown"], y=0.045)
+    return Drawn(dutch_figure(fig), marks.drop(columns=["hidden", "shown"]))
+
+
+def _redraw_high_share(ax, marks: pd.DataFrame) -> None:
+    bars = marks[marks["element"] == "bar"]
+    totals = marks[(marks["element"] == "text")].set_index("timepoint")["shown"]
+    x = np.arange(len(bars))
+    for xi, row in zip(x, bars.itertuples()):
+        colour = TIMEPOINT_COLOURS.get(row.timepoint, OKABE_ITO["blue"])
+        if not row.hidden and pd.notna(row.share):
+            pct = 100 * float(row.share)
+            err = 100 * np.array([[row.share - row.ci_low], [row.ci_high - row.share]], float)
+            ax.bar([xi], [pct], color=colour, yerr=np.nan_to_num(err), capsize=4)
+        ax.text(xi, 2, f"{row.shown}/{totals.get(row.timepoint, '')}", ha="center", fontsize=8,
+                color="white" if not row.hidden else OKABE_ITO["black"])
+    reference = marks.loc[marks["element"] == "line", "reference"].dropna()
+    if len(reference):
+        ax.axhline(100 * float(reference.iloc[0]), color=OKABE_ITO["black"], ls="--", lw=1.2,
+                   label=f"Externe referentie NJi: ca. {format_nl(100 * reference.iloc[0], 0)}"
+                         "% van kinderen 1-12 jaar\n(gedesorganiseerde gehechtheid; andere meting)")
+        ax.legend(frameon=False, fontsize=7, loc="upper right")
+    ax.set_xticks(x, [TIMEPOINT_LABELS_NL.get(t, t) for t in bars["timepoint"]])
+    ax.set(ylim=(0, 100), ylabel="Gezinnen met hoge score (%)", title=str(bars["panel"].iloc[0])
+           if len(bars) else "")

@@ -7,7 +7,7 @@ presentations that are friendly to colorblind people*. https://jfly.uni-koeln.de
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import matplotlib
 
@@ -185,3 +185,65 @@ def dutch_figure(fig: Figure) -> Figure:
     for ax in fig.axes:
         dutch_axes(ax)
     return fig
+
+
+# ------------------------------------------------------------------ hidden marks (publication)
+HIDDEN_COLOUR: str = "#E8E8E8"
+"""Fill of a mark drawn as hidden in a redrawn (published) figure."""
+
+HIDDEN_HATCH: str = "///"
+"""Hatch of a mark drawn as hidden."""
+
+
+def suppression_note(fig: Figure, shown: Iterable[str], *, y: float = 0.005) -> None:
+    """A grey note at the bottom of ``fig`` (at figure fraction ``y``) saying what ``<k`` and
+    ``x`` mean, for the signs that occur in ``shown`` (the ``shown`` column of a suppressed
+    marks table)."""
+    signs = {str(s) for s in shown}
+    parts = []
+    small = sorted(s for s in signs if s.startswith("<"))
+    if small:
+        parts.append(f"{small[0]}: minder dan {small[0][1:]} personen")
+    if "x" in signs:
+        parts.append("x: verborgen, zodat een kleine groep niet terug te rekenen is")
+    if not parts:
+        return
+    fig.text(0.01, y, "; ".join(parts) + ".", fontsize=7.5, color="0.35", ha="left",
+             va="bottom")
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set") and "rect" in (_engine_params(engine) or {}):
+        bottom = y + 0.055
+        engine.set(rect=(0, bottom, 1, 1 - bottom))
+
+
+def draw_count_grid(ax, texts, hidden, *, row_title: str = "", column_title: str = "",
+                    title: str = "") -> None:
+    """A table of counts drawn as a grid: one cell per row x column, the text in it, hidden
+    cells hatched grey (used by redraw functions where bars would give hidden sizes away).
+
+    ``texts`` and ``hidden`` are DataFrames of the same shape (str and bool); their index and
+    columns are the row and column labels.
+    """
+    import numpy as np
+
+    rows, cols = texts.shape
+    ax.set_xlim(-0.5, cols - 0.5)
+    ax.set_ylim(rows - 0.5, -0.5)
+    for (i, j), text in np.ndenumerate(texts.to_numpy(dtype=object)):
+        secret = bool(hidden.to_numpy()[i, j])
+        ax.add_patch(_cell_patch(j, i, secret))
+        ax.text(j, i, str(text), ha="center", va="center", fontsize=9,
+                color="0.3" if secret else OKABE_ITO["black"])
+    ax.set_xticks(range(cols), [str(c) for c in texts.columns])
+    ax.set_yticks(range(rows), [str(r) for r in texts.index])
+    ax.tick_params(length=0)
+    ax.spines[:].set_visible(False)
+    ax.set(xlabel=column_title, ylabel=row_title, title=title)
+
+
+def _cell_patch(x: float, y: float, secret: bool):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x - 0.48, y - 0.46), 0.96, 0.92, facecolor=HIDDEN_COLOUR if secret
+                     else "#F4F8FB", edgecolor="white", hatch=HIDDEN_HATCH if secret else None,
+                     linewidth=0.5)

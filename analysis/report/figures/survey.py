@@ -1,8 +1,11 @@
 """Figures of the parent survey: diverging stacked bars for Likert items, yes/no shares.
 
 Functions take the tables of :mod:`analysis.qualitative.survey` and return a
-:class:`matplotlib.figure.Figure` with Dutch labels; nothing is saved and no banner is stamped
-(the caller applies :func:`analysis.report.figures.style.add_banner` for synthetic cohorts).
+:class:`~analysis.report.figures.drawn.Drawn`: the Figure with Dutch labels and the table behind
+its marks (parents per answer of every item, with the share drawn, and the item's n). Nothing is
+saved and no banner is stamped (the caller applies
+:func:`analysis.report.figures.style.add_banner` for synthetic cohorts). Both figures are redrawn
+for publication with small groups hidden (:func:`redraw_likert`, :func:`redraw_yesno`).
 
 Colours: the colour-blind safe Okabe-Ito palette, disagreement warm (vermillion, orange),
 neutral grey, agreement blue (sky blue, blue).
@@ -15,10 +18,20 @@ import textwrap
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from analysis.qualitative.survey import LIKERT_LABELS
-from analysis.report.figures.style import OKABE_ITO, dutch_figure, figure_style, format_nl
+from analysis.report.figures.drawn import Drawn, mark, marks_frame
+from analysis.report.figures.style import (
+    HIDDEN_COLOUR,
+    HIDDEN_HATCH,
+    OKABE_ITO,
+    dutch_figure,
+    figure_style,
+    format_nl,
+    suppression_note,
+)
 
 LIKERT_COLOURS: dict[int, str] = {1: OKABE_ITO["vermillion"], 2: OKABE_ITO["orange"],
                                   3: OKABE_ITO["grey"], 4: OKABE_ITO["sky_blue"],
@@ -27,7 +40,7 @@ LIKERT_COLOURS: dict[int, str] = {1: OKABE_ITO["vermillion"], 2: OKABE_ITO["oran
 
 
 def likert_figure(distribution: pd.DataFrame, *, title: str | None = None,
-                  wrap: int = 45) -> Figure:
+                  wrap: int = 45) -> Drawn:
     """Diverging stacked bars: disagreement left of zero, agreement right, neutral split.
 
     Parameters
@@ -41,9 +54,11 @@ def likert_figure(distribution: pd.DataFrame, *, title: str | None = None,
 
     Returns
     -------
-    Figure
+    Drawn
         One horizontal bar per item, in percent of the parents who answered it; ``n`` on the
-        right; legend with the Dutch answer labels.
+        right; legend with the Dutch answer labels. Marks: one segment per item and answer
+        (parents, ``share`` in percent; a segment of 10% of 10 parents is 1 parent) and the
+        item's n, the total of its segments.
     """
     _require(distribution, ["item", "text", "response", "share", "n", "order"], "likert_figure")
     wide = distribution.pivot_table(index=["order", "item", "text"], columns="response",
@@ -75,10 +90,85 @@ def likert_figure(distribution: pd.DataFrame, *, title: str | None = None,
         if title:
             ax.set_title(title)
         fig.tight_layout(rect=(0, 0.45 / fig.get_figheight(), 1, 1))
-    return dutch_figure(fig)
+    marks = _likert_marks(distribution, wide, totals, title)
+    return Drawn(dutch_figure(fig), marks, "analysis.report.figures.survey:redraw_likert")
 
 
-def yesno_figure(summary: pd.DataFrame, *, title: str | None = None, wrap: int = 45) -> Figure:
+def redraw_likert(marks: pd.DataFrame) -> Drawn:
+    """:func:`likert_figure` from a suppressed marks table.
+
+    One bar of 100% per item (items in the order of their ids, not by agreement, which ranks
+    items by counts that may be hidden; ``order`` is left out of the marks): the shown
+    answers left to right in their own colours, then one hatched grey block for the hidden
+    answers together, labelled with their signs; ``n`` on the right as published.
+    """
+    segments = marks[marks["element"] == "segment"]
+    totals = marks[marks["element"] == "text"].set_index("item")
+    items = sorted(segments["item"].astype(str).unique())
+    title = next((str(t) for t in marks["title"].dropna() if str(t)), None) \
+        if "title" in marks.columns else None
+    with figure_style():
+        fig = Figure(figsize=(8.0, 1.6 + 0.55 * max(len(items), 1)))
+        ax = fig.subplots()
+        y = np.arange(len(items))[::-1]
+        for yy, item in zip(y, items):
+            rows = segments[segments["item"].astype(str) == item].sort_values("response")
+            _redraw_likert_bar(ax, yy, rows)
+            ax.annotate(f"n = {totals.at[item, 'shown']}", (1.01, yy),
+                        xycoords=("axes fraction", "data"), va="center", fontsize=8)
+        texts = [str(segments.loc[segments["item"].astype(str) == i, "text"].iloc[0])
+                 for i in items]
+        ax.set_yticks(y, [textwrap.fill(t, 45) for t in texts])
+        ax.set_xlim(0, 100)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
+        ax.set_xlabel("Percentage ouders per antwoord (grijs gearceerd: verborgen)")
+        ax.set_ylim(-0.6, len(items) - 0.4)
+        handles = [Patch(color=LIKERT_COLOURS[v], label=label) for v, label in
+                   LIKERT_LABELS.items()]
+        handles.append(Patch(facecolor=HIDDEN_COLOUR, hatch=HIDDEN_HATCH, label="verborgen"))
+        fig.legend(handles=handles, ncols=6, loc="lower center", frameon=False, fontsize=8)
+        if title:
+            ax.set_title(title)
+        fig.tight_layout(rect=(0, 0.8 / fig.get_figheight(), 1, 1))
+        suppression_note(fig, marks["shown"], y=0.4 / fig.get_figheight())
+    out = marks.drop(columns=["hidden", "shown", "order"])  # the rank by agreement of the
+    return Drawn(dutch_figure(fig), out)                     # original used hidden counts
+
+
+def _redraw_likert_bar(ax, y: float, rows: pd.DataFrame) -> None:
+    left = 0.0
+    for row in rows[~rows["hidden"]].itertuples():
+        width = 100 * float(row.share) if pd.notna(row.share) else 0.0
+        value = int(row.response)
+        ax.barh(y, width, left=left, color=LIKERT_COLOURS[value], edgecolor="white",
+                linewidth=0.5, label=LIKERT_LABELS[value])
+        left += width
+    secret = rows[rows["hidden"]]
+    if len(secret):
+        ax.barh(y, 100 - left, left=left, color=HIDDEN_COLOUR, hatch=HIDDEN_HATCH,
+                edgecolor="white", linewidth=0.5, label="verborgen")
+        signs = ", ".join(sorted(set(secret["shown"].astype(str))))
+        ax.text(left + (100 - left) / 2, y, signs, ha="center", va="center", fontsize=7,
+                color="0.3")
+
+
+def _likert_marks(distribution: pd.DataFrame, wide: pd.DataFrame, totals: pd.Series,
+                  title: str | None) -> pd.DataFrame:
+    rows = []
+    for (order, item, text), shares in wide.iterrows():
+        counts = distribution[distribution["item"] == item].set_index("response")["n"]
+        for value, label in LIKERT_LABELS.items():
+            rows.append(mark(f"{item}: {label}", counts.get(value, 0), "parents",
+                             part_of=str(item), element="segment", item=item, text=text,
+                             response=value, label=label, share=shares[value] / 100,
+                             order=order, title=title or ""))
+        rows.append(mark(f"{item}: n", totals.get(item, 0), "parents", total_of=str(item),
+                         element="text", item=item, text=text, order=order,
+                         title=title or ""))
+    return marks_frame(rows)
+
+
+def yesno_figure(summary: pd.DataFrame, *, title: str | None = None, wrap: int = 45) -> Drawn:
     """Share answering 'ja' per item with its exact 95% interval.
 
     Parameters
@@ -89,9 +179,10 @@ def yesno_figure(summary: pd.DataFrame, *, title: str | None = None, wrap: int =
 
     Returns
     -------
-    Figure
+    Drawn
         A dot per item at the share 'ja' (percent) with a horizontal interval line and
-        ``k/n`` written next to it.
+        ``k/n`` written next to it. Marks per item: the parents answering 'ja' (with share and
+        interval), those answering 'nee' (n - k, readable from ``k/n``) and n.
     """
     _require(summary, ["text", "n", "n_yes", "proportion", "ci_low", "ci_high"], "yesno_figure")
     with figure_style():
@@ -115,7 +206,56 @@ def yesno_figure(summary: pd.DataFrame, *, title: str | None = None, wrap: int =
         if title:
             ax.set_title(title)
         fig.tight_layout()
-    return dutch_figure(fig)
+    return Drawn(dutch_figure(fig), _yesno_marks(summary, title),
+                 "analysis.report.figures.survey:redraw_yesno")
+
+
+def redraw_yesno(marks: pd.DataFrame) -> Drawn:
+    """:func:`yesno_figure` from a suppressed marks table: an item whose 'ja' is hidden gets no
+    point and interval, only its counts as published ("x/12", "<5/<5")."""
+    yes = marks[marks["element"] == "point"].sort_values("item", kind="stable")
+    totals = marks[marks["element"] == "text"].set_index("item")
+    title = next((str(t) for t in marks["title"].dropna() if str(t)), None)
+    with figure_style():
+        fig = Figure(figsize=(7.0, 1.3 + 0.5 * max(len(yes), 1)))
+        ax = fig.subplots()
+        y = np.arange(len(yes))[::-1]
+        for yy, row in zip(y, yes.itertuples()):
+            total = totals.at[row.item, "shown"]
+            if not row.hidden and pd.notna(row.share):
+                ax.hlines(yy, 100 * row.ci_low, 100 * row.ci_high, color=OKABE_ITO["blue"],
+                          linewidth=2)
+                ax.plot([100 * row.share], [yy], "o", color=OKABE_ITO["blue"], markersize=7)
+            note = "geen antwoorden" if total == "0" else f"{row.shown}/{total}"
+            ax.annotate(note, (1.01, yy), xycoords=("axes fraction", "data"), va="center",
+                        fontsize=8)
+        ax.set_yticks(y, [textwrap.fill(str(t), 45) for t in yes["text"]])
+        ax.set_ylim(-0.6, len(yes) - 0.4)
+        ax.set_xlim(0, 100)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{format_nl(v, 0)}%"))
+        ax.set_xlabel("Aandeel 'ja' (95%-betrouwbaarheidsinterval, exact)")
+        if title:
+            ax.set_title(title)
+        fig.tight_layout(rect=(0, 0.3 / fig.get_figheight(), 1, 1))
+        suppression_note(fig, marks["shown"])
+    return Drawn(dutch_figure(fig), marks.drop(columns=["hidden", "shown"]))
+
+
+def _yesno_marks(summary: pd.DataFrame, title: str | None) -> pd.DataFrame:
+    rows = []
+    ids = summary["item"] if "item" in summary.columns else [f"item {i + 1}"
+                                                             for i in range(len(summary))]
+    for position, (item, row) in enumerate(zip(ids, summary.itertuples())):
+        common = {"item": str(item), "text": row.text, "position": position,
+                  "title": title or ""}
+        rows.append(mark(f"{item}: ja", row.n_yes, "parents", part_of=str(item),
+                         element="point", share=row.proportion, ci_low=row.ci_low,
+                         ci_high=row.ci_high, **common))
+        rows.append(mark(f"{item}: nee", int(row.n) - int(row.n_yes), "parents",
+                         part_of=str(item), element="derived", **common))
+        rows.append(mark(f"{item}: n", row.n, "parents", total_of=str(item), element="text",
+                         **common))
+    return marks_frame(rows)
 
 
 def _require(table: pd.DataFrame, columns: list[str], where: str) -> None:
