@@ -431,7 +431,16 @@ def publish_table(frame: pd.DataFrame, *, counts: Sequence[str],
     hidden.update(fixed)
     for eq in equations:
         values.setdefault(eq.total, sum(values[p] for p in eq.parts))
-    secondary = protect(values, [c for c in hidden if c in values], equations,
+    # a known column total from 1 to k-1 gives every cell away together: all are hidden, and
+    # nothing else can protect them (the total is known), so protect leaves that relation out
+    small_total = [e for e in equations
+                   if e.total.startswith("total/") and _small(values[e.total], threshold)]
+    for eq in small_total:
+        hidden.update({p: (Suppressed(HIDDEN), "secondary",
+                           f"the column's total is from 1 to {threshold - 1}: every cell hidden")
+                       for p in eq.parts if p not in hidden})
+    secondary = protect(values, [c for c in hidden if c in values],
+                        [e for e in equations if e not in small_total],
                         threshold=threshold, never=[e.total for e in equations
                                                      if e.total.startswith("total/")])
     hidden.update({c: (Suppressed(HIDDEN), "secondary",
