@@ -166,10 +166,7 @@ def _check_cohort(folder: Path) -> ValidationReport:
     if config.name != folder.name:
         report.add(Problem("cohort.yaml", None, "name", config.name,
                            f"the folder name {folder.name!r}", "warning", "name"))
-    for key in ("title", "municipality", "organisation", "publication"):  # reach the reports
-        problem = privacy.code_name_problem(getattr(config, key, None))
-        if problem:
-            report.add(Problem("cohort.yaml", None, key, None, problem, "error", "pseudonym"))
+    _check_identifiers(report, folder)  # file names, cohort.yaml: never echoed
     contract = load_contract()
     for stem, name in table_files().items():
         specs = _column_specs(name, contract)
@@ -183,7 +180,31 @@ def _check_cohort(folder: Path) -> ValidationReport:
     _check_across(report, contract)
     _check_claims(report, contract)
     _check_coding(report, folder)
+    _check_coding_labels(report, folder)
     return report
+
+
+def _check_identifiers(report: ValidationReport, folder: Path) -> None:
+    """Every file name in the cohort folder and every text of cohort.yaml through the privacy
+    gate (:mod:`analysis.privacy.gate`); problems name file, row (line) and field, never the
+    value (a file is shown with the identifier replaced: ``ARI export [naam].csv``)."""
+    names = [p.relative_to(folder).as_posix() for p in sorted(folder.rglob("*"))]
+    known = [*table_files().values(), "cohort.yaml", privacy.APPROVAL_FILE]
+    for shown, reason in privacy.file_name_problems(names, known=known):
+        report.add(Problem(shown, None, None, None, reason, "error", "pseudonym"))
+    text = (folder / "cohort.yaml").read_text(encoding="utf-8-sig")
+    for line, key, reason in privacy.config_problems(text):
+        report.add(Problem("cohort.yaml", line, key, None, reason, "error", "pseudonym"))
+
+
+def _check_coding_labels(report: ValidationReport, folder: Path) -> None:
+    """Code names, descriptions, sources, cases and coders of every coding export through the
+    privacy gate (the contract's segments.csv is checked column by column)."""
+    from analysis.qualitative import qda  # lazy: the readers live with the qualitative analysis
+
+    for row in privacy.label_problems(qda.coding_labels(folder)).itertuples():
+        report.add(Problem(row.file, None if pd.isna(row.row) else int(row.row), row.column,
+                           None, row.reason, "error", "pseudonym"))
 
 
 def _read(report: ValidationReport, folder: Path, name: str, specs: list[dict[str, Any]],

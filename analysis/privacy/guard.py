@@ -530,6 +530,10 @@ def _word_findings(text: str, lower_case_names: bool = True) -> list[tuple[Findi
         if low.endswith("'s") or low.endswith("’s"):
             low = low[:-2]
         capital = word[0].isupper()
+        if 1 < len(word) <= 5 and word.isupper() and not (
+                i > 0 and words[i - 1][2].lower() in (_FAMILY_WORDS | _TITLES)):
+            close_run()  # an acronym (ARI, SDQ, GGZ), not a name
+            continue
         gap = text[previous_name_end:start] if name_run else ""
         adjacent = bool(name_run) and len(gap) <= 2 and gap.strip() in ("", "-")
         common = (low in lex.common or low in _FAMILY_WORDS or low in _TITLES

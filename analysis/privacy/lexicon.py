@@ -39,10 +39,11 @@ diminutive (``-tje``, ``-pje``, ``-kje``, plural ``-s``) are not taken for first
 
 NOT_NAMES: frozenset[str] = frozenset("""
 bron kerst kerstmis pasen pinksteren sinterklaas carnaval ramadan suikerfeest offerfeest
-koningsdag hemelvaart
+koningsdag hemelvaart castor qualtrics limesurvey survalyzer nvivo maxqda taguette qualcoder
 """.split())
-"""Words never taken for a name, in any case: holidays and labels the outputs use (``Bron:``
-in every figure caption), which deduce's name lists or its context rules take for names."""
+"""Words never taken for a name, in any case: holidays, labels the outputs use (``Bron:`` in
+every figure caption) and the programs whose names exports carry (``Castor_export.csv``), which
+deduce's name lists or its context rules take for names."""
 
 PUBLIC_NAMES: tuple[str, ...] = (
     # organisations and places in youth care that look like a person's name
