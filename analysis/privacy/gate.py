@@ -137,7 +137,9 @@ def _name_token(text: str) -> bool:
     for run in _LETTERS.findall(text):
         for word in _CAMEL.split(run):
             low = word.lower()
-            if not word[:1].isupper() or word.isupper() or len(low) < 3 or low in lex.common or low in NOT_NAMES or low in NOT_NAMES_LOWER \
+            if not word[:1].isupper() or word.isupper() or len(low) < 3:
+                continue
+            if low in lex.common or low in NOT_NAMES or low in NOT_NAMES_LOWER \
                     or low in _FAMILY_WORDS or low in _TITLES or low in lex.residences:
                 continue
             if low in lex.first_names or low in lex.surnames:

@@ -144,12 +144,12 @@ email online""".split())
 """Top-level domains that end an e-mail address written in words (``... punt nl``)."""
 _AT_WORDS = r"(?:at|apenstaartje|apestaartje|apenstaart|apestaart)"
 _DOT_WORDS = r"(?:punt|puntje|dot)"
-_EMAIL_WORDS = re.compile(
-    rf"(?<![\w@])[\w+-]{{1,64}}(?:\.[\w+-]{{1,64}}){{0,4}}"
-    rf"(?: {{1,2}}{_AT_WORDS} {{1,2}}| {{0,2}}[\[(] {{0,2}}{_AT_WORDS} {{0,2}}[\])] {{0,2}}"
-    rf"| {{0,2}}@ {{0,2}})"
-    rf"[\w-]{{1,63}}(?:(?: {{1,2}}{_DOT_WORDS} {{1,2}}| {{0,2}}[\[(] {{0,2}}{_DOT_WORDS} {{0,2}}[\])]"
-    rf" {{0,2}}| {{0,2}}\.)[\w-]{{1,63}}){{0,3}}", re.IGNORECASE)
+_AT_SIGN = (rf"(?: {{1,2}}{_AT_WORDS} {{1,2}}| {{0,2}}[\[(] {{0,2}}{_AT_WORDS} {{0,2}}[\])] {{0,2}}"
+            rf"| {{0,2}}@ {{0,2}})")
+_DOT_SIGN = (rf"(?: {{1,2}}{_DOT_WORDS} {{1,2}}| {{0,2}}[\[(] {{0,2}}{_DOT_WORDS} {{0,2}}[\])] {{0,2}}"
+             rf"| {{0,2}}\.)")
+_EMAIL_WORDS = re.compile(rf"(?<![\w@])[\w+-]{{1,64}}(?:\.[\w+-]{{1,64}}){{0,4}}{_AT_SIGN}"
+                          rf"[\w-]{{1,63}}(?:{_DOT_SIGN}[\w-]{{1,63}}){{0,3}}", re.IGNORECASE)
 _EMAIL_LABEL = re.compile(r"[\w-]{1,63}")
 _EMAIL_BEFORE = re.compile(rf"(?:([\w+-]{{1,40}}) {{1,2}}(?:{_DOT_WORDS}|underscore|streepje)"
                            rf" {{1,2}}|([^\W\d_][\w'-]{{0,40}}) {{1,2}})$", re.IGNORECASE)
