@@ -556,7 +556,8 @@ def _word_findings(text: str, lower_case_names: bool = True) -> list[tuple[Findi
             text[words[i - 1][1]:start].strip() in ("", ",", ":")
         sentence_start = _sentence_start(text, start)
         if first and not capital and not lower_case_names and not after_family:
-            following = words[i + 1][2].lower() if i + 1 < len(words) else ""
+            following = words[i + 1][2].lower() if i + 1 < len(words) and \
+                text[end:words[i + 1][0]] == " " else ""
             first = following in lex.surnames and following not in lex.common
         if first or (surname and capital and (not sentence_start or after_family)) or (
                 after_family and capital and not common and len(low) > 1):
@@ -578,10 +579,15 @@ def _place_kind(low: str, capital: bool, sentence_start: bool, lex) -> str | Non
         return "school"
     if low in NOT_STREETS or low in lex.common:
         return None
-    if low.endswith(STREET_SUFFIXES) and len(low) > 4 and (
-            low in lex.streets or (capital and not sentence_start)):
+    if low.endswith(STREET_SUFFIXES) and len(low) > 4 and (low in lex.streets or (
+            capital and not sentence_start and not _NOUN_ENDING.search(low))):
         return "address"
     return None
+
+
+_NOUN_ENDING = re.compile(r"[aeiouy]ring$")
+"""Nouns like ``Ervaring``, ``Vergadering``, ``Verandering`` end like a street (``Westring``)
+but are none: a capitalised word ending so is a street only when the street list has it."""
 
 
 def _school_start(words, i: int) -> int:
@@ -595,7 +601,7 @@ def _school_start(words, i: int) -> int:
 def _sentence_start(text: str, start: int) -> bool:
     """Whether ``start`` begins a sentence, a line, a list item or a level of a code path
     (``Kind > Boosheid``): a capital there says nothing about a name."""
-    before = text[max(0, start - 3):start].rstrip(" \"'(\t")
+    before = text[max(0, start - 3):start].rstrip(" \"'(\t*_#")
     return not before or before[-1] in ".!?:;\n>|•·"
 
 
@@ -671,14 +677,32 @@ def _outside_public(text: str, candidates: list[tuple[Finding, int]],
                     start = end
                     break
                 start, end = (start, lo) if start < lo else (hi, end)
-        piece = text[start:end].strip(" -,.")
-        if end > start and len(piece) >= 2:
-            lead = len(text[start:end]) - len(text[start:end].lstrip(" -,."))
-            start += lead
+        if end <= start:
+            continue
+        if (start, end) != (finding.start, finding.end):  # cut by a public name: what is left
+            strip = " -,.;:()[]'’\"&"
+            piece = text[start:end].strip(strip)
+            if finding.kind in ("name", "child_name") and not _has_name_word(piece):
+                continue  # deduce's context around a public name, no name of its own
+            if len(piece) < 2:
+                continue
+            start += len(text[start:end]) - len(text[start:end].lstrip(strip))
             end = start + len(piece)
-            out.append((Finding(finding.kind, start, end, finding.replacement, finding.source),
-                        priority))
+        out.append((Finding(finding.kind, start, end, finding.replacement, finding.source),
+                    priority))
     return out
+
+
+def _has_name_word(text: str) -> bool:
+    """Whether ``text`` holds a capitalised word from the first-name or surname list that is
+    no common word."""
+    lex = lexicon()
+    for m in _WORD.finditer(text):
+        low = m.group().lower()
+        if m.group()[0].isupper() and (low in lex.first_names or low in lex.surnames) and \
+                low not in lex.common and low not in NOT_NAMES and low not in lex.residences:
+            return True
+    return False
 
 
 def _chunks(text: str, size: int):
