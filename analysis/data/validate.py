@@ -184,6 +184,11 @@ def _check_cohort(folder: Path) -> ValidationReport:
     return report
 
 
+def _shown(name: str) -> str:
+    """A file as messages show it: identifiers in its name replaced (``ARI export [naam].csv``)."""
+    return privacy.shown_file_name(name) if privacy.file_name_problem(name) else name
+
+
 def _check_identifiers(report: ValidationReport, folder: Path) -> None:
     """Every file name in the cohort folder and every text of cohort.yaml through the privacy
     gate (:mod:`analysis.privacy.gate`); problems name file, row (line) and field, never the
@@ -203,7 +208,7 @@ def _check_coding_labels(report: ValidationReport, folder: Path) -> None:
     from analysis.qualitative import qda  # lazy: the readers live with the qualitative analysis
 
     for row in privacy.label_problems(qda.coding_labels(folder)).itertuples():
-        report.add(Problem(row.file, None if pd.isna(row.row) else int(row.row), row.column,
+        report.add(Problem(_shown(row.file), None if pd.isna(row.row) else int(row.row), row.column,
                            None, row.reason, "error", "pseudonym"))
 
 
@@ -225,7 +230,7 @@ def _read(report: ValidationReport, folder: Path, name: str, specs: list[dict[st
     if path is None:
         report.files[name] = FileSummary(name)
         return None
-    shown = path.relative_to(folder).as_posix()
+    shown = _shown(path.relative_to(folder).as_posix())
     ids = [*DEFAULT_ID_COLUMNS, *(s["name"] for s in specs if s["type"] == "id")]
     required = [s["name"] for s in specs if s.get("required")]
     raw = read_table(path, id_columns=ids, required_columns=required, name=shown,
@@ -309,7 +314,7 @@ def _check_claims(report: ValidationReport, contract: dict[str, Any]) -> None:
     if path is None:
         return
     specs = contract["published_claims"]["columns"]
-    shown = path.relative_to(report.config.folder).as_posix()
+    shown = _shown(path.relative_to(report.config.folder).as_posix())
     raw = read_table(path, id_columns=[s["name"] for s in specs if s["type"] == "id"],
                      required_columns=[s["name"] for s in specs if s.get("required")],
                      name=shown)
@@ -343,7 +348,7 @@ def _check_coding(report: ValidationReport, folder: Path) -> None:
                            + detail[:200] + ")", "error", "coding"))
         return
     for path in exports:
-        shown = path.relative_to(folder).as_posix()
+        shown = _shown(path.relative_to(folder).as_posix())
         report.files[shown] = FileSummary(shown, shown, None)
     report.files["coding/*"] = FileSummary("coding/*", "coding/* (all exports)", len(segments))
 
