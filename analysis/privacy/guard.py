@@ -387,8 +387,34 @@ def _without_decimals(text: str, found: list) -> list:
                  for m in _DECIMAL.finditer(text)]
     if not fractions:
         return found
-    return [(f, p) for f, p in found if f.kind not in _NUMBER_KINDS or not any(
-        lo < f.end and f.start < hi for lo, hi in fractions)]
+    return [(f, p) for f, p in found
+            if f.kind not in _NUMBER_KINDS or not _overlapping(fractions, f.start, f.end)]
+
+
+def _overlapping(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of ``spans`` (sorted, not overlapping each other) that overlap
+    ``[start, end)``; a binary search, so checking every finding stays O(n log n)."""
+    import bisect
+
+    index = bisect.bisect_right(_Ends(spans), start)
+    out = []
+    while index < len(spans) and spans[index][0] < end:
+        out.append(spans[index])
+        index += 1
+    return out
+
+
+class _Ends:
+    """The ends of sorted spans as a sequence for :mod:`bisect`, without copying them."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.spans = spans
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def __getitem__(self, index: int) -> int:
+        return self.spans[index][1]
 
 
 def _email_word_findings(text: str) -> list[Finding]:
@@ -671,7 +697,7 @@ def _outside_public(text: str, candidates: list[tuple[Finding, int]],
             out.append((finding, priority))
             continue
         start, end = finding.start, finding.end
-        for lo, hi in spans:
+        for lo, hi in _overlapping(spans, finding.start, finding.end):
             if lo < end and start < hi:
                 if start >= lo and end <= hi:
                     start = end
