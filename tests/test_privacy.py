@@ -715,3 +715,90 @@ def test_scan_table_names_row_and_column():
     frame = pd.DataFrame({"label": ["Kansen", "Casus Daan Jansen"], "n_people": [6, 7]})
     assert scanner.scan_table(frame, use_deduce=False) == ["name found in the table, row 3, "
                                                            "column 1"]
+
+
+# ------------------------------------------------------------------ red team: a whole run
+
+REDTEAM = "privacy-redteam-test"
+OTHER = "privacy-redteam-other"  # an untracked cohort folder in the project, as in issue 21
+EMAIL_IN_WORDS = ["Mail me gerust: Jan de Vries at hotmail punt nl, dan bel ik terug.",
+                  "mijn adres is petra punt de graaf apenstaartje gmail punt com"]
+"""The first passed the guard before issue 21 as "[naam] at hotmail punt nl"."""
+RUN_NEEDLES = ["at hotmail punt", "de graaf apenstaartje", "Sanne Visser", "ARI export Sanne"]
+
+
+@pytest.fixture(scope="module")
+def redteam_run(tmp_path_factory):
+    """A synthetic cohort with e-mail addresses written in words in every coded segment and
+    open survey answer, run in the default mode (quotes shown without approval), while another
+    cohort folder in the project holds an untracked export named after a child."""
+    import shutil
+
+    import pandas as pd
+
+    from analysis import cli, paths
+    from analysis.pipeline import runner
+
+    raw_root = tmp_path_factory.mktemp("raw-redteam")
+    assert cli.main(["synth", "--cohort", REDTEAM, "--families", "22", "--seed", "7",
+                     "--raw-dir", str(raw_root)]) == 0
+    folder = raw_root / REDTEAM
+    segments = pd.read_csv(folder / "coding" / "segments.csv", dtype=str, keep_default_na=False)
+    segments["text"] = [f"{t} {EMAIL_IN_WORDS[i % 2]}" for i, t in enumerate(segments["text"])]
+    segments.to_csv(folder / "coding" / "segments.csv", index=False, lineterminator="\n")
+    items = pd.read_csv(folder / "parent_survey_items.csv", dtype=str, keep_default_na=False)
+    survey = pd.read_csv(folder / "parent_survey.csv", dtype=str, keep_default_na=False)
+    for column in items.loc[items["type"] == "text", "item"]:
+        if column in survey.columns:
+            survey[column] = [f"Het ging goed. {EMAIL_IN_WORDS[i % 2]}" for i in range(len(survey))]
+    survey.to_csv(folder / "parent_survey.csv", index=False, lineterminator="\n")
+    other = paths.RAW / OTHER
+    other.mkdir(parents=True, exist_ok=True)
+    (other / "ARI export Sanne Visser.csv").write_text("family_id\nF01\n", encoding="utf-8")
+    outputs = [paths.processed_dir(REDTEAM), paths.figures_dir(REDTEAM),
+               paths.reports_dir(REDTEAM)]
+    try:
+        lines: list[str] = []
+        code = runner.run(REDTEAM, raw_root=raw_root, out=lines.append)
+        yield {"code": code, "lines": lines}
+    finally:
+        shutil.rmtree(other, ignore_errors=True)
+        for out in outputs:
+            shutil.rmtree(out, ignore_errors=True)
+
+
+def _publishable(cohort):
+    from analysis import paths
+
+    return [f for folder in (paths.reports_dir(cohort), paths.figures_dir(cohort))
+            if folder.is_dir() for f in sorted(folder.rglob("*"))
+            if f.is_file() and not f.name.startswith(".")]
+
+
+@pytest.mark.slow
+def test_redteam_run_leaks_no_email_in_words_and_no_untracked_file_name(redteam_run):
+    from analysis import paths
+
+    assert redteam_run["code"] == 0, "\n".join(redteam_run["lines"][-30:])
+    files = _publishable(REDTEAM)
+    assert len(files) > 10
+    leaks = [f"{paths.display(file)}: {failure.reason}" for file in files
+             for failure in scanner.scan_file(file, planted=RUN_NEEDLES, identifiers=False)
+             if failure.rule == "planted"]
+    assert leaks == [], "\n".join(leaks)
+    findings = paths.findings_path(REDTEAM).read_text(encoding="utf-8")
+    assert "niet-vastgelegde bestanden" in findings  # the block saw the untracked file ...
+    assert OTHER not in findings and "[e-mail]" in findings  # ... and the quotes were gated
+
+
+@pytest.mark.slow
+def test_redteam_run_publishable_set_passes_the_full_scanner(redteam_run):
+    from analysis import paths
+
+    reports = paths.reports_dir(REDTEAM)
+    files = [reports / "findings.html", reports / "claims.csv", reports / "key_numbers.json",
+             *sorted(paths.figures_dir(REDTEAM).glob("*.svg")),
+             *sorted(paths.figures_dir(REDTEAM).glob("*.png"))]
+    found = {paths.display(f): [x.reason for x in scanner.scan_file(f)] for f in files
+             if f.is_file()}
+    assert {k: v for k, v in found.items() if v} == {}
