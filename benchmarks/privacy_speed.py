@@ -4,7 +4,8 @@
 :func:`analysis.privacy.check_quote` and prints one line per case and size: seconds, and
 seconds per MB. Cases: ordinary Dutch prose planted with identifiers, and adversarial inputs
 that make a backtracking regular expression quadratic (one long word, spaced digits,
-capitalised words, ``a@`` runs, ``1-a-`` runs). deduce (the slowest part, about 5 s per MB) runs
+capitalised words, ``a@`` runs, ``1-a-`` runs, e-mail addresses in words, decimals, public
+names). deduce (the slowest part, about 5 s per MB) runs
 on the prose case only, unless ``--deduce-all``; ``--sizes`` takes other sizes in bytes.
 
 Not a unit test: the figures depend on the machine (the README gives them with their machine).
@@ -25,6 +26,9 @@ CASES: dict[str, str] = {
     "capitalised words": "Aaaa ",
     "at signs": "a@",
     "dashes": "1-a-",
+    "e-mail in words": "jan at gmail punt ",
+    "decimals": "0,1234567 ",
+    "public names": "Albert Heijn ",
 }
 SIZES: tuple[int, ...] = (40_000, 1_000_000, 10_000_000)
 

@@ -76,3 +76,30 @@ IDS_AND_COLUMNS: dict[str, str] = {
     "cohort title with a name": "Pilot bij familie Verhoeven",
 }
 """Values planted in identifier columns, labels and wrong columns (validation refuses them)."""
+
+
+# --------------------------------------------------------------------------- new channels
+
+MORE_FORMS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("e-mail in words", "Mail gerust naar jan.devries at hotmail punt nl, dan reageer ik.",
+     ("jan.devries at",)),
+    ("e-mail in words, name split", "mijn adres is jan punt de vries apenstaartje gmail punt com",
+     ("vries apenstaartje", "jan punt de vries")),
+    ("e-mail in words, capitalised name", "Stuur het naar Sanne Bakker at ziggo punt nl.",
+     ("bakker at",)),
+    ("e-mail in words with brackets", "petra.smit (at) kpnmail (dot) nl werkt ook",
+     ("petra.smit",)),
+    ("e-mail with spaced at", "mail: daan.verhoeven @ live.nl", ("daan.verhoeven",)),
+    ("e-mail in words, upper case", "JAN.DEVRIES AT HOTMAIL DOT COM", ("jan.devries at",)),
+    ("e-mail in words, provider only", "mijn mail is femke.dekker at gmail", ("femke.dekker",)),
+    ("name in a code name", "Casus Daan Jansen > Thuissituatie", ("Jansen",)),
+    ("name in a source name", "Interview moeder van Lotte Hendriks", ("Hendriks",)),
+    ("name in a file name", "ARI export Sanne Visser.csv", ("Visser",)),
+]
+"""Further forms (issue 21): e-mail addresses written in words, names in code names, source
+names and file names."""
+
+
+def all_needles() -> list[str]:
+    """Every needle of :data:`FORMS` and :data:`MORE_FORMS`."""
+    return [needle for _, _, found in FORMS + MORE_FORMS for needle in found]

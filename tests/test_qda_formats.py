@@ -101,7 +101,9 @@ def _cohort_with(tmp_path, valid_cohort, segments_csv):
     for old in coding.glob("*"):
         if old.name != "sessions.csv":
             old.unlink()
-    shutil.copy(segments_csv, coding / "segments.csv")
+    segments = pd.read_csv(segments_csv, dtype=str, keep_default_na=False)  # a cohort holds
+    segments["coder"] = segments["coder"].replace({"Anna": "C1", "Bram": "C2"})  # pseudonyms
+    segments.to_csv(coding / "segments.csv", index=False, lineterminator="\n")
     sessions = pd.read_csv(coding / "sessions.csv", dtype=str)
     wanted = pd.read_csv(segments_csv, dtype=str)["session_id"].unique()
     template = sessions.iloc[0]

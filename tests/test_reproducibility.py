@@ -82,16 +82,32 @@ def test_block_on_a_clean_tree(project):
     assert "eerste vastgelegde run" in text
 
 
-def test_block_on_a_dirty_tree_warns_and_names_the_files(project):
+def test_block_on_a_dirty_tree_warns_and_names_only_changed_tracked_code(project):
     (project / "notebooks" / "pipeline.yaml").write_text(PIPELINE + "\n", encoding="utf-8")
     (project / "new_module.py").write_text("x = 1\n", encoding="utf-8")
     info = reproducibility.checks(COHORT, USED, root=project)
-    assert info["dirty"] is True
-    assert info["changed"] == ["new_module.py", "notebooks/pipeline.yaml"]
+    assert info["dirty"] is True and info["uncommitted"] == 2
+    assert info["changed"] == ["notebooks/pipeline.yaml"]
     text = repr(reproducibility.block(COHORT, USED, root=project))
     assert "⚠ **Let op: niet-vastgelegde wijzigingen.**" in text
-    assert "2 gewijzigde bestanden (`new_module.py`, `notebooks/pipeline.yaml`)" in text
-    assert "✔ Commit" not in text
+    assert ("2 niet-vastgelegde bestanden, waarvan 1 gewijzigd codebestand "
+            "(`notebooks/pipeline.yaml`)") in text
+    assert "new_module" not in text and "✔ Commit" not in text
+
+
+def test_block_never_names_untracked_files_or_data(project):
+    """Issue 21: a raw export named after a child reached the findings through this block."""
+    raw = project / "data" / "raw"
+    (raw / COHORT / "ARI export Sanne Visser.csv").write_text("x\n", encoding="utf-8")
+    (raw / "nieuw-cohort").mkdir()
+    (raw / "nieuw-cohort" / "sdq Daan Jansen.csv").write_text("x\n", encoding="utf-8")
+    (raw / COHORT / "scores.csv").write_text("score\n2\n", encoding="utf-8")  # tracked data
+    info = reproducibility.checks(COHORT, USED, root=project)
+    assert info["uncommitted"] == 3 and info["changed"] == []
+    text = repr(reproducibility.block(COHORT, USED, root=project))
+    assert "3 niet-vastgelegde bestanden (nieuwe bestanden en data worden niet bij naam" in text
+    for needle in ("Visser", "Jansen", "scores.csv", "data/", str(project)):
+        assert needle not in text
 
 
 def test_block_outside_git_and_without_lock_says_so(tmp_path):

@@ -166,10 +166,7 @@ def _check_cohort(folder: Path) -> ValidationReport:
     if config.name != folder.name:
         report.add(Problem("cohort.yaml", None, "name", config.name,
                            f"the folder name {folder.name!r}", "warning", "name"))
-    for key in ("title", "municipality", "organisation", "publication"):  # reach the reports
-        problem = privacy.code_name_problem(getattr(config, key, None))
-        if problem:
-            report.add(Problem("cohort.yaml", None, key, None, problem, "error", "pseudonym"))
+    _check_identifiers(report, folder)  # file names, cohort.yaml: never echoed
     contract = load_contract()
     for stem, name in table_files().items():
         specs = _column_specs(name, contract)
@@ -183,7 +180,36 @@ def _check_cohort(folder: Path) -> ValidationReport:
     _check_across(report, contract)
     _check_claims(report, contract)
     _check_coding(report, folder)
+    _check_coding_labels(report, folder)
     return report
+
+
+def _shown(name: str) -> str:
+    """A file as messages show it: identifiers in its name replaced (``ARI export [naam].csv``)."""
+    return privacy.shown_file_name(name) if privacy.file_name_problem(name) else name
+
+
+def _check_identifiers(report: ValidationReport, folder: Path) -> None:
+    """Every file name in the cohort folder and every text of cohort.yaml through the privacy
+    gate (:mod:`analysis.privacy.gate`); problems name file, row (line) and field, never the
+    value (a file is shown with the identifier replaced: ``ARI export [naam].csv``)."""
+    names = [p.relative_to(folder).as_posix() for p in sorted(folder.rglob("*"))]
+    known = [*table_files().values(), "cohort.yaml", privacy.APPROVAL_FILE]
+    for shown, reason in privacy.file_name_problems(names, known=known):
+        report.add(Problem(shown, None, None, None, reason, "error", "pseudonym"))
+    text = (folder / "cohort.yaml").read_text(encoding="utf-8-sig")
+    for line, key, reason in privacy.config_problems(text):
+        report.add(Problem("cohort.yaml", line, key, None, reason, "error", "pseudonym"))
+
+
+def _check_coding_labels(report: ValidationReport, folder: Path) -> None:
+    """Code names, descriptions, sources, cases and coders of every coding export through the
+    privacy gate (the contract's segments.csv is checked column by column)."""
+    from analysis.qualitative import qda  # lazy: the readers live with the qualitative analysis
+
+    for row in privacy.label_problems(qda.coding_labels(folder)).itertuples():
+        report.add(Problem(_shown(row.file), None if pd.isna(row.row) else int(row.row), row.column,
+                           None, row.reason, "error", "pseudonym"))
 
 
 def _read(report: ValidationReport, folder: Path, name: str, specs: list[dict[str, Any]],
@@ -204,7 +230,7 @@ def _read(report: ValidationReport, folder: Path, name: str, specs: list[dict[st
     if path is None:
         report.files[name] = FileSummary(name)
         return None
-    shown = path.relative_to(folder).as_posix()
+    shown = _shown(path.relative_to(folder).as_posix())
     ids = [*DEFAULT_ID_COLUMNS, *(s["name"] for s in specs if s["type"] == "id")]
     required = [s["name"] for s in specs if s.get("required")]
     raw = read_table(path, id_columns=ids, required_columns=required, name=shown,
@@ -288,7 +314,7 @@ def _check_claims(report: ValidationReport, contract: dict[str, Any]) -> None:
     if path is None:
         return
     specs = contract["published_claims"]["columns"]
-    shown = path.relative_to(report.config.folder).as_posix()
+    shown = _shown(path.relative_to(report.config.folder).as_posix())
     raw = read_table(path, id_columns=[s["name"] for s in specs if s["type"] == "id"],
                      required_columns=[s["name"] for s in specs if s.get("required")],
                      name=shown)
@@ -322,7 +348,7 @@ def _check_coding(report: ValidationReport, folder: Path) -> None:
                            + detail[:200] + ")", "error", "coding"))
         return
     for path in exports:
-        shown = path.relative_to(folder).as_posix()
+        shown = _shown(path.relative_to(folder).as_posix())
         report.files[shown] = FileSummary(shown, shown, None)
     report.files["coding/*"] = FileSummary("coding/*", "coding/* (all exports)", len(segments))
 

@@ -37,7 +37,8 @@ from typing import Iterable
 
 import pandas as pd
 
-from analysis.privacy.lexicon import NOT_NAMES_LOWER, NOT_STREETS, STREET_SUFFIXES, lexicon
+from analysis.privacy.lexicon import (NOT_NAMES, NOT_NAMES_LOWER, NOT_STREETS, PUBLIC_NAMES,
+                                      STREET_SUFFIXES, lexicon)
 
 REPLACEMENTS: dict[str, str] = {
     "name": "[naam]", "child_name": "[naam kind]", "email": "[e-mail]",
@@ -93,6 +94,7 @@ praktijkschool vmboschool mbo-school speciaalonderwijsschool sbo-school zmlk-sch
 nieuwe-school scholen college lyceum gymnasium atheneum academie kindcentrum
 peuterspeelzaal kinderopvang bso kdv ikc schoolmaatschappelijk""".split())
 
+_DIMINUTIVES = ("tje", "tjes", "pje", "pjes", "kje", "kjes")
 _B = r"(?<![\w])"  # word start without \b's cost on long runs
 _PATTERNS: list[tuple[str, re.Pattern, int]] = [
     ("email", re.compile(r"(?<![\w.%+-])[\w.%+-]{1,64}@[A-Za-z0-9-]{1,63}"
@@ -132,6 +134,29 @@ _DIGIT_RUN = re.compile(r"(?<![\d-])\d(?:[ .]?\d){7,40}(?![\d-])")
 _AGE = re.compile(r"(?<![\w])\d{1,2} ?(?:jaar|jr|jarige)(?![\w])|(?<![\w])(?:groep|klas) "
                   r"?[1-8](?![\w])", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’.-](?=[^\W\d_])){0,60}")
+
+MAIL_PROVIDERS: frozenset[str] = frozenset("""hotmail gmail googlemail outlook ziggo kpnmail
+kpnplanet xs4all icloud yahoo msn hetnet casema upcmail chello telfort quicknet zeelandnet
+caiway protonmail""".split())
+"""Mail providers that make ``naam at gmail`` an e-mail address without a top-level domain."""
+TOP_LEVEL_DOMAINS: frozenset[str] = frozenset("""nl com be org net eu info nu de fr uk io co
+email online""".split())
+"""Top-level domains that end an e-mail address written in words (``... punt nl``)."""
+_AT_WORDS = r"(?:at|apenstaartje|apestaartje|apenstaart|apestaart)"
+_DOT_WORDS = r"(?:punt|puntje|dot)"
+_AT_SIGN = (rf"(?: {{1,2}}{_AT_WORDS} {{1,2}}| {{0,2}}[\[(] {{0,2}}{_AT_WORDS} {{0,2}}[\])] {{0,2}}"
+            rf"| {{0,2}}@ {{0,2}})")
+_DOT_SIGN = (rf"(?: {{1,2}}{_DOT_WORDS} {{1,2}}| {{0,2}}[\[(] {{0,2}}{_DOT_WORDS} {{0,2}}[\])] {{0,2}}"
+             rf"| {{0,2}}\.)")
+_EMAIL_WORDS = re.compile(rf"(?<![\w@])[\w+-]{{1,64}}(?:\.[\w+-]{{1,64}}){{0,4}}{_AT_SIGN}"
+                          rf"[\w-]{{1,63}}(?:{_DOT_SIGN}[\w-]{{1,63}}){{0,3}}", re.IGNORECASE)
+_EMAIL_LABEL = re.compile(r"[\w-]{1,63}")
+_EMAIL_BEFORE = re.compile(rf"(?:([\w+-]{{1,40}}) {{1,2}}(?:{_DOT_WORDS}|underscore|streepje)"
+                           rf" {{1,2}}|([^\W\d_][\w'-]{{0,40}}) {{1,2}})$", re.IGNORECASE)
+_DECIMAL = re.compile(r"(?<![\w.,])[-+]?(?:0|[1-9]\d{0,5})[.,]\d{1,40}(?![\d]|[.,]\d)")
+"""A number with a decimal separator (``0,0211726811``, ``-2,9``, ``0.25``): its fractional
+digits are no phone number, BSN or long number. A phone number never reads like this: its
+integer part would start with 0 and have more digits (``06.12345678``)."""
 
 RESIDUAL_CHECKS: dict[str, re.Pattern] = {
     "e-mail address left": re.compile(r"@[\w-]{1,63}\.\w{2,}|(?<![\w])[\w.-]{1,64} {0,2}[\[(]? {0,2}"
@@ -206,8 +231,8 @@ def quote_id(source: str, text: str) -> str:
     return hashlib.sha256(f"{source}\x1f{text}".encode("utf-8")).hexdigest()[:12]
 
 
-def deidentify(text: str, *, use_deduce: bool = True,
-               lower_case_names: bool = True) -> tuple[str, list[Finding]]:
+def deidentify(text: str, *, use_deduce: bool = True, lower_case_names: bool = True,
+               public: Iterable[str] = ()) -> tuple[str, list[Finding]]:
     """Replace identifiers in Dutch ``text`` by bracketed pseudonyms.
 
     Parameters
@@ -220,6 +245,10 @@ def deidentify(text: str, *, use_deduce: bool = True,
         Take a lower-case word from the first-name list for a name anywhere (default, for
         quotes: recall first). False (for labels and ids): only after a family word or title,
         or followed by a surname (``jan jansen``), since many first names are Dutch words.
+    public : iterable of str
+        Further public names to leave alone (besides :data:`PUBLIC_TERMS` and
+        :data:`~analysis.privacy.lexicon.PUBLIC_NAMES`), e.g. the eponyms and cited authors
+        the compendium's own outputs print (:data:`~analysis.privacy.lexicon.CITED_NAMES`).
 
     Returns
     -------
@@ -235,7 +264,8 @@ def deidentify(text: str, *, use_deduce: bool = True,
     candidates = _pattern_findings(text) + _word_findings(text, lower_case_names)
     if use_deduce:
         candidates += _deduce_findings(text)
-    findings = _resolve(candidates)
+    findings = _resolve(_outside_public(text, _without_decimals(text, candidates),
+                                        tuple(public)))
     pieces, last = [], 0
     for f in findings:
         pieces += [text[last:f.start], f.replacement]
@@ -253,7 +283,8 @@ def check_quote(text: str, *, use_deduce: bool = True,
     (``9 jaar``, ``groep 7``) with a school, street, address or place name. ``reasons`` says why.
     """
     clean, findings = deidentify(text, use_deduce=use_deduce)
-    reasons = [reason for reason, pattern in RESIDUAL_CHECKS.items() if pattern.search(clean)]
+    plain = _DECIMAL.sub("0", clean)  # a decimal's digits are no number left
+    reasons = [reason for reason, pattern in RESIDUAL_CHECKS.items() if pattern.search(plain)]
     if len(findings) > max_replacements:
         reasons.append(f"too many identifiers ({len(findings)} > {max_replacements})")
     combination = _combination(normalise(text), findings)
@@ -341,7 +372,91 @@ def _pattern_findings(text: str) -> list[tuple[Finding, int]]:
     for m in _DIGIT_RUN.finditer(text):
         kind = "bsn" if is_valid_bsn(m.group()) else "number"
         found.append((_finding(kind, m.start(), m.end(), "pattern"), 5))
+    found += [(f, 9) for f in _email_word_findings(text)]
+    return _without_decimals(text, found)
+
+
+_NUMBER_KINDS = frozenset({"phone", "bsn", "number"})
+
+
+def _without_decimals(text: str, found: list) -> list:
+    """``found`` without phone, BSN and number findings inside a decimal's fraction."""
+    if not any(f.kind in _NUMBER_KINDS for f, _ in found):
+        return found
+    fractions = [(m.start() + re.search(r"[.,]", m.group()).start() + 1, m.end())
+                 for m in _DECIMAL.finditer(text)]
+    if not fractions:
+        return found
+    return [(f, p) for f, p in found
+            if f.kind not in _NUMBER_KINDS or not _overlapping(fractions, f.start, f.end)]
+
+
+def _overlapping(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of ``spans`` (sorted, not overlapping each other) that overlap
+    ``[start, end)``; a binary search, so checking every finding stays O(n log n)."""
+    import bisect
+
+    index = bisect.bisect_right(_Ends(spans), start)
+    out = []
+    while index < len(spans) and spans[index][0] < end:
+        out.append(spans[index])
+        index += 1
+    return out
+
+
+class _Ends:
+    """The ends of sorted spans as a sequence for :mod:`bisect`, without copying them."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.spans = spans
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def __getitem__(self, index: int) -> int:
+        return self.spans[index][1]
+
+
+def _email_word_findings(text: str) -> list[Finding]:
+    """E-mail addresses written in words: ``jan.devries at hotmail punt nl``, ``jan punt de
+    vries apenstaartje gmail punt com``, ``petra (at) kpnmail (dot) nl``, ``daan @ live.nl``.
+
+    The address ends at the last label that is a top-level domain (:data:`TOP_LEVEL_DOMAINS`),
+    or at the provider when that is a mail provider (:data:`MAIL_PROVIDERS`); names, interfixes
+    and ``punt``/``dot`` chains just before the local part are taken in (at most four words).
+    """
+    found = []
+    for m in _EMAIL_WORDS.finditer(text):
+        at = re.search(rf"(?i)(?<![\w]){_AT_WORDS}(?![\w])|@", m.group())
+        labels = list(_EMAIL_LABEL.finditer(m.group(), at.end()))
+        labels = [lab for lab in labels if lab.group().lower() not in ("punt", "puntje", "dot")]
+        if not labels:
+            continue
+        ends = [lab.end() for lab in labels[1:] if lab.group().lower() in TOP_LEVEL_DOMAINS]
+        if ends:
+            end = m.start() + ends[-1]
+        elif labels[0].group().lower() in MAIL_PROVIDERS:
+            end = m.start() + labels[0].end()
+        else:
+            continue
+        found.append(_finding("email", _email_start(text, m.start()), end, "pattern"))
     return found
+
+
+def _email_start(text: str, start: int) -> int:
+    """Start of an e-mail address in words, taking in the name words just before it."""
+    lex = lexicon()
+    for _ in range(4):
+        before = _EMAIL_BEFORE.search(text[max(0, start - 60):start])
+        if before is None:
+            break
+        word = (before.group(1) or before.group(2)).lower()
+        if before.group(2) is not None and not (
+                word in _INTERFIX or ((word in lex.first_names or word in lex.surnames)
+                                      and word not in lex.common and word not in NOT_NAMES_LOWER)):
+            break
+        start -= len(before.group())
+    return start
 
 
 def _plate_shape(value: str) -> bool:
@@ -441,11 +556,16 @@ def _word_findings(text: str, lower_case_names: bool = True) -> list[tuple[Findi
         if low.endswith("'s") or low.endswith("’s"):
             low = low[:-2]
         capital = word[0].isupper()
+        if 1 < len(word) <= 5 and word.isupper() and not (
+                i > 0 and words[i - 1][2].lower() in (_FAMILY_WORDS | _TITLES)):
+            close_run()  # an acronym (ARI, SDQ, GGZ), not a name
+            continue
         gap = text[previous_name_end:start] if name_run else ""
         adjacent = bool(name_run) and len(gap) <= 2 and gap.strip() in ("", "-")
         common = (low in lex.common or low in _FAMILY_WORDS or low in _TITLES
-                  or low in lex.residences)
-        first = low in lex.first_names and not common and (capital or low not in NOT_NAMES_LOWER)
+                  or low in lex.residences or low in NOT_NAMES)
+        first = low in lex.first_names and not common and (capital or (
+            low not in NOT_NAMES_LOWER and not low.endswith(_DIMINUTIVES)))
         surname = low in lex.surnames and not common and (capital or low not in NOT_NAMES_LOWER)
         if name_run and adjacent and low in _INTERFIX:
             previous_name_end, after_interfix = end, True
@@ -458,12 +578,14 @@ def _word_findings(text: str, lower_case_names: bool = True) -> list[tuple[Findi
         after_interfix = False
         close_run()
         after_family = i > 0 and words[i - 1][2].lower() in (_FAMILY_WORDS | _TITLES) and \
-            len(text[words[i - 1][1]:start]) <= 3
+            len(text[words[i - 1][1]:start]) <= 3 and \
+            text[words[i - 1][1]:start].strip() in ("", ",", ":")
         sentence_start = _sentence_start(text, start)
         if first and not capital and not lower_case_names and not after_family:
-            following = words[i + 1][2].lower() if i + 1 < len(words) else ""
+            following = words[i + 1][2].lower() if i + 1 < len(words) and \
+                text[end:words[i + 1][0]] == " " else ""
             first = following in lex.surnames and following not in lex.common
-        if first or (surname and (capital and not sentence_start or after_family)) or (
+        if first or (surname and capital and (not sentence_start or after_family)) or (
                 after_family and capital and not common and len(low) > 1):
             name_run.append(i)
             previous_name_end = end
@@ -483,10 +605,15 @@ def _place_kind(low: str, capital: bool, sentence_start: bool, lex) -> str | Non
         return "school"
     if low in NOT_STREETS or low in lex.common:
         return None
-    if low.endswith(STREET_SUFFIXES) and len(low) > 4 and (
-            low in lex.streets or (capital and not sentence_start)):
+    if low.endswith(STREET_SUFFIXES) and len(low) > 4 and (low in lex.streets or (
+            capital and not sentence_start and not _NOUN_ENDING.search(low))):
         return "address"
     return None
+
+
+_NOUN_ENDING = re.compile(r"[aeiouy]ring$")
+"""Nouns like ``Ervaring``, ``Vergadering``, ``Verandering`` end like a street (``Westring``)
+but are none: a capitalised word ending so is a street only when the street list has it."""
 
 
 def _school_start(words, i: int) -> int:
@@ -498,8 +625,10 @@ def _school_start(words, i: int) -> int:
 
 
 def _sentence_start(text: str, start: int) -> bool:
-    before = text[max(0, start - 3):start].rstrip(" \"'(")
-    return not before or before[-1] in ".!?:\n"
+    """Whether ``start`` begins a sentence, a line, a list item or a level of a code path
+    (``Kind > Boosheid``): a capital there says nothing about a name."""
+    before = text[max(0, start - 3):start].rstrip(" \"'(\t*_#")
+    return not before or before[-1] in ".!?:;\n>|•·"
 
 
 def _age_after(text: str, end: int) -> bool:
@@ -510,12 +639,8 @@ def _age_after(text: str, end: int) -> bool:
 def _deduce_findings(text: str) -> list[tuple[Finding, int]]:
     found = []
     for offset, chunk in _chunks(text, DEDUCE_CHUNK):
-        public = [m.span() for term in PUBLIC_TERMS
-                  for m in re.finditer(re.escape(term), chunk, re.IGNORECASE)]
         for a in _deduce().deidentify(chunk).annotations:
             start, end, tag = int(a.start_char), int(a.end_char), str(a.tag).lower()
-            if any(lo <= start and end <= hi for lo, hi in public):
-                continue
             kind = _deduce_kind(tag, chunk[start:end])
             if kind is None:
                 continue
@@ -523,7 +648,7 @@ def _deduce_findings(text: str) -> list[tuple[Finding, int]]:
                 kind = "number"
             if kind == "name":
                 start, end = _trim_name(chunk, start, end)
-                if start >= end:
+                if start >= end or _common_word_alone(chunk, start, end):
                     continue
                 before = chunk[max(0, start - 30):start].lower().split()
                 if (before and before[-1].strip(",:") in _CHILD_WORDS) or _age_after(chunk, end):
@@ -531,6 +656,79 @@ def _deduce_findings(text: str) -> list[tuple[Finding, int]]:
             found.append((_finding(kind, offset + start, offset + end, "deduce"),
                           3 if kind in ("name", "child_name") else 1))
     return found
+
+
+def _common_word_alone(text: str, start: int, end: int) -> bool:
+    """Whether deduce's name ``text[start:end]`` is one ordinary word (``Spel``, ``Bron``)
+    without a title, family word, interfix or first name before it (``mevrouw Bos``, ``de
+    Wit`` and ``Jan Bos`` stay names)."""
+    word = text[start:end]
+    low = word.lower()
+    if not _WORD.fullmatch(word) or low not in lexicon().common and low not in NOT_NAMES:
+        return False
+    before = text[max(0, start - 40):start].split()
+    previous = before[-1].lower().strip(",:;") if before else ""
+    return not (previous in _TITLES or previous in _FAMILY_WORDS or previous in _INTERFIX
+                or (previous in lexicon().first_names and before[-1][:1].isupper()))
+
+
+@functools.lru_cache(maxsize=8)
+def _public_pattern(extra: tuple[str, ...]) -> re.Pattern:
+    terms = sorted(set(PUBLIC_TERMS) | set(PUBLIC_NAMES) | set(extra), key=len, reverse=True)
+    return re.compile("|".join(rf"(?<![\w.@]){re.escape(t)}(?![\w@])" for t in terms),
+                      re.IGNORECASE)
+
+
+_WORD_KINDS = frozenset({"name", "child_name", "institution", "address", "school"})
+"""Kinds of finding a public name can stand in for (never e-mail, phone, IBAN ...)."""
+
+
+def _outside_public(text: str, candidates: list[tuple[Finding, int]],
+                    extra: tuple[str, ...] = ()) -> list[tuple[Finding, int]]:
+    """Candidates with public names (:data:`PUBLIC_TERMS`, :data:`PUBLIC_NAMES` and ``extra``)
+    left out: a name-like finding inside one is dropped, one that overlaps it keeps only its
+    part outside."""
+    spans = [m.span() for m in _public_pattern(extra).finditer(text)]
+    if not spans:
+        return candidates
+    out = []
+    for finding, priority in candidates:
+        if finding.kind not in _WORD_KINDS:
+            out.append((finding, priority))
+            continue
+        start, end = finding.start, finding.end
+        for lo, hi in _overlapping(spans, finding.start, finding.end):
+            if lo < end and start < hi:
+                if start >= lo and end <= hi:
+                    start = end
+                    break
+                start, end = (start, lo) if start < lo else (hi, end)
+        if end <= start:
+            continue
+        if (start, end) != (finding.start, finding.end):  # cut by a public name: what is left
+            strip = " -,.;:()[]'’\"&"
+            piece = text[start:end].strip(strip)
+            if finding.kind in ("name", "child_name") and not _has_name_word(piece):
+                continue  # deduce's context around a public name, no name of its own
+            if len(piece) < 2:
+                continue
+            start += len(text[start:end]) - len(text[start:end].lstrip(strip))
+            end = start + len(piece)
+        out.append((Finding(finding.kind, start, end, finding.replacement, finding.source),
+                    priority))
+    return out
+
+
+def _has_name_word(text: str) -> bool:
+    """Whether ``text`` holds a capitalised word from the first-name or surname list that is
+    no common word."""
+    lex = lexicon()
+    for m in _WORD.finditer(text):
+        low = m.group().lower()
+        if m.group()[0].isupper() and (low in lex.first_names or low in lex.surnames) and \
+                low not in lex.common and low not in NOT_NAMES and low not in lex.residences:
+            return True
+    return False
 
 
 def _chunks(text: str, size: int):

@@ -30,9 +30,45 @@ vol voor vrij waar wat weer wel wil win wolf wouter zeer zelf zij zin zo zon zor
 zegt zo'n dus iets soms ons onze mama papa vader moeder opa oma oom tante juf meester lot
 jaar week dank hulp werk thuis ouder ouders speel spel adem mat arm beer fleur hart heer wilt kon zal
 want dacht gaat kom komt loop veel vind
+witte lijn lijntje lijntjes to the of
 """.split())
 """Lower-case words that are also first names or surnames in deduce's lists but far more often
-ordinary Dutch words; in lower case they are not taken for names."""
+ordinary Dutch words; in lower case they are not taken for names. Lower-case words ending in a
+diminutive (``-tje``, ``-pje``, ``-kje``, plural ``-s``) are not taken for first names either
+(``lijntje``, ``huisje``)."""
+
+NOT_NAMES: frozenset[str] = frozenset("""
+bron kerst kerstmis pasen pinksteren sinterklaas carnaval ramadan suikerfeest offerfeest
+koningsdag hemelvaart nan castor qualtrics limesurvey survalyzer nvivo maxqda taguette qualcoder
+""".split())
+"""Words never taken for a name, in any case: holidays, labels the outputs use (``Bron:`` in
+every figure caption) and the programs whose names exports carry (``Castor_export.csv``), which
+deduce's name lists or its context rules take for names."""
+
+PUBLIC_NAMES: tuple[str, ...] = (
+    # organisations and places in youth care that look like a person's name
+    "Wit-Gele Kruis", "Groene Kruis", "Rode Kruis", "Oranje Kruis", "Leger des Heils",
+    "Veilig Thuis", "Raad voor de Kinderbescherming", "Centrum voor Jeugd en Gezin",
+    "William Schrikker", "Ronald McDonald", "Prinses Máxima Centrum", "Máxima Medisch Centrum",
+    "Albert Heijn", "Bos en Lommer",
+)
+"""Public names that are no personal data: never replaced, in any text (organisations and
+places that look like a person's name). The guard's :data:`analysis.privacy.guard.PUBLIC_TERMS`
+are kept too."""
+
+CITED_NAMES: tuple[str, ...] = (
+    # statistical methods named after people, and the sources the outputs cite
+    "Hodges-Lehmann", "Monte-Carlo", "Monte Carlo", "Wilcoxon", "McNemar", "Cohen",
+    "Krippendorff", "Jacobson-Truax", "Jacobson", "Truax", "Clopper-Pearson", "Pearson",
+    "Spearman", "Wilson", "Holm", "Bonferroni", "Fisher", "Likert", "Kendall", "Mann-Whitney",
+    "Shapiro-Wilk", "Student", "Cronbach", "Theunissen", "Goodman", "Vermeulen", "Nouwen",
+    "Menger",
+)
+"""Names the compendium's own outputs print: eponyms of statistical methods and authors of
+the sources they cite. The output scanner (:mod:`analysis.privacy.scanner`) does not take them
+for personal data; the guard of quotes does (``Vermeulen`` is a common surname). The scanner
+also takes any name written as a citation (``Maurice-Stam e.a., 2018``, ``Vermeulen, K.``)
+for a cited author."""
 
 STREET_SUFFIXES: tuple[str, ...] = (
     "straat", "laan", "weg", "plein", "singel", "gracht", "kade", "dijk", "dreef", "hof", "pad",

@@ -27,6 +27,7 @@ The readers are in :mod:`analysis.qualitative.readers`.
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -262,6 +263,16 @@ def read_cohort_coding(folder: str | os.PathLike, *, positions: str = "auto") ->
     files coding the same session under the same coder are refused
     (:func:`check_no_collisions`). Without a ``coding/`` folder or exports: an empty table.
     """
+    files, listed, _ = _cohort_files(folder)
+    frames = [read_coding_file(f, positions=positions, coder=listed.get(f.name)) for f in files]
+    check_no_collisions(frames, [paths.display(f) for f in files])
+    return _concat(frames)
+
+
+def _cohort_files(folder: str | os.PathLike) -> tuple[list[Path], dict[str, str | None],
+                                                       Path | None]:
+    """The coding exports :func:`read_cohort_coding` reads, the file list's coders, and the
+    ``coding/segments`` table (None when absent)."""
     from analysis.data.io import find_table
 
     coding = Path(folder) / "coding"
@@ -273,9 +284,125 @@ def read_cohort_coding(folder: str | os.PathLike, *, positions: str = "auto") ->
         raise CodingFileError("coding/segments", str(error)) from None
     if table is not None and table not in files:
         files.append(table)
-    frames = [read_coding_file(f, positions=positions, coder=listed.get(f.name)) for f in files]
-    check_no_collisions(frames, [paths.display(f) for f in files])
-    return _concat(frames)
+    return files, listed, table
+
+
+# --------------------------------------------------------------------------------------------
+# Labels: what of an export can reach an output besides the coded text
+# --------------------------------------------------------------------------------------------
+
+LABEL_COLUMNS: dict[str, dict[str, str]] = {
+    "contract": {"sessionid": "id", "participant": "id", "coder": "id", "code": "label"},
+    "qualcoder": {"file/case": "id", "file": "id", "case": "id", "filename": "id",
+                  "coder": "id", "codename": "label", "category": "label"},
+    "taguette": {"document": "id", "tag": "label"},
+    "atlas": {"document": "id", "codes": "label", "createdby": "id"},
+    "taguette_codebook": {"tag": "label", "description": "label"},
+}
+"""Per table export (:data:`~analysis.qualitative.readers.tables.TABLE_KINDS`), the columns
+(header without case, spaces and underscores; ``category`` also ``category.1`` ...) that become
+sessions, participants, coders or codes, and whether each is an ``id`` or a ``label``."""
+
+REFI_LABELS: dict[str, tuple[str, str, str]] = {
+    "Code": ("name", "Code name", "label"), "Description": ("", "Code description", "label"),
+    "TextSource": ("name", "Source name", "id"), "Case": ("name", "Case name", "id"),
+    "User": ("name", "User name", "id"),
+}
+"""REFI-QDA elements whose text reaches the segments table: element -> (attribute, or "" for
+the element's text; what a message calls it; ``id`` or ``label``). Other sources (PDF, picture,
+audio, video) are checked as labels by their ``name``."""
+
+LABEL_TABLE_COLUMNS: list[str] = ["file", "row", "column", "value", "kind"]
+
+
+def coding_labels(folder: str | os.PathLike) -> pd.DataFrame:
+    """Every code name, code description, source (document) name, case and coder of a cohort's
+    coding exports, where it is, for :func:`analysis.privacy.label_problems`.
+
+    Reads the exports :func:`read_cohort_coding` reads, and every codebook (``.qdc``) in
+    ``coding/``; the contract's ``coding/segments.csv`` is left out (the data validation checks
+    its columns). An export that cannot be read is left out too (the validation reports it).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``file`` (``coding/<name>``), ``row`` (spreadsheet row with the header as row
+        1, or the line in the project's XML), ``column`` (the export's column, or what the XML
+        element is and the XML file: ``Code name in project.qde``), ``value`` and ``kind``
+        (``id`` or ``label``).
+    """
+    coding = Path(folder) / "coding"
+    if not coding.is_dir():
+        return pd.DataFrame(columns=LABEL_TABLE_COLUMNS)
+    try:
+        files, _, table = _cohort_files(folder)
+    except CodingFileError:
+        files, table = sorted(coding.glob("*.qdpx")), None
+    files += sorted(p for p in coding.glob("*.qdc") if p not in files)
+    rows: list[dict] = []
+    for path in files:
+        shown = f"coding/{path.name}"
+        try:
+            kind = export_kind(path)
+            if kind == "project" or (kind == "codebook" and refi.xml_root_name(path)):
+                rows += _xml_labels(path, shown)
+            else:
+                raw = tables.read_raw_table(path)
+                which = tables.table_kind(raw)
+                if not (path == table and which == "contract"):
+                    rows += _table_labels(raw, which, shown)
+        except (CodingFileError, OSError, ValueError, KeyError, SyntaxError,
+                zipfile.BadZipFile):  # lxml's XMLSyntaxError is a SyntaxError
+            continue
+    return pd.DataFrame(rows, columns=LABEL_TABLE_COLUMNS)
+
+
+def _table_labels(raw: pd.DataFrame, which: str | None, shown: str) -> list[dict]:
+    wanted = LABEL_COLUMNS.get(which or "", {})
+    rows = []
+    for column in raw.columns:
+        key = tables._key(column).split(".")[0]
+        if key not in wanted:
+            continue
+        values = raw[column].dropna()
+        rows += [{"file": shown, "row": int(i) + 2, "column": column, "value": str(v),
+                  "kind": wanted[key]} for i, v in values.items() if str(v).strip()]
+    return rows
+
+
+def _xml_labels(path: Path, shown: str) -> list[dict]:
+    """Labels of a REFI-QDA project or codebook, with the line of their element."""
+    from lxml import etree
+
+    if path.is_file() and refi.xml_root_name(path) is not None:
+        member, data = path.name, path.read_bytes()
+    else:
+        container = refi._Container(path, shown)
+        try:
+            names = [n for n in container.names() if n.lower().endswith((".qde", ".qdc"))]
+            chosen = [n for n in names if n.lower().rsplit("/", 1)[-1] == "project.qde"] or names
+            if len(chosen) != 1:
+                return []
+            member, data = chosen[0], container.read(chosen[0])
+        finally:
+            container.close()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    root = etree.fromstring(data, parser)
+    rows = []
+    for element in root.iter():
+        local = refi._local(element)
+        attribute, what, kind = REFI_LABELS.get(local, ("name", "Source name", "label")
+                                                if local.endswith("Source") else (None, "", ""))
+        if attribute is None or (local == "Description" and
+                                 refi._local(element.getparent()) != "Code"):
+            continue
+        value = element.get(attribute) if attribute else element.text
+        if value and value.strip():
+            if local == "TextSource":
+                value = session_from_name(value)
+            rows.append({"file": shown, "row": element.sourceline, "column": f"{what} in {member}",
+                         "value": normalise_text(value.strip()), "kind": kind})
+    return rows
 
 
 def _file_list(coding: Path) -> dict[str, str | None]:

@@ -4,7 +4,10 @@
 shows it in the findings document, in Dutch:
 
 * the git commit of the compendium, and a visible warning when the work tree had uncommitted
-  changes (tracked or untracked files not ignored by git), naming the changed files;
+  changes (tracked or untracked files not ignored by git): how many files, and which of the
+  project's tracked code files were changed, by path. Untracked files and anything under
+  ``data/`` are counted, never named: a raw export named after a child ("ARI export <name>.csv")
+  must not reach the findings through this block;
 * the hash of the lock file (:data:`LOCK_FILE`, every package with exact version and hashes),
   the installed versions of the analysis stack (:data:`ANALYSIS_STACK`), Python and platform;
 * every seed used, per notebook (parameters named ``seed``, ``*_seed`` or ``seed_*``);
@@ -53,7 +56,10 @@ PLACEHOLDER_NL: str = ("*Gegevens van de run (commit, wijzigingen, omgeving) sta
 """What a volatile output becomes in a committed notebook."""
 
 CHANGED_FILES_SHOWN: int = 5
-"""Changed files named in the warning of a dirty tree (the rest are counted)."""
+"""Changed tracked code files named in the warning of a dirty tree (the rest are counted)."""
+
+UNNAMED_FOLDERS: tuple[str, ...] = ("data/",)
+"""Folders whose changed files are counted but never named (cohort data, also when tracked)."""
 
 _SEED_NAME = re.compile(r"^(seed|seed_.+|.+_seed)$")
 
@@ -69,12 +75,17 @@ class GitState:
     dirty : bool
         Tracked files changed, or untracked files not ignored by git present.
     changed : tuple of str
-        The changed paths as git shows them (relative, POSIX), sorted.
+        The changed *tracked* files outside :data:`UNNAMED_FOLDERS` (relative POSIX paths as
+        git shows them, sorted): the only paths the block names.
+    uncommitted : int
+        Every uncommitted file: changed tracked files, untracked files and files under
+        :data:`UNNAMED_FOLDERS` (counted, never named).
     """
 
     commit: str | None
     dirty: bool
     changed: tuple[str, ...] = ()
+    uncommitted: int = 0
 
     @property
     def short(self) -> str:
@@ -88,9 +99,11 @@ def git_state(root: str | os.PathLike = _paths.ROOT) -> GitState:
     if commit is None:
         return GitState(None, False)
     status = _git(root, "status", "--porcelain", "--untracked-files=all", strip=False) or ""
-    changed = tuple(sorted(line[3:].strip().strip('"') for line in status.splitlines()
-                           if len(line) > 3))
-    return GitState(commit, bool(changed), changed)
+    entries = [(line[:2], line[3:].split(" -> ")[-1].strip().strip('"'))
+               for line in status.splitlines() if len(line) > 3]
+    named = tuple(sorted(path for code, path in entries if code not in ("??", "!!")
+                         and not path.startswith(UNNAMED_FOLDERS)))
+    return GitState(commit, bool(entries), named, len(entries))
 
 
 def _git(root: str | os.PathLike, *args: str, strip: bool = True) -> str | None:
@@ -204,7 +217,8 @@ def checks(cohort: str, parameters: Mapping[str, Mapping[str, Any]] | None = Non
     Returns
     -------
     dict
-        ``commit`` (str or None), ``dirty`` (bool), ``changed`` (list of str), ``lock_file``,
+        ``commit`` (str or None), ``dirty`` (bool), ``changed`` (list of str: changed tracked
+        code files, :attr:`GitState.changed`), ``uncommitted`` (int), ``lock_file``,
         ``lock_hash`` (str or None), ``python``, ``platform``, ``packages`` (dict), ``seeds``
         (notebook -> name -> value), ``inputs_hash`` (str or None), ``non_default`` (notebook
         -> name -> [default, used]).
@@ -223,7 +237,7 @@ def checks(cohort: str, parameters: Mapping[str, Mapping[str, Any]] | None = Non
     defaults = default_parameters(root / "notebooks" / "pipeline.yaml") \
         if (root / "notebooks" / "pipeline.yaml").is_file() else {}
     return {"commit": git.commit, "dirty": git.dirty, "changed": list(git.changed),
-            "lock_file": LOCK_FILE, "lock_hash": lock_hash(root), **environment(),
+            "uncommitted": git.uncommitted, "lock_file": LOCK_FILE, "lock_hash": lock_hash(root), **environment(),
             "seeds": seeds(used), "inputs_hash": inputs,
             "non_default": {nb: {k: list(v) for k, v in d.items()}
                             for nb, d in non_default(used, defaults).items()}}
@@ -280,14 +294,9 @@ def format_block(info: Mapping[str, Any], changes: str = "") -> str:
         lines.append("- ⚠ **Geen git-commit bekend**: deze run is niet aan een versie van de "
                      "code te koppelen.")
     elif info["dirty"]:
-        shown = ", ".join(f"`{c}`" for c in info["changed"][:CHANGED_FILES_SHOWN])
-        more = len(info["changed"]) - CHANGED_FILES_SHOWN
-        extra = f" en nog {more}" if more > 0 else ""
-        n = len(info["changed"])
         lines.append(
             f"- ⚠ **Let op: niet-vastgelegde wijzigingen.** Gemaakt vanaf commit "
-            f"`{info['commit'][:7]}`, maar de werkmap had {n} "
-            f"{'gewijzigd bestand' if n == 1 else 'gewijzigde bestanden'} ({shown}{extra}). "
+            f"`{info['commit'][:7]}`, maar de werkmap had {_uncommitted_nl(info)}. "
             "Deze uitkomsten zijn niet met zekerheid uit die commit te herhalen.")
     else:
         lines.append(f"- ✔ Commit `{info['commit'][:7]}`, zonder niet-vastgelegde wijzigingen.")
@@ -310,6 +319,29 @@ def format_block(info: Mapping[str, Any], changes: str = "") -> str:
     if changes:
         lines.append(f"- {changes}")
     return "\n".join(lines)
+
+
+def _uncommitted_nl(info: Mapping[str, Any]) -> str:
+    """How many files were not committed, naming only changed tracked code files (Dutch).
+
+    >>> _uncommitted_nl({"uncommitted": 3, "changed": ["analysis/cli.py"]})
+    '3 niet-vastgelegde bestanden, waarvan 1 gewijzigd codebestand (`analysis/cli.py`)'
+    >>> _uncommitted_nl({"uncommitted": 1, "changed": []})
+    '1 niet-vastgelegd bestand (nieuwe bestanden en data worden niet bij naam genoemd)'
+    """
+    changed = list(info.get("changed") or [])
+    n = max(int(info.get("uncommitted") or 0), len(changed))
+    text = f"{n} {'niet-vastgelegd bestand' if n == 1 else 'niet-vastgelegde bestanden'}"
+    if not changed:
+        return text + " (nieuwe bestanden en data worden niet bij naam genoemd)"
+    shown = ", ".join(f"`{c}`" for c in changed[:CHANGED_FILES_SHOWN])
+    more = len(changed) - CHANGED_FILES_SHOWN
+    shown += f" en nog {more}" if more > 0 else ""
+    k = len(changed)
+    if k == n:
+        return f"{text} ({shown})"
+    files = "gewijzigd codebestand" if k == 1 else "gewijzigde codebestanden"
+    return f"{text}, waarvan {k} {files} ({shown})"
 
 
 def _per_notebook(values: Mapping[str, Mapping[str, str]]) -> str:
