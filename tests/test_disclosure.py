@@ -123,11 +123,14 @@ def test_secondary_suppression_holds_for_any_flow(parts, threshold):
 
 
 def test_prose_in_publication_mode_suppresses_people_not_sessions_or_warnings():
-    doc = findings.Findings(cohort="x", publication=True, numbers={
+    from analysis.report.published import PublishedSet
+
+    published, _ = disclosure.publish_numbers({
         "trajectories_started": 12, "trajectories_completed": 9, "trajectories_dropped_out": 2,
         "trajectories_ongoing": 1, "observation_sessions_min": 3, "observation_sessions_max": 5,
         "validation_warnings_n": 1, "t0_elevated_n": 3, "analysis_set_n": 6,
-        "t0_elevated_pct": 50.0})
+        "t0_elevated_pct": 50.0}, threshold=5)
+    doc = findings.Findings(cohort="x", numbers=published, published=PublishedSet(5, published))
     text = repr(doc.say("{trajectories_started:count} gestart: {trajectories_completed:count} "
                         "afgerond, {trajectories_dropped_out:count} gestopt, "
                         "{trajectories_ongoing:count} lopend; {observation_sessions_min:count} "
