@@ -278,7 +278,8 @@ def _build(cohort: str, threshold: int, raw_base: Path, root: Path, notebooks_di
     published, decisions = disclosure.publish_numbers(numbers, threshold=threshold)
     tables = published_tables(cohort, numbers, published, threshold=threshold,
                               raw_root=raw_base)
-    figures = check_figures(cohort, threshold=threshold, out_dir=stage / "figuren", stage=stage)
+    figures = check_figures(cohort, threshold=threshold, out_dir=stage / "figuren", stage=stage,
+                            raw_root=raw_base, published=published)
     write_json_atomic(stage / "key_numbers.json", {k: str(v) if _withheld(v) else v
                                                    for k, v in published.items()})
     claims = tables.get("claims")
@@ -484,14 +485,19 @@ def _published_claims(cohort: str, numbers: Mapping[str, Any], published: Mappin
 # --------------------------------------------------------------------------- figures
 
 
-def check_figures(cohort: str, *, threshold: int, out_dir: Path, stage: Path
-                  ) -> list[PublishedFigure]:
+def check_figures(cohort: str, *, threshold: int, out_dir: Path, stage: Path,
+                  raw_root: str | os.PathLike | None = None,
+                  published: Mapping[str, Any] | None = None) -> list[PublishedFigure]:
     """Every figure of the cohort's last run as the figure checker decides it
     (:func:`analysis.publish.figures.publish_figures`), its files written to ``out_dir``.
 
-    Fail safe: without the checker every figure is withheld; a file in ``out_dir`` that no
-    decision names is removed; a figure without a PNG among its files is withheld.
+    ``raw_root`` and ``published`` (the published key numbers: a mark repeating a withheld
+    key number is withheld too) are passed on when the checker takes them. Fail safe: without
+    the checker every figure is withheld; a file in ``out_dir`` that no decision names is
+    removed; a figure without a PNG among its files is withheld.
     """
+    import inspect
+
     from analysis.pipeline.state import figures_of_run
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -501,7 +507,10 @@ def check_figures(cohort: str, *, threshold: int, out_dir: Path, stage: Path
         return [PublishedFigure(name, "withheld", "Deze installatie heeft geen figuurcontrole, "
                                 "dus geen figuur is gepubliceerd.")
                 for name in figures_of_run(cohort)]
-    decided = publish_figures(cohort, threshold=threshold, out_dir=out_dir)
+    accepted = inspect.signature(publish_figures).parameters
+    extra = {k: v for k, v in (("raw_root", raw_root), ("published", published))
+             if k in accepted and v is not None}
+    decided = publish_figures(cohort, threshold=threshold, out_dir=out_dir, **extra)
     kept: set[Path] = set()
     out = []
     for decision in decided:
