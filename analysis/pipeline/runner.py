@@ -363,7 +363,8 @@ def execute_findings(
         raise ConfigError(f"{ctx.pipeline.source} marks no notebook 'findings: true'; the "
                           "published document is rendered from that notebook")
     job = _job(ctx, names[0])
-    job = replace(job, reports=Path(out_dir), parameters={**job.parameters, **extra})
+    job = replace(job, reports=Path(out_dir), parameters={**job.parameters, **extra},
+                  code_page=False)
     execute.import_executor()
     outcome = execute.execute(job)
     if not outcome.ok:
