@@ -244,8 +244,8 @@ def test_publication_mode_on_small_shapes_shows_no_small_or_recoverable_count(
     marked = {k: disclosure.Suppressed(v) if isinstance(v, str) and (v.startswith("<") or v == "x")
               else v for k, v in published.items()}
     assert _recoverable(marked, original, K) == []
-    claims_file = reports / "claims.csv"
+    claims_file = reports / "publicatie" / "claims.csv"
     assert claims_file.read_text(encoding="utf-8") == claims
     assert scanner.csv_small_cells(claims_file, K) == []
-    page = (reports / "findings.html").read_text(encoding="utf-8")
+    page = (reports / "publicatie" / "findings.html").read_text(encoding="utf-8")
     assert "Niet voor publicatie" not in page

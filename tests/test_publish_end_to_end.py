@@ -74,6 +74,7 @@ def _keep(cohort, store, state, threshold):
 
     folder = render.published_dir(cohort)
     target = store / state / str(threshold)
+    (store / state).mkdir(parents=True, exist_ok=True)
     if folder.is_dir():
         shutil.copytree(folder, target)
     if threshold == 5 and paths.key_numbers_path(cohort).is_file():  # the internal run's

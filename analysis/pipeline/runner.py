@@ -618,6 +618,21 @@ def _expected_reports(ctx: _Run, name: str) -> list[Path]:
     return files + ([ctx.reports / "findings.html"] if ctx.pipeline.get(name).findings else [])
 
 
+def _missing(ctx: _Run, name: str, state: State) -> list:
+    """Outputs of ``name`` that are missing now: its reports, and each ``writes`` pattern that
+    matched a file when it last succeeded (a pattern that matched nothing then, such as the
+    tables of a follow-up a one-family cohort cannot plan, is not missing now)."""
+    import fnmatch
+
+    spec = ctx.pipeline.get(name)
+    missing = missing_outputs(spec.writes, ctx.places, _expected_reports(ctx, name))
+    recorded = (state.notebooks.get(name) or {}).get("outputs")
+    if recorded is None:
+        return missing
+    return [m for m in missing if m not in spec.writes
+            or any(fnmatch.fnmatchcase(key, m) for key in recorded)]
+
+
 def _plan(ctx: _Run, selected: set[str], targets: set[str], state: State, hashes: FileHashes,
           force: bool) -> dict[str, list[str]]:
     """Name -> reasons to run (empty: up to date), for the selected notebooks in run order."""
@@ -633,7 +648,7 @@ def _plan(ctx: _Run, selected: set[str], targets: set[str], state: State, hashes
         else:
             found = _fingerprint(ctx, name, hashes, package, state).changes(
                 state.notebooks.get(name))
-            missing = missing_outputs(spec.writes, ctx.places, _expected_reports(ctx, name))
+            missing = _missing(ctx, name, state)
             if missing:
                 found.append(f"outputs missing: {missing[0]}")
             reasons[name] = found
@@ -795,7 +810,7 @@ def _stale(ctx: _Run, name: str, fingerprint: Fingerprint, state: State) -> bool
     missing. Upstream notebooks whose outputs came out byte-identical re-run nothing below."""
     spec = ctx.pipeline.get(name)
     return bool(fingerprint.changes(state.notebooks.get(name))
-                or missing_outputs(spec.writes, ctx.places, _expected_reports(ctx, name)))
+                or _missing(ctx, name, state))
 
 
 def _by_critical_path(pipeline: Pipeline, to_run: list[str]) -> list[str]:

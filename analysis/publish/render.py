@@ -225,16 +225,16 @@ def _publish(cohort: str, threshold: int, raw_base: Path, root: Path, notebooks_
     from analysis.pipeline.runner import last_run_problems
 
     started = time.perf_counter()
+    reports = _reports(cohort, root)
+    if remove_published(cohort, root=root):  # whatever happens next, it is not current
+        say(f"removed the earlier published set ({paths.display(published_dir(cohort, root=root))})")
     problems = last_run_problems(cohort, raw_root=raw_base, notebooks_dir=notebooks_dir,
                                  root=root)
-    reports = _reports(cohort, root)
     if problems:
         raise PublicationRefused(
             f"cohort {cohort!r} cannot be published: its last run is not complete and current, "
             f"so it could publish numbers of another state; run 'python -m analysis run "
             f"--cohort {cohort}' first.\n" + "\n".join(problems))
-    if remove_published(cohort, root=root):
-        say(f"removed the earlier published set ({paths.display(published_dir(cohort, root=root))})")
     stage = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-", dir=reports))
     try:
         result = _build(cohort, threshold, raw_base, root, notebooks_dir, stage, pdf, say)
@@ -453,7 +453,10 @@ def _published_claims(cohort: str, numbers: Mapping[str, Any], published: Mappin
     from analysis.data import processed
     from analysis.report import claims as claim_rules
 
-    config = processed.read_config(cohort)
+    try:
+        config = processed.read_config(cohort)
+    except CompendiumError:  # no validated settings: no claims to publish
+        return None
     file_name = config.get("published_claims")
     raw = paths.raw_dir(cohort, raw_root)
     if not config.get("publication") or not file_name or not (raw / file_name).is_file():

@@ -642,9 +642,9 @@ def open_findings(cohort: str, *, raw_root: str | None = None,
     """
     config = dict(processed.read_config(cohort))
     config["_raw_root"] = raw_root
-    if published is not None:
+    if published is not None:  # relative: to the kernel's working folder, the project root
         given = Path(published)
-        the_set = read_set(given if given.is_absolute() else paths.ROOT / given)
+        the_set = read_set(given if given.is_absolute() or given.exists() else paths.ROOT / given)
         return Findings(cohort=cohort, numbers=dict(the_set.numbers), config=config,
                         published=the_set)
     keynumbers.merge(cohort)
