@@ -282,12 +282,13 @@ def _build(cohort: str, threshold: int, raw_base: Path, root: Path, notebooks_di
                             raw_root=raw_base, published=published)
     write_json_atomic(stage / "key_numbers.json", {k: str(v) if _withheld(v) else v
                                                    for k, v in published.items()})
-    claims = tables.get("claims")
     from analysis.report.findings import CLAIMS_COLUMNS
 
+    claims = tables["claims"].frame if "claims" in tables else None
     write_csv_atomic(stage / "claims.csv", pd.DataFrame(columns=CLAIMS_COLUMNS) if claims is None
                      else claims[CLAIMS_COLUMNS].astype(object))
-    write_set(stage, threshold=threshold, numbers=published, tables=tables,
+    write_set(stage, threshold=threshold, numbers=published,
+              tables={name: table.frame for name, table in tables.items()},
               figures={f.name: f for f in figures})
     say(f"rendering the published document of {cohort} (threshold {threshold}) ...")
     scratch = stage / ".render"
@@ -311,7 +312,8 @@ def _build(cohort: str, threshold: int, raw_base: Path, root: Path, notebooks_di
                 "created": datetime.datetime.now(datetime.timezone.utc).replace(
                     microsecond=0).isoformat()}
     write_json_atomic(stage / MANIFEST, manifest)
-    made = _made_rows(stage, published, claims, figures, decisions, threshold)
+    decisions = decisions + [d for table in tables.values() for d in table.decisions]
+    made = _made_rows(stage, published, tables, figures, decisions, threshold)
     return _Built(figures, decisions, made, unlinked)
 
 
@@ -337,17 +339,19 @@ def _withheld(value: Any) -> bool:
 
 def published_tables(cohort: str, numbers: Mapping[str, Any], published: Mapping[str, Any], *,
                      threshold: int, raw_root: str | os.PathLike | None = None
-                     ) -> dict[str, pd.DataFrame]:
-    """The tables the published document shows, as published.
+                     ) -> dict[str, disclosure.PublishedTable]:
+    """The tables the published document shows, as published, with their decisions.
 
-    Every count of people is the published value of the key number that holds the same count
-    (``<key>_n``, ``<key>_denominator_n``, ``<key>_n_<scheme>``, ``therapists_<type>``,
-    ``social_workers``, ``<session type>_<group>_n``), so a table and the prose never disagree
-    and never show more; a count that no key number holds goes through
-    :func:`analysis.publish.disclosure.suppress_column`. A share or interval of a withheld
-    count is withheld ("x"). Claims go through :func:`analysis.publish.disclosure.claims_table`;
-    a claim whose reproduced value is withheld has its status withheld too (a status
-    "reproduced" next to a published percentage would give the value back).
+    Each is laid out as the document shows it (:mod:`analysis.report.findings_sections`) and
+    decided by :func:`analysis.publish.disclosure.publish_document_table`: every count of people
+    is the published value of the key number that holds the same count (``<key>_n``,
+    ``<key>_denominator_n``, ``<key>_n_<scheme>``, ``therapists_<type>``,
+    ``<session type>_<group>_n``), so a table and the prose never disagree and never show more;
+    counts that no key number holds are suppressed with the table's own relations, and a share
+    or interval of a hidden count is "x". Claims: :func:`analysis.publish.disclosure.claims_table`
+    with the published key numbers, and a claim whose reproduced value is withheld has its
+    status withheld too (a status "reproduced" next to the published percentage would give the
+    value back).
 
     Returns
     -------
@@ -366,67 +370,53 @@ def published_tables(cohort: str, numbers: Mapping[str, Any], published: Mapping
         except Exception:  # noqa: BLE001 - no validated table: the section says it is absent
             return None
 
-    out: dict[str, pd.DataFrame] = {}
+    def decide(kind: str, frame: pd.DataFrame) -> disclosure.PublishedTable:
+        return disclosure.publish_document_table(kind, frame, published=published,
+                                                 threshold=threshold,
+                                                 name=f"findings.html:{kind}")
+
+    out: dict[str, disclosure.PublishedTable] = {}
     chain = table("questionnaires", "chain")
     if chain is not None:
-        frame = chain[["step", "key", "label_nl", "k", "n", "ci_low", "ci_high"]].astype(object)
-        frame["k"] = _counts(chain["k"], [f"{k}_n" for k in chain["key"]], numbers, published,
-                             threshold)
-        frame["n"] = _counts(chain["n"], [f"{k}_denominator_n" for k in chain["key"]], numbers,
-                             published, threshold)
-        out["chain"] = _hide_shares(frame, ("ci_low", "ci_high"))
+        out["chain"] = decide("chain", chain[["step", "key", "label_nl", "k", "n", "ci_low",
+                                              "ci_high"]])
     scheme = table("questionnaires", "chain_by_scheme")
     if scheme is not None:
-        frame = scheme[["scheme", "step", "key", "label_nl", "k"]].astype(object)
-        frame["k"] = _counts(scheme["k"], [f"{k}_n_{s}" for k, s in
-                                           zip(scheme["key"], scheme["scheme"])],
-                             numbers, published, threshold)
-        out["scheme"] = frame
+        out["scheme"] = decide("scheme", scheme[["scheme", "step", "key", "label_nl", "k", "n"]])
     staff = sections.staff_table(validated("trajectories"))
     if not staff.empty:
-        staff = staff.astype(object)
-        staff["n"] = _counts(staff["n"], list(staff["key"]), numbers, published, threshold)
-        out["staff"] = staff
+        out["staff"] = _published_staff(staff, numbers, published, decide)
     participation = sections.participation_table(validated("sessions"))
     if not participation.empty:
-        frame = participation.astype(object)
-        keys = [f"{t}_{g}_n" for t, g in zip(frame["session_type"], frame["group"])]
-        frame["people"] = _counts(participation["people"], keys, numbers, published, threshold)
-        frame["sessions"] = [published.get(f"{t}_sessions_n", s) if _same(
-            numbers.get(f"{t}_sessions_n"), s) else s
-            for t, s in zip(frame["session_type"], participation["sessions"])]
-        out["participation"] = frame
+        decided = decide("participation", participation.rename(columns={"people": "n"}))
+        out["participation"] = disclosure.PublishedTable(
+            decided.frame.rename(columns={"n": "people"}), decided.decisions,
+            decided.smallest_cell)
     claims = _published_claims(cohort, numbers, published, threshold, raw_root)
     if claims is not None:
-        out["claims"] = claims
+        counts = [v for c in ("numerator", "denominator") for v in claims[c]]
+        out["claims"] = disclosure.PublishedTable(claims, [], _smallest(counts))
     return out
 
 
-def _counts(values: Iterable[Any], keys: list[str], numbers: Mapping[str, Any],
-            published: Mapping[str, Any], threshold: int) -> list[Any]:
-    """Counts as published: the published key number holding the same count, else suppressed
-    with :func:`analysis.publish.disclosure.suppress_column` (fail safe)."""
-    values = list(values)
-    out: list[Any] = [None] * len(values)
-    loose = []
-    for i, (value, key) in enumerate(zip(values, keys)):
-        if key in published and _same(numbers.get(key), value):
-            out[i] = published[key]
-        else:
-            loose.append(i)
-    if loose:
-        decided = disclosure.suppress_column([_plain(values[i]) for i in loose],
-                                             threshold=threshold)
-        for i, value in zip(loose, decided):
-            out[i] = value
-    return out
-
-
-def _plain(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    number = float(value)
-    return int(number) if number.is_integer() else number
+def _published_staff(staff: pd.DataFrame, numbers: Mapping[str, Any],
+                     published: Mapping[str, Any], decide) -> disclosure.PublishedTable:
+    """Therapists per type through the document table ``staff``; the social workers row from
+    the published key number ``social_workers`` (withheld as "x" when none holds it)."""
+    therapists = staff[staff["role"] == "therapists"].copy()
+    therapists["therapy_key"] = therapists["key"].str.removeprefix("therapists_")
+    decided = decide("staff", therapists)
+    frame = decided.frame.drop(columns=["therapy_key"]).astype(object)
+    workers = staff[staff["role"] == "social_workers"].astype(object)
+    for i in workers.index:
+        raw = workers.at[i, "n"]
+        workers.at[i, "n"] = (published["social_workers"] if "social_workers" in published
+                              and _same(numbers.get("social_workers"), raw)
+                              else disclosure.Suppressed(disclosure.HIDDEN))
+    shown = [v for v in workers["n"] if not _withheld(v)]
+    smallest = _smallest([decided.smallest_cell, *shown])
+    return disclosure.PublishedTable(pd.concat([frame, workers], ignore_index=True),
+                                     decided.decisions, smallest)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -436,20 +426,11 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _hide_shares(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    hidden = [_withheld(k) or _withheld(n) for k, n in zip(frame["k"], frame["n"])]
-    for column in columns:
-        frame[column] = [disclosure.Suppressed(disclosure.HIDDEN) if h else v
-                         for h, v in zip(hidden, frame[column])]
-    return frame
-
-
 def _published_claims(cohort: str, numbers: Mapping[str, Any], published: Mapping[str, Any],
                       threshold: int, raw_root: str | os.PathLike | None) -> pd.DataFrame | None:
-    """Claims as published: :func:`analysis.publish.disclosure.claims_table`, then every count
-    a claim reproduces taken from the published key number its rule names (a count claim
-    reproduces a key number; a percentage claim has a numerator and a denominator). Where one
-    is withheld, the claim's reproduced value, interval and status are withheld too."""
+    """Claims as published: :func:`analysis.publish.disclosure.claims_table` with the published
+    key numbers (each count a claim reproduces is the published key number its rule names);
+    where one is withheld, the claim's interval and status are withheld too."""
     from analysis.data import processed
     from analysis.report import claims as claim_rules
 
@@ -462,25 +443,12 @@ def _published_claims(cohort: str, numbers: Mapping[str, Any], published: Mappin
     if not config.get("publication") or not file_name or not (raw / file_name).is_file():
         return None
     claims = pd.read_csv(raw / file_name, dtype={"claim_id": str})
-    raw_table = claim_rules.reproduce_claims(claims, numbers).astype(object)
-    table = disclosure.claims_table(raw_table, threshold=threshold).astype(object)
-    rules = claim_rules.load_claim_rules()
+    table = disclosure.claims_table(claim_rules.reproduce_claims(claims, numbers),
+                                    threshold=threshold, published=published).astype(object)
     hidden = disclosure.Suppressed(disclosure.HIDDEN)
-    for i, claim_id in zip(table.index, table["claim_id"]):
-        rule = rules.get(str(claim_id), {})
-        keys = [(c, rule[c]) for c in ("value", "numerator", "denominator") if c in rule]
-        if not keys or not all(key in published for _, key in keys):
-            continue  # no key numbers to take the counts from: claims_table decided
-        table.loc[i] = raw_table.loc[i]
-        withheld = False
-        for column, key in keys:
-            value = published[key]
-            withheld = withheld or _withheld(value)
-            if _withheld(value):
-                table.at[i, "reproduced" if column == "value" else column] = value
-        if withheld:
-            for column in ("status", "ci_low", "ci_high") + (() if "value" in rule
-                                                             else ("reproduced",)):
+    for i in table.index:
+        if any(_withheld(table.at[i, c]) for c in ("reproduced", "numerator", "denominator")):
+            for column in ("status", "ci_low", "ci_high"):
                 table.at[i, column] = hidden
     return table
 
@@ -585,9 +553,10 @@ def outside_links(folder: Path) -> list[str]:
 # --------------------------------------------------------------------------- the check
 
 
-def _made_rows(folder: Path, published: Mapping[str, Any], claims: pd.DataFrame | None,
-               figures: list[PublishedFigure], decisions: list[disclosure.Decision],
-               threshold: int) -> list[tuple[str, str, str, str, Any]]:
+def _made_rows(folder: Path, published: Mapping[str, Any],
+               tables: Mapping[str, disclosure.PublishedTable], figures: list[PublishedFigure],
+               decisions: list[disclosure.Decision], threshold: int
+               ) -> list[tuple[str, str, str, str, Any]]:
     """Rows of ``disclosure_check.csv`` saying how each file was made (before the scan)."""
     by_file = {}
     for figure in figures:
@@ -615,8 +584,8 @@ def _made_rows(folder: Path, published: Mapping[str, Any], claims: pd.DataFrame 
         elif file == "claims.csv":
             rows.append((file, f"table: threshold {threshold} on numerator and denominator",
                          "published", "a claim with a withheld count shows no share, interval "
-                         "or status", None if claims is None else _smallest(
-                             list(claims["numerator"]) + list(claims["denominator"]))))
+                         "or status", tables["claims"].smallest_cell if "claims" in tables
+                         else None))
         elif file.endswith(".html") or file.endswith(".pdf"):
             rows.append((file, "rendered from the published set", "published",
                          "numbers, tables and figures of the published set only; links inside "
@@ -633,13 +602,17 @@ def _made_rows(folder: Path, published: Mapping[str, Any], claims: pd.DataFrame 
                  "this file: every file, rule, decision and smallest cell", None))
     rows += [(f"figuren/{f.name}", "figure checked from its marks table", "withheld",
               f.reason_nl, f.smallest_cell) for f in figures if not f.shown]
+    rows += [(f"findings.html:{name}", f"document table: threshold {threshold}, counts from the "
+              "published key numbers, secondary suppression", "published",
+              "the table as the published document shows it", table.smallest_cell)
+             for name, table in sorted(tables.items()) if name != "claims"]
     rows += [(d.output, d.rule, d.status, d.reason, None) for d in decisions]
     return rows
 
 
 def _smallest(values: Iterable[Any]) -> int | None:
     counts = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
-              and v == v and v > 0]
+              and not _withheld(v) and v == v and v > 0]
     return int(min(counts)) if counts else None
 
 
