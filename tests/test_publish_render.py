@@ -42,11 +42,12 @@ def test_table_counts_are_the_published_key_numbers_so_prose_and_table_agree(pro
                  "t1_better_n": disclosure.Suppressed("<5"),
                  "t0_elevated_n_uk": disclosure.Suppressed("x")}
     tables = render.published_tables("c", numbers, published, threshold=K)
-    chain = tables["chain"]
+    chain = tables["chain"].frame
     assert list(chain["k"]) == ["x", "<5"] and list(chain["n"]) == [12, 11]
     assert list(chain["ci_low"]) == ["x", "x"]  # the share of a withheld count is withheld
-    # a count that no key number holds (t1_better_n_uk) goes through suppress_column
-    assert list(tables["scheme"]["k"]) == ["x", "<5"]
+    assert tables["chain"].smallest_cell == 11
+    # a count that no key number holds (t1_better_n_uk) is suppressed with the table
+    assert list(tables["scheme"].frame["k"]) == ["x", "<5"]
     assert "staff" not in tables and "participation" not in tables and "claims" not in tables
 
 
@@ -66,7 +67,7 @@ def test_claims_take_their_counts_from_the_published_set_and_hide_what_they_give
     _claims_cohort(tmp_path, monkeypatch)
     numbers = {"therapists_pmt": 2, "t0_elevated_n": 9, "analysis_set_n": 14, "slots": 30}
     published, _ = disclosure.publish_numbers(numbers, threshold=K)
-    claims = render.published_tables("c", numbers, published, threshold=K)["claims"]
+    claims = render.published_tables("c", numbers, published, threshold=K)["claims"].frame
     pmt, share, slots = (claims.iloc[i] for i in range(3))
     assert pmt["reproduced"] == published["therapists_pmt"] != 2
     assert pmt["status"] == "x"  # "reproduced" next to the published 2 would give the 2 back

@@ -97,13 +97,16 @@ def published(tmp_path, monkeypatch):
     reports = paths.reports_dir(COHORT)
     folder = reports / "publicatie"
     (folder / "figuren").mkdir(parents=True)
+    (reports / "key_numbers.json").write_text(json.dumps(  # the internal run's
+        {"trajectories_started": 12, "trajectories_completed": 6, "trajectories_dropped_out": 3,
+         "trajectories_ongoing": 3, "interview_sessions_n": 2}), encoding="utf-8")
     (folder / "findings.html").write_text("<html><body><p>Van de 22 gezinnen ...</p>"
                                           "</body></html>", encoding="utf-8")
     (folder / "claims.csv").write_text("claim_id,numerator,denominator\na,14,22\nb,<5,22\n",
                                        encoding="utf-8")
     (folder / "key_numbers.json").write_text(json.dumps(
-        {"trajectories_started": 12, "trajectories_dropped_out": "<5",
-         "interview_sessions_n": 2}), encoding="utf-8")
+        {"trajectories_started": 12, "trajectories_completed": 6, "trajectories_dropped_out": "<5",
+         "trajectories_ongoing": "<5", "interview_sessions_n": 2}), encoding="utf-8")
     (folder / "figuren" / "trajectories_flow.png").write_bytes(_png("stroom van gezinnen"))
     (reports / "02_qualitative.html").write_text("<p>internal page, Daan Jansen</p>",
                                                  encoding="utf-8")
@@ -124,6 +127,17 @@ def test_share_zips_exactly_the_published_folder_after_scanning_every_file(publi
     assert list(check.columns) == ["output", "rule", "status", "reason", "smallest_cell"]
     scanned = check[check["rule"] == "scan"]
     assert set(scanned["output"]) == set(names) and set(scanned["status"]) == {"pass"}
+
+
+def test_share_refuses_a_bundle_whose_hidden_count_can_be_worked_out(published, capsys):
+    reports, folder = published
+    numbers = json.loads((folder / "key_numbers.json").read_text(encoding="utf-8"))
+    numbers["trajectories_ongoing"] = 3  # now 12 - 6 - 3 gives the "<5" back
+    (folder / "key_numbers.json").write_text(json.dumps(numbers), encoding="utf-8")
+    assert cli.main(["share", "--cohort", COHORT]) == 1
+    err = capsys.readouterr().err
+    assert "recovered: the hidden count trajectories_dropped_out can be worked out" in err
+    assert not (reports / f"{COHORT}_publicatie.zip").exists()
 
 
 def test_share_is_deterministic(published):
@@ -174,7 +188,12 @@ def test_share_at_another_threshold_renders_the_set_again_at_that_threshold(publ
     calls = []
 
     def publish(cohort, *, threshold, **options):
+        from analysis.publish import disclosure
+
         calls.append((cohort, threshold, options.get("locked")))
+        internal = json.loads((reports / "key_numbers.json").read_text(encoding="utf-8"))
+        shown, _ = disclosure.publish_numbers(internal, threshold=threshold)
+        (folder / "key_numbers.json").write_text(json.dumps(shown), encoding="utf-8")
         manifest = json.loads((folder / "publicatie.json").read_text(encoding="utf-8"))
         (folder / "publicatie.json").write_text(json.dumps({**manifest, "threshold": threshold}),
                                                 encoding="utf-8")

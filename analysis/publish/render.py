@@ -616,14 +616,31 @@ def _smallest(values: Iterable[Any]) -> int | None:
     return int(min(counts)) if counts else None
 
 
+def audit_folder(folder: Path, numbers: Mapping[str, Any], *, threshold: int) -> list:
+    """The attacker (:func:`analysis.publish.attack.audit`) on the folder's published
+    ``key_numbers.json``: one failure per hidden count it can work out (rule ``recovered``),
+    naming the key number, never a value. ``numbers`` are the run's own key numbers (they only
+    decide which declared relations hold)."""
+    from analysis.privacy.scanner import ScanFailure
+    from analysis.publish.attack import audit
+
+    file = folder / "key_numbers.json"
+    if not file.is_file():
+        return []
+    published = json.loads(file.read_text(encoding="utf-8"))
+    return [ScanFailure("key_numbers.json", "recovered", f"the hidden count {f.name} can be "
+                        "worked out from the published numbers")
+            for f in audit(published, numbers, threshold=threshold)]
+
+
 def seal(folder: Path, *, threshold: int, planted: Iterable[str] = (),
-         made: list[tuple] | None = None) -> tuple[list[tuple], list]:
+         made: list[tuple] | None = None, found: Iterable = ()) -> tuple[list[tuple], list]:
     """Scan every file of ``folder`` (:func:`check_folder`) and write its
     ``disclosure_check.csv``, which is then scanned too; returns the rows and the failures.
 
     ``made``: rows saying how each file was made; default those of the folder's existing
     ``disclosure_check.csv`` (``share`` scans a published folder again with its planted
-    values and replaces the scan rows).
+    values and replaces the scan rows). ``found``: failures found before (the attacker's).
     """
     from analysis.privacy import scanner
 
@@ -633,6 +650,9 @@ def seal(folder: Path, *, threshold: int, planted: Iterable[str] = (),
     check.unlink(missing_ok=True)
     planted = list(planted)
     rows, failures = check_folder(folder, threshold=threshold, planted=planted, made=made)
+    found = list(found)
+    rows += [(f.file, SCAN_RULE, "fail", f"{f.rule}: {f.reason}", None) for f in found]
+    failures += found
     _write_check(check, rows)
     own = scanner.scan_file(check, planted=planted, threshold=threshold, label=CHECK)
     own += [scanner.ScanFailure(CHECK, "small_cell", r)

@@ -12,7 +12,9 @@ stage renders from the published set (:mod:`analysis.publish.render`). It
    its ``disclosure_check.csv`` always state the same threshold;
 3. scans every file again with :func:`analysis.publish.render.check_folder` (identifiers and
    names through the scanner, the caller's planted values, formula cells, small cells, safe
-   file names), replaces the scan rows of ``disclosure_check.csv`` and refuses the bundle when
+   file names), runs the attacker on the published key numbers
+   (:func:`analysis.publish.attack.audit`: a hidden count that can be worked out refuses the
+   bundle), replaces the scan rows of ``disclosure_check.csv`` and refuses the bundle when
    anything is found, never echoing a found value;
 4. writes ``reports/<cohort>/<cohort>_publicatie.zip`` (members: the folder's files under their
    own safe names, one fixed timestamp, so the same folder gives the same bytes).
@@ -78,7 +80,9 @@ def share(cohort: str, *, threshold: int | None = None, planted: Iterable[str] =
             render.publish(cohort, threshold=threshold, raw_root=raw_root, root=root,
                            notebooks_dir=notebooks_dir, say=say, locked=False)
         folder = render.published_dir(cohort, root=root)
-        rows, failures = render.seal(folder, threshold=threshold, planted=planted)
+        recovered = render.audit_folder(folder, _run_numbers(cohort, root), threshold=threshold)
+        rows, failures = render.seal(folder, threshold=threshold, planted=planted,
+                                     found=recovered)
         bundle = render.zip_path(cohort, root=root)
         withheld = sorted(r[0] for r in rows if r[2] == "withheld"
                           and r[0].startswith("figuren/"))
@@ -103,6 +107,17 @@ def _republish_reason(cohort: str, threshold: int, made_at: Any, raw_root: Any,
     if not render.is_current(cohort, threshold, raw_root=raw_root, root=root):
         return f"{paths.display(folder)} was made from another run or other raw data"
     return ""
+
+
+def _run_numbers(cohort: str, root: Any) -> dict:
+    """The run's own key numbers (which relations hold); empty when there are none."""
+    import json
+
+    file = render.published_dir(cohort, root=root).parent / "key_numbers.json"
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def _zip(folder: Path, names: list[str]) -> bytes:
