@@ -10,7 +10,8 @@ Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
 ``coding``      convert QDA exports (REFI-QDA, QualCoder, Taguette) to one segments table
 ``synth``       write a synthetic cohort of any size in the data contract
 ``compare``     render a side-by-side document of several cohorts' key numbers
-``share``       zip a cohort's publishable outputs after checking every file (or refuse)
+``publish``     render the published set into ``reports/<cohort>/publicatie/``
+``share``       zip the published set after checking every file (or refuse)
 ``prepare``     build the de-identifier's lookup structures once per installation
 ``diff``        list the key numbers that changed between two recorded runs (or cohorts)
 ``site``        rebuild a cohort's findings site (``--pdf``: also print findings.pdf)
@@ -168,15 +169,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2023, help="random seed (default 2023)")
     p.add_argument("--raw-dir", help="folder to write <cohort>/ in (default: data/raw)")
 
-    p = add("share", _share, "zip the publishable outputs after checking every file")
+    p = add("publish", _publish, "render the published set of a cohort's last run into "
+                                 "reports/<cohort>/publicatie/")
     _cohort_arg(p)
+    p.add_argument("--raw-dir", help="folder holding <cohort>/ (default: data/raw)")
     p.add_argument("--threshold", type=int, default=None,
-                   help="smallest group of people shown (default 5; CBS asks 10)")
+                   help="smallest group of people shown (default: the threshold of the existing "
+                        "published set, else 5; CBS asks 10)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print publicatie/findings.pdf with headless Chromium")
+
+    p = add("share", _share, "zip the published set after checking every file")
+    _cohort_arg(p)
+    p.add_argument("--raw-dir", help="folder holding <cohort>/ (default: data/raw)")
+    p.add_argument("--threshold", type=int, default=None,
+                   help="smallest group of people shown (default: the threshold of the published "
+                        "set, else 5; CBS asks 10); another threshold renders the set again")
     p.add_argument("--planted", metavar="FILE",
                    help="text file of values (one a line) that must not occur in any output")
 
     p = add("compare", _compare, "side-by-side document of several cohorts' key numbers")
     p.add_argument("cohorts", nargs="+", help="cohorts that have been run")
+    p.add_argument("--publicatie", action="store_true",
+                   help="compare the cohorts' published sets (reports/<cohort>/publicatie/)")
 
     add("prepare", _prepare, "build the de-identifier's lookup structures (once per installation)")
 
@@ -195,6 +210,12 @@ def _parser() -> argparse.ArgumentParser:
                         "--cohort: the latest run of each)")
     p.add_argument("--cohort", action="append", metavar="NAME",
                    help=f"cohort (default {paths.DEFAULT_COHORT}); give twice to compare cohorts")
+    p.add_argument("--publicatie", action="store_true",
+                   help="show the key numbers as they would be published (marks for what "
+                        "disclosure control withholds), never a raw value")
+    p.add_argument("--threshold", type=int, default=None,
+                   help="with --publicatie: the threshold (default: that of the cohort's "
+                        "published set, else 5)")
     return parser
 
 
@@ -375,7 +396,22 @@ def _site(args: argparse.Namespace) -> int:
     index = site.build_site(args.cohort)
     print(f"site: {paths.display(index)}")
     if args.pdf:
-        print(f"pdf: {paths.display(site.print_pdf(args.cohort))}")
+        print(f"pdf: {paths.display(site.print_pdf(args.cohort))} (internal document; the "
+              f"published one: python -m analysis publish --cohort {args.cohort} --pdf)")
+    return EXIT_OK
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from analysis.publish import render
+
+    result = render.publish(args.cohort, threshold=args.threshold, raw_root=args.raw_dir,
+                            pdf=args.pdf)
+    withheld = [f for f in result.figures if not f.shown]
+    for figure in withheld:
+        print(f"withheld: figuren/{figure.name}: {figure.reason_nl}")
+    print(f"wrote {paths.display(result.folder)} ({len(result.files)} files, threshold "
+          f"{result.threshold}, {len(result.figures) - len(withheld)} of {len(result.figures)} "
+          f"figures) in {result.seconds:.1f} s")
     return EXIT_OK
 
 
@@ -389,7 +425,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from analysis.report import pages as report
 
-    out = report.compare_cohorts(args.cohorts)
+    out = report.compare_cohorts(args.cohorts, published=args.publicatie)
     print(paths.display(out))
     return EXIT_OK
 
@@ -411,19 +447,30 @@ def _diff(args: argparse.Namespace) -> int:
         refs += [None] * (2 - len(refs))
         a = history.select(first, refs[0], root=paths.ROOT)
         b = history.select(second, refs[1], root=paths.ROOT)
+    if args.publicatie:
+        from analysis.publish import render
+
+        def shown(record: dict, cohort: str) -> dict:
+            threshold = render.check_threshold(args.threshold or render.default_threshold(cohort))
+            return render.published_record(record, threshold=threshold)
+
+        a, b = shown(a, first), shown(b, second)
+        print("published values only (disclosure control applied to both runs)")
+    elif args.threshold is not None:
+        raise CompendiumError("--threshold is only used with --publicatie")
     print(history.format_diff(history.diff(a, b)))
     return EXIT_OK
 
 
 def _share(args: argparse.Namespace) -> int:
-    from analysis.publish import disclosure, share
+    from analysis.publish import share
 
     planted = []
     if args.planted:
         planted = [line.strip() for line in Path(args.planted).read_text(
             encoding="utf-8").splitlines() if line.strip()]
-    threshold = args.threshold or disclosure.DEFAULT_THRESHOLD
-    result = share.share(args.cohort, threshold=threshold, planted=planted)
+    result = share.share(args.cohort, threshold=args.threshold, planted=planted,
+                         raw_root=args.raw_dir)
     for name in result.withheld:
         print(f"withheld: {name}")
     if result.refused:
@@ -432,5 +479,6 @@ def _share(args: argparse.Namespace) -> int:
         for failure in result.failures:
             print(f"  {failure.file}: {failure.rule}: {failure.reason}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"wrote {paths.display(result.zip_path)} (checks: {paths.display(result.check_path)})")
+    print(f"wrote {paths.display(result.zip_path)} (threshold {result.threshold}; checks: "
+          f"{paths.display(result.check_path)})")
     return EXIT_OK

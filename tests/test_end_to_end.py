@@ -12,8 +12,9 @@ then checks on what a user, a reviewer and CI rely on:
   searched with the scanner ``share`` uses, in the default and in publication mode; a second
   cohort with personal data in ids, code names, labels and wrong columns is refused by the
   validation without any value reaching an output;
-- publication mode: ``share`` writes its bundle and no people count below the threshold is in
-  it; cohort.yaml's title with a ``<script>`` is shown as text;
+- publication mode: ``run`` with ``publication: true`` renders ``reports/<cohort>/publicatie/``,
+  ``share`` zips it and no people count below the threshold is in it; cohort.yaml's title with
+  a ``<script>`` is shown as text;
 - a forced re-run gives byte-identical tables, key numbers and figures (determinism);
 - the findings page works offline in headless Chromium.
 
@@ -243,23 +244,27 @@ def test_share_bundles_only_checked_files_without_small_cells(publication_run):
     with zipfile.ZipFile(bundle) as archive:
         names = archive.namelist()
         numbers = __import__("json").loads(archive.read("key_numbers.json"))
+    folder = paths.reports_dir(COHORT) / "publicatie"
+    assert sorted(names) == sorted(p.relative_to(folder).as_posix()
+                                   for p in folder.rglob("*") if p.is_file())
     assert "findings.html" in names and "disclosure_check.csv" in names
     assert not any("jacobson_truax" in n or "trajectories_sessions" in n for n in names)
     small = [k for k, v in numbers.items() if disclosure.is_person_count(k)
              and isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 5]
     assert small == []
-    assert set(check["status"]) <= {"pass", "suppressed", "withheld"}
+    assert set(check["status"]) <= {"pass", "published", "redrawn", "suppressed", "withheld"}
 
 
 def test_share_refuses_the_default_mode_document(run, publication_run, tmp_path):
-    refused = tmp_path / "findings.html"
-    refused.write_text("<p>Niet voor publicatie: deze citaten passeerden de automatische "
-                       "privacycontrole</p>", encoding="utf-8")
-    failures = scanner.scan_file(refused, planted=["Jansen"])
-    assert failures == []  # the scanner alone does not know the mode; share does
-    from analysis.publish import share
+    from analysis.publish import render
 
-    assert share._default_mode(refused)
+    (tmp_path / "findings.html").write_text(
+        "<p>Niet voor publicatie: deze citaten passeerden de automatische privacycontrole</p>",
+        encoding="utf-8")
+    failures = scanner.scan_file(tmp_path / "findings.html", planted=["Jansen"])
+    assert failures == []  # the scanner alone does not know the mode; the check does
+    _, failures = render.check_folder(tmp_path, threshold=5)
+    assert [f.rule for f in failures] == ["publication_mode"]
 
 
 # ------------------------------------------------------------- ids, labels and wrong columns

@@ -1,10 +1,12 @@
-"""analysis.report.findings: prose from key numbers, publication mode, claims table, figures."""
+"""analysis.report.findings: prose from key numbers, the published rendering (values as given),
+claims table, figures."""
 
 import pandas as pd
 import pytest
 
 from analysis import paths
 from analysis.report import findings
+from analysis.report.published import Mark, PublishedFigure, PublishedSet
 
 
 @pytest.fixture
@@ -13,10 +15,19 @@ def doc():
                              config={"synthetic": True})
 
 
-def test_say_uses_key_numbers_and_publication_hides_small_counts(doc):
+def _published(doc, numbers, **kw):
+    """``doc`` as the published rendering of ``numbers`` (a published set, decided elsewhere)."""
+    doc.published = PublishedSet(kw.pop("threshold", 5), numbers, **kw)
+    doc.numbers = dict(numbers)
+    return doc
+
+
+def test_say_uses_key_numbers_and_the_published_rendering_shows_them_as_given(doc):
     assert repr(doc.say("{n:count} van {m:count}")) == "3 van 14"
-    doc.publication = True
-    assert repr(doc.say("{n:count} van {m:count}")) == "<5 van 14"
+    _published(doc, {"n": Mark("<5"), "m": 14, "share": Mark("x")})
+    assert repr(doc.say("{n:count} van {m:count} ({share:share})")) == "<5 van 14 (x)"
+    _published(doc, {"n": 3, "m": 14})  # the document decides nothing: a 3 given is a 3 shown
+    assert repr(doc.say("{n:count}")) == "3"
 
 
 def test_say_if_leaves_out_a_section_whose_numbers_are_absent(doc):
@@ -28,15 +39,6 @@ def test_banner_only_for_synthetic_cohorts(doc):
     assert "SYNTHETISCHE DATA" in doc.banner()._repr_markdown_()
     doc.config["synthetic"] = False
     assert doc.banner()._repr_markdown_() == ""
-
-
-def test_publication_table_drops_family_rows_and_suppresses_counts(doc):
-    frame = pd.DataFrame({"family_id": ["F01", "F02", "F03"], "n": [2, 12, 30]})
-    doc.publication = True
-    out = doc.table(frame, counts=["n"], family_column="family_id")
-    # the 2 is hidden, and the 12 with it ("x": it is not below 5): else the total (44) gives
-    # the 2 back
-    assert list(out.columns) == ["n"] and list(out["n"]) == ["<5", "x", 30]
 
 
 def test_missing_figure_says_so_instead_of_failing(doc):
@@ -69,19 +71,41 @@ def test_no_claims_file_means_no_section_and_an_empty_table(doc, tmp_path, monke
     assert written.empty and list(written.columns) == findings.CLAIMS_COLUMNS
 
 
-def test_per_family_figures_are_withheld_in_publication_mode(doc):
-    doc.publication = True
-    assert "weggelaten" in doc.figure("questionnaires_sdq_jacobson_truax", per_family=True).text
+def test_published_figures_come_from_the_checker_and_withheld_ones_say_why(doc, tmp_path):
+    _published(doc, {"n": 3}, folder=tmp_path, figures={
+        "questionnaires_sdq_lines": PublishedFigure(
+            "questionnaires_sdq_lines", "withheld", "Eén lijn per gezin.")})
+    text = doc.figure("questionnaires_sdq_lines").text
+    assert "weggelaten" in text and "Eén lijn per gezin." in text
+    assert "niet gecontroleerd" in doc.figure("trajectories_flow").text  # no decision: not shown
+    assert not doc.figure_shown("questionnaires_sdq_lines")
+    assert doc.figure_ref("questionnaires_sdq_lines") == ""
 
 
-def test_numbers_link_to_their_cells_in_both_modes(doc):
+def test_numbers_link_to_their_cells_or_to_the_published_key_number_page(doc):
     doc.sources = {"n": ("01_q", 25), "m": ("03_t", 7)}
     text = doc.say("{n:count} van {m:count:gezin/gezinnen}").text
     assert text == ('<a class="bron" href="01_q.html#cel-25">3</a> van '
                     '<a class="bron" href="03_t.html#cel-7">14</a> gezinnen')
-    doc.publication = True
-    assert '<a class="bron" href="01_q.html#cel-25">&lt;5</a>' in doc.say("{n:count}").text
+    _published(doc, {"n": Mark("<5"), "m": 14})
+    assert doc.say("{n:count}").text == '<a class="bron" href="kerngetallen.html#n">&lt;5</a>'
+    assert "01_q.html" not in doc.say("{n:count} {m:count}").text  # no notebook page linked
     assert repr(doc.say("{n:count}")) == "<5"  # the plain view shows the text only
+
+
+def test_notebook_references_are_links_inside_and_plain_words_in_the_publication(doc):
+    assert doc.say("Zie {notebook:01_questionnaires}.").text == \
+        "Zie [notebook 01](01_questionnaires.html)."
+    _published(doc, {"n": 3})
+    assert doc.say("{Notebook:04_follow_up} toont").text == \
+        "Notebook 04 van de analyse (niet in deze publicatie) toont"
+
+
+def test_the_published_document_states_its_threshold_and_its_signs(doc):
+    _published(doc, {"n": 3}, threshold=10)
+    intro = doc.intro().text
+    assert "publicatieversie" in intro and '"<10"' in intro and "1 tot en met 9" in intro
+    assert "interne versie" in findings.Findings(cohort="x").intro().text
 
 
 def test_source_links_a_table_count_only_when_the_key_number_agrees(doc):

@@ -20,24 +20,48 @@ def _sessions(rows):
 
 
 def test_participation_lists_only_the_sessions_that_exist():
-    text = sections.participation(_sessions([("S1", "focus_group", "social_workers", 4),
-                                             ("S2", "focus_group", "mixed", 1),
-                                             ("S3", "survey_open", "parents", 0)]))
+    text = sections.participation(sections.participation_table(_sessions([
+        ("S1", "focus_group", "social_workers", 4), ("S2", "focus_group", "mixed", 1),
+        ("S3", "survey_open", "parents", 0)])))
     assert "2 focusgroepen (4 sociaal werkers en 1 deelnemer, gemengd)" in text
     assert "1 vragenlijst met open vragen (0 ouders)" in text
     assert "reflectie" not in text and "vaktherapeut" not in text and "casestudy" not in text
 
 
 def test_participation_absent_is_one_sentence():
-    assert sections.participation(None) == sections.participation(_sessions([]))
+    assert sections.participation(None) == sections.participation(
+        sections.participation_table(_sessions([])))
     assert sections.participation(None).startswith("Voor dit cohort ontbreekt")
 
 
 def test_staff_zero_one_many_without_bundled_therapy_types():
     frame = pd.DataFrame({"therapy": ["drama", "drama", "muziek"],
                           "therapist_id": ["T1", "T2", "T3"], "social_worker_id": ["W1"] * 3})
-    assert sections.staff(frame) == ("In de trajecten werkten 2 dramatherapeuten en 1 "
-                                     "muziektherapeut samen met 1 sociaal werker jeugd en gezin.")
+    assert sections.staff(sections.staff_table(frame)) == (
+        "In de trajecten werkten 2 dramatherapeuten en 1 muziektherapeut samen met 1 sociaal "
+        "werker jeugd en gezin.")
+
+
+def test_sections_render_a_published_table_as_given():
+    class Mark(str):
+        suppressed = True
+
+    staff = pd.DataFrame({"role": ["therapists", "therapists", "social_workers"],
+                          "kind": ["speltherapie", "pmt", ""],
+                          "key": ["therapists_play", "therapists_pmt", "social_workers"],
+                          "n": [Mark("x"), Mark("<5"), 8]}, dtype=object)
+    assert sections.staff(staff) == ("In de trajecten werkten x speltherapeuten en <5 "
+                                     "psychomotorisch therapeuten samen met 8 sociaal werkers "
+                                     "jeugd en gezin.")
+    participation = pd.DataFrame({"session_type": ["focus_group", "focus_group"],
+                                  "group": ["social_workers", "therapists"], "sessions": [2, 2],
+                                  "people": [5, Mark("<5")]}, dtype=object)
+    assert "2 focusgroepen (5 sociaal werkers en <5 vaktherapeuten)" in \
+        sections.participation(participation)
+    chain = pd.DataFrame({"step": [1], "key": ["t1"], "label_nl": ["Verbeterd"],
+                          "k": [Mark("<5")], "n": [9], "ci_low": [Mark("x")],
+                          "ci_high": [Mark("x")]}, dtype=object)
+    assert sections.chain(chain) == "- Verbeterd: <5 van de 9 gezinnen (aandeel niet getoond)."
 
 
 def test_chain_step_with_empty_denominator_is_not_computable():
@@ -219,8 +243,9 @@ def test_section_numbers_link_only_to_a_key_number_with_the_same_value():
     recorded = {"focus_group_sessions_n": 2, "focus_group_social_workers_n": 4}
     source = (lambda key, value: f"02.html#cel-28"
               if key in recorded and recorded[key] == value else None)
-    text = sections.participation(_sessions([("S1", "focus_group", "social_workers", 4),
-                                             ("S2", "focus_group", "mixed", 1)]), source=source)
+    table = sections.participation_table(_sessions([("S1", "focus_group", "social_workers", 4),
+                                                    ("S2", "focus_group", "mixed", 1)]))
+    text = sections.participation(table, source=source)
     assert '<a class="bron" href="02.html#cel-28">2</a> focusgroepen' in text
     assert '<a class="bron" href="02.html#cel-28">4</a> sociaal werkers' in text
     assert "1 deelnemer, gemengd" in text  # no key number recorded for it: plain

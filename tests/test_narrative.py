@@ -35,11 +35,19 @@ def test_format_value(value, spec, expected):
     assert narrative.format_value(value, spec) == expected
 
 
-def test_publication_mode_hides_small_counts_only():
-    assert narrative.format_value(3, "count", publication=True) == "<5"
-    assert narrative.format_value(5, "count", publication=True) == "5"
-    assert narrative.format_value(3, "count", publication=True, threshold=10) == "<10"
-    assert narrative.format_value(3, "count") == "3"
+class _Mark(str):
+    suppressed = True
+
+
+def test_marks_of_disclosure_control_are_shown_as_given_and_never_computed_with():
+    assert narrative.format_value(_Mark("<5"), "count") == "<5"
+    assert narrative.format_value(_Mark("x"), "share") == "x"
+    assert narrative.format_value(3, "count") == "3"  # no threshold here: values as given
+    assert narrative.count_noun(_Mark("<5"), "gezin", "gezinnen") == "<5 gezinnen"
+    assert narrative.count_noun(_Mark("x"), "ouder", "ouders", zero="geen") == "x ouders"
+    assert narrative.step_text(_Mark("<5"), 22) == "<5 van de 22 gezinnen (aandeel niet getoond)"
+    assert narrative.step_text(0, _Mark("<5")) == "0 van de <5 gezinnen (aandeel niet getoond)"
+    assert narrative.step_text(9, 14, low=_Mark("x"), high=_Mark("x")) == "9 van de 14 gezinnen (64%)"
 
 
 def test_render_fills_every_placeholder_from_the_numbers():
@@ -117,13 +125,12 @@ def test_render_links_every_placeholder_to_its_cell_and_only_those():
                    'p = <a class="bron" href="01_q.html#cel-4">0,053</a>, 2')
 
 
-@pytest.mark.parametrize("publication, n, shown, noun", [
-    (False, 0, "0", "gezinnen"), (False, 1, "1", "gezin"), (False, 22, "22", "gezinnen"),
-    (True, 0, "&lt;5", "gezinnen"), (True, 3, "&lt;5", "gezinnen"), (True, 22, "22", "gezinnen"),
+@pytest.mark.parametrize("n, shown, noun", [
+    (0, "0", "gezinnen"), (1, "1", "gezin"), (22, "22", "gezinnen"),
+    (_Mark("<5"), "&lt;5", "gezinnen"), (_Mark("x"), "x", "gezinnen"),
 ])
-def test_counts_link_zero_one_many_and_suppressed(publication, n, shown, noun):
-    out = narrative.render("{n:count:gezin/gezinnen}", {"n": n}, publication=publication,
-                           links={"n": "a.html#cel-1"})
+def test_counts_link_zero_one_many_and_marks(n, shown, noun):
+    out = narrative.render("{n:count:gezin/gezinnen}", {"n": n}, links={"n": "a.html#cel-1"})
     assert out == f'<a class="bron" href="a.html#cel-1">{shown}</a> {noun}'
 
 

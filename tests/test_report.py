@@ -178,30 +178,6 @@ def test_external_resources_finds_styles_fonts_and_imports():
         "https://cdn.x/a.css", "https://fonts.x/f.woff2", "//cdn.x/b.css", "https://cdn.x/m.mjs"]
 
 
-# --------------------------------------------------------------------------- publication mode
-
-
-@pytest.mark.parametrize(("value", "threshold", "shown"), [
-    (0, 5, "<5"), (4, 5, "<5"), (5, 5, "5"), (120, 5, "120"), (9.0, 10, "<10"), (10, 10, "10"),
-])
-def test_suppress_small_counts(value, threshold, shown):
-    assert report.suppress_small_counts(value, threshold) == shown
-
-
-@pytest.mark.parametrize("value", [-1, 2.5, True, "3", None])
-def test_suppress_small_counts_needs_a_count(value):
-    with pytest.raises(ValueError, match="count"):
-        report.suppress_small_counts(value)
-
-
-def test_publication_filter_touches_only_counts():
-    numbers = {"n_families": 4, "sessions_n": 22, "mean_sdq_t0": 3.2, "label": "x"}
-    assert report.publication_filter(numbers) == {
-        "n_families": "<5", "sessions_n": "22", "mean_sdq_t0": 3.2, "label": "x"}
-    assert report.publication_filter(numbers, is_count=lambda name: name == "label") == {
-        **numbers}
-
-
 # --------------------------------------------------------------------------- compare_cohorts
 
 
@@ -259,11 +235,22 @@ def test_compare_cohorts_chooses_main_figures_or_all(tmp_path):
     assert len(_embedded_images(page)) == 1 and f">{main}<a" in page  # unescaped heading
 
 
-def test_compare_cohorts_in_publication_mode_suppresses_small_counts(tmp_path):
-    _run_cohort(tmp_path, "a", {"n_families": 3}, figure=False)
+def test_compare_of_published_sets_shows_only_published_values_and_figures(tmp_path):
+    _run_cohort(tmp_path, "a", {"n_families": 3})  # internal run: a raw 3 and a figure
     _run_cohort(tmp_path, "b", {"n_families": 30}, figure=False)
-    page = _compare(tmp_path, ["a", "b"], publication=True).read_text(encoding="utf-8")
-    assert "&lt;5" in page and "| 3 |" not in page
+    with pytest.raises(CompendiumError, match="cohort 'a' has no published set"):
+        _compare(tmp_path, ["a", "b"], published=True)
+    for cohort, value in (("a", "<5"), ("b", 30)):
+        folder = tmp_path / "reports" / cohort / "publicatie"
+        (folder / "figuren").mkdir(parents=True)
+        (folder / "key_numbers.json").write_text(json.dumps({"n_families": value}),
+                                                 encoding="utf-8")
+    out = _compare(tmp_path, ["a", "b"], published=True)
+    assert out.name == "a_vs_b.publicatie.html"
+    page = out.read_text(encoding="utf-8")
+    assert "&lt;5" in page and "| 3 |" not in page and ">3<" not in page
+    assert _embedded_images(page) == []  # the internal figure is not in a published folder
+    assert "publicatieversies" in page
 
 
 def test_compare_cohorts_names_a_cohort_that_has_not_been_run(tmp_path):

@@ -13,7 +13,6 @@ import pytest
 
 from analysis import cli, paths
 from analysis.privacy import scanner
-from analysis.publish import share
 
 COHORT = "share-test"
 
@@ -84,47 +83,65 @@ def test_formula_cells_and_small_cells_are_found(tmp_path):
 
 
 @pytest.fixture
-def outputs(tmp_path, monkeypatch):
+def published(tmp_path, monkeypatch):
+    """A published folder as the publish stage leaves it, current for its (empty) run: share
+    only checks and zips it."""
+    from analysis.pipeline.runner import run_fingerprint
+    from analysis.report.provenance import input_hash
+
     monkeypatch.setattr(paths, "REPORTS", tmp_path / "reports")
-    monkeypatch.setattr(paths, "FIGURES", tmp_path / "figures")
-    reports, figures = paths.reports_dir(COHORT), paths.figures_dir(COHORT)
-    reports.mkdir(parents=True)
-    figures.mkdir(parents=True)
-    (reports / "findings.html").write_text("<html><body><p>Van de 22 gezinnen ...</p>"
-                                           "</body></html>", encoding="utf-8")
-    (reports / "claims.csv").write_text("claim_id,numerator,denominator\na,14,22\n",
-                                        encoding="utf-8")
-    (reports / "key_numbers.json").write_text(json.dumps(
-        {"trajectories_started": 12, "trajectories_completed": 9, "trajectories_dropped_out": 2,
-         "trajectories_ongoing": 1, "interview_sessions_n": 2}), encoding="utf-8")
+    monkeypatch.setattr(paths, "RAW", tmp_path / "raw")
+    raw = tmp_path / "raw" / COHORT
+    raw.mkdir(parents=True)
+    (raw / "cohort.yaml").write_text("name: x\n", encoding="utf-8")
+    reports = paths.reports_dir(COHORT)
+    folder = reports / "publicatie"
+    (folder / "figuren").mkdir(parents=True)
+    (reports / "key_numbers.json").write_text(json.dumps(  # the internal run's
+        {"trajectories_started": 12, "trajectories_completed": 6, "trajectories_dropped_out": 3,
+         "trajectories_ongoing": 3, "interview_sessions_n": 2}), encoding="utf-8")
+    (folder / "findings.html").write_text("<html><body><p>Van de 22 gezinnen ...</p>"
+                                          "</body></html>", encoding="utf-8")
+    (folder / "claims.csv").write_text("claim_id,numerator,denominator\na,14,22\nb,<5,22\n",
+                                       encoding="utf-8")
+    (folder / "key_numbers.json").write_text(json.dumps(
+        {"trajectories_started": 12, "trajectories_completed": 6, "trajectories_dropped_out": "<5",
+         "trajectories_ongoing": "<5", "interview_sessions_n": 2}), encoding="utf-8")
+    (folder / "figuren" / "trajectories_flow.png").write_bytes(_png("stroom van gezinnen"))
     (reports / "02_qualitative.html").write_text("<p>internal page, Daan Jansen</p>",
                                                  encoding="utf-8")
-    (figures / "trajectories_flow.svg").write_text("<svg><text>n = 2</text></svg>",
-                                                   encoding="utf-8")
-    (figures / "trajectories_flow.png").write_bytes(_png("flow"))
-    (figures / "questionnaires_sdq_jacobson_truax.png").write_bytes(_png("per family"))
-    (figures / "qualitative_theme_matrix.png").write_bytes(_png("thema's"))
-    return reports, figures
+    (folder / "publicatie.json").write_text(json.dumps(
+        {"cohort": COHORT, "threshold": 5, "run": run_fingerprint(COHORT),
+         "inputs_hash": input_hash(COHORT)}), encoding="utf-8")
+    return reports, folder
 
 
-def test_share_writes_a_bundle_of_checked_publishable_files(outputs):
-    reports, _ = outputs
+def test_share_zips_exactly_the_published_folder_after_scanning_every_file(published):
+    reports, folder = published
     assert cli.main(["share", "--cohort", COHORT]) == 0
     with zipfile.ZipFile(reports / f"{COHORT}_publicatie.zip") as archive:
         names = sorted(archive.namelist())
-        numbers = json.loads(archive.read("key_numbers.json"))
-    assert names == ["claims.csv", "disclosure_check.csv", "figures/qualitative_theme_matrix.png",
-                     "findings.html", "key_numbers.json"]
-    assert numbers["trajectories_dropped_out"] == "<5" and numbers["interview_sessions_n"] == 2
-    check = pd.read_csv(reports / "disclosure_check.csv")
+    assert names == ["claims.csv", "disclosure_check.csv", "figuren/trajectories_flow.png",
+                     "findings.html", "key_numbers.json", "publicatie.json"]
+    check = pd.read_csv(folder / "disclosure_check.csv")
     assert list(check.columns) == ["output", "rule", "status", "reason", "smallest_cell"]
-    withheld = set(check.loc[check["status"] == "withheld", "output"])
-    assert withheld == {"figures/trajectories_flow.svg", "figures/trajectories_flow.png",
-                        "figures/questionnaires_sdq_jacobson_truax.png"}
+    scanned = check[check["rule"] == "scan"]
+    assert set(scanned["output"]) == set(names) and set(scanned["status"]) == {"pass"}
 
 
-def test_share_is_deterministic(outputs):
-    reports, _ = outputs
+def test_share_refuses_a_bundle_whose_hidden_count_can_be_worked_out(published, capsys):
+    reports, folder = published
+    numbers = json.loads((folder / "key_numbers.json").read_text(encoding="utf-8"))
+    numbers["trajectories_ongoing"] = 3  # now 12 - 6 - 3 gives the "<5" back
+    (folder / "key_numbers.json").write_text(json.dumps(numbers), encoding="utf-8")
+    assert cli.main(["share", "--cohort", COHORT]) == 1
+    err = capsys.readouterr().err
+    assert "recovered: the hidden count trajectories_dropped_out can be worked out" in err
+    assert not (reports / f"{COHORT}_publicatie.zip").exists()
+
+
+def test_share_is_deterministic(published):
+    reports, _ = published
     assert cli.main(["share", "--cohort", COHORT]) == 0
     first = (reports / f"{COHORT}_publicatie.zip").read_bytes()
     assert cli.main(["share", "--cohort", COHORT]) == 0
@@ -132,10 +149,10 @@ def test_share_is_deterministic(outputs):
 
 
 @pytest.mark.parametrize("plant", ["identifier", "planted", "formula", "small claim",
-                                   "default mode"])
-def test_share_refuses_with_a_list_and_writes_no_zip(outputs, tmp_path, capsys, plant):
-    reports, _ = outputs
-    findings = reports / "findings.html"
+                                   "internal page", "file name"])
+def test_share_refuses_with_a_list_and_writes_no_zip(published, tmp_path, capsys, plant):
+    reports, folder = published
+    findings = folder / "findings.html"
     planted_file = tmp_path / "planted.txt"
     planted_file.write_text("Verhoeven\n", encoding="utf-8")
     if plant == "identifier":
@@ -143,22 +160,72 @@ def test_share_refuses_with_a_list_and_writes_no_zip(outputs, tmp_path, capsys, 
     elif plant == "planted":
         findings.write_text("<p>Daan Verhoeven</p>", encoding="utf-8")
     elif plant == "formula":
-        (reports / "claims.csv").write_text("claim_id,note\na,=1+1\n", encoding="utf-8")
+        (folder / "claims.csv").write_text("claim_id,note\na,=1+1\n", encoding="utf-8")
     elif plant == "small claim":
-        (reports / "claims.csv").write_text("claim_id,numerator,denominator\na,3,6\n",
-                                            encoding="utf-8")
-    else:
+        (folder / "claims.csv").write_text("claim_id,numerator,denominator\na,3,6\n",
+                                           encoding="utf-8")
+    elif plant == "internal page":
         findings.write_text("<p><em>Niet voor publicatie: deze citaten passeerden de "
                             "automatische privacycontrole, maar ...</em></p>", encoding="utf-8")
+    else:
+        (folder / "figuren" / "Casus Verhoeven.png").write_bytes(_png("x"))
+    (reports / f"{COHORT}_publicatie.zip").write_bytes(b"an old zip")
     code = cli.main(["share", "--cohort", COHORT, "--planted", str(planted_file)])
     assert code == 1
     assert not (reports / f"{COHORT}_publicatie.zip").exists()
     err = capsys.readouterr().err
     assert "refused" in err and "Verhoeven" not in err and "example.nl" not in err
-    check = pd.read_csv(reports / "disclosure_check.csv")
+    check = pd.read_csv(folder / "disclosure_check.csv")
     assert (check["status"] == "fail").any()
+    assert not check.astype(str).apply(lambda c: c.str.contains("example.nl")).any().any()
 
 
-def test_internal_pages_are_never_in_the_bundle(outputs):
-    names = [name for name, _ in share.candidates(COHORT)]
+def test_share_at_another_threshold_renders_the_set_again_at_that_threshold(published,
+                                                                            monkeypatch):
+    from analysis.publish import render
+
+    reports, folder = published
+    calls = []
+
+    def publish(cohort, *, threshold, **options):
+        from analysis.publish import disclosure
+
+        calls.append((cohort, threshold, options.get("locked")))
+        internal = json.loads((reports / "key_numbers.json").read_text(encoding="utf-8"))
+        shown, _ = disclosure.publish_numbers(internal, threshold=threshold)
+        (folder / "key_numbers.json").write_text(json.dumps(shown), encoding="utf-8")
+        manifest = json.loads((folder / "publicatie.json").read_text(encoding="utf-8"))
+        (folder / "publicatie.json").write_text(json.dumps({**manifest, "threshold": threshold}),
+                                                encoding="utf-8")
+
+    monkeypatch.setattr(render, "publish", publish)
+    assert cli.main(["share", "--cohort", COHORT, "--threshold", "10"]) == 0
+    assert calls == [(COHORT, 10, False)]  # under share's own lock
+    calls.clear()
+    assert cli.main(["share", "--cohort", COHORT]) == 0  # default: the folder's threshold
+    assert calls == []
+    (reports.parent.parent / "raw" / COHORT / "cohort.yaml").write_text("name: y\n",
+                                                                       encoding="utf-8")
+    assert cli.main(["share", "--cohort", COHORT, "--threshold", "10"]) == 0
+    assert calls == [(COHORT, 10, False)]  # raw data changed since: made again
+
+
+def test_share_refuses_while_a_run_holds_the_lock(published, capsys):
+    import os
+    import socket
+
+    reports, _ = published
+    (reports / ".run.lock").write_text(json.dumps(
+        {"pid": os.getpid(), "host": socket.gethostname(), "started": "2024-01-01T00:00:00"}),
+        encoding="utf-8")
+    assert cli.main(["share", "--cohort", COHORT]) == 2
+    assert "is being run by" in capsys.readouterr().err
+    assert not (reports / f"{COHORT}_publicatie.zip").exists()
+
+
+def test_internal_pages_and_processed_data_are_never_in_the_bundle(published):
+    reports, _ = published
+    assert cli.main(["share", "--cohort", COHORT]) == 0
+    with zipfile.ZipFile(reports / f"{COHORT}_publicatie.zip") as archive:
+        names = archive.namelist()
     assert "02_qualitative.html" not in names and not any("processed" in n for n in names)

@@ -395,26 +395,29 @@ def _allowed_phrases(cohort: str) -> tuple[str, ...]:
     return TYPED_IN_TEMPLATES + tuple(names) + tuple(words)
 
 
-def test_publication_mode_site_shows_published_numbers_and_no_notebook_pages(tmp_path):
-    cohort = "tinypub"
-    keynumbers.write_fragment({"slots": 30, "analysis_set_n": 3, "sdq_n": 14},
-                              cohort=cohort, stage="01_questionnaires", root=tmp_path)
-    keynumbers.merge(cohort, root=tmp_path)
-    reports = tmp_path / "reports" / cohort
-    (reports / "01_questionnaires.html").write_text("<html><head></head><body>x</body></html>",
-                                                    encoding="utf-8")
-    (reports / "findings.html").write_text("<html><head></head><body><h1 id='t'>B</h1>"
-                                           "</body></html>", encoding="utf-8")
-    pages = [site.NotebookPage("01_questionnaires", "01 Vragenlijsten")]
-    site.build_site(cohort, notebooks=pages, root=tmp_path, publication=True, threshold=5)
-    numbers_page = (reports / "kerngetallen.html").read_text(encoding="utf-8")
-    row = re.search(r"<code>analysis_set_n</code>", numbers_page)
-    assert row is not None
-    cells = re.findall(r'<td class="getal">([^<]*)</td><td><code>analysis_set_n</code>',
+def test_published_site_shows_values_as_given_and_links_only_inside(tmp_path):
+    from analysis.publish.render import outside_links
+    from analysis.report.pages import BANNER_TEXT
+    from analysis.report.published import Mark, PublishedFigure
+
+    folder = tmp_path / "publicatie"
+    folder.mkdir()
+    (folder / "findings.html").write_text(
+        "<html><head></head><body><h2 id='t'>B</h2><p><a class='bron' "
+        "href=\"kerngetallen.html#analysis_set_n\">&lt;5</a></p></body></html>", encoding="utf-8")
+    (folder / "claims.csv").write_text("claim_id,published,reproduced,numerator,denominator,"
+                                       "ci_low,ci_high,status,note\n", encoding="utf-8")
+    site.build_published_site(
+        folder, title="T", synthetic=True, threshold=5,
+        numbers={"slots": 30, "analysis_set_n": Mark("<5"), "sdq_n": 14},
+        stages={"slots": "03_trajectories", "analysis_set_n": "01_questionnaires"},
+        figures=[PublishedFigure("questionnaires_sdq_lines", "withheld", "Eén lijn per gezin.")])
+    numbers_page = (folder / "kerngetallen.html").read_text(encoding="utf-8")
+    cells = re.findall(r'<tr id="analysis_set_n"><td>[^<]*</td><td class="getal">([^<]*)</td>',
                        numbers_page)
-    assert cells and cells[0] != "3" and "5" in cells[0]  # shown as "<5"
-    index = (reports / "index.html").read_text(encoding="utf-8")
-    assert "01_questionnaires.html" not in index  # internal pages are not linked
-    site.build_site(cohort, notebooks=pages, root=tmp_path, publication=False)
-    assert re.findall(r'<td class="getal">([^<]*)</td><td><code>analysis_set_n</code>',
-                      (reports / "kerngetallen.html").read_text(encoding="utf-8")) == ["3"]
+    assert cells == ["&lt;5"]
+    assert "Eén lijn per gezin." in (folder / "figuren.html").read_text(encoding="utf-8")
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "01_questionnaires.html" not in index and "grens 5" in index
+    assert outside_links(folder) == []  # navigation, numbers and index stay in the folder
+    assert BANNER_TEXT in numbers_page

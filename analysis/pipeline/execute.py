@@ -79,6 +79,9 @@ class Job:
     metadata: dict
     progress: dict = field(default_factory=dict)
     """``{"cell": i, "line": first code line}`` of the cell that started last (for messages)."""
+    code_page: bool = True
+    """Also render ``<name>.html`` (the page with code); False: only ``findings.html`` (the
+    publish stage, whose folder holds no notebook page)."""
 
     @property
     def output(self) -> Path:
@@ -171,7 +174,8 @@ def _store_success(job: Job, nb: Any) -> None:
     try:
         staged = stage / job.output.name
         write_text_atomic(staged, nbformat.writes(nb) + "\n")
-        pages = [(f"{job.name}.html", False)] + ([("findings.html", True)] if job.findings else [])
+        pages = ([(f"{job.name}.html", False)] if job.code_page or not job.findings else []) \
+            + ([("findings.html", True)] if job.findings else [])
         for page, hide_input in pages:
             render(staged, stage / page, hide_input=hide_input, title=job.title,
                    image_dirs=(job.reports, job.root, job.source.parent))

@@ -33,6 +33,17 @@ root when inside it) and the analysis parameters of ``pipeline.yaml`` with ``--p
 
 A run with nothing to do reads only small files and file metadata: papermill, nbformat,
 nbconvert, pandas and matplotlib are imported only when a notebook runs.
+
+The published set is not made by the notebooks: it is rendered by the publish stage
+(:mod:`analysis.publish.render`) into ``reports/<cohort>/publicatie/``, at the end of a run
+whose parameters say ``publication: true`` (``publish:`` section of ``pipeline.yaml``) or with
+``python -m analysis publish``. A run that executed a notebook and does not publish removes the
+published folder of an earlier run (and its zip), so no published set of other numbers is left
+beside the new run. :func:`last_run_problems` says why a run cannot be published (a notebook
+never ran, failed, or is stale against the raw data, the code or the parameters it ran with);
+:func:`execute_findings` executes the findings notebook into another folder (the publish stage
+runs it with the published set); :func:`run_fingerprint` identifies the run a published set was
+made from.
 """
 
 from __future__ import annotations
@@ -49,6 +60,7 @@ from analysis import paths
 from analysis.errors import CompendiumError, ConfigError
 from analysis.pipeline.outputs import OutputFolderError, describe_os_error, recover, set_aside
 from analysis.pipeline.spec import (
+    PUBLISH_SECTION,
     Pipeline,
     load_pipeline,
     merge_parameters,
@@ -67,7 +79,8 @@ from analysis.pipeline.state import (
 )
 from analysis.report import history, keynumbers
 
-__all__ = ["run", "plan", "status", "load_pipeline", "patterns_overlap", "KERNEL_ENVIRONMENT"]
+__all__ = ["run", "plan", "status", "load_pipeline", "patterns_overlap", "KERNEL_ENVIRONMENT",
+           "last_run_problems", "run_fingerprint", "execute_findings"]
 
 KERNEL_ENVIRONMENT: dict[str, str] = {
     "MPLBACKEND": "Agg",
@@ -236,17 +249,128 @@ def _finish(ctx: _Run, selected: set[str], to_run: list[str], reasons: dict,
     if update_notebooks:
         _update_notebooks(ctx, selected)
     if ctx.executed:  # key numbers, commit, dirty flag and parameters in reports/<cohort>/history/
-        history.record_run(cohort, ctx.parameters, root=ctx.root, raw_dir=ctx.places["{raw}"])
+        analysed = {n: p for n, p in ctx.parameters.items() if n in ctx.pipeline.names}
+        history.record_run(cohort, analysed, root=ctx.root, raw_dir=ctx.places["{raw}"])
     findings = ctx.reports / "findings.html"
     say(f"finished in {time.perf_counter() - started:.1f} s: {len(ctx.executed)} run, "
         f"{len(reasons) - len(ctx.executed)} cached")
-    if findings.is_file():
-        say(f"findings: {ctx.shown(findings)}")
-        index = ctx.reports / "index.html"
-        if ctx.executed or not index.is_file():  # a no-op run stays light: the site is up to date
-            index = _build_site(ctx)
-        say(f"site: {ctx.shown(index)}")
+    try:
+        published = _publication(ctx)
+    finally:
+        if findings.is_file():
+            say(f"findings: {ctx.shown(findings)}")
+            index = ctx.reports / "index.html"
+            if ctx.executed or published or not index.is_file():  # a no-op run stays light
+                index = _build_site(ctx)
+            say(f"site: {ctx.shown(index)}")
     return EXIT_OK
+
+
+def _publication(ctx: _Run) -> bool:
+    """Render the published set when the parameters ask for it (``publication: true``), else
+    remove a published set that an earlier run left (it would show other numbers). True when
+    the published folder changed."""
+    from analysis.publish import render
+
+    settings = ctx.parameters.get(PUBLISH_SECTION, {})
+    if not settings.get("publication"):
+        if ctx.executed and render.remove_published(ctx.cohort, root=ctx.root):
+            ctx.say(f"removed the published set of an earlier run "
+                    f"({ctx.shown(render.published_dir(ctx.cohort, root=ctx.root))}): make it "
+                    f"again with 'python -m analysis publish --cohort {ctx.cohort}'")
+            return True
+        return False
+    threshold = int(settings.get("small_count_threshold") or render.DEFAULT_THRESHOLD)
+    raw_base = ctx.places["{raw}"].parent
+    if not ctx.executed and render.is_current(ctx.cohort, threshold, raw_root=raw_base,
+                                              root=ctx.root):
+        ctx.say(f"published set: {ctx.shown(render.published_dir(ctx.cohort, root=ctx.root))} "
+                f"(up to date, threshold {threshold})")
+        return False
+    result = render.publish(ctx.cohort, threshold=threshold, raw_root=raw_base,
+                            root=ctx.root, notebooks_dir=ctx.notebooks_dir, say=ctx.say,
+                            locked=False)
+    ctx.say(f"published set: {ctx.shown(result.folder)} (threshold {threshold})")
+    return True
+
+
+def last_run_problems(
+    cohort: str = paths.DEFAULT_COHORT, *, raw_root: str | os.PathLike | None = None,
+    notebooks_dir: str | os.PathLike = paths.NOTEBOOKS, root: str | os.PathLike = paths.ROOT,
+) -> list[str]:
+    """Why the last run of ``cohort`` cannot be published: one line per notebook of
+    ``pipeline.yaml`` that never ran, failed in its last run, or would run again now (its raw
+    data, inputs, code, package or environment changed since). Each notebook is compared with
+    the parameters it last ran with, so a run made with ``--params`` is current. Empty: every
+    notebook is up to date. Reads only."""
+    ctx = _prepare(cohort, raw_root, None, Path(notebooks_dir), Path(root), lambda _: None)
+    state = State.load(ctx.reports / STATE_FILE)
+    for name in ctx.pipeline.names:
+        used = (state.notebooks.get(name) or {}).get("values") or {}
+        declared = ctx.parameters[name]
+        ctx.parameters[name] = {k: used.get(k, v) for k, v in declared.items()}
+    reasons = _plan(ctx, set(ctx.pipeline.names), set(), state, FileHashes(state.files), False)
+    problems = []
+    for name, why in reasons.items():
+        if not why:
+            continue
+        if (ctx.reports / f"{name}.failed.ipynb").is_file() and name not in state.notebooks:
+            why = ["failed in its last run"]
+        problems.append(f"{name}: {'; '.join(why)}")
+    return problems
+
+
+def run_fingerprint(cohort: str = paths.DEFAULT_COHORT, *,
+                    root: str | os.PathLike | None = None) -> str:
+    """SHA-256 identifying the cohort's current run: what every notebook last ran with and
+    wrote (``.pipeline-state.json``, without its hash cache) and the merged key numbers. A
+    published set records it; another run gives another fingerprint."""
+    import hashlib
+    import json
+
+    reports = (paths.reports_dir(cohort) if root is None or Path(root) == paths.ROOT
+               else Path(root) / "reports" / cohort)
+    state = State.load(reports / STATE_FILE)
+    numbers = reports / "key_numbers.json"
+    text = json.dumps({"notebooks": state.notebooks,
+                       "key_numbers": numbers.read_text(encoding="utf-8")
+                       if numbers.is_file() else None}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def execute_findings(
+    cohort: str, *, out_dir: Path, extra: dict[str, Any], raw_root: str | os.PathLike | None = None,
+    notebooks_dir: str | os.PathLike = paths.NOTEBOOKS, root: str | os.PathLike = paths.ROOT,
+    say: Callable[[str], Any] = lambda _: None,
+) -> Path:
+    """Execute the findings notebook (``findings: true`` in ``pipeline.yaml``) of ``cohort``
+    with ``extra`` parameters on top of its own, into ``out_dir`` (not ``reports/<cohort>/``);
+    returns the rendered ``out_dir/findings.html``. Nothing of the run's state or outputs is
+    touched.
+
+    Raises
+    ------
+    CompendiumError
+        When the notebook fails (the message names the cell and the error).
+    """
+    from dataclasses import replace
+
+    from analysis.pipeline import execute
+
+    ctx = _prepare(cohort, raw_root, None, Path(notebooks_dir), Path(root), _sayer(say))
+    names = [n for n in ctx.pipeline.names if ctx.pipeline.get(n).findings]
+    if not names:
+        raise ConfigError(f"{ctx.pipeline.source} marks no notebook 'findings: true'; the "
+                          "published document is rendered from that notebook")
+    job = _job(ctx, names[0])
+    job = replace(job, reports=Path(out_dir), parameters={**job.parameters, **extra},
+                  code_page=False)
+    execute.import_executor()
+    outcome = execute.execute(job)
+    if not outcome.ok:
+        raise CompendiumError(f"the findings notebook failed while rendering the published "
+                              f"document: {'; '.join(outcome.problem)}")
+    return Path(out_dir) / "findings.html"
 
 
 def _validate_cohort(ctx: _Run) -> bool:
@@ -300,12 +424,7 @@ def _build_site(ctx: _Run) -> Path:
 
     pages = [site.NotebookPage(name, f"{name[:2]} {ctx.pipeline.get(name).title['nl']}")
              for name in ctx.pipeline.names]
-    findings = [ctx.notebook_parameters(n) for n in ctx.pipeline.names
-                if ctx.pipeline.get(n).findings]
-    settings = findings[0] if findings else {}
-    return site.build_site(ctx.cohort, notebooks=pages, root=ctx.root,
-                           publication=bool(settings.get("publication", False)),
-                           threshold=settings.get("small_count_threshold"))
+    return site.build_site(ctx.cohort, notebooks=pages, root=ctx.root)
 
 
 def plan(
@@ -422,6 +541,10 @@ def _check_parameters(pipeline: Pipeline, parameters: dict[str, dict], shown: st
             where = (f"parameters file {shown}, notebook {spec.name}" if shown
                      else f"{pipeline.source}, notebook {spec.name}")
             check_values(parameters[spec.name], spec.rules, where)
+    if pipeline.publish_rules:
+        where = (f"parameters file {shown}, {PUBLISH_SECTION}" if shown
+                 else f"{pipeline.source}, {PUBLISH_SECTION}")
+        check_values(parameters[PUBLISH_SECTION], pipeline.publish_rules, where)
 
 
 def _check_notebooks(ctx: _Run, selected: set[str]) -> None:
@@ -495,6 +618,21 @@ def _expected_reports(ctx: _Run, name: str) -> list[Path]:
     return files + ([ctx.reports / "findings.html"] if ctx.pipeline.get(name).findings else [])
 
 
+def _missing(ctx: _Run, name: str, state: State) -> list:
+    """Outputs of ``name`` that are missing now: its reports, and each ``writes`` pattern that
+    matched a file when it last succeeded (a pattern that matched nothing then, such as the
+    tables of a follow-up a one-family cohort cannot plan, is not missing now)."""
+    import fnmatch
+
+    spec = ctx.pipeline.get(name)
+    missing = missing_outputs(spec.writes, ctx.places, _expected_reports(ctx, name))
+    recorded = (state.notebooks.get(name) or {}).get("outputs")
+    if recorded is None:
+        return missing
+    return [m for m in missing if m not in spec.writes
+            or any(fnmatch.fnmatchcase(key, m) for key in recorded)]
+
+
 def _plan(ctx: _Run, selected: set[str], targets: set[str], state: State, hashes: FileHashes,
           force: bool) -> dict[str, list[str]]:
     """Name -> reasons to run (empty: up to date), for the selected notebooks in run order."""
@@ -510,7 +648,7 @@ def _plan(ctx: _Run, selected: set[str], targets: set[str], state: State, hashes
         else:
             found = _fingerprint(ctx, name, hashes, package, state).changes(
                 state.notebooks.get(name))
-            missing = missing_outputs(spec.writes, ctx.places, _expected_reports(ctx, name))
+            missing = _missing(ctx, name, state)
             if missing:
                 found.append(f"outputs missing: {missing[0]}")
             reasons[name] = found
@@ -672,7 +810,7 @@ def _stale(ctx: _Run, name: str, fingerprint: Fingerprint, state: State) -> bool
     missing. Upstream notebooks whose outputs came out byte-identical re-run nothing below."""
     spec = ctx.pipeline.get(name)
     return bool(fingerprint.changes(state.notebooks.get(name))
-                or missing_outputs(spec.writes, ctx.places, _expected_reports(ctx, name)))
+                or _missing(ctx, name, state))
 
 
 def _by_critical_path(pipeline: Pipeline, to_run: list[str]) -> list[str]:

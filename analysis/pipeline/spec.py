@@ -46,7 +46,11 @@ RESERVED_PARAMETERS: frozenset[str] = frozenset({"cohort", "raw_root"})
 
 _WILDCARDS = re.compile(r"[*?\[]")
 _KEYS = {"file", "title", "reads", "writes", "parameters", "rules", "findings"}
-_TOP_KEYS = {"version", "notebooks", "validate"}
+_TOP_KEYS = {"version", "notebooks", "validate", "publish"}
+PUBLISH_SECTION = "publish"
+"""Top-level section of ``pipeline.yaml`` declaring the publish stage's parameters and rules
+(``publication``, ``small_count_threshold``); in a ``--params`` file they are given at the top
+level like any notebook parameter, or in a section of this name."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,9 @@ class Pipeline:
     upstream: dict[str, frozenset[str]]
     source: str = "notebooks/pipeline.yaml"
     validate: str | None = None
+    publish: dict = field(default_factory=dict)
+    """Parameters of the publish stage and their defaults (``publish:`` of pipeline.yaml)."""
+    publish_rules: dict = field(default_factory=dict)
 
     def get(self, name: str) -> NotebookSpec:
         """The notebook called ``name``."""
@@ -172,7 +179,23 @@ def load_pipeline(path: str | os.PathLike, *, shown: str | None = None) -> Pipel
         b.name: frozenset(a.name for a in specs if a is not b and _depends(b, a)) for b in specs
     }
     order = _topological(specs, upstream, shown)
-    return Pipeline(tuple(order), upstream, shown, validate)
+    publish, publish_rules = _publish_section(data.get(PUBLISH_SECTION), shown)
+    return Pipeline(tuple(order), upstream, shown, validate, publish, publish_rules)
+
+
+def _publish_section(section: Any, shown: str) -> tuple[dict, dict]:
+    """``publish: {parameters: {...}, rules: {...}}`` checked like a notebook's."""
+    if section is None:
+        return {}, {}
+    where = f"{shown}, {PUBLISH_SECTION}"
+    if not isinstance(section, dict) or set(section) - {"parameters", "rules"}:
+        raise ConfigError(f"{where}: expected a mapping with 'parameters' and 'rules'")
+    parameters = section.get("parameters") or {}
+    if not isinstance(parameters, dict) or RESERVED_PARAMETERS & set(parameters):
+        raise ConfigError(f"{where}: parameters must be a mapping name -> default")
+    from analysis.pipeline.params import check_rules
+
+    return dict(parameters), check_rules(section.get("rules"), parameters, where)
 
 
 def patterns_overlap(a: str, b: str) -> bool:
@@ -324,6 +347,8 @@ def merge_parameters(pipeline: Pipeline, overrides: dict, shown: str) -> dict[st
     if not isinstance(overrides, dict):
         raise ConfigError(f"parameters file {shown} must hold a mapping name -> value")
     declared = {n: pipeline.get(n).parameters for n in pipeline.names}
+    if pipeline.publish:
+        declared[PUBLISH_SECTION] = pipeline.publish
     known = set().union(*(p.keys() for p in declared.values()))
     merged = {name: dict(defaults) for name, defaults in declared.items()}
     sections = {k: v for k, v in overrides.items() if k in declared}

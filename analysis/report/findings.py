@@ -19,11 +19,17 @@ number is filled in by :func:`analysis.report.site.annotate_findings`). At the t
 "Kernbevindingen" box and call-outs for synthetic data, placeholder keys and small n
 (:func:`analysis.report.findings_sections.key_findings`, :func:`~.findings_sections.caveats`).
 
-Publication mode (``publication=True``) applies disclosure control
-(:mod:`analysis.publish.disclosure`: people counts below the threshold as "<k" with secondary
-suppression, never counts of sessions or hours), leaves out per-family figures and figures with
-small groups, and shows only quotes the researcher approved (``quotes_approved.csv``); the
-default mode shows the quotes that passed the privacy guard under a "niet voor publicatie" mark.
+The document comes in two renderings. The *internal* one (the pipeline's run of notebook 05,
+``reports/<cohort>/findings.html``) is the analyst's working document: every number from the
+run's key numbers, linked to the notebook cell that recorded it, quotes that passed the privacy
+guard under a "niet voor publicatie" mark. The *published* one is made by the publish stage
+(:mod:`analysis.publish.render`, ``python -m analysis publish``) into
+``reports/<cohort>/publicatie/``: the notebook then opens the published set
+(:mod:`analysis.report.published`, parameter ``published``), and every number, table and figure
+comes from that set, as given; each number links to the published key-number page, withheld
+figures are named with their Dutch reason, only approved quotes appear
+(``quotes_approved.csv``), and no sentence names a value of an earlier run. Nothing here decides
+what is withheld: this module knows no threshold.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import base64
 import html
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
@@ -39,9 +46,9 @@ import pandas as pd
 from analysis import paths, privacy
 from analysis.atomic import write_csv_atomic
 from analysis.data import processed
-from analysis.publish import disclosure
 from analysis.report import keynumbers, narrative, provenance
 from analysis.report import findings_sections as sections
+from analysis.report.published import PublishedSet, read_set
 from analysis.report.figures.style import banner_html
 
 CLAIMS_COLUMNS = ["claim_id", "published", "reproduced", "numerator", "denominator", "ci_low",
@@ -87,30 +94,42 @@ def _plain(text: str) -> str:
 
 @dataclass
 class Findings:
-    """Helpers of the findings notebook for one cohort (see the module docstring)."""
+    """Helpers of the findings notebook for one cohort (see the module docstring).
+
+    ``published`` is the published set when the document is the published rendering (then
+    ``numbers`` are the published numbers), None for the internal document.
+    """
 
     cohort: str
-    publication: bool = False
-    threshold: int = narrative.SMALL_COUNT_THRESHOLD
     numbers: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, tuple[str, int]] = field(default_factory=dict)
+    published: PublishedSet | None = None
     _inputs_hash: str | None = field(default=None, repr=False)
 
     @property
+    def publication(self) -> bool:
+        """Whether this is the published rendering (made from a published set)."""
+        return self.published is not None
+
+    @property
     def links(self) -> dict[str, str]:
-        """Key -> ``<notebook>.html#cel-N``, the cell that recorded it (keys without a recorded
-        cell are left out and stay plain text)."""
+        """Key -> where a reader finds it: ``<notebook>.html#cel-N``, the cell that recorded it
+        (internal), or ``kerngetallen.html#<key>`` (published). Keys without one stay plain."""
+        if self.published is not None:
+            return {key: self.published.link(key) for key in self.numbers}
         return {key: f"{stage}.html#cel-{cell}" for key, (stage, cell) in self.sources.items()}
 
     def source(self, key: str, value: Any = None) -> str | None:
-        """The link to the cell that recorded ``key``, or None; with ``value``, only when the
+        """The link for ``key`` (see :attr:`links`), or None; with ``value``, only when the
         key number holds that value (a count computed from a table links to the key number
         holding the same count, never to a different one)."""
-        where = self.sources.get(key)
-        if where is None or (value is not None and self.numbers.get(key) != value):
+        if value is not None and self.numbers.get(key) != value:
             return None
-        return f"{where[0]}.html#cel-{where[1]}"
+        if self.published is not None:
+            return self.published.link(key)
+        where = self.sources.get(key)
+        return None if where is None else f"{where[0]}.html#cel-{where[1]}"
 
     @property
     def synthetic(self) -> bool:
@@ -122,28 +141,36 @@ class Findings:
         return narrative.available(self.numbers, *keys)
 
     def say(self, template: str) -> _Markdown:
-        """Dutch prose with ``{key:format}`` filled in from the key numbers.
+        """Dutch prose with ``{key:format}`` filled in from the key numbers (the published
+        ones in the published document, marks such as "<5" as given).
 
         Text values (cohort.yaml fields) pass the privacy gate and are HTML-escaped by jinja2's
-        autoescape; in publication mode the numbers are those of
-        :func:`analysis.publish.disclosure.publish_numbers` (people counts only suppressed).
+        autoescape.
         """
         return _Markdown(self._render(template))
 
     def _render(self, template: str) -> str:
-        numbers = _escaped(self.numbers)
-        if self.publication:
-            numbers, _ = disclosure.publish_numbers(numbers, threshold=self.threshold)
-        return narrative.render(template.strip(), numbers,
-                                publication=False, threshold=self.threshold, links=self.links,
-                                figure_ref=self.figure_ref)
+        return narrative.render(self._fill(template.strip()), _escaped(self.numbers),
+                                links=self.links, figure_ref=self.figure_ref)
+
+    def _fill(self, template: str) -> str:
+        """``{notebook:NAME}`` (``{Notebook:NAME}`` at the start of a sentence) as a link to
+        that notebook's page in the internal document, or as plain words in the published
+        one, whose bundle holds no notebook pages."""
+        def replace(match: re.Match) -> str:
+            word, name = match.group(1), match.group(2)
+            if self.publication:
+                return f"{word} {name[:2]} van de analyse (niet in deze publicatie)"
+            return f"[{word} {name[:2]}]({name}.html)"
+
+        return re.sub(r"\{([Nn]otebook):([\w.-]+)\}", replace, template)
 
     def say_if(self, keys: Iterable[str] | None, template: str, otherwise: str = "") -> _Markdown:
         """:meth:`say` when every one of ``keys`` (default: every key the template names) has a
         value, else ``otherwise`` (plain text) with the first recorded reason of absence
         (``<key>_reason``) in brackets. A key recorded as None, or not recorded because its
-        notebook had no data, means absent; zero is a value."""
-        keys = narrative.keys_of(template) if keys is None else list(keys)
+        notebook had no data, means absent; zero is a value (and so is a mark "<5")."""
+        keys = narrative.keys_of(self._fill(template)) if keys is None else list(keys)
         if self.has(*keys):
             return self.say(template)
         text = " ".join(otherwise.split())
@@ -168,10 +195,11 @@ class Findings:
     def target(self) -> float | None:
         """The municipal substitution target the run used (key number, else ``cohort.yaml``)."""
         value = self.numbers.get("substitution_target", self.config.get("substitution_target"))
-        return None if value is None else float(value)
+        return None if value is None or narrative.withheld(value) else float(value)
 
     def intro(self) -> _Markdown:
-        """Title, organisation, place and period, and what the document does."""
+        """Title, organisation, place and period, what the document does, and which rendering
+        it is (internal or published, with the signs the published one uses)."""
         cfg = self.config
         title = html.escape(str(cfg.get("title") or self.numbers.get("cohort_title") or self.cohort))
         where = [str(v) for v in (cfg.get("organisation"), cfg.get("municipality")) if v]
@@ -183,22 +211,29 @@ class Findings:
         cited = self.publication_cited
         does = (f"Dit document herhaalt de evaluatie uit {html.escape(cited)} met de data van "
                 "dit cohort." if cited else "Dit document beschrijft de evaluatie van dit cohort.")
-        return _Markdown(f"{head}\n\n{does} Elk getal in de tekst komt uit de kerngetallen van "
-                         "deze run (`reports/<cohort>/key_numbers.json`); elke figuur noemt het "
-                         "notebook, de cel, de invoer en de commit waarmee ze is gemaakt.")
+        if self.published is None:
+            return _Markdown(
+                f"{head}\n\n{does} Dit is de **interne versie** voor de onderzoeker, niet voor "
+                "publicatie: elk getal in de tekst komt uit de kerngetallen van deze run "
+                "(`reports/<cohort>/key_numbers.json`) en is een link naar de cel die het "
+                "berekende; elke figuur noemt het notebook, de cel, de invoer en de commit "
+                "waarmee ze is gemaakt. De publicatieversie maakt `python -m analysis publish` "
+                "in `reports/<cohort>/publicatie/`.")
+        k = self.published.threshold
+        return _Markdown(
+            f"{head}\n\n{does} Dit is de **publicatieversie**: elk getal in de tekst komt uit "
+            "de gepubliceerde kerngetallen (`key_numbers.json` in deze map) en is een link naar "
+            f"de [kerngetallenpagina]({self.published.key_page}). "
+            + disclosure_legend(k))
 
     # ------------------------------------------------------------------ sections from data
-    def _opts(self) -> dict[str, Any]:
-        return {"publication": self.publication, "threshold": self.threshold}
-
     def count(self, key: str, singular: str, plural: str, *, zero: str | None = None) -> str:
         """Key number ``key`` with its noun ("1 waarschuwing", "geen waarschuwingen")."""
         if key not in self.numbers:
             raise narrative.MissingKeyNumber(f"the text names key number {key!r}, which this "
                                              "run did not produce")
         return narrative.link_count(narrative.count_noun(self.numbers[key], singular, plural,
-                                                         zero=zero, **self._opts()),
-                                    self.source(key))
+                                                         zero=zero), self.source(key))
 
     def validation(self) -> _Markdown:
         """How many warnings the check against the data contract gave."""
@@ -206,21 +241,27 @@ class Findings:
         return _Markdown(f"De controle van de ruwe data tegen het datacontract gaf {n}; fouten "
                          "stoppen de analyse, dus die zijn er niet.")
 
+    def _table(self, name: str, make) -> pd.DataFrame | None:
+        """The published table ``name`` in the published document, else ``make()``."""
+        if self.published is not None:
+            return self.published.table(name)
+        return make()
+
     def staff(self) -> _Markdown:
-        """Therapists per therapy type and social workers, from the validated trajectories."""
-        return _Markdown(sections.staff(self._validated("trajectories"), source=self.source,
-                                        **self._opts()))
+        """Therapists per therapy type and social workers (:func:`~.findings_sections.staff`)."""
+        table = self._table("staff", lambda: sections.staff_table(self._validated("trajectories")))
+        return _Markdown(sections.staff(table, source=self.source))
 
     def participation(self) -> _Markdown:
-        """Which qualitative sessions took place, with whom (from the validated sessions), and
-        how many interviewed parents were positive about the collaboration (when any were
-        interviewed)."""
-        text = sections.participation(self._validated("sessions"), source=self.source,
-                                      **self._opts())
+        """Which qualitative sessions took place, with whom, and how many interviewed parents
+        were positive about the collaboration (when any were interviewed)."""
+        table = self._table("participation",
+                            lambda: sections.participation_table(self._validated("sessions")))
+        text = sections.participation(table, source=self.source)
         k, n = self.numbers.get("parents_positive"), self.numbers.get("parents_interviewed")
-        if k is not None and n:
+        if k is not None and n is not None and (narrative.withheld(n) or n):
             share = narrative.step_text(k, n, unit=("geïnterviewde ouder", "geïnterviewde ouders"),
-                                        href=self.source("parents_positive"), **self._opts())
+                                        href=self.source("parents_positive"))
             text += (" Positief over de samenwerking tussen vaktherapeut en sociaal werker: "
                      f"{share}.")
         reference = self.figure_ref("qualitative_theme_matrix")
@@ -230,8 +271,8 @@ class Findings:
 
     def chain(self) -> _Markdown:
         """The chain of shares of notebook 01 as a list, or one sentence when it is absent."""
-        text = sections.chain(self._processed("questionnaires", "chain"), source=self.source,
-                              **self._opts())
+        table = self._table("chain", lambda: self._processed("questionnaires", "chain"))
+        text = sections.chain(table, source=self.source)
         return _Markdown(text or narrative.absent_sentence(
             "de keten van aandelen (de vragenlijsten die ervoor nodig zijn ontbreken)"))
 
@@ -243,11 +284,16 @@ class Findings:
             return _Markdown(narrative.absent_sentence(
                 "het aandeel vervangen geïndiceerde trajecten", self.numbers, keys))
         n = self.numbers
+        if narrative.withheld(n["substitution_share"]):
+            return _Markdown(narrative.render(
+                "Van de {indicated_n:count} trajecten die vóór de pilot een geïndiceerd traject "
+                "zouden zijn geweest, is bij {substituted_n:count} de geïndiceerde zorg vervangen "
+                "of verminderd (aandeel niet getoond).", n, links=self.links))
         text = narrative.render(
             "Van de {indicated_n:count} trajecten die vóór de pilot een geïndiceerd traject "
             "zouden zijn geweest, is bij {substituted_n:count} de geïndiceerde zorg vervangen of "
             "verminderd ({substitution_share:share}; 95%-interval {substitution_ci_low:share} tot "
-            "{substitution_ci_high:share}).", n, links=self.links, **self._opts())
+            "{substitution_ci_high:share}).", n, links=self.links)
         verdict = sections.target_verdict(n["substitution_share"], n["substitution_ci_low"],
                                           n["substitution_ci_high"], self.target)
         if verdict is not None:
@@ -268,10 +314,14 @@ class Findings:
 
     def key_findings(self) -> _Html:
         """The "Kernbevindingen" box: headline numbers with their intervals, each linked to
-        its cell; lines whose data are absent are left out (empty when none is left)."""
-        return _Html(sections.key_findings(
-            self.numbers, say=self._render, source=self.source,
-            chain_table=self._processed("questionnaires", "chain"), **self._opts()))
+        its source; lines whose data are absent are left out (empty when none is left)."""
+        chain = self._table("chain", lambda: self._processed("questionnaires", "chain"))
+        box = sections.key_findings(self.numbers, say=self._render, source=self.source,
+                                    chain_table=chain)
+        if self.published is not None:
+            box = box.replace("Elk getal is een link naar de cel die het berekende",
+                              "Elk getal is een link naar de kerngetallenpagina")
+        return _Html(box)
 
     def caveats(self) -> _Html:
         """Call-outs: synthetic data, placeholder scoring keys in use, small n
@@ -286,19 +336,27 @@ class Findings:
         return _Html(sections.caveats(self.numbers, synthetic=self.synthetic, say=self._render,
                                       placeholder_instruments=placeholders))
 
-    def figure(self, name: str, *, per_family: bool = False) -> Any:
-        """The saved figure ``name`` embedded, with its caption and provenance line, under the
-        stable id ``fig-<name>`` (the target of ``{figuur:<name>}`` in the text).
+    def figure(self, name: str) -> Any:
+        """The figure ``name`` embedded, with its caption and provenance line, under the stable
+        id ``fig-<name>`` (the target of ``{figuur:<name>}`` in the text).
 
-        A ``per_family`` figure (one mark per family) is left out in publication mode.
+        Internal document: the run's PNG, when its provenance says this run made it. Published
+        document: the figure as the figure checker published it (``figuren/``), or one
+        sentence naming the figure and the Dutch reason it was withheld.
         """
-        if self.publication and (per_family or name in disclosure.rules()["per_family_figures"]):
-            return _Markdown("*Figuur met een punt per gezin weggelaten in de publicatieversie.*")
+        if self.published is not None:
+            decision = self.published.figures.get(name)
+            if decision is None:
+                return _Markdown(f"*Figuur `{name}` is voor dit cohort niet gemaakt of niet "
+                                 "gecontroleerd, en staat dus niet in de publicatie.*")
+            if not decision.shown:
+                return _Markdown(f"*Figuur `{name}` is weggelaten in de publicatieversie. "
+                                 f"{html.escape(decision.reason_nl)}*")
+            png = self.published.folder / decision.file
+            meta = provenance.read_png_metadata(png)
+            return _Figure(png.read_bytes(), meta.get("Title", name), meta.get("Description", ""),
+                           figure_id=f"fig-{name}")
         png = paths.figures_dir(self.cohort) / f"{name}.png"
-        if self.publication and disclosure.figure_has_small_cells(png, self.threshold):
-            return _Markdown("*Figuur weggelaten in de publicatieversie: ze toont groepen "
-                             "kleiner dan de grens voor kleine aantallen (parameter "
-                             "`small_count_threshold`, zie het colofon).*")
         if not png.is_file():
             return _Markdown(f"*Figuur `{name}` is voor dit cohort niet gemaakt (de gegevens "
                              "ontbreken).*")
@@ -311,13 +369,12 @@ class Findings:
                        figure_id=f"fig-{name}")
 
     def figure_shown(self, name: str) -> bool:
-        """Whether :meth:`figure` embeds ``name`` (same rules: made by this run, not left out
-        in publication mode; per-family figures are those of ``disclosure.yaml``)."""
-        if self.publication and name in disclosure.rules()["per_family_figures"]:
-            return False
+        """Whether :meth:`figure` embeds ``name`` (same rules)."""
+        if self.published is not None:
+            decision = self.published.figures.get(name)
+            return decision is not None and decision.shown
         png = paths.figures_dir(self.cohort) / f"{name}.png"
-        if not png.is_file() or (self.publication and disclosure.figure_has_small_cells(
-                png, self.threshold)):
+        if not png.is_file():
             return False
         return self.made_by_this_run(provenance.read_png_metadata(png))
 
@@ -345,79 +402,86 @@ class Findings:
                 self._inputs_hash = ""
         return bool(self._inputs_hash) and meta.get("Inputs hash") == self._inputs_hash
 
-    def table(self, frame: pd.DataFrame, *, counts: Iterable[str] = (),
-              family_column: str | None = None) -> pd.DataFrame:
-        """``frame`` for display: in publication mode small ``counts`` columns become "<k" and
-        the ``family_column`` (per-family rows) is dropped."""
-        out = frame.copy()
-        if self.publication:
-            if family_column and family_column in out.columns:
-                out = out.drop(columns=[family_column])
-            out = disclosure.suppress_table(out, counts, threshold=self.threshold)
-        return out
-
     def claims(self) -> "ClaimsTable | None":
-        """Published vs reproduced: writes ``reports/<cohort>/claims.csv``, returns the Dutch view.
+        """Published vs reproduced, as a Dutch table (None when the cohort has no claims).
 
-        None when ``cohort.yaml`` names no publication or no ``published_claims`` file (the
-        section is then left out and ``claims.csv`` holds only its header, so the output exists
-        for every cohort). The view shows each claim's Dutch statement in full, published and
-        reproduced values, interval, status and a Dutch note; the claim ids stay in the CSV.
+        Internal document: writes ``reports/<cohort>/claims.csv`` (None when ``cohort.yaml``
+        names no publication or no ``published_claims`` file: the section is then left out and
+        ``claims.csv`` holds only its header, so the output exists for every cohort). Published
+        document: the published claims table of the set (``claims.csv`` of the published
+        folder, written by the publish stage). The view shows each claim's Dutch statement in
+        full, published and reproduced values, interval, status and a Dutch note.
         """
+        if self.published is not None:
+            table = self.published.table("claims")
+            return None if table is None or table.empty else ClaimsTable(self._claims_view(table))
+        table = self.claims_table()
+        write_csv_atomic(paths.reports_dir(self.cohort) / "claims.csv",
+                         pd.DataFrame(columns=CLAIMS_COLUMNS) if table is None
+                         else table[CLAIMS_COLUMNS])
+        return None if table is None else ClaimsTable(self._claims_view(table))
+
+    def claims_table(self) -> pd.DataFrame | None:
+        """The claims reproduced from this run's key numbers (columns of
+        :func:`analysis.report.claims.reproduce_claims`), or None without published claims."""
         from analysis.report import claims as claim_rules
 
         file_name = self.config.get("published_claims")
         raw = paths.raw_dir(self.cohort, self.config.get("_raw_root"))
         if not self.publication_cited or not file_name or not (raw / file_name).is_file():
-            write_csv_atomic(paths.reports_dir(self.cohort) / "claims.csv",
-                             pd.DataFrame(columns=CLAIMS_COLUMNS))
             return None
         published = pd.read_csv(raw / file_name, dtype={"claim_id": str})
-        table = claim_rules.reproduce_claims(published, self.numbers)
-        if self.publication:
-            table = disclosure.claims_table(table, threshold=self.threshold)
-        write_csv_atomic(paths.reports_dir(self.cohort) / "claims.csv", table[CLAIMS_COLUMNS])
-        notes_nl = claim_rules.notes_nl()
-        dutch = published.assign(note=[notes_nl.get(c, n if isinstance(n, str) else "")
-                                       for c, n in zip(published["claim_id"],
-                                                       published.get("note", [""] * len(published)))])
-        return ClaimsTable(self._claims_view(claim_rules.reproduce_claims(dutch, self.numbers)))
+        return claim_rules.reproduce_claims(published, self.numbers)
 
     def _claims_view(self, table: pd.DataFrame) -> pd.DataFrame:
-        from analysis.report.claims import STATUS_LABELS_NL, statements_nl
+        from analysis.report.claims import STATUS_LABELS_NL, notes_nl, statements_nl
 
-        dutch = statements_nl()
+        dutch, notes = statements_nl(), notes_nl()
+        statements = table["statement"] if "statement" in table else table["claim_id"]
         view = pd.DataFrame({
-            "bewering": [dutch.get(c, s) for c, s in zip(table["claim_id"], table["statement"])],
+            "bewering": [dutch.get(c, s) for c, s in zip(table["claim_id"], statements)],
             "gepubliceerd": table["published"].map(lambda v: narrative.format_value(v)),
             "gereproduceerd": [self._reproduced_text(r) for r in table.itertuples()],
             "95%-interval": [self._interval_text(r) for r in table.itertuples()],
-            "status": table["status"].map(STATUS_LABELS_NL),
-            "toelichting": table["note"].fillna(""),
+            "status": [STATUS_LABELS_NL.get(s, str(s)) for s in table["status"]],
+            "toelichting": [notes.get(c, n if isinstance(n, str) else "") for c, n in
+                            zip(table["claim_id"], table["note"] if "note" in table
+                                else [""] * len(table))],
         })
         view.index = pd.RangeIndex(1, len(view) + 1, name="nr")
         return view
 
-    def _reproduced_text(self, row) -> str:
-        if pd.isna(row.reproduced):
+    @staticmethod
+    def _reproduced_text(row) -> str:
+        if narrative.withheld(row.reproduced):
+            value = str(row.reproduced)
+        elif row.reproduced is None or pd.isna(row.reproduced):
             return "niet te berekenen"
-        value = narrative.format_value(float(row.reproduced), ".1" if not float(
-            row.reproduced).is_integer() else "")
-        if pd.notna(row.numerator) and pd.notna(row.denominator):
-            k = narrative.format_value(row.numerator, "count", publication=self.publication,
-                                       threshold=self.threshold)
-            return f"{value}% ({k} van {narrative.format_value(row.denominator, 'count')})"
+        else:
+            value = narrative.format_value(float(row.reproduced), ".1" if not float(
+                row.reproduced).is_integer() else "")
+        k, n = row.numerator, row.denominator
+        if all(narrative.withheld(v) or (v is not None and pd.notna(v)) for v in (k, n)):
+            shown = "x" if narrative.withheld(row.reproduced) else f"{value}%"
+            return (f"{shown} ({narrative.format_value(k, 'count')} van "
+                    f"{narrative.format_value(n, 'count')})")
         return value
 
     @staticmethod
     def _interval_text(row) -> str:
-        if pd.isna(row.ci_low) or pd.isna(row.ci_high):
+        low, high = row.ci_low, row.ci_high
+        if narrative.withheld(low) or narrative.withheld(high):
+            return "x"
+        if low is None or high is None or pd.isna(low) or pd.isna(high):
             return ""
-        return (f"{narrative.format_value(row.ci_low, '.0')}% tot "
-                f"{narrative.format_value(row.ci_high, '.0')}%")
+        return (f"{narrative.format_value(low, '.0')}% tot "
+                f"{narrative.format_value(high, '.0')}%")
 
     def warnings(self) -> pd.DataFrame | _Markdown:
-        """The validation warnings of the data (file, row, column, what was expected)."""
+        """The validation warnings of the data (file, row, column, what was expected); only in
+        the internal document (rows and values of the raw data are never published)."""
+        if self.published is not None:
+            return _Markdown("")
         table = processed.read_warnings(self.cohort)
         if table.empty:
             return _Markdown("")
@@ -439,7 +503,7 @@ class Findings:
 
     def quotes(self) -> _Markdown:
         """Quotes per theme that passed the privacy guard, as block quotes (never the review
-        list of quotes that failed it)."""
+        list of quotes that failed it); in the published document only the approved ones."""
         table = self._processed("qualitative", "quotes")
         if table is None or table.empty:
             return _Markdown("*Geen citaten beschikbaar.*")
@@ -450,35 +514,60 @@ class Findings:
             parts.append(f"**{html.escape(str(theme))}**")
             parts.extend(f"> {html.escape(str(q))}" for q in rows["quote"])
         if len(parts) == (0 if self.publication else 1):
-            return _Markdown("*Geen citaten beschikbaar.*")
+            return _Markdown("*Geen citaten beschikbaar.*" if not self.publication else
+                             "*Geen goedgekeurde citaten: de onderzoeker heeft voor deze "
+                             "publicatie geen citaten vrijgegeven (`quotes_approved.csv`).*")
         return _Markdown("\n\n".join(parts))
 
     def scheme_table(self) -> pd.DataFrame | _Markdown:
         """The chain (counts) under every usable cut-off scheme, or a sentence when absent."""
-        table = self._processed("questionnaires", "chain_by_scheme")
+        table = self._table("scheme", lambda: self._processed("questionnaires",
+                                                              "chain_by_scheme"))
         if table is None or table.empty:
             return _Markdown(narrative.absent_sentence("de keten onder de afkapschema's"))
-        wide = table.pivot_table(index=["step", "label_nl"], columns="scheme", values="k",
-                                 aggfunc="first")
+        wide = table.pivot(index=["step", "label_nl"], columns="scheme", values="k")
         wide.index = wide.index.get_level_values("label_nl")
         wide.index.name, wide.columns.name = "stap", "afkapschema"
-        if self.publication:
-            wide = disclosure.suppress_table(wide, list(wide.columns), threshold=self.threshold)
         return wide
 
     def colophon(self, parameters: Mapping[str, Any]) -> Any:
         """Package versions, parameters, commit and run date of this document, then the
         reproducibility block (:mod:`analysis.report.reproducibility`; marked volatile, so
-        committed notebooks hold a fixed placeholder instead)."""
+        committed notebooks hold a fixed placeholder instead). The published document states
+        its threshold and leaves out what changed since an earlier run (that would show the
+        earlier run's values)."""
         from analysis.report import reproducibility
 
+        parameters = {k: v for k, v in parameters.items() if k != "published"}
         info = provenance.colophon(dict(parameters))
         versions = ", ".join(f"{k} {v}" for k, v in sorted(info["packages"].items()))
         params = ", ".join(f"`{k}` = {v!r}" for k, v in sorted(info["parameters"].items()))
-        return reproducibility.with_block(
-            f"**Colofon.** Gemaakt op {info['run_date']} met commit `{info['commit']}` en "
-            f"Python {info['python']}. Parameters: {params}. Pakketten: {versions}.",
-            self.cohort, parameters, raw_root=self.config.get("_raw_root"))
+        text = (f"**Colofon.** Gemaakt op {info['run_date']} met commit `{info['commit']}` en "
+                f"Python {info['python']}. Parameters: {params}. Pakketten: {versions}.")
+        raw_root = self.config.get("_raw_root")
+        if self.published is None:
+            return reproducibility.with_block(text, self.cohort, parameters, raw_root=raw_root)
+        text += (f" Publicatieversie, gemaakt met grens {self.published.threshold} voor kleine "
+                 "aantallen (`python -m analysis publish`).")
+        used = reproducibility.used_parameters(self.cohort)
+        info = reproducibility.checks(self.cohort, used, raw_root=raw_root)
+        return reproducibility.mark_volatile(f"{text}\n\n{reproducibility.format_block(info)}")
+
+
+def disclosure_legend(threshold: int) -> str:
+    """One Dutch paragraph saying how the published document shows what it withholds.
+
+    >>> disclosure_legend(5)[:60]
+    'Aantallen personen (gezinnen, kinderen, ouders, professional'
+    """
+    return (f"Aantallen personen (gezinnen, kinderen, ouders, professionals) van 1 tot en met "
+            f"{threshold - 1} staan er als \"<{threshold}\"; een aantal dat uit de andere "
+            "getallen terug te rekenen zou zijn, en een aandeel, interval of toets die een "
+            "verborgen aantal zou verraden, als \"x\" (het teken van het CBS voor een "
+            "geheim gegeven). Aantallen die geen personen tellen (sessies, uren, "
+            "waarschuwingen) en nullen staan er zoals ze zijn. Figuren staan er alleen in als ze "
+            "uit hun eigen cijfertabel gecontroleerd zijn; een weggelaten figuur wordt genoemd "
+            "met de reden.")
 
 
 class ClaimsTable:
@@ -540,17 +629,24 @@ class _Figure:
         return f"Figuur: {self.title}"
 
 
-def open_findings(cohort: str, *, publication: bool = False,
-                  threshold: int = narrative.SMALL_COUNT_THRESHOLD,
-                  raw_root: str | None = None) -> Findings:
+def open_findings(cohort: str, *, raw_root: str | None = None,
+                  published: str | None = None) -> Findings:
     """The findings helpers for ``cohort``: its merged key numbers and settings.
 
-    The fragments of the earlier notebooks are merged here too (as the pipeline does before this
-    notebook), so the notebook also works when run on its own, in JupyterLab or under nbval.
+    ``published`` is the hand-over file of the publish stage
+    (:data:`analysis.report.published.SET_FILE`, relative to the project root or absolute):
+    the document is then the published rendering, with every number from that set. Without
+    it, the fragments of the earlier notebooks are merged here (as the pipeline does before
+    this notebook), so the notebook also works when run on its own, in JupyterLab or under
+    nbval.
     """
-    keynumbers.merge(cohort)
     config = dict(processed.read_config(cohort))
     config["_raw_root"] = raw_root
-    return Findings(cohort=cohort, publication=publication, threshold=threshold,
-                    numbers=keynumbers.load(cohort), config=config,
+    if published is not None:  # relative: to the kernel's working folder, the project root
+        given = Path(published)
+        the_set = read_set(given if given.is_absolute() or given.exists() else paths.ROOT / given)
+        return Findings(cohort=cohort, numbers=dict(the_set.numbers), config=config,
+                        published=the_set)
+    keynumbers.merge(cohort)
+    return Findings(cohort=cohort, numbers=keynumbers.load(cohort), config=config,
                     sources=keynumbers.read_sources(cohort))

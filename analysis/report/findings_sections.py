@@ -10,6 +10,12 @@ Every number links to the cell that recorded it: the sections take ``source``, a
 ``(key, value) -> href or None`` (:meth:`analysis.report.findings.Findings.source`), and link a
 number computed from a table to the key number that holds the same count (e.g. the sessions of
 a type to ``<session_type>_sessions_n``) only when the two agree.
+
+Tables that the document shows are made by the ``*_table`` functions here (from the run's
+validated data) and rendered by the section functions. In the published document the section
+functions receive the published versions of the same tables, decided by
+:mod:`analysis.publish.render`; they render what they are given ("<5" and "x" included) and
+know no threshold.
 """
 
 from __future__ import annotations
@@ -74,10 +80,8 @@ def contract_labels(file: str, column: str) -> dict[str, str]:
     return {}
 
 
-def participation(sessions: pd.DataFrame | None, *, publication: bool = False,
-                  threshold: int = narrative.SMALL_COUNT_THRESHOLD,
-                  source: Source = _no_source) -> str:
-    """Which qualitative sessions took place and with whom, in one sentence.
+def participation_table(sessions: pd.DataFrame | None) -> pd.DataFrame:
+    """Sessions and participants per session type and group, from the validated sessions.
 
     Parameters
     ----------
@@ -87,78 +91,137 @@ def participation(sessions: pd.DataFrame | None, *, publication: bool = False,
 
     Returns
     -------
-    str
-        E.g. "Het kwalitatieve materiaal komt uit 2 focusgroepen (5 sociaal werkers en 3
-        vaktherapeuten) en 1 casestudy (3 deelnemers, gemengd)." Session types and groups in
-        the order of the contract, then any others by name.
+    DataFrame
+        One row per session type and group, types and groups in the order of the contract,
+        then any others by name: ``session_type``, ``group``, ``sessions`` (sessions of that
+        type; not people), ``people`` (participants of that group summed over the sessions).
+        The key numbers holding the same counts are ``<session_type>_sessions_n`` and
+        ``<session_type>_<group>_n``. Empty (same columns) without sessions.
     """
+    columns = ["session_type", "group", "sessions", "people"]
     if sessions is None or sessions.empty:
-        return narrative.absent_sentence("kwalitatief materiaal (focusgroepen, interviews of "
-                                         "andere sessies)")
-    opts = {"publication": publication, "threshold": threshold}
+        return pd.DataFrame(columns=columns)
     types = contract_labels("coding/sessions.csv", "session_type")
     groups = contract_labels("coding/sessions.csv", "group")
     people = pd.to_numeric(sessions["n_participants"], errors="coerce").fillna(0)
     frame = sessions.assign(_people=people, session_type=sessions["session_type"].astype(str),
                             group=sessions["group"].astype(str))
-    parts = []
+    rows = []
     for session_type in _ordered(frame["session_type"], types):
-        rows = frame[frame["session_type"] == session_type]
+        of_type = frame[frame["session_type"] == session_type]
+        for group in _ordered(of_type["group"], groups):
+            rows.append((session_type, group, len(of_type),
+                         int(of_type.loc[of_type["group"] == group, "_people"].sum())))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def participation(table: pd.DataFrame | None, *, source: Source = _no_source) -> str:
+    """Which qualitative sessions took place and with whom, in one sentence.
+
+    Parameters
+    ----------
+    table : DataFrame or None
+        :func:`participation_table` of the run, or its published version (counts of people
+        may be marks such as "<5", rendered as given).
+
+    Returns
+    -------
+    str
+        E.g. "Het kwalitatieve materiaal komt uit 2 focusgroepen (5 sociaal werkers en 3
+        vaktherapeuten) en 1 casestudy (3 deelnemers, gemengd)."
+    """
+    if table is None or table.empty:
+        return narrative.absent_sentence("kwalitatief materiaal (focusgroepen, interviews of "
+                                         "andere sessies)")
+    types = contract_labels("coding/sessions.csv", "session_type")
+    groups = contract_labels("coding/sessions.csv", "group")
+    parts = []
+    for session_type in dict.fromkeys(table["session_type"].astype(str)):
+        rows = table[table["session_type"].astype(str) == session_type]
         name = types.get(session_type, session_type.replace("_", " "))
         noun = SESSION_NOUNS_NL.get(name, (f"sessie {name}", f"sessies {name}"))
         who = []
-        for group in _ordered(rows["group"], groups):
-            n = rows.loc[rows["group"] == group, "_people"].sum()
-            href = source(f"{session_type}_{group}_n", int(n))
-            who.append(narrative.link_count(_group_count(group, n, groups, opts), href))
-        held = narrative.link_count(narrative.count_noun(len(rows), *noun, **opts),
-                                    source(f"{session_type}_sessions_n", len(rows)))
-        parts.append(f"{held} ({narrative.join_nl(who)})")
+        for row in rows.itertuples(index=False):
+            people = _count(row.people)
+            href = source(f"{session_type}_{row.group}_n", people)
+            who.append(narrative.link_count(_group_count(str(row.group), people, groups), href))
+        held = _count(rows["sessions"].iloc[0])
+        held_text = narrative.link_count(narrative.count_noun(held, *noun),
+                                         source(f"{session_type}_sessions_n", held))
+        parts.append(f"{held_text} ({narrative.join_nl(who)})")
     return f"Het kwalitatieve materiaal komt uit {narrative.join_nl(parts)}."
 
 
-def staff(trajectories: pd.DataFrame | None, *, publication: bool = False,
-          threshold: int = narrative.SMALL_COUNT_THRESHOLD, source: Source = _no_source) -> str:
-    """Who worked in the trajectories: therapists per therapy type and social workers."""
+def staff_table(trajectories: pd.DataFrame | None) -> pd.DataFrame:
+    """Professionals who worked in the trajectories, from the validated trajectories.
+
+    Returns
+    -------
+    DataFrame
+        ``role`` (``therapists`` or ``social_workers``), ``kind`` (the therapy type of the
+        contract; empty for social workers), ``key`` (the key number holding the same count:
+        ``therapists_<type>`` or ``social_workers``) and ``n`` (distinct people). Therapy types
+        in the order of the contract; no rows without trajectories or therapists.
+    """
     from analysis.trajectories.flow import THERAPY_KEYS
 
+    columns = ["role", "kind", "key", "n"]
     if trajectories is None or trajectories.empty:
-        return ""
-    opts = {"publication": publication, "threshold": threshold}
+        return pd.DataFrame(columns=columns)
     therapy = trajectories.dropna(subset=["therapy", "therapist_id"])
     labels = contract_labels("trajectories.csv", "therapy")
-    who = []
+    rows = []
     for kind in _ordered(therapy["therapy"].astype(str), labels):
+        n = therapy.loc[therapy["therapy"].astype(str) == kind, "therapist_id"].nunique()
+        rows.append(("therapists", kind, f"therapists_{THERAPY_KEYS.get(kind, kind)}", int(n)))
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    rows.append(("social_workers", "", "social_workers",
+                 int(trajectories["social_worker_id"].dropna().nunique())))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def staff(table: pd.DataFrame | None, *, source: Source = _no_source) -> str:
+    """Who worked in the trajectories: therapists per therapy type and social workers.
+
+    ``table`` is :func:`staff_table` of the run or its published version (marks as given);
+    "" when it has no therapists.
+    """
+    if table is None or table.empty:
+        return ""
+    labels = contract_labels("trajectories.csv", "therapy")
+    who, workers_text = [], ""
+    for row in table.itertuples(index=False):
+        n = _count(row.n)
+        if row.role == "social_workers":
+            workers_text = narrative.link_count(
+                narrative.count_noun(n, "sociaal werker", "sociaal werkers"), source(row.key, n))
+            continue
+        kind = str(row.kind)
         noun = THERAPIST_NOUNS_NL.get(kind, (f"vaktherapeut ({labels.get(kind, kind)})",
                                              f"vaktherapeuten ({labels.get(kind, kind)})"))
-        n = therapy.loc[therapy["therapy"].astype(str) == kind, "therapist_id"].nunique()
-        href = source(f"therapists_{THERAPY_KEYS.get(kind, kind)}", int(n))
-        who.append(narrative.link_count(narrative.count_noun(n, *noun, **opts), href))
-    workers = trajectories["social_worker_id"].dropna().nunique()
+        who.append(narrative.link_count(narrative.count_noun(n, *noun), source(row.key, n)))
     if not who:
         return ""
-    workers_text = narrative.link_count(
-        narrative.count_noun(workers, "sociaal werker", "sociaal werkers", **opts),
-        source("social_workers", int(workers)))
     return (f"In de trajecten werkten {narrative.join_nl(who)} samen met {workers_text} "
             "jeugd en gezin.")
 
 
-def chain(table: pd.DataFrame | None, *, publication: bool = False,
-          threshold: int = narrative.SMALL_COUNT_THRESHOLD, source: Source = _no_source) -> str:
-    """The chain of shares (``questionnaires/chain.csv``) as a Markdown list, step by step.
+def chain(table: pd.DataFrame | None, *, source: Source = _no_source) -> str:
+    """The chain of shares (``questionnaires/chain.csv``, or its published version) as a
+    Markdown list, step by step.
 
-    A step whose denominator is empty reads "niet te berekenen (0 gezinnen)".
+    A step whose denominator is empty reads "niet te berekenen (0 gezinnen)"; a step whose
+    count is a mark of disclosure control shows no share.
     """
     if table is None or table.empty:
         return ""
     lines = []
     for row in table.sort_values("step").itertuples():
-        k = _number(row.k)
-        href = source(f"{row.key}_n", None if k is None else int(k)) if "key" in table else None
-        text = narrative.step_text(k, _number(row.n), low=_number(row.ci_low),
-                                   high=_number(row.ci_high), publication=publication,
-                                   threshold=threshold, href=href)
+        k = _count(row.k)
+        href = source(f"{row.key}_n", k) if "key" in table else None
+        text = narrative.step_text(k, _count(row.n), low=_value(row.ci_low),
+                                   high=_value(row.ci_high), href=href)
         lines.append(f"- {html.escape(str(row.label_nl))}: {text}.")
     return "\n".join(lines)
 
@@ -175,7 +238,7 @@ def target_verdict(share: Any, low: Any, high: Any, target: float | None) -> str
     >>> target_verdict(0.1, 0.02, 0.3, 0.5)
     'niet behaald'
     """
-    if target is None or any(v is None for v in (share, low, high)):
+    if target is None or any(v is None or narrative.withheld(v) for v in (share, low, high)):
         return None
     if low >= target:
         return "behaald"
@@ -184,10 +247,10 @@ def target_verdict(share: Any, low: Any, high: Any, target: float | None) -> str
     return "niet aantoonbaar"
 
 
-def _group_count(group: str, n: float, labels: Mapping[str, str], opts: dict) -> str:
+def _group_count(group: str, n: Any, labels: Mapping[str, str]) -> str:
     if group in GROUP_NOUNS_NL:
-        return narrative.count_noun(n, *GROUP_NOUNS_NL[group], **opts)
-    return f"{narrative.count_noun(n, 'deelnemer', 'deelnemers', **opts)}, " \
+        return narrative.count_noun(n, *GROUP_NOUNS_NL[group])
+    return f"{narrative.count_noun(n, 'deelnemer', 'deelnemers')}, " \
            f"{labels.get(group, group.replace('_', ' '))}"
 
 
@@ -197,8 +260,17 @@ def _ordered(values: pd.Series, contract_order: Mapping[str, str]) -> list[str]:
                                                                 if v not in contract_order)
 
 
-def _number(value: Any) -> float | None:
+def _value(value: Any) -> Any:
+    """A table cell as a number, a mark of disclosure control as is, absent as None."""
+    if narrative.withheld(value):
+        return value
     return None if value is None or pd.isna(value) else float(value)
+
+
+def _count(value: Any) -> Any:
+    """A count cell: a whole number (int), a mark as is, absent as None."""
+    value = _value(value)
+    return int(round(value)) if isinstance(value, float) and value.is_integer() else value
 
 
 # --------------------------------------------------------------------------- top of the document
@@ -232,26 +304,24 @@ the shares; a line is left out when one of its key numbers is absent."""
 
 
 def key_findings(numbers: Mapping[str, Any], *, say: Callable[[str], str],
-                 chain_table: pd.DataFrame | None = None, publication: bool = False,
-                 threshold: int = narrative.SMALL_COUNT_THRESHOLD,
-                 source: Source = _no_source) -> str:
+                 chain_table: pd.DataFrame | None = None, source: Source = _no_source) -> str:
     """The "Kernbevindingen" box: the headline numbers with their intervals, as HTML.
 
     Lines come from :data:`KEY_FINDINGS_SHARES` and :data:`KEY_FINDINGS_TEMPLATES`; a line whose
     key numbers are absent is left out, and without any line the box is empty (""). ``say``
-    renders a template with links (the findings' own renderer, so publication mode applies);
-    ``chain_table`` is ``questionnaires/chain.csv`` (for unrounded intervals).
+    renders a template with links (the findings' own renderer); ``chain_table`` is
+    ``questionnaires/chain.csv`` or its published version (for unrounded intervals). Values are
+    rendered as given: a mark of disclosure control ("<5", "x") is shown, never computed with.
     """
     steps = {} if chain_table is None or "key" not in chain_table else {
-        str(r.key): (_number(r.ci_low), _number(r.ci_high)) for r in chain_table.itertuples()}
+        str(r.key): (_value(r.ci_low), _value(r.ci_high)) for r in chain_table.itertuples()}
     lines = []
     for label, k_key, n_key, unit in KEY_FINDINGS_SHARES:
         k, n = numbers.get(k_key), numbers.get(n_key)
         if k is None or n is None:
             continue
         low, high = steps.get(k_key.removesuffix("_n")) or _interval(numbers, k_key)
-        text = narrative.step_text(k, n, low=low, high=high, unit=unit, publication=publication,
-                                   threshold=threshold, href=source(k_key, k))
+        text = narrative.step_text(k, n, low=low, high=high, unit=unit, href=source(k_key, k))
         lines.append((label, text))
     for label, template in KEY_FINDINGS_TEMPLATES:
         if narrative.available(numbers, *narrative.keys_of(template)):
@@ -273,6 +343,8 @@ def _interval(numbers: Mapping[str, Any], k_key: str) -> tuple[float | None, flo
     stem = k_key.removesuffix("_n")
     low, high = numbers.get(f"{stem}_ci_low_pct"), numbers.get(f"{stem}_ci_high_pct")
     if low is not None and high is not None:
+        if narrative.withheld(low) or narrative.withheld(high):
+            return low, high  # shown as withheld: no interval
         return low / 100, high / 100
     low, high = numbers.get(f"{stem}_ci_low"), numbers.get(f"{stem}_ci_high")
     if low is None and stem == "substituted":
@@ -300,14 +372,16 @@ def caveats(numbers: Mapping[str, Any], *, synthetic: bool, say: Callable[[str],
                       "opleverde."))
     for instrument, name in placeholder_instruments.items():
         used = numbers.get(f"{instrument}_n")
-        if isinstance(used, (int, float)) and used > 0:
+        if narrative.withheld(used) or (isinstance(used, (int, float)) and used > 0):
             notes.append((f"Voorlopige scoringssleutel {name}.",
                           f"De officiële sleutel en normen van de {html.escape(name)} staan in de "
                           "gelicentieerde handleiding; deze analyse gebruikt een voorlopige "
                           "sleutel en grens. Scores en indelingen van deze vragenlijst zijn "
                           "daarom alleen een illustratie."))
     n = numbers.get("analysis_set_n")
-    if isinstance(n, (int, float)) and not isinstance(n, bool) and n < small_n:
+    small = narrative.withheld(n) or (isinstance(n, (int, float)) and not isinstance(n, bool)
+                                      and n < small_n)
+    if small:  # a withheld count of families is small too
         notes.append(("Kleine aantallen.", say(
             f"De effecten rusten op {{analysis_set_n:count:gezin/gezinnen}} met begin- en "
             f"eindmeting. Onder de {small_n} gezinnen is het 95%-interval van een aandeel al snel "

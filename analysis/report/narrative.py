@@ -10,7 +10,7 @@ Formats (Dutch notation: decimal comma, no thousands separator below 10 000):
 format     meaning                                          22 / 0.6429
 =========  ===============================================  ==============
 (none)     whole numbers as is, others with one decimal      ``22`` / ``0,6``
-``count``  a count; "<k" in publication mode below k         ``22``
+``count``  a count                                         ``22``
 ``pct``    a value already in percent, whole                 ``64%``
 ``pct1``   a value already in percent, one decimal           ``64,3%``
 ``share``  a share 0-1 shown as a whole percent              ``64%``
@@ -24,10 +24,16 @@ format     meaning                                          22 / 0.6429
 A count with its noun: ``{n:count:gezin/gezinnen}`` gives "1 gezin", "22 gezinnen" (zero takes
 the plural; a value that is not whole, such as 4.5 hours, is shown with a decimal comma).
 
+Values are rendered as given. In the published document (:mod:`analysis.publish.render`)
+the numbers come from the published set, in which disclosure control replaced some values by
+a mark: a ``str`` with a true attribute ``suppressed`` (``"<5"``, ``"x"``; :func:`withheld`).
+A mark is shown as is, never computed with: a share of a withheld count is not shown, and a
+count with its noun takes the plural ("<5 gezinnen"). This module knows no threshold.
+
 Every number links to its source. Given ``links`` (key -> ``<notebook>.html#cel-N``, from
 :func:`analysis.report.keynumbers.read_sources`), :func:`render` makes the formatted value of each
 placeholder a link to the notebook cell that recorded it (:func:`link`); a count with its noun
-links the number only. A value that disclosure control suppressed ("<5") links all the same.
+links the number only. A mark ("<5") links all the same.
 
 A template may also name a figure, ``{figuur:NAME}``: :func:`render` then asks ``figure_ref``
 (a callable NAME -> text) for the reference, e.g. " (zie figuur 3)", or "" when the figure is
@@ -52,11 +58,6 @@ import string
 from typing import Any, Callable, Mapping
 
 from analysis.errors import CompendiumError
-
-SMALL_COUNT_THRESHOLD: int = 5
-"""Counts below this are shown as "<5" in publication mode (a common rule for small cells in
-Dutch public reporting; a parameter of the findings notebook)."""
-
 
 class MissingKeyNumber(CompendiumError):
     """A template names a key number the run did not produce."""
@@ -91,25 +92,33 @@ def absent_sentence(what: str, numbers: Mapping[str, Any] | None = None,
     return f"Voor dit cohort ontbreekt {what}" + (f" ({reason})." if reason else ".")
 
 
-def count_noun(n: Any, singular: str, plural: str, *, zero: str | None = None,
-               publication: bool = False, threshold: int = SMALL_COUNT_THRESHOLD) -> str:
+def withheld(value: Any) -> bool:
+    """Whether ``value`` is a mark of disclosure control ("<5", "x") rather than a value.
+
+    >>> class Mark(str):
+    ...     suppressed = True
+    >>> withheld(Mark("<5")), withheld("<5"), withheld(3)
+    (True, False, False)
+    """
+    return bool(getattr(value, "suppressed", False))
+
+
+def count_noun(n: Any, singular: str, plural: str, *, zero: str | None = None) -> str:
     """A count with its noun in the right number: "1 therapeut", "3 therapeuten".
 
     Zero takes the plural ("0 casestudy's"), or ``zero`` instead of the digit when given
-    ("geen casestudy's"). In publication mode a small count shows as "<k" with the plural.
+    ("geen casestudy's"). A mark of disclosure control is shown as is, with the plural.
 
     >>> count_noun(1, "casestudy", "casestudy's"), count_noun(0, "casestudy", "casestudy's")
     ('1 casestudy', "0 casestudy's")
     >>> count_noun(0, "waarschuwing", "waarschuwingen", zero="geen")
     'geen waarschuwingen'
-    >>> count_noun(3, "ouder", "ouders", publication=True)
-    '<5 ouders'
     """
+    if withheld(n):
+        return f"{n} {plural}"
     if n is None or (isinstance(n, float) and math.isnan(n)):
         return f"n.b. {plural}"
-    number = format_value(n, "count", publication=publication, threshold=threshold)
-    if number.startswith("<") or getattr(n, "suppressed", False):  # "<5", "x": decided before
-        return f"{number} {plural}"
+    number = format_value(n, "count")
     if int(round(n)) == 0 and zero is not None:
         return f"{zero} {plural}"
     return f"{number} {singular if int(round(n)) == 1 else plural}"
@@ -156,12 +165,13 @@ def link_count(text: str, href: str | None) -> str:
 
 
 def step_text(k: Any, n: Any, *, low: Any = None, high: Any = None, unit: tuple[str, str] =
-              ("gezin", "gezinnen"), publication: bool = False,
-              threshold: int = SMALL_COUNT_THRESHOLD, href: str | None = None) -> str:
+              ("gezin", "gezinnen"), href: str | None = None) -> str:
     """One step of a chain of shares: "6 van de 9 gezinnen (67%; 95%-interval 30% tot 93%)".
 
     ``low`` and ``high`` are the interval bounds as fractions 0-1. An empty denominator gives
     "niet te berekenen (0 gezinnen)": a share of nobody is not a number, and not an error.
+    When ``k`` or ``n`` is a mark of disclosure control, no share is computed from them:
+    "<5 van de 22 gezinnen (aandeel niet getoond)".
 
     >>> step_text(0, 0)
     'niet te berekenen (0 gezinnen)'
@@ -174,23 +184,22 @@ def step_text(k: Any, n: Any, *, low: Any = None, high: Any = None, unit: tuple[
     """
     if n is None or k is None:
         return "niet te berekenen (ontbreekt)"
-    if int(round(n)) == 0:
+    if not withheld(n) and int(round(n)) == 0:
         return f"niet te berekenen ({link_count(count_noun(0, *unit), href)})"
-    opts = {"publication": publication, "threshold": threshold}
-    whole = link_count(count_noun(n, *unit, **opts), href)
-    of = f"van {whole}" if int(round(n)) == 1 else f"van de {whole}"
+    whole = link_count(count_noun(n, *unit), href)
+    of = f"van {whole}" if not withheld(n) and int(round(n)) == 1 else f"van de {whole}"
+    count = link(format_value(k, "count"), href)
+    if withheld(k) or withheld(n):
+        return f"{count} {of} (aandeel niet getoond)"
     share = link(format_value(k / n, "share"), href)
-    if publication and (k < threshold or n < threshold):
-        share = "aandeel niet getoond bij kleine aantallen"
     interval = ""
-    if low is not None and high is not None and not share.startswith("aandeel"):
+    if low is not None and high is not None and not (withheld(low) or withheld(high)):
         interval = (f"; 95%-interval {link(format_value(low, 'share'), href)} tot "
                     f"{link(format_value(high, 'share'), href)}")
-    return f"{link(format_value(k, 'count', **opts), href)} {of} ({share}{interval})"
+    return f"{count} {of} ({share}{interval})"
 
 
-def render(template: str, numbers: Mapping[str, Any], *, publication: bool = False,
-           threshold: int = SMALL_COUNT_THRESHOLD, links: Mapping[str, str] | None = None,
+def render(template: str, numbers: Mapping[str, Any], *, links: Mapping[str, str] | None = None,
            figure_ref: Callable[[str], str] | None = None) -> str:
     """``template`` with every ``{key[:format]}`` replaced by the formatted key number.
 
@@ -199,16 +208,13 @@ def render(template: str, numbers: Mapping[str, Any], *, publication: bool = Fal
 
     >>> render("{n:count} gezinnen, {p:pct}", {"n": 14, "p": 64.3})
     '14 gezinnen, 64%'
-    >>> render("{n:count} gezinnen", {"n": 3}, publication=True)
-    '<5 gezinnen'
     >>> render("{n:count:gezin/gezinnen}", {"n": 14}, links={"n": "01.html#cel-3"})
     '<a class="bron" href="01.html#cel-3">14</a> gezinnen'
     """
-    return _Formatter(numbers, publication, threshold, links or {}, figure_ref).format(template)
+    return _Formatter(numbers, links or {}, figure_ref).format(template)
 
 
-def format_value(value: Any, spec: str = "", *, publication: bool = False,
-                 threshold: int = SMALL_COUNT_THRESHOLD) -> str:
+def format_value(value: Any, spec: str = "") -> str:
     """One value in Dutch notation (see the module docstring for ``spec``).
 
     >>> format_value(0.6429, "share")
@@ -216,15 +222,13 @@ def format_value(value: Any, spec: str = "", *, publication: bool = False,
     >>> format_value(25350.0, "eur")
     '€ 25 350'
     """
-    if getattr(value, "suppressed", False):  # disclosure control already decided ("<5", "x")
+    if withheld(value):  # disclosure control decided ("<5", "x"): shown as is
         return str(value)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n.b."
     if spec == "yesno":
         return "ja" if value else "nee"
     if spec == "count":
-        if publication and value < threshold:
-            return f"<{threshold}"
         return _grouped(f"{int(round(value))}")
     if spec in ("pct", "share"):
         return f"{_decimal(value * (100 if spec == 'share' else 1), 0)}%"
@@ -301,10 +305,10 @@ def _grouped(digits: str) -> str:
 
 
 class _Formatter(string.Formatter):
-    def __init__(self, numbers: Mapping[str, Any], publication: bool, threshold: int,
-                 links: Mapping[str, str], figure_ref: Callable[[str], str] | None):
+    def __init__(self, numbers: Mapping[str, Any], links: Mapping[str, str],
+                 figure_ref: Callable[[str], str] | None):
         super().__init__()
-        self.numbers, self.publication, self.threshold = numbers, publication, threshold
+        self.numbers = numbers
         self.links, self.figure_ref, self.key = links, figure_ref, None
 
     def get_value(self, key, args, kwargs):  # noqa: D102 (string.Formatter API)
@@ -324,10 +328,8 @@ class _Formatter(string.Formatter):
             singular, plural = format_spec[len("count:"):].split("/", 1)
             if isinstance(value, (int, float)) and not float(value).is_integer():
                 return link_count(f"{format_value(value)} {plural}", href)
-            return link_count(count_noun(value, singular, plural, publication=self.publication,
-                                         threshold=self.threshold), href)
-        return link(format_value(value, format_spec, publication=self.publication,
-                                 threshold=self.threshold), href)
+            return link_count(count_noun(value, singular, plural), href)
+        return link(format_value(value, format_spec), href)
 
 
 _FIGURE = object()

@@ -64,9 +64,6 @@ when none of them exists, every figure found is shown."""
 ALT_TEXT: str = "Figuur (zie het bijschrift)"
 """Alternative text of output images that have none (nbconvert's default is English)."""
 
-SMALL_COUNT_THRESHOLD: int = 5
-"""Counts below this are shown as ``<5`` in publication mode (small-cell suppression)."""
-
 _NBCONVERT_ALT = "No description has been provided for this image"
 _KEPT_METADATA = ("kernelspec", "language_info", "title", "compendium")
 _RESOURCE_PATTERNS = (
@@ -303,79 +300,20 @@ def _data_uri(file: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(file.read_bytes()).decode('ascii')}"
 
 
-# --------------------------------------------------------------------------- publication mode
-
-
-def suppress_small_counts(value: int, threshold: int = SMALL_COUNT_THRESHOLD) -> str:
-    """A count as shown in publication mode: ``"<5"`` when below ``threshold``.
-
-    Small-cell suppression keeps families in a small cohort from being recognised: a count of
-    0 up to ``threshold - 1`` is shown as ``<threshold``; larger counts as digits.
-
-    Parameters
-    ----------
-    value : int
-        A count (number of families, sessions, respondents); not negative.
-    threshold : int
-        Smallest count shown as such (default :data:`SMALL_COUNT_THRESHOLD`, 5).
-
-    Raises
-    ------
-    ValueError
-        When ``value`` is not a whole, non-negative number or ``threshold`` is below 1.
-
-    Examples
-    --------
-    >>> suppress_small_counts(3)
-    '<5'
-    >>> suppress_small_counts(12)
-    '12'
-    >>> suppress_small_counts(9, threshold=10)
-    '<10'
-    """
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-        raise ValueError(f"threshold must be a whole number of at least 1; got {threshold!r}")
-    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-    if isinstance(value, bool) or not whole or value < 0:
-        raise ValueError(f"value must be a count (a whole number >= 0); got {value!r}")
-    return f"<{threshold}" if value < threshold else str(int(value))
-
-
-def publication_filter(
-    numbers: Mapping[str, Any], *, threshold: int = SMALL_COUNT_THRESHOLD,
-    is_count: Callable[[str], bool] | None = None,
-) -> dict[str, Any]:
-    """Key numbers with small counts suppressed (see :func:`suppress_small_counts`).
-
-    ``is_count`` says which names hold counts; default: names that start with ``n_`` or end
-    with ``_n``. Other values are returned unchanged.
-
-    >>> publication_filter({"n_families": 3, "mean_age": 9.5, "n_sessions": 40})
-    {'n_families': '<5', 'mean_age': 9.5, 'n_sessions': '40'}
-    """
-    is_count = is_count or _default_is_count
-    return {name: suppress_small_counts(value, threshold)
-            if is_count(name) and _is_number(value) else value
-            for name, value in numbers.items()}
-
-
-def _default_is_count(name: str) -> bool:
-    return name.startswith("n_") or name.endswith("_n")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 # --------------------------------------------------------------------------- comparison
 
 
 def compare_cohorts(
-    cohorts: Sequence[str], *, figures: Sequence[str] | None = None, publication: bool = False,
+    cohorts: Sequence[str], *, figures: Sequence[str] | None = None, published: bool = False,
     reports_root: str | os.PathLike = _paths.REPORTS,
     figures_root: str | os.PathLike = _paths.FIGURES, raw_root: str | os.PathLike | None = None,
 ) -> Path:
     """Render ``<reports_root>/compare/<a>_vs_<b>[_vs_<c>...].html``: cohorts side by side.
+
+    With ``published``, the page compares the cohorts' published sets instead
+    (``reports/<cohort>/publicatie/``: their published ``key_numbers.json``, marks such as
+    "<5" and "x" as given, and only the figures in ``publicatie/figuren/``) and is written as
+    ``<a>_vs_<b>.publicatie.html``; no value of an internal run appears on it.
 
     The page (Dutch, self-contained) holds a table of every key number of every cohort (from
     ``reports/<cohort>/key_numbers.json``, a flat mapping name -> value; ``-`` where a cohort
@@ -391,8 +329,8 @@ def compare_cohorts(
     figures : sequence of str, optional
         Figure stems to show. Default: those of :data:`MAIN_FIGURES` that a cohort has, or
         every figure stem of the cohorts when none of them exists.
-    publication : bool
-        Suppress small counts (:func:`publication_filter`).
+    published : bool
+        Compare the published sets (see above); a cohort without one is an error.
     reports_root, figures_root, raw_root : path-like
         Where reports, figures and raw folders live (defaults: the compendium's).
 
@@ -410,18 +348,26 @@ def compare_cohorts(
         flat mapping.
     """
     _check_cohorts(cohorts)
-    numbers = {c: _read_key_numbers(c, Path(reports_root)) for c in cohorts}
-    if publication:
-        numbers = {c: publication_filter(n) for c, n in numbers.items()}
-    synthetic = any(_cohort_is_synthetic(c, numbers[c], Path(figures_root), raw_root)
+    folder = "publicatie" if published else ""
+    numbers = {c: _read_key_numbers(c, Path(reports_root), folder) for c in cohorts}
+    if published:  # the published figures only, from each cohort's published folder
+        def folder_of(cohort: str) -> Path:
+            return Path(reports_root) / cohort / "publicatie" / "figuren"
+    else:
+        def folder_of(cohort: str) -> Path:
+            return Path(figures_root) / cohort
+    synthetic = any(_cohort_is_synthetic(c, numbers[c], folder_of(c), raw_root)
                     for c in cohorts)
-    nb = _comparison_notebook(cohorts, numbers, figures, Path(figures_root),
-                              _key_stages(cohorts, Path(reports_root)))
+    nb = _comparison_notebook(cohorts, numbers, figures, folder_of,
+                              _key_stages(cohorts, Path(reports_root)), published=published)
     title = "Vergelijking van cohorten: " + ", ".join(cohorts)
+    if published:
+        title += " (publicatieversies)"
     page = notebook_to_html(nb, hide_input=True, title=title, synthetic=synthetic,
                             where="the comparison of " + ", ".join(cohorts))
-    out = Path(reports_root) / "compare" / ("_vs_".join(cohorts) + ".html")
-    return write_text_atomic(out, page)
+    name = "_vs_".join(cohorts) + (".publicatie.html" if published else ".html")
+    return write_text_atomic(Path(reports_root) / "compare" / name, page)
+
 
 
 def _key_stages(cohorts: Sequence[str], reports_root: Path) -> dict[str, str]:
@@ -451,12 +397,14 @@ def _check_cohorts(cohorts: Sequence[str]) -> None:
             )
 
 
-def _read_key_numbers(cohort: str, reports_root: Path) -> dict[str, Any]:
-    file = reports_root / cohort / "key_numbers.json"
+def _read_key_numbers(cohort: str, reports_root: Path, folder: str = "") -> dict[str, Any]:
+    file = reports_root / cohort / folder / "key_numbers.json"
     if not file.is_file():
+        how = (f"`python -m analysis publish --cohort {cohort}`" if folder
+               else f"`python -m analysis run --cohort {cohort}`")
+        what = "has no published set" if folder else "has not been run"
         raise CompendiumError(
-            f"cohort {cohort!r} has not been run: {_paths.display(file)} does not exist; run "
-            f"`python -m analysis run --cohort {cohort}` first"
+            f"cohort {cohort!r} {what}: {_paths.display(file)} does not exist; run {how} first"
         )
     try:
         numbers = json.loads(file.read_text(encoding="utf-8"))
@@ -470,7 +418,7 @@ def _read_key_numbers(cohort: str, reports_root: Path) -> dict[str, Any]:
     return numbers
 
 
-def _cohort_is_synthetic(cohort: str, numbers: Mapping[str, Any], figures_root: Path,
+def _cohort_is_synthetic(cohort: str, numbers: Mapping[str, Any], figures: Path,
                          raw_root: str | os.PathLike | None) -> bool:
     if numbers.get("synthetic") in (True, "true", "ja"):
         return True
@@ -483,14 +431,15 @@ def _cohort_is_synthetic(cohort: str, numbers: Mapping[str, Any], figures_root: 
                 return True
         except (yaml.YAMLError, AttributeError):
             pass  # the cohort's own validation reports a broken cohort.yaml
-    from analysis.report.provenance import figure_manifest
+    from analysis.report.provenance import read_png_metadata
 
-    return bool(figure_manifest(cohort, figures_root=figures_root)["synthetic"].any())
+    return any(read_png_metadata(png).get("Synthetic", "") == "true"
+               for png in sorted(figures.glob("*.png")))
 
 
 def _comparison_notebook(cohorts: Sequence[str], numbers: Mapping[str, Mapping[str, Any]],
-                         figures: Sequence[str], figures_root: Path,
-                         stages: Mapping[str, str] | None = None):
+                         figures: Sequence[str], folder_of: Callable[[str], Path],
+                         stages: Mapping[str, str] | None = None, published: bool = False):
     """The comparison as a notebook: key numbers with their Dutch labels, grouped by the
     notebook that recorded them (``stages``: key -> notebook; other keys under "Overige
     kerngetallen"), values in the site's notation
@@ -502,16 +451,21 @@ def _comparison_notebook(cohorts: Sequence[str], numbers: Mapping[str, Mapping[s
              "groepen en notatie als de kerngetallenpagina van elk cohort. Elk getal komt uit het "
              "bestand `key_numbers.json` van de run van dat cohort; een streepje betekent dat het "
              "getal voor dat cohort niet bestaat.")
+    if published:
+        intro += (" Het zijn de **publicatieversies**: elk getal komt uit de gepubliceerde "
+                  "`key_numbers.json` van het cohort (`reports/<cohort>/publicatie/`), kleine "
+                  "aantallen personen als \"<k\" en wat ze zou verraden als \"x\", en alleen de "
+                  "gecontroleerde figuren.")
     cells = [v4.new_markdown_cell(intro), v4.new_markdown_cell("## Kerngetallen")]
     for title, names in _grouped_keys(numbers, stages or {}):
         cells.append(v4.new_markdown_cell(f"### {_escape_cell(title)}\n\n"
                                           + _numbers_table(cohorts, numbers, names)))
-    shown = _figure_stems(cohorts, figures, figures_root)
+    shown = _figure_stems(cohorts, figures, folder_of)
     if shown:
         cells.append(v4.new_markdown_cell("## Figuren"))
     for stem in shown:
         cells.append(v4.new_markdown_cell(f"### {_escape_cell(stem)}"))
-        cells.append(_figure_row(stem, cohorts, figures_root))
+        cells.append(_figure_row(stem, cohorts, folder_of))
     return v4.new_notebook(cells=cells, metadata={"title": "Vergelijking van cohorten"})
 
 
@@ -545,14 +499,14 @@ def _numbers_table(cohorts: Sequence[str], numbers: Mapping[str, Mapping[str, An
 
 
 def _figure_stems(cohorts: Sequence[str], figures: Sequence[str] | None,
-                  figures_root: Path) -> list[str]:
+                  folder_of: Callable[[str], Path]) -> list[str]:
     """Stems to show: the requested (or main) ones some cohort has; else all found."""
-    found = sorted({png.stem for c in cohorts for png in (figures_root / c).glob("*.png")})
+    found = sorted({png.stem for c in cohorts for png in folder_of(c).glob("*.png")})
     shown = [f for f in (MAIN_FIGURES if figures is None else figures) if f in found]
     return shown if shown or figures is not None else found
 
 
-def _figure_row(stem: str, cohorts: Sequence[str], figures_root: Path):
+def _figure_row(stem: str, cohorts: Sequence[str], folder_of: Callable[[str], Path]):
     """A code cell whose output shows one figure of every cohort side by side."""
     from nbformat import v4
 
@@ -560,7 +514,7 @@ def _figure_row(stem: str, cohorts: Sequence[str], figures_root: Path):
 
     parts = []
     for cohort in cohorts:
-        png = figures_root / cohort / f"{stem}.png"
+        png = folder_of(cohort) / f"{stem}.png"
         if png.is_file():
             caption = read_png_metadata(png).get("Description", "")
             parts.append(f'<figure style="flex:1;min-width:0;margin:0">'

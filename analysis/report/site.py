@@ -241,17 +241,13 @@ def _functions_box(entries: Sequence[tuple[str, str, str]]) -> str:
 
 
 def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
-               root: str | Path | None = None, publication: bool = False,
-               threshold: int | None = None) -> Path:
-    """Write the site pages of ``cohort`` and put the navigation on every page; returns
-    ``reports/<cohort>/index.html``.
+               root: str | Path | None = None) -> Path:
+    """Write the site pages of ``cohort`` (the internal site of the run, beside its notebook
+    pages) and put the navigation on every page; returns ``reports/<cohort>/index.html``.
 
     ``notebooks`` are the notebook pages in order (default: from ``notebooks/pipeline.yaml``,
     those whose HTML page exists). ``root`` is the project root (default :data:`paths.ROOT`).
-    In ``publication`` mode (the findings notebook's parameter) the key numbers are those of
-    :func:`analysis.publish.disclosure.publish_numbers` at ``threshold``, the gallery leaves out
-    per-family figures and figures with small groups, and the notebook pages (internal working,
-    with per-family rows) are not linked from the site.
+    The published site is :func:`build_published_site`, in ``reports/<cohort>/publicatie/``.
     """
     base = Path(root) if root is not None else paths.ROOT
     reports = base / paths.reports_dir(cohort).relative_to(paths.ROOT)
@@ -266,9 +262,6 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
     sources = keynumbers.read_sources(cohort, root=root)
     stages = keynumbers.read_fragments(cohort, root=root)
     pngs = sorted(figures.glob("*.png"))
-    if publication:
-        stages, pngs = _published(stages, pngs, threshold)
-        pages = []  # internal working pages are not part of the publication
     bodies = {
         "index.html": _index_body(title, pages, reports),
         "figuren.html": _figures_body(pngs, pages),
@@ -291,26 +284,138 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
     return reports / "index.html"
 
 
+PUBLISHED_FOLDER: str = "publicatie"
+"""The published set's folder in ``reports/<cohort>/`` (made by ``python -m analysis publish``)."""
+
+PUBLISHED_PAGES: tuple[tuple[str, str], ...] = (
+    ("index.html", "Overzicht"), ("findings.html", "Bevindingen"), ("figuren.html", "Figuren"),
+    ("kerngetallen.html", "Kerngetallen"), ("beweringen.html", "Beweringen"),
+)
+"""Pages of the published site, with their Dutch titles (no notebook pages)."""
+
+
+def build_published_site(folder: str | Path, *, title: str, synthetic: bool, threshold: int,
+                         numbers: Mapping[str, Any], stages: Mapping[str, str],
+                         figures: Sequence[Any]) -> Path:
+    """Write the published site into ``folder`` (the publish stage's folder); returns its
+    ``index.html``.
+
+    Every value is shown as given: ``numbers`` are the published key numbers (marks such as
+    "<5" and "x" included), ``figures`` the figure checker's decisions
+    (:class:`analysis.report.published.PublishedFigure`: shown figures from their published
+    PNG, withheld ones named with their Dutch reason), the claims are the folder's published
+    ``claims.csv``. ``stages`` (key -> notebook that recorded it) groups the key numbers.
+    The pages link only to each other and to files in ``folder``: ``kerngetallen.html`` has the
+    anchor ``#<key>`` of every key number (the targets of the numbers in ``findings.html``),
+    ``findings.html`` gets the navigation, a table of contents and numbered figures and tables.
+    """
+    folder = Path(folder)
+    bodies = {
+        "index.html": _published_index_body(title, threshold, folder),
+        "figuren.html": _published_figures_body(folder, figures),
+        "kerngetallen.html": _published_numbers_body(numbers, stages),
+        "beweringen.html": _claims_body(folder / "claims.csv"),
+    }
+    for name, body in bodies.items():
+        page_title = dict(PUBLISHED_PAGES)[name]
+        write_text_atomic(folder / name, _page(f"{page_title}: {title} (publicatieversie)", body,
+                                               synthetic=synthetic))
+    nav_pages = [(n, t) for n, t in PUBLISHED_PAGES if (folder / n).is_file()]
+    for name in [n for n, _ in nav_pages]:
+        page = (folder / name).read_text(encoding="utf-8")
+        updated = _with_navigation(page, name, nav_pages)
+        if name == "findings.html":
+            updated = annotate_findings(updated, [])
+        if updated != page:
+            write_text_atomic(folder / name, updated)
+    return folder / "index.html"
+
+
+def _published_index_body(title: str, threshold: int, folder: Path) -> str:
+    files = [(name, text) for name, text in (
+        ("key_numbers.json", "de gepubliceerde kerngetallen (JSON)"),
+        ("claims.csv", "de gepubliceerde beweringen naast de gereproduceerde waarden (CSV)"),
+        ("disclosure_check.csv", "de openbaarmakingscontrole: elk bestand met de toegepaste "
+                                 "regel, de beslissing en de kleinste cel (CSV)"),
+        ("publicatie.json", "drempel, hash van de ruwe data, commit en datum (JSON)"),
+        ("findings.pdf", "het document als PDF"),
+    ) if (folder / name).is_file()]
+    items = ['<li><a href="findings.html">Bevindingen</a>: het document met de uitkomsten; elk '
+             'getal is een link naar de kerngetallenpagina.</li>',
+             '<li><a href="figuren.html">Figuren</a>: de gepubliceerde figuren, en welke figuren '
+             'zijn weggelaten en waarom.</li>',
+             '<li><a href="kerngetallen.html">Kerngetallen</a>: elk gepubliceerd getal met een '
+             'Nederlandse omschrijving.</li>',
+             '<li><a href="beweringen.html">Beweringen</a>: de getallen van de publicatie naast '
+             'wat deze analyse berekent.</li>']
+    items += [f'<li><a href="{html.escape(name)}">{html.escape(name)}</a>: {html.escape(text)}'
+              "</li>" for name, text in files]
+    return (f"<h1>{html.escape(title)}: publicatieversie</h1>\n<p>Deze map is de "
+            "publicatieversie van de analyse, gemaakt met <code>python -m analysis publish</code>"
+            f" met grens {int(threshold)} voor kleine aantallen. Alles hierin komt uit één "
+            "gepubliceerde set getallen en gecontroleerde figuren; de pagina's werken zonder "
+            "internet.</p>\n<ul>\n" + "\n".join(items) + "\n</ul>")
+
+
+def _published_figures_body(folder: Path, figures: Sequence[Any]) -> str:
+    from analysis.report import provenance
+
+    parts = ["<h1>Figuren</h1>"]
+    shown = [f for f in figures if f.shown]
+    withheld = [f for f in figures if not f.shown]
+    for number, figure in enumerate(shown, start=1):
+        png = folder / figure.file
+        meta = provenance.read_png_metadata(png)
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        redrawn = (f"<p>{html.escape(figure.reason_nl)}</p>" if figure.status == "redrawn"
+                   and figure.reason_nl else "")
+        parts.append(
+            f'<figure id="{html.escape(figure.name)}"><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(meta.get("Title", figure.name))}" style="max-width:100%"/>'
+            f"<figcaption><strong>Figuur {number}.</strong> "
+            f"{html.escape(meta.get('Description', ''))}</figcaption></figure>\n{redrawn}"
+            "<table><tr><th>bestand</th><td>" + html.escape(figure.file) + "</td></tr>"
+            + "".join(f"<tr><th>{html.escape(k.lower())}</th><td>{html.escape(str(meta[k]))}"
+                      "</td></tr>" for k in ("Cohort", "Inputs hash", "Synthetic") if k in meta)
+            + "</table>")
+    if not shown:
+        parts.append("<p>Geen figuur van deze run staat in de publicatie.</p>")
+    if withheld:
+        parts.append("<h2>Weggelaten figuren</h2>\n<ul>" + "".join(
+            f"<li><code>{html.escape(f.name)}</code>: {html.escape(f.reason_nl)}</li>"
+            for f in withheld) + "</ul>")
+    return "\n".join(parts)
+
+
+def _published_numbers_body(numbers: Mapping[str, Any], stages: Mapping[str, str]) -> str:
+    from analysis.report.labels import format_key_number, label_nl
+
+    titles = notebook_titles()
+    order = list(titles) + sorted({s for s in stages.values() if s not in titles})
+    groups = [(titles.get(stage, stage), [k for k in sorted(numbers) if stages.get(k) == stage])
+              for stage in order]
+    groups.append(("Overige kerngetallen", [k for k in sorted(numbers) if k not in stages]))
+    parts = ["<h1>Kerngetallen</h1>",
+             "<p>Elk gepubliceerd getal, met zijn naam in <code>key_numbers.json</code>. "
+             "\"&lt;k\" is een klein aantal personen, \"x\" een getal dat een verborgen aantal "
+             "zou verraden; een leeg getal betekent dat de gegevens het niet toelaten.</p>"]
+    for title, keys in groups:
+        if not keys:
+            continue
+        parts.append(f"<h2>{html.escape(title)}</h2>\n<table><tr><th>kerngetal</th>"
+                     "<th>waarde</th><th>naam</th></tr>")
+        for key in keys:
+            parts.append(f'<tr id="{html.escape(key)}"><td>{html.escape(label_nl(key))}</td>'
+                         f'<td class="getal">{html.escape(format_key_number(numbers[key]))}</td>'
+                         f"<td><code>{html.escape(key)}</code></td></tr>")
+        parts.append("</table>")
+    return "\n".join(parts)
+
+
 def notebook_titles() -> dict[str, str]:
     """Notebook name -> Dutch title ("01 Vragenlijsten"), from ``notebooks/pipeline.yaml``;
     key numbers are grouped under these titles on the site and in ``compare``."""
     return {page.name: page.title for page in _pipeline_notebooks()}
-
-
-def _published(stages: Mapping[str, Mapping[str, Any]], pngs: list[Path], threshold: int | None
-               ) -> tuple[dict[str, dict[str, Any]], list[Path]]:
-    """Key numbers per notebook and figures as publication mode shows them (disclosure
-    control of :mod:`analysis.publish.disclosure`)."""
-    from analysis.publish import disclosure
-
-    limit = disclosure.DEFAULT_THRESHOLD if threshold is None else int(threshold)
-    merged = {k: v for numbers in stages.values() for k, v in numbers.items()}
-    published, _ = disclosure.publish_numbers(merged, threshold=limit)
-    shown = {stage: {k: published.get(k) for k in numbers} for stage, numbers in stages.items()}
-    withheld = set(disclosure.rules()["per_family_figures"])
-    kept = [png for png in pngs if png.stem not in withheld
-            and not disclosure.figure_has_small_cells(png, limit)]
-    return shown, kept
 
 
 def _pipeline_notebooks() -> list[NotebookPage]:
@@ -371,8 +476,10 @@ def _index_body(title: str, pages: Sequence[NotebookPage], reports: Path) -> str
               'notebook, met een Nederlandse omschrijving.</li>',
               '<li><a href="beweringen.html">Beweringen</a>: de gepubliceerde getallen naast wat '
               'deze analyse berekent.</li>']
-    if (reports / "disclosure_check.csv").is_file():
-        items.append('<li><a href="disclosure_check.csv">Openbaarmakingscontrole</a> (CSV)</li>')
+    if (reports / PUBLISHED_FOLDER / "index.html").is_file():
+        items.append(f'<li><a href="{PUBLISHED_FOLDER}/index.html">Publicatieversie</a>: wat '
+                     "gedeeld mag worden, na de openbaarmakingscontrole (gemaakt met "
+                     "<code>python -m analysis publish</code>).</li>")
     return (f"<h1>{html.escape(title)}</h1>\n<p>Deze pagina's zijn gemaakt door de pipeline van "
             "het compendium en werken zonder internet. Elke pagina heeft bovenaan dezelfde "
             "navigatie.</p>\n<ul>\n" + "\n".join(items) + "\n</ul>")
@@ -567,8 +674,10 @@ path on this machine); page numbers come from the site's ``@page`` rule."""
 
 
 def print_pdf(cohort: str, *, browser: str | None = None, root: str | Path | None = None,
-              timeout: float = 120) -> Path:
-    """Print ``reports/<cohort>/findings.html`` to ``findings.pdf`` with headless Chromium.
+              timeout: float = 120, folder: str | Path | None = None) -> Path:
+    """Print ``reports/<cohort>/findings.html`` to ``findings.pdf`` beside it, with headless
+    Chromium; with ``folder``, the ``findings.html`` in that folder (the publish stage prints
+    the published document into the published folder, never the internal one).
 
     Figures are never split from their captions (``break-inside: avoid``), every page carries
     the synthetic-data banner of a synthetic cohort and its page number. Raises
@@ -581,7 +690,8 @@ def print_pdf(cohort: str, *, browser: str | None = None, root: str | Path | Non
     from analysis.errors import CompendiumError
 
     base = Path(root) if root is not None else paths.ROOT
-    reports = base / paths.reports_dir(cohort).relative_to(paths.ROOT)
+    reports = (Path(folder) if folder is not None
+               else base / paths.reports_dir(cohort).relative_to(paths.ROOT))
     findings = reports / "findings.html"
     if not findings.is_file():
         raise CompendiumError(f"no findings document for cohort {cohort!r}; run the pipeline "
@@ -597,7 +707,8 @@ def print_pdf(cohort: str, *, browser: str | None = None, root: str | Path | Non
         partial = Path(profile) / "findings.pdf"
         command = [program, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                    f"--print-to-pdf={partial}", findings.resolve().as_uri()]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(command, capture_output=True, text=True, encoding="utf-8",
+                                errors="replace", timeout=timeout)
         if result.returncode != 0 or not partial.is_file():
             raise CompendiumError(f"Chromium could not print {paths.display(findings)} "
                                   f"(exit {result.returncode}); expected a PDF")
