@@ -196,3 +196,17 @@ def test_a_suppressed_zero_is_never_shown_as_below_the_threshold():
          "questionnaire_end_only": 0, "questionnaire_none": 0}, threshold=K)
     assert published["questionnaire_end_only"] in (0, "x")
     assert published["questionnaire_none"] in (0, "x")
+
+
+def test_a_figure_hiding_a_key_number_the_text_shows_is_withheld():
+    from analysis.publish.disclosure import Suppressed
+    from analysis.publish.figures import FigureDecision
+    from analysis.publish.render import _withhold_if_shown_elsewhere
+
+    redrawn = FigureDecision("f", "redrawn", "", 6, (), "secondary", 2,
+                             hidden_keys=("a_n", "b_n"))
+    both_hidden = {"a_n": Suppressed("<5"), "b_n": Suppressed("x")}
+    assert _withhold_if_shown_elsewhere(redrawn, both_hidden) == redrawn
+    one_shown = {"a_n": Suppressed("<5"), "b_n": 7}
+    out = _withhold_if_shown_elsewhere(redrawn, one_shown)
+    assert out.status == "withheld" and out.files == () and "elders" in out.reason_nl

@@ -463,25 +463,19 @@ def check_figures(cohort: str, *, threshold: int, out_dir: Path, stage: Path,
     (:func:`analysis.publish.figures.publish_figures`), its files written to ``out_dir``.
 
     ``raw_root`` and ``published`` (the published key numbers: a mark repeating a withheld
-    key number is withheld too) are passed on when the checker takes them. Fail safe: without
-    the checker every figure is withheld; a file in ``out_dir`` that no decision names is
-    removed; a figure without a PNG among its files is withheld.
+    key number is withheld too) are passed on. Fail safe: a figure that hides a key number the
+    published numbers show (its own secondary suppression) is withheld, since the text and the
+    figure together would give the hidden cell back; a file in ``out_dir`` that no decision
+    names is removed; a figure without a PNG among its files is withheld.
     """
-    import inspect
-
-    from analysis.pipeline.state import figures_of_run
+    from analysis.publish.figures import publish_figures
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        from analysis.publish.figures import publish_figures
-    except ImportError:
-        return [PublishedFigure(name, "withheld", "Deze installatie heeft geen figuurcontrole, "
-                                "dus geen figuur is gepubliceerd.")
-                for name in figures_of_run(cohort)]
-    accepted = inspect.signature(publish_figures).parameters
     extra = {k: v for k, v in (("raw_root", raw_root), ("published", published))
-             if k in accepted and v is not None}
+             if v is not None}
     decided = publish_figures(cohort, threshold=threshold, out_dir=out_dir, **extra)
+    if published is not None:  # a figure that hides a key number the text shows: withheld
+        decided = [_withhold_if_shown_elsewhere(d, published) for d in decided]
     kept: set[Path] = set()
     out = []
     for decision in decided:
@@ -500,6 +494,20 @@ def check_figures(cohort: str, *, threshold: int, out_dir: Path, stage: Path,
         if file.resolve() not in kept:
             file.unlink()
     return sorted(out, key=lambda f: f.name)
+
+
+def _withhold_if_shown_elsewhere(decision: Any, published: Mapping[str, Any]) -> Any:
+    """``decision`` withheld when a key number it hides is shown in ``published``."""
+    from dataclasses import replace
+
+    shown = [k for k in getattr(decision, "hidden_keys", ()) or ()
+             if k in published and not _withheld(published[k])]
+    if decision.status == "withheld" or not shown:
+        return decision
+    return replace(decision, status="withheld", files=(), rule="secondary",
+                   reason_nl="Deze figuur zou een aantal verbergen dat elders in het document "
+                             "staat; samen zouden ze een verborgen groep prijsgeven, daarom "
+                             "wordt ze niet gepubliceerd.")
 
 
 # --------------------------------------------------------------------------- links
