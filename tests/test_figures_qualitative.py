@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,7 +54,8 @@ def test_agreement_figure_marks_codes_instead_of_drawing_zero():
     notes = [t.get_text() for t in ax.texts]
     assert any("door één codeur gebruikt" in n for n in notes)
     assert any("niet dubbel gecodeerd" in n for n in notes)
-    assert all(n.startswith("n = ") for n in notes)
+    # segments, not people: never "n = k", which reads (and is scanned) as a group of people
+    assert all(re.match(r"\d+ fragment(en)?\b", n) and "n = " not in n for n in notes)
     assert "0,800" in ax.get_xlabel()
     _inside(fig)
 
@@ -114,5 +117,5 @@ def test_agreement_marks_points_and_their_n():
     ax = drawn.figure.axes[0]
     points = drawn.marks[drawn.marks["element"] == "point"]
     assert len(ax.lines[0].get_xdata()) == len(points)
-    assert [t.get_text().split(",")[0] for t in ax.texts] == [f"n = {n}" for n in
-                                                              drawn.marks["n"]]
+    assert [t.get_text().split(",")[0] for t in ax.texts] == [
+        f"{n} fragment" if n == 1 else f"{n} fragmenten" for n in drawn.marks["n"]]

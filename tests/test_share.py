@@ -229,3 +229,11 @@ def test_internal_pages_and_processed_data_are_never_in_the_bundle(published):
     with zipfile.ZipFile(reports / f"{COHORT}_publicatie.zip") as archive:
         names = archive.namelist()
     assert "02_qualitative.html" not in names and not any("processed" in n for n in names)
+
+
+def test_a_marks_table_counts_only_its_people_rows_as_small_cells(tmp_path):
+    file = tmp_path / "f.marks.csv"
+    file.write_text("mark,n,unit\nthema a,1,segments\nsessie,2,sessions\ngezinnen,3,families\n"
+                    "raar,4,beads\nalle,9,families\n", encoding="utf-8")
+    assert scanner.csv_small_cells(file, 5) == ["count below 5 in row 4, column n",
+                                                "count below 5 in row 5, column n"]

@@ -352,13 +352,24 @@ _COUNT_COLUMN = re.compile(r"(?:^|_)(?:n|k|count|numerator|denominator)$", re.IG
 
 def csv_small_cells(path: Path, threshold: int) -> list[str]:
     """Where a CSV shows a count below ``threshold`` in a count column (``n``, ``k``,
-    ``count``, ``numerator``, ``denominator`` or a name ending in ``_n``): row and column."""
+    ``count``, ``numerator``, ``denominator`` or a name ending in ``_n``): row and column.
+
+    A figure's marks table says what each row counts (``unit``, see
+    :mod:`analysis.report.figures.drawn`): a row whose unit is not people (segments, sessions,
+    hours, places, none) is no small cell; a row with a people unit, or any other unit, is.
+    """
     reasons = []
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
         rows = csv.reader(handle)
         header = next(rows, [])
         counted = [i for i, name in enumerate(header) if _COUNT_COLUMN.search(name.strip())]
+        unit = next((i for i, name in enumerate(header) if name.strip() == "unit"), None)
+        not_people: tuple[str, ...] = ()
+        if unit is not None:
+            from analysis.report.figures.drawn import OTHER_UNITS as not_people
         for row_number, row in enumerate(rows, start=2):
+            if unit is not None and unit < len(row) and row[unit].strip() in not_people:
+                continue
             for i in counted:
                 cell = row[i].strip() if i < len(row) else ""
                 try:

@@ -244,8 +244,8 @@ def agreement_figure(by_code: pd.DataFrame) -> Drawn:
     Returns
     -------
     Drawn
-        One row per code: a point at alpha, ``n = `` double-coded segments with the code at
-        the right; thresholds shaded; Dutch decimal commas; labels inside the figure. Marks:
+        One row per code: a point at alpha, the number of double-coded segments with the code
+        at the right ("2 fragmenten": segments, not people, so never written as ``n = 2``); thresholds shaded; Dutch decimal commas; labels inside the figure. Marks:
         one per code (``n`` double-coded segments, ``alpha``; element ``point`` when judged,
         else ``text``).
     """
@@ -261,8 +261,9 @@ def agreement_figure(by_code: pd.DataFrame) -> Drawn:
         ax.plot(table.loc[judged, "alpha"], y[judged.to_numpy()], "o", color=OKABE_ITO["blue"])
         low = min(0.0, float(np.nanmin(table["alpha"]))) if judged.any() else 0.0
         for yy, row in zip(y, table.itertuples()):
-            note = f"n = {row.n}" + ("" if row.status == "judged"
-                                     else f", {STATUS_NL.get(row.status, row.status)}")
+            note = (f"{row.n} fragment" + ("" if row.n == 1 else "en")
+                    + ("" if row.status == "judged"
+                       else f", {STATUS_NL.get(row.status, row.status)}"))
             ax.text(1.04, yy, note, va="center", fontsize=8,
                     color=OKABE_ITO["black"] if row.status == "judged" else "0.35")
         ax.set_yticks(y, [textwrap.fill(c, 45) for c in table["code_path"]])
@@ -274,7 +275,7 @@ def agreement_figure(by_code: pd.DataFrame) -> Drawn:
         ax.set_xlabel(f"Krippendorffs alfa per code\n(≥ {format_nl(RELIABLE, 3)} "
                       f"{RELIABILITY_LABELS_NL['reliable']}, ≥ {format_nl(TENTATIVE, 3)} "
                       f"{RELIABILITY_LABELS_NL['tentative']})\n"
-                      "n = dubbel gecodeerde segmenten met de code")
+                      "rechts: dubbel gecodeerde fragmenten met de code")
         ax.set_title("Overeenstemming tussen codeurs per code")
     marks = marks_frame([mark(str(row.code_path), row.n, "segments",
                               element="point" if row.status == "judged" else "text",
