@@ -16,7 +16,7 @@ contract table (the table's stem: ``trajectories``, ``sdq``, ``ari_cp``, ``paren
   the contract's name (``sdq.csv``, ``.xlsx`` or ``.sav``).
 - ``columns``: export column -> contract column. Unmapped columns keep their names.
 - ``labels``: per contract column, export value -> contract value (matched without regard to
-  case and surrounding spaces); other values pass unchanged and are checked as usual.
+  case, accents and surrounding spaces); other values pass unchanged and are checked as usual.
 - ``value_labels``: for a ``.sav`` export whose answer codes are on another scale than the
   contract's (SPSS stores 1-3 labelled "niet waar" ... where the SDQ codes are 0-2): ``apply``
   recodes answers by their labels. Without it, such a disagreement is refused and the label
@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from analysis.data.io import fold_label
 from analysis.data.safe_input import check_relative_path
 
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".sav")
@@ -52,7 +53,8 @@ class FileMapping:
     columns : dict of str to str
         Export column -> contract column.
     labels : dict of str to dict
-        Contract column -> {export value, lower case and stripped -> contract value}.
+        Contract column -> {export value as matched (:func:`~analysis.data.io.fold_label`: case,
+        accents and spaces ignored) -> contract value}.
     apply_value_labels : bool
         Recode SPSS answer codes by their value labels.
     """
@@ -188,7 +190,7 @@ def _labels(value: Any, stem: str, problems: list[str]) -> dict[str, dict[str, A
             problems.append(f"files.{stem}.labels.{column} maps {str(bad[0])[:40]!r} to no "
                             "single value; expected a contract value")
             continue
-        out[str(column)] = {str(k).strip().lower(): v for k, v in table.items()}
+        out[str(column)] = {fold_label(str(k)): v for k, v in table.items()}
     return out
 
 
