@@ -37,6 +37,11 @@ check                       severity  finds
 ``value_labels``            error     SPSS answer codes whose labels mean other contract codes
 ``value_labels``            warning   SPSS value labels applied (the recoding is listed)
 ``coding``                  error     a coding export (``.qdpx``, file list) notebook 02 cannot read
+``identifier``              error     an id holding invisible or bidirectional control characters
+``encoding``                error     text holding an unpaired surrogate (no character)
+``item_name``               error     a parent-survey item named like a fixed column (family_id)
+``code_path``               error     a segment code that is only the separator `` > ``
+``date_time``               warning   dates with a time of day (the date kept, once per file)
 ==========================  ========  ======================================================
 
 A file that cannot be read at all (empty, binary, undecodable, a header without the required
@@ -667,6 +672,10 @@ def _show(value: Any) -> str:
 # The parent survey: item columns declared in parent_survey_items.csv
 # --------------------------------------------------------------------------------------------
 
+_SURVEY_FIXED = ("family_id", "date")
+"""Columns of parent_survey.csv that are no item: an item may not take their names."""
+
+
 def _survey_item_specs(report: ValidationReport, table: _Table,
                        contract: dict[str, Any]) -> list[dict[str, Any]]:
     """Column specs of the parent-survey items, from the cleaned ``parent_survey_items``."""
@@ -677,6 +686,13 @@ def _survey_item_specs(report: ValidationReport, table: _Table,
     specs = []
     known = items.dropna(subset=["item", "type"]).drop_duplicates("item")
     for row, item, kind in zip(known.index, known["item"], known["type"]):
+        if item in _SURVEY_FIXED:
+            report.add(Problem(report.files["parent_survey_items.csv"].source,
+                               int(row) + FIRST_DATA_ROW, "item", item,
+                               "an item name other than " + " and ".join(_SURVEY_FIXED)
+                               + f" (a column every row of {table.file} has: rename the item)",
+                               "error", "item_name"))
+            continue
         if item not in table.raw.columns:
             report.add(Problem(report.files["parent_survey_items.csv"].source,
                                int(row) + FIRST_DATA_ROW, "item", item,
@@ -816,6 +832,10 @@ def _check_segments(report: ValidationReport, segments: pd.DataFrame,
             sessions["session_id"].dropna())
         _flag(report, table, unknown, "session_id", "a session_id listed in coding/sessions.csv",
               "unknown_session", "warning")
+    code = segments["code"].astype("str")
+    empty = code.notna() & (code.str.replace(r"[\s>]+", "", regex=True) == "")
+    _flag(report, table, empty.fillna(False).astype(bool), "code",
+          "a code name; the value holds only the level separator ' > '", "code_path")
     key = ["session_id", "segment_id", "coder", "code"]
     _flag(report, table, segments.duplicated(subset=key, keep="first"), "code",
           "each code once per segment and coder", "duplicate_segment", "warning")
