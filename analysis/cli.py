@@ -134,8 +134,10 @@ def _parser() -> argparse.ArgumentParser:
     p = add("new-cohort", _new_cohort, "scaffold data/raw/NAME/ with cohort.yaml and templates")
     p.add_argument("name", help="cohort name, e.g. eindhoven-2025 (letters, digits, '-', '_')")
     p.add_argument("--raw-dir", help="folder to create NAME/ in (default: data/raw)")
-    p.add_argument("--from-export", metavar="FILE",
-                   help="copy this export in and write a files: mapping of its columns")
+    p.add_argument("--from-export", metavar="FILE", nargs="+", action="extend",
+                   help="exports (.csv, .xlsx, .sav; each of another table) to copy in, "
+                   "recognised by their content, with a files: mapping of their columns; "
+                   "columns holding direct identifiers (E-mail, Naam) are left out of the copy")
     p.add_argument("--synthetic", action="store_true",
                    help="generated data: do not add the folder to .git/info/exclude")
 
@@ -239,19 +241,28 @@ def _new_cohort(args: argparse.Namespace) -> int:
 
     made = cohort.new_cohort(args.name, raw_root=args.raw_dir, from_export=args.from_export,
                              synthetic=args.synthetic)
-    print(f"created {paths.display(made.folder)}: fill in cohort.yaml, then drop the exports in")
-    if made.table:
-        print(f"copied {Path(args.from_export).name} in as table {made.table!r}; cohort.yaml "
-              f"maps {len(made.mapped)} of its columns under files: (check them)")
-        for source, target in list(made.mapped.items())[:8]:
-            print(f"  {source!r} -> {target}")
-        if len(made.mapped) > 8:
-            print(f"  ... and {len(made.mapped) - 8} more (see cohort.yaml)")
-        if made.unknown:
-            print(f"not recognised ({len(made.unknown)}), kept as extra columns unless you map "
-                  "them: " + ", ".join(repr(c) for c in made.unknown))
-        if made.missing:
-            print("required contract columns not found: " + ", ".join(made.missing))
+    if not made.exports:
+        print(f"created {paths.display(made.folder)}: fill in cohort.yaml, then drop the exports "
+              "in")
+    else:
+        print(f"created {paths.display(made.folder)} with {len(made.exports)} export(s) and no "
+              "templates: fill in cohort.yaml, then run validate")
+    for match in made.exports:
+        how = f", items recognised by {match.how}" if match.how else ""
+        print(f"copied {match.file} in as table {match.table!r}{how}; cohort.yaml maps "
+              f"{len(match.mapped)} of its columns under files: (check them)")
+        for source, target in list(match.mapped.items())[:8]:
+            print(f"  {source[:60]!r} -> {target}")
+        if len(match.mapped) > 8:
+            print(f"  ... and {len(match.mapped) - 8} more (see cohort.yaml)")
+        if match.dropped:
+            print(f"left out of the copy ({len(match.dropped)} column(s) holding direct "
+                  "identifiers): " + ", ".join(repr(c[:40]) for c in match.dropped))
+        if match.unknown:
+            print(f"not recognised ({len(match.unknown)}), kept as extra columns unless you map "
+                  "them: " + ", ".join(repr(c[:40]) for c in match.unknown))
+        if match.missing:
+            print("required contract columns not found: " + ", ".join(match.missing))
     if made.excluded:
         print(f"added {made.excluded} to .git/info/exclude: git will not see these real data "
               "(undo: delete that line from .git/info/exclude)")
