@@ -269,7 +269,7 @@ def parse_dates(values: Any) -> pd.Series:
 
 _DATE_TIME = re.compile(
     r"(?P<date>\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})"
-    r"(?:(?:[ T]+|\s*,\s*)(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:[.,]\d{1,9})?)?)"
+    r"(?:(?:[ T]+|\s*,\s*)(?P<time>(?:[01]?\d|2[0-3])[:.][0-5]\d(?:[:.][0-5]\d(?:[.,]\d{1,9})?)?)"
     r"\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:Z|(?:GMT|UTC)?\s*[+-]\d{1,2}(?::?\d{2})?|GMT|UTC)?)?")
 """A date, then optionally a time of day with seconds, fractions, AM/PM and a zone."""
 

@@ -234,6 +234,11 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
              "datum_ingevuld", "invuldatum"),
     "informant": ("invuller", "respondent", "relatie", "relation", "ingevuld_door",
                   "relatie_tot_het_kind"),
+    "start_date": ("startdatum", "begindatum", "start_traject", "datum_start"),
+    "end_date": ("einddatum", "datum_einde", "eind_traject", "afsluitdatum"),
+    "therapy": ("vaktherapie", "therapie", "soort_therapie", "therapievorm"),
+    "therapist_id": ("vaktherapeut", "therapeut"),
+    "social_worker_id": ("sociaal_werker", "sociale_werker", "wijkteammedewerker"),
 }
 """Known spellings of a few contract columns in platform exports: Castor (``Participant Id``),
 LimeSurvey (``token``, ``submitdate``), Microsoft Forms (``Tijd van voltooien``,

@@ -68,9 +68,10 @@ _KEY = ["session_id", "segment_id", "coder", "code_path"]
 # One file
 # --------------------------------------------------------------------------------------------
 
-MAXQDA_REFI_EXPORT: str = "Home > Export > REFI-QDA Project (*.qdpx)"
-"""Where MAXQDA (2020 and later) exports a project in the REFI-QDA standard (MAXQDA manual,
-"Export and Import REFI-QDA Projects"); the resulting ``.qdpx`` is read here."""
+MAXQDA_REFI_EXPORT: str = "Import/Export > Export > Exchange Project (REFI-QDA)"
+"""Where MAXQDA (2020 and later; REFI-QDA project support since MAXQDA 2020) exports a project
+in the REFI-QDA standard, as the README's table of exports names it; the resulting ``.qdpx``
+is read here."""
 
 _NATIVE = re.compile(r"\.(mx\d{2}|mex\d{0,2}|mqda|mqic|mxd|mtr|nvp|nvpx|hpr\d*|atlproj\d*)$",
                      re.IGNORECASE)
