@@ -346,12 +346,14 @@ _GUID = re.compile(r"\{?[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}\}
 
 def _fallback_name(element) -> tuple[str, str]:
     """Name of a TextSource without one: the file name of ``plainTextPath`` (without its
-    extension) unless that is only the guid, else the guid itself."""
+    extension) unless that is only the guid, else ``bron_`` and the guid's first 8 hex digits
+    (short enough for segment ids of at most 40 characters)."""
     target = re.sub(r"^(internal|relative|absolute)://", "", element.get("plainTextPath") or "")
     stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", target.replace("\\", "/").rsplit("/", 1)[-1])
     if stem.strip() and not _GUID.fullmatch(stem.strip()):
         return stem.strip(), "plainTextPath"
-    return _guid(element.get("guid")) or "source", "guid"
+    digits = re.sub(r"[^0-9a-f]", "", _guid(element.get("guid")))
+    return f"bron_{digits[:8] or 'onbekend'}", "guid"
 
 
 def _warn_unnamed(sources: list[_Source], shown: str) -> None:
