@@ -233,6 +233,23 @@ def _qdpx_bad_xml(folder: Path) -> None:
             archive.writestr(n, data)
 
 
+def _date_times(sheet) -> None:
+    """Give every date cell of column C a time of day, as MS Forms' "Tijd van voltooien"."""
+    import datetime
+
+    for row in sheet.iter_rows(min_row=2, min_col=3, max_col=3):
+        if isinstance(row[0].value, datetime.datetime):
+            row[0].value += datetime.timedelta(hours=9, minutes=18, seconds=55)
+
+
+def _survey_item_named(name: str) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        text = _text(folder, "parent_survey_items.csv")
+        _write(folder, "parent_survey_items.csv", text.rstrip("\n") + f"\n{name},Gezin,likert5,"
+               "ervaring\n")
+    return edit
+
+
 ALIAS_BOMB = ('lol1: &a ["x","x","x","x","x","x","x","x","x"]\n'
               + "".join(f"lol{i}: &{chr(96 + i)} [{','.join(['*' + chr(95 + i)] * 9)}]\n"
                         for i in range(2, 8)))
@@ -386,6 +403,31 @@ MUTATIONS: list[tuple[str, Callable[[Path], None], tuple | None]] = [
     ("qdpx-same-session-twice", lambda f: shutil.copy(
         f / "coding" / "focusgroep_vaktherapeuten.qdpx", f / "coding" / "kopie.qdpx"),
      ("coding/", None, "coding export")),
+    # issue 23: exports as survey tools write them
+    ("date-time-text", _cell("sdq.csv", 2, "date", "2023-10-17 09:18:55"), None),
+    ("date-time-iso-zone", _cell("sdq.csv", 2, "date", "2023-10-17T09:18:55+02:00"), None),
+    ("xlsx-date-time-cells", _to_xlsx("sdq.csv", _date_times, dates="date"), None),
+    ("impossible-time", _cell("sdq.csv", 2, "date", "2023-10-17 25:61"),
+     ("sdq.csv", "date", "a date")),
+    ("status-with-diaeresis", _cell("trajectories.csv", 2, "status", "Voortijdig beëindigd"),
+     None),
+    ("timepoint-upper-accented", _cell("sdq.csv", 2, "timepoint", "BEGÍNMETING"), None),
+    ("timepoint-other-letters", _cell("sdq.csv", 2, "timepoint", "BEGINMETIMG"),
+     ("sdq.csv", "timepoint", "one of T0")),
+    # issue 23: look-alike ids, surrogates, names that collide
+    ("zero-width-id", _cell("trajectories.csv", 3, "family_id", "F01\u200b"),
+     ("trajectories.csv", "family_id", "invisible or bidirectional")),
+    ("rtl-override-session", _cell("coding/sessions.csv", 2, "session_id", "RS\u202eWS"),
+     ("coding/sessions.csv", "session_id", "invisible or bidirectional")),
+    ("full-width-duplicate-id", _cell("trajectories.csv", 3, "family_id", "\uff26\uff10\uff11"),
+     ("trajectories.csv", "family_id", "unique")),
+    ("surrogate-in-title", _yaml('title: "Pilot \\ud800 Helmond"\n', drop="title"),
+     ("cohort.yaml", None, "surrogate")),
+    ("surrogate-in-params-like-key", _yaml('"\\udc80": 1\n'), ("cohort.yaml", None, "surrogate")),
+    ("survey-item-family_id", _survey_item_named("family_id"),
+     ("parent_survey_items.csv", "item", "an item name other than family_id")),
+    ("segment-code-separator", _cell("coding/segments.csv", 2, "code", " > "),
+     ("coding/segments.csv", None, "separator")),
 ]
 
 
