@@ -7,7 +7,8 @@ Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
 ``validate``    check a cohort's raw data against the data contract
 ``new-cohort``  scaffold ``data/raw/NAME/`` with ``cohort.yaml`` and empty template files
 ``score``       score one questionnaire export without running the pipeline
-``coding``      convert QDA exports (REFI-QDA, QualCoder, Taguette) to one segments table
+``coding``      convert QDA exports (REFI-QDA, QualCoder, Taguette, ATLAS.ti, Dedoose) to one
+                segments table
 ``synth``       write a synthetic cohort of any size in the data contract
 ``compare``     render a side-by-side document of several cohorts' key numbers
 ``share``       zip a cohort's publishable outputs after checking every file (or refuse)
@@ -150,8 +151,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = add("coding", _coding, "convert QDA exports to the contract's coding/segments.csv")
     p.add_argument("files", nargs="+", help="REFI-QDA projects (.qdpx, .qde or folder), "
-                   "segments.csv, QualCoder, Taguette or ATLAS.ti exports; or only codebooks "
-                   "(.qdc, Taguette codebook CSV) to write a code list")
+                   "segments.csv, QualCoder, Taguette, ATLAS.ti or Dedoose exports (recognised "
+                   "by content); or only codebooks (.qdc, Taguette codebook CSV) to write a "
+                   "code list")
     p.add_argument("--out", required=True, help="CSV to write (UTF-8)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("--coder", action="append", metavar="NAME",
@@ -255,6 +257,9 @@ def _new_cohort(args: argparse.Namespace) -> int:
             print(f"  {source[:60]!r} -> {target}")
         if len(match.mapped) > 8:
             print(f"  ... and {len(match.mapped) - 8} more (see cohort.yaml)")
+        if match.survey_items:
+            print(f"numbered its {len(match.survey_items)} questions ps_01 ... and listed them "
+                  "in parent_survey_items.csv (check the guessed types, add the domains)")
         if match.dropped:
             print(f"left out of the copy ({len(match.dropped)} column(s) holding direct "
                   "identifiers): " + ", ".join(repr(c[:40]) for c in match.dropped))

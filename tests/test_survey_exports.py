@@ -233,3 +233,29 @@ def test_codebook_documents_the_accepted_spellings():
     for spelling in ("voortijdig beëindigd", "diacritics", "2025-01-19 09:18:55",
                      "Tijd van voltooien", "SDQ[SQ001]", "E-mail", "item_keywords.yaml"):
         assert spelling in codebook, spelling
+
+
+def test_ms_forms_parent_survey_gets_numbered_items_and_their_list(tmp_path, capsys):
+    import openpyxl
+
+    path = tmp_path / "Oudervragenlijst.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["ID", "Begintijd", "Tijd van voltooien", "E-mail", "Naam", "Gezinscode",
+                  "De samenwerking verliep goed", "Zou u het aanraden?", "Wat kan beter?"])
+    for f, (agree, yes, text) in enumerate([("Mee eens", "Ja", "Niets"),
+                                            ("Helemaal mee eens", "Nee", "Meer tijd")], 1):
+        when = datetime.datetime(2025, 6, f, 14, 2, 1)
+        sheet.append([f, when, when, "anoniem", "anoniem", f"F{f:02d}", agree, yes, text])
+    book.save(path)
+    folder, out = _new(tmp_path, capsys, path)
+    assert "as table 'parent_survey'" in out
+    items = pd.read_csv(folder / "parent_survey_items.csv")
+    assert items[["item", "type"]].values.tolist() == [["ps_01", "likert5"], ["ps_02", "yesno"],
+                                                       ["ps_03", "text"]]
+    columns = cohort.read_config(folder).mapping("parent_survey").columns
+    assert columns["Zou u het aanraden?"] == "ps_02" and "ID" not in columns
+    report = validate.validate_cohort(folder)
+    assert not report.errors, report.format()
+    survey = report.tables["parent_survey"]
+    assert survey["ps_01"].tolist() == [4.0, 5.0] and survey["ps_02"].tolist() == [True, False]

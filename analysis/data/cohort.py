@@ -330,6 +330,14 @@ class ExportMatch:
     missing: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     how: str | None = None
+    survey_items: list[dict[str, str]] = field(default_factory=list)
+
+
+SURVEY_METADATA: frozenset[str] = frozenset({
+    "id", "begintijd", "start_time", "tijd_van_laatste_wijziging", "last_modified_time",
+    "lastpage", "startlanguage", "seed", "startdate", "datestamp", "refurl", "response_id"})
+"""Platform columns of a survey export that are no question (MS Forms' ``ID``, ``Begintijd``;
+LimeSurvey's ``lastpage``, ``seed`` ...), after :func:`analysis.data.mapping.normalise`."""
 
 
 @dataclass
@@ -405,6 +413,11 @@ def new_cohort(name: str, raw_root: str | os.PathLike | None = None, *,
                                    **default_limits())
     for file, data in copies.items():
         write_bytes_atomic(folder / file, data)
+    for match in result.exports:
+        if match.survey_items and not any(m.table == "parent_survey_items"
+                                          for m in result.exports):
+            write_text_atomic(folder / "parent_survey_items.csv", _survey_items_csv(
+                match.survey_items))
     if result.exports:
         text += _mapping_yaml(result.exports)
     write_text_atomic(folder / CONFIG_FILE, text)
@@ -414,6 +427,17 @@ def new_cohort(name: str, raw_root: str | os.PathLike | None = None, *,
     if not synthetic:
         result.excluded = _exclude_from_git(folder)
     return result
+
+
+def _survey_items_csv(items: list[dict[str, str]]) -> str:
+    import csv
+    import io as stdio
+
+    out = stdio.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["item", "text", "type", "domain"])
+    writer.writerows([[i["item"], i["text"], i["type"], ""] for i in items])
+    return out.getvalue()
 
 
 def _check_exports(matches: list[ExportMatch]) -> None:
@@ -481,20 +505,51 @@ def _match_export(export: Path) -> ExportMatch:
             unknown = [c for c in unknown if c not in found]
         hits = len(usable) - len(unknown)
         items_hit = sum(1 for v in mapped.values() if items and v in items.item_columns)
+        if items is not None and items_hit == 0:
+            continue  # a questionnaire export holds at least one recognised item
         score = (hits, items_hit)
         if best is None or score > best[0]:
             best = (score, stem, file, mapped, unknown, how)
-    (hits, _), stem, file, mapped, unknown, how = best
-    if hits == 0:
+    if best is None or best[0][0] == 0:
         raise ConfigError(f"--from-export {shown!r}: none of its {len(usable)} columns "
                           + (f"(after leaving out {len(dropped)} with direct identifiers) "
                              if dropped else "")
                           + "is recognised as a column of the data contract; expected an "
                           "export of one table (see data/raw/README.md) or a hand-written "
                           "files: mapping in cohort.yaml.")
+    (hits, _), stem, file, mapped, unknown, how = best
+    survey_items: list[dict[str, str]] = []
+    if stem == "parent_survey":
+        survey_items = _survey_items(unknown, values)
+        mapped.update({item["question"]: item["item"] for item in survey_items})
+        unknown = [c for c in unknown if c not in mapped]
     present = {mapped.get(h.strip(), h.strip()) for h in usable}
     missing = [c for c in _required_columns(file) if c not in present]
-    return ExportMatch(export, export.name, stem, mapped, unknown, missing, dropped, how)
+    return ExportMatch(export, export.name, stem, mapped, unknown, missing, dropped, how,
+                       survey_items)
+
+
+def _survey_items(columns: list[str], values: dict[str, set]) -> list[dict[str, str]]:
+    """Item ids ``ps_01`` ... for the questions of a parent-survey export, with their text and
+    a type guessed from the answers (likert5 when every answer is a five-point label or 1-5,
+    yesno for yes/no spellings, else text)."""
+    from analysis.data.io import fold_label
+    from analysis.data.mapping import normalise
+
+    contract = load_contract()
+    likert = {fold_label(str(k)) for k in contract["parent_survey_types"]["likert5"]["labels"]}
+    likert |= {str(n) for n in range(1, 6)}
+    yes_no = {fold_label(str(k)) for k in contract["bool_labels"]["true"]
+              + contract["bool_labels"]["false"]}
+    questions = [c for c in columns if normalise(c) not in SURVEY_METADATA]
+    out = []
+    for number, question in enumerate(questions, start=1):
+        present = {str(v).removesuffix(".0") for v in values.get(question, set())}
+        kind = ("likert5" if present and present <= likert else
+                "yesno" if present and present <= yes_no else "text")
+        out.append({"question": question, "item": f"ps_{number:02d}", "type": kind,
+                    "text": " ".join(str(question).split())})
+    return out
 
 
 def _copy_without(export: Path, dropped: list[str]) -> bytes:
@@ -580,6 +635,9 @@ def _mapping_yaml(matches: list[ExportMatch]) -> str:
         lines += [f"  {match.table}:", f"    file: {json.dumps(match.file, ensure_ascii=False)}"]
         if match.how:
             lines.append(f"    # items recognised by {match.how}: check them")
+        if match.survey_items:
+            lines.append("    # questions numbered ps_01 ... as items: parent_survey_items.csv "
+                         "lists their texts and a guessed type (check it, add the domains)")
         if match.dropped:
             lines.append("    # left out of the copy (direct identifiers): "
                          + ", ".join(json.dumps(c, ensure_ascii=False) for c in match.dropped))

@@ -435,7 +435,7 @@ def _read_csv(path: Path, name: str, ids: list[str], required: list[str],
     _sniff(name, data)
     text = _decode(data, name)
     header, sep = _header_line(text)
-    check_table_size(name, text.count("\n") + text.count("\r"), len(header))
+    check_table_size(name, max(text.count("\n"), text.count("\r")), len(header))
     header = [rename.get(h, h) for h in header]
     _check_header(header, name, required, rename)
     dtype = {i: "str" for i, h in enumerate(header) if is_id_column(h, ids)}

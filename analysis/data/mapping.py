@@ -302,9 +302,11 @@ def identifier_column(name: str) -> bool:
     """Whether export column ``name`` holds a direct identifier (:data:`DIRECT_IDENTIFIER_WORDS`).
 
     >>> [identifier_column(c) for c in ["E-mail", "Naam", "Naam van het kind", "ipaddr",
-    ...                                 "Participant Id", "Tijd van voltooien", "Codename"]]
+    ...                                 "Participant Id", "Tijd van voltooien", "Survey Name"]]
     [True, True, True, True, False, False, False]
     """
+    if normalise(name) in {n for names in _SYNONYMS.values() for n in names}:
+        return False  # a known platform column (Castor's "Survey Name" is the timepoint)
     words = normalise(re.sub(r"\d+", " ", str(name))).split("_")
     joined = {a + b for a, b in zip(words, words[1:])}
     return bool((set(words) | joined) & DIRECT_IDENTIFIER_WORDS)
