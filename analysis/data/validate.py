@@ -469,8 +469,12 @@ def _check_column(report: ValidationReport, table: _Table, spec: dict[str, Any],
         return
     raw = table.raw[column]
     clean, bad, expected = _coerce(raw, spec, contract)
-    check = {"answer": "answer", "category": "allowed"}.get(kind, "type")
-    _flag(report, table, bad, column, expected, check)
+    check = {"answer": "answer", "category": "allowed", "id": "identifier"}.get(kind, "type")
+    shown = None
+    if kind == "id" and bad.any():  # the invisible characters shown as escapes (U+200B)
+        shown = raw.where(~bad, raw[bad].map(lambda v: INVISIBLE_OR_BIDI.sub(
+            lambda m: f"<U+{ord(m.group()):04X}>", str(v))))
+    _flag(report, table, bad, column, expected, check, values=shown)
     clean = clean.where(~bad)
     for check, severity, out, expected in _range_checks(clean, spec, report.config, contract):
         _flag(report, table, out, column, expected, check, severity)
