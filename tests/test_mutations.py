@@ -680,8 +680,12 @@ from analysis import cli
 code = 99
 try:
     code = cli.main(["validate", "--cohort", {name!r}, "--raw-dir", {root!r}])
-finally:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+finally:  # VmHWM: this process's own high-water mark (ru_maxrss keeps the parent's)
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM")) / 1024
+    except (OSError, StopIteration):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"PEAK_MB={{peak:.0f}}", file=sys.stderr)
 sys.exit(code)
 """
