@@ -205,6 +205,10 @@ def read_table(
         ``required_columns`` or with repeated names, a row with more cells than the header, an
         unclosed quote (named at the row where it opens), or workbook cells holding an Excel
         error (``#N/A``, ``#VALUE!``) or a formula without a saved result (named by cell).
+        Also, before the body is parsed, for a table beyond ``input_limits`` of the contract
+        (rows, columns, cells; an SPSS file's variables from its header) and for a workbook
+        that is a broken or oversized zip archive
+        (:func:`analysis.data.safe_input.check_zip`).
     """
     path = Path(path)
     name = name or path.name

@@ -46,8 +46,9 @@ check                       severity  finds
 
 A file that cannot be read at all (empty, binary, undecodable, a header without the required
 columns, a workbook cell holding an Excel error or an uncalculated formula, an entry named
-like a contract file that is not a regular file inside the folder) or a missing or wrong
-``cohort.yaml`` raises :class:`~analysis.errors.CompendiumError`. Exports under their own names
+like a contract file that is not a regular file inside the folder, a table or archive beyond
+``input_limits`` of the contract, a broken zip) or a missing or wrong ``cohort.yaml`` (an
+unpaired surrogate in a field included) raises :class:`~analysis.errors.CompendiumError`. Exports under their own names
 are mapped onto the contract by ``cohort.yaml``'s ``files:`` (:mod:`analysis.data.mapping`);
 messages then name a column as the export has it and the contract column it maps to.
 """
