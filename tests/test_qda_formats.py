@@ -440,3 +440,13 @@ def test_a_code_that_is_only_a_separator_is_refused(tmp_path, code):
     tags = make_taguette_csv(tmp_path / "t.csv", [["1", "A", code, "x"]])
     with pytest.raises(qda.CodingFileError, match="row 2, column tag"):
         qda.read_coding_file(tags, coder="Anna")
+
+
+def test_a_loose_qde_beyond_the_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    from analysis.data import safe_input
+
+    folder = unzip_project(_qdpx(tmp_path), tmp_path / "p")
+    limits = safe_input.input_limits() | {"zip_member_bytes": 1000}
+    monkeypatch.setattr(safe_input, "input_limits", lambda: limits)
+    with pytest.raises(qda.CodingFileError, match="more than 1,000"):
+        qda.read_coding_file(folder / "project.qde")

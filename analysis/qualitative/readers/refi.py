@@ -101,6 +101,16 @@ class _Container:
             self._zip.close()
 
 
+def _read_loose(path: Path, shown: str) -> bytes:
+    """A loose ``.qde``/``.qdc`` file, refused above ``zip_member_bytes`` before reading."""
+    size, limit = path.stat().st_size, _member_limit()
+    if size > limit:
+        raise CodingFileError(shown, f"the XML file has {size:,} bytes, more than {limit:,} "
+                                     "(input_limits, zip_member_bytes); expected a REFI-QDA "
+                                     "project or codebook")
+    return path.read_bytes()
+
+
 def _member_limit() -> int:
     from analysis.data.safe_input import input_limits
 
@@ -233,7 +243,7 @@ def read_project(path: str | os.PathLike, *, positions: str = "auto",
 def _parse_project(container: _Container, path: Path, schema) -> etree._Element:
     shown = container.shown
     if container.root is not None and not path.is_dir():
-        chosen, data = [path.name], path.read_bytes()
+        chosen, data = [path.name], _read_loose(path, shown)
     else:
         names = [n for n in container.names() if n.lower().endswith(".qde")]
         chosen = [n for n in names if n.lower().rsplit("/", 1)[-1] == "project.qde"] or names
@@ -557,7 +567,7 @@ def read_codebook_xml(path: str | os.PathLike) -> pd.DataFrame:
     container = _Container(path, shown)
     try:
         if container.root is not None and not path.is_dir():
-            data = path.read_bytes()
+            data = _read_loose(path, shown)
         else:
             names = [n for n in container.names() if n.lower().endswith((".qde", ".qdc"))]
             if len(names) != 1:
