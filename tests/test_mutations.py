@@ -702,8 +702,6 @@ def test_hostile_file_refused_under_a_memory_cap(tmp_path, case, mutate, expecte
     shutil.copytree(BUNDLED, folder)
     mutate(folder)
     before = _snapshot(tmp_path)
-    log = paths.REPORTS / cli.ERROR_LOG
-    log_before = log.stat().st_mtime_ns if log.exists() else None
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
            "PYTHONWARNINGS": "error::DeprecationWarning"}
     child = subprocess.run(
@@ -713,10 +711,10 @@ def test_hostile_file_refused_under_a_memory_cap(tmp_path, case, mutate, expecte
         cwd=paths.ROOT, timeout=600)
     text = child.stdout + child.stderr
     PEAKS[case] = float(text.rsplit("PEAK_MB=", 1)[-1].split()[0])
-    assert child.returncode == 2, text
+    assert child.returncode == 2, text  # 1 would be an internal error, logged to error.log
     assert "Traceback" not in text and "MemoryError" not in text
+    assert "internal error" not in text
     assert _snapshot(tmp_path) == before, "validate changed or wrote files"
-    assert (log.stat().st_mtime_ns if log.exists() else None) == log_before, "error.log written"
     file, phrase = expected
     flat = " ".join(text.split())
     assert file in flat and phrase in flat, text
