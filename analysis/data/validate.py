@@ -56,6 +56,7 @@ messages then name a column as the export has it and the contract column it maps
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,7 +222,8 @@ def _read(report: ValidationReport, folder: Path, name: str, specs: list[dict[st
                      rename=mapping.columns)
     report.files[name] = FileSummary(name, shown, len(raw))
     table = _Table(shown, raw, mapping=mapping)
-    _check_characters(report, table)
+    if path.suffix.lower() != ".csv":  # CSV text is decoded strictly: it holds no surrogate
+        _check_characters(report, table)
     return table
 
 
@@ -238,6 +240,8 @@ def _check_characters(report: ValidationReport, table: _Table) -> None:
         values = raw[column]
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
+        if not SURROGATE.search("\x00".join(map(str, pd.unique(values.dropna())))):
+            continue  # one regex pass over the distinct values: the common case ends here
         text = pd.Series(values, dtype="str")
         broken = text.str.contains(SURROGATE.pattern, regex=True).fillna(False).astype(bool)
         if broken.any():
@@ -502,9 +506,14 @@ def _coerce(raw: pd.Series, spec: dict[str, Any],
     present = raw.notna()
     if kind == "id":
         text = pd.Series(raw, dtype="str")
-        bad = present & text.str.contains(INVISIBLE_OR_BIDI.pattern, regex=True).fillna(False)
-        clean = apply_to_unique(text, lambda u: pd.Series(
-            [identifier_key(v) for v in u], index=u.index, dtype="str"))
+        joined = "\x00".join(map(str, pd.unique(text.dropna())))
+        bad = pd.Series(False, index=raw.index)
+        if INVISIBLE_OR_BIDI.search(joined):
+            bad = present & text.str.contains(INVISIBLE_OR_BIDI.pattern, regex=True).fillna(False)
+        clean = text
+        if not unicodedata.is_normalized("NFKC", joined):  # else every id is already NFKC
+            clean = apply_to_unique(text, lambda u: pd.Series(
+                [identifier_key(v) for v in u], index=u.index, dtype="str"))
         return clean, bad, ("an identifier without invisible or bidirectional control "
                             "characters (zero-width space, right-to-left override ...): they "
                             "make look-alike ids")
