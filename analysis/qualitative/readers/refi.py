@@ -336,7 +336,7 @@ def _read_source(element, container: _Container) -> _Source:
     if content:
         raw = (content[0].text or "").lstrip("\ufeff")
     else:
-        raw = _source_text(container, element.get("plainTextPath", ""), name)
+        raw = _source_text(container, element.get("plainTextPath", ""), element.get("guid"))
     selections = []
     for sel in element:
         if _local(sel) != "PlainTextSelection":
@@ -375,21 +375,23 @@ def _warn_unnamed(sources: list[_Source], shown: str) -> None:
                     "program, or list those names in coding/sessions.csv")
 
 
-def _source_text(container: _Container, text_path: str, name: str) -> str:
+def _source_text(container: _Container, text_path: str, guid: str) -> str:
+    """The text file of a TextSource; messages name its guid, never a file or source name
+    (those are often a participant's name)."""
     shown = container.shown
     target = re.sub(r"^(internal|relative|absolute)://", "", text_path).replace("\\", "/")
     target = target.rsplit("/", 1)[-1].lower()
     members = {m.rsplit("/", 1)[-1].lower(): m for m in container.names()
                if "/" in m and m.split("/")[-2].lower() == "sources"}
     if not target or target not in members:
-        raise CodingFileError(shown, f"text of source {name!r} not found; expected "
-                                     f"Sources/{target or '<guid>.txt'} in the project or "
-                                     "PlainTextContent in the XML")
+        raise CodingFileError(shown, f"the text of TextSource {guid} is not found; expected the "
+                                     "file its plainTextPath names in Sources/ of the project, "
+                                     "or PlainTextContent in the XML")
     try:
         return container.read(members[target]).decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CodingFileError(shown, f"text of source {name!r} is not UTF-8; expected UTF-8 "
-                                     "as REFI-QDA prescribes") from None
+        raise CodingFileError(shown, f"the text of TextSource {guid} is not UTF-8; expected "
+                                     "UTF-8 as REFI-QDA prescribes") from None
 
 
 def _position(selection, attribute: str, shown: str) -> int:
