@@ -259,3 +259,11 @@ def test_ms_forms_parent_survey_gets_numbered_items_and_their_list(tmp_path, cap
     assert not report.errors, report.format()
     survey = report.tables["parent_survey"]
     assert survey["ps_01"].tolist() == [4.0, 5.0] and survey["ps_02"].tolist() == [True, False]
+
+
+def test_an_export_named_like_another_table_is_refused(tmp_path, capsys):
+    export = _limesurvey(tmp_path / "ari_cp.csv")
+    code = cli.main(["new-cohort", "x", "--raw-dir", str(tmp_path / "raw"), "--from-export",
+                     str(export)])
+    assert code == 2 and "holds table 'sdq'" in capsys.readouterr().err
+    assert not (tmp_path / "raw").exists()

@@ -448,6 +448,11 @@ def _check_exports(matches: list[ExportMatch]) -> None:
             raise ConfigError(f"--from-export: two exports are named {match.file[:60]!r}; "
                               "expected each export once (rename one).")
         names.add(match.file.lower())
+        stem = Path(match.file).stem.lower()
+        if (stem in table_files() and stem != match.table) or match.file.lower() == CONFIG_FILE:
+            raise ConfigError(f"--from-export {match.file[:60]!r} is named like another file of "
+                              f"the cohort but holds table {match.table!r}; expected another "
+                              "name (rename the export).")
         other = seen.get(match.table)
         if other is not None:
             raise ConfigError(f"--from-export: {other.file[:60]!r} and {match.file[:60]!r} both "
