@@ -418,8 +418,9 @@ def _check_file(report: ValidationReport, table: _Table, name: str,
     if table.timed:
         columns = ", ".join(table.mapping.shown(c) for c in table.timed)
         report.add(Problem(table.file, None, columns, next(iter(table.timed.values())),
-                           "dates; the date is kept and the time of day dropped (dates with a "
-                           "time of day, as survey tools export them)", "warning", "date_time"))
+                           "dates without a time of day: the date is kept and the time "
+                           "dropped, in the export's time zone (survey tools export "
+                           "date-times)", "warning", "date_time"))
 
 
 def _is_number(values: pd.Series) -> bool:
