@@ -439,7 +439,8 @@ def _read_csv(path: Path, name: str, ids: list[str], required: list[str],
     _sniff(name, data)
     text = _decode(data, name)
     header, sep = _header_line(text)
-    check_table_size(name, max(text.count("\n"), text.count("\r")), len(header))
+    line_ends = max(text.count("\n"), text.count("\r"))  # data rows at most (quoted breaks)
+    check_table_size(name, line_ends - text.endswith(("\n", "\r")), len(header))
     header = [rename.get(h, h) for h in header]
     _check_header(header, name, required, rename)
     dtype = {i: "str" for i, h in enumerate(header) if is_id_column(h, ids)}
