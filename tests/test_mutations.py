@@ -655,7 +655,7 @@ XXE = '<!DOCTYPE Project [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
 
 HOSTILE: list[tuple[str, Callable[[Path], None], tuple[str, str]]] = [
     ("zip-bomb-project-xml", _bomb("qde"), (QDPX, "more than 268,435,456")),
-    ("zip-bomb-source", _bomb("source"), (QDPX, "more than 268,435,456")),
+    ("zip-bomb-source", _bomb("source", gib=1.0), (QDPX, "more than 268,435,456")),
     ("zip-member-lies-about-size", _lying_member, (QDPX, "checksum")),
     ("zip-10001-members", _many_members, (QDPX, "10,003 members")),
     ("zip-encrypted-member", _patch("encrypted"), (QDPX, "encrypted")),
