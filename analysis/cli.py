@@ -7,7 +7,8 @@ Subcommands (``python -m analysis SUBCOMMAND --help`` for each):
 ``validate``    check a cohort's raw data against the data contract
 ``new-cohort``  scaffold ``data/raw/NAME/`` with ``cohort.yaml`` and empty template files
 ``score``       score one questionnaire export without running the pipeline
-``coding``      convert QDA exports (REFI-QDA, QualCoder, Taguette) to one segments table
+``coding``      convert QDA exports (REFI-QDA, QualCoder, Taguette, ATLAS.ti, Dedoose) to one
+                segments table
 ``synth``       write a synthetic cohort of any size in the data contract
 ``compare``     render a side-by-side document of several cohorts' key numbers
 ``publish``     render the published set into ``reports/<cohort>/publicatie/``
@@ -135,8 +136,10 @@ def _parser() -> argparse.ArgumentParser:
     p = add("new-cohort", _new_cohort, "scaffold data/raw/NAME/ with cohort.yaml and templates")
     p.add_argument("name", help="cohort name, e.g. eindhoven-2025 (letters, digits, '-', '_')")
     p.add_argument("--raw-dir", help="folder to create NAME/ in (default: data/raw)")
-    p.add_argument("--from-export", metavar="FILE",
-                   help="copy this export in and write a files: mapping of its columns")
+    p.add_argument("--from-export", metavar="FILE", nargs="+", action="extend",
+                   help="exports (.csv, .xlsx, .sav; each of another table) to copy in, "
+                   "recognised by their content, with a files: mapping of their columns; "
+                   "columns holding direct identifiers (E-mail, Naam) are left out of the copy")
     p.add_argument("--synthetic", action="store_true",
                    help="generated data: do not add the folder to .git/info/exclude")
 
@@ -149,8 +152,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = add("coding", _coding, "convert QDA exports to the contract's coding/segments.csv")
     p.add_argument("files", nargs="+", help="REFI-QDA projects (.qdpx, .qde or folder), "
-                   "segments.csv, QualCoder, Taguette or ATLAS.ti exports; or only codebooks "
-                   "(.qdc, Taguette codebook CSV) to write a code list")
+                   "segments.csv, QualCoder, Taguette, ATLAS.ti or Dedoose exports (recognised "
+                   "by content); or only codebooks (.qdc, Taguette codebook CSV) to write a "
+                   "code list")
     p.add_argument("--out", required=True, help="CSV to write (UTF-8)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("--coder", action="append", metavar="NAME",
@@ -260,19 +264,31 @@ def _new_cohort(args: argparse.Namespace) -> int:
 
     made = cohort.new_cohort(args.name, raw_root=args.raw_dir, from_export=args.from_export,
                              synthetic=args.synthetic)
-    print(f"created {paths.display(made.folder)}: fill in cohort.yaml, then drop the exports in")
-    if made.table:
-        print(f"copied {Path(args.from_export).name} in as table {made.table!r}; cohort.yaml "
-              f"maps {len(made.mapped)} of its columns under files: (check them)")
-        for source, target in list(made.mapped.items())[:8]:
-            print(f"  {source!r} -> {target}")
-        if len(made.mapped) > 8:
-            print(f"  ... and {len(made.mapped) - 8} more (see cohort.yaml)")
-        if made.unknown:
-            print(f"not recognised ({len(made.unknown)}), kept as extra columns unless you map "
-                  "them: " + ", ".join(repr(c) for c in made.unknown))
-        if made.missing:
-            print("required contract columns not found: " + ", ".join(made.missing))
+    if not made.exports:
+        print(f"created {paths.display(made.folder)}: fill in cohort.yaml, then drop the exports "
+              "in")
+    else:
+        print(f"created {paths.display(made.folder)} with {len(made.exports)} export(s) and no "
+              "templates: fill in cohort.yaml, then run validate")
+    for match in made.exports:
+        how = f", items recognised by {match.how}" if match.how else ""
+        print(f"copied {match.file} in as table {match.table!r}{how}; cohort.yaml maps "
+              f"{len(match.mapped)} of its columns under files: (check them)")
+        for source, target in list(match.mapped.items())[:8]:
+            print(f"  {source[:60]!r} -> {target}")
+        if len(match.mapped) > 8:
+            print(f"  ... and {len(match.mapped) - 8} more (see cohort.yaml)")
+        if match.survey_items:
+            print(f"numbered its {len(match.survey_items)} questions ps_01 ... and listed them "
+                  "in parent_survey_items.csv (check the guessed types, add the domains)")
+        if match.dropped:
+            print(f"left out of the copy ({len(match.dropped)} column(s) holding direct "
+                  "identifiers): " + ", ".join(repr(c[:40]) for c in match.dropped))
+        if match.unknown:
+            print(f"not recognised ({len(match.unknown)}), kept as extra columns unless you map "
+                  "them: " + ", ".join(repr(c[:40]) for c in match.unknown))
+        if match.missing:
+            print("required contract columns not found: " + ", ".join(match.missing))
     if made.excluded:
         print(f"added {made.excluded} to .git/info/exclude: git will not see these real data "
               "(undo: delete that line from .git/info/exclude)")

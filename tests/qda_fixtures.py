@@ -228,3 +228,47 @@ def unzip_project(archive: Path, folder: Path) -> Path:
     with zipfile.ZipFile(archive) as zipped:
         zipped.extractall(folder)
     return folder
+
+
+DEDOOSE_META = ["Media Title", "Excerpt Range", "Excerpt Creator", "Excerpt Date",
+                "Excerpt Copy", "Resource Creator", "Resource Date", "Codes Applied Combined"]
+
+
+def make_dedoose(path: Path, excerpts: list[dict], codes: list[str]) -> Path:
+    """Dedoose excerpt export (CSV or XLSX by suffix): the meta columns, then per code
+    ``Code: X Applied`` (True/False), ``Code: X Range`` and ``Code: X Weight``.
+
+    Each excerpt: ``media``, ``range`` (``"12-56"``), ``creator``, ``text``, ``codes``.
+    """
+    import pandas as pd
+
+    rows = []
+    for e in excerpts:
+        row = {"Media Title": e["media"], "Excerpt Range": f"Excerpt {e['range']}",
+               "Excerpt Creator": e.get("creator", ""), "Excerpt Date": "2024-05-01",
+               "Excerpt Copy": e["text"], "Resource Creator": "beheer",
+               "Resource Date": "2024-04-01", "Codes Applied Combined": "; ".join(e["codes"])}
+        for code in codes:
+            applied = code in e["codes"]
+            row[f"Code: {code} Applied"] = "True" if applied else "False"
+            row[f"Code: {code} Range"] = e["range"] if applied else ""
+            row[f"Code: {code} Weight"] = "1" if applied else ""
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if path.suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
+    return path
+
+
+def rewrite_qde(archive: Path, edit) -> Path:
+    """Apply ``edit`` (text -> text) to the ``.qde`` of a ``.qdpx`` archive, in place."""
+    with zipfile.ZipFile(archive) as zipped:
+        members = {n: zipped.read(n) for n in zipped.namelist()}
+    qde = next(n for n in members if n.lower().endswith(".qde"))
+    members[qde] = edit(members[qde].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for name, data in members.items():
+            zipped.writestr(name, data)
+    return archive

@@ -238,3 +238,96 @@ def test_atomic_csv_writer_is_deterministic_and_leaves_no_temporary_file(tmp_pat
     second = io.write_csv_atomic(tmp_path / "out" / "t.csv", frame).read_bytes()
     assert first == second == "a,b\nx,1.5\né,\n".encode()
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["t.csv"]
+
+
+# ------------------------------------------------------------------------------ limits (issue 23)
+
+def _small_limits(monkeypatch, **caps):
+    from analysis.data import safe_input
+
+    limits = safe_input.input_limits() | caps
+    monkeypatch.setattr(safe_input, "input_limits", lambda: limits)
+
+
+def _archive(path, members, method=None):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", method or zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_check_zip_counts_members_and_sizes_without_naming_them(tmp_path, monkeypatch):
+    from analysis.data.safe_input import check_zip
+
+    _small_limits(monkeypatch, zip_members=3, zip_member_bytes=1000, zip_total_bytes=1500)
+    check_zip(_archive(tmp_path / "ok.zip", {"a": b"x" * 900, "b": b"y" * 500}), "ok.zip")
+    cases = {"members": ({f"Jan Jansen {i}.txt": b"" for i in range(4)}, "holds 4 members"),
+             "member": ({"Jan Jansen.txt": b" " * 1001}, "declares 1,001 bytes"),
+             "total": ({"Jan Jansen.txt": b" " * 900, "b": b" " * 900}, "members declare 1,800")}
+    for name, (members, phrase) in cases.items():
+        path = _archive(tmp_path / f"{name}.zip", members)
+        with pytest.raises(DataError, match=phrase) as caught:
+            check_zip(path, f"{name}.zip")
+        assert "Jan" not in str(caught.value)
+
+
+def test_check_zip_streams_a_member_that_lies_about_its_size(tmp_path, monkeypatch):
+    import struct
+    import zipfile
+
+    from analysis.data.safe_input import check_zip
+
+    path = _archive(tmp_path / "lie.zip", {"big.txt": b" " * 100_000})
+    info = zipfile.ZipFile(path).infolist()[0]
+    data = bytearray(path.read_bytes())
+    data[info.header_offset + 22:info.header_offset + 26] = struct.pack("<I", 10)
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 24:central + 28] = struct.pack("<I", 10)
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match="member 1 of the archive cannot be read: its checksum"):
+        check_zip(path, "lie.zip")
+
+
+def test_a_broken_workbook_member_is_refused_as_data(tmp_path):
+    import zipfile
+
+    path = tmp_path / "sdq.xlsx"
+    _archive(path, {"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>" * 100})
+    data = bytearray(path.read_bytes())
+    info = zipfile.ZipFile(path).infolist()[1]
+    data[info.header_offset + 14] ^= 0xFF  # the local CRC
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 16] ^= 0xFF  # the central CRC
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match="member 2 of the workbook cannot be read"):
+        io.read_table(path)
+
+
+def test_tables_beyond_the_limits_are_refused_before_parsing(tmp_path, monkeypatch):
+    _small_limits(monkeypatch, table_rows=3, table_columns=4, table_cells=10)
+    (tmp_path / "rows.csv").write_text("a,b\n" + "1,2\n" * 4, encoding="utf-8")
+    with pytest.raises(DataError, match="4 rows, more than 3"):
+        io.read_table(tmp_path / "rows.csv")
+    (tmp_path / "wide.csv").write_text("a,b,c,d,e\n1,2,3,4,5\n", encoding="utf-8")
+    with pytest.raises(DataError, match="5 columns, more than 4"):
+        io.read_table(tmp_path / "wide.csv")
+    (tmp_path / "cells.csv").write_text("a,b,c,d\n" + "1,2,3,4\n" * 3, encoding="utf-8")
+    with pytest.raises(DataError, match="more than 10 cells"):
+        io.read_table(tmp_path / "cells.csv")
+
+
+def test_sav_variables_are_counted_from_the_header(tmp_path, monkeypatch):
+    import pyreadstat
+
+    frame = pd.DataFrame({f"v{i}": [1.0, 2.0] for i in range(6)})
+    pyreadstat.write_sav(frame, str(tmp_path / "wide.sav"))
+    _small_limits(monkeypatch, table_columns=5)
+    with pytest.raises(DataError, match="the SPSS file has 6 columns, more than 5"):
+        io.read_table(tmp_path / "wide.sav")
+
+
+def test_fold_label_matches_dutch_spellings():
+    assert io.fold_label("Voortijdig beëindigd") == io.fold_label("voortijdig  beeindigd")
+    assert io.fold_label("Één") == "een" and io.fold_label(None) is None

@@ -265,12 +265,19 @@ def test_read_coding_files_mix_and_keep_going(tmp_path):
     assert list(frame.columns) == qda.SEGMENT_COLUMNS
 
 
-def test_unknown_extension_and_missing_file(tmp_path):
-    (tmp_path / "x.docx").write_text("x")
-    frame, problems = qda.read_coding_files([tmp_path / "x.docx", tmp_path / "nope.csv"],
-                                            keep_going=True)
+def test_unknown_content_and_missing_file(tmp_path):
+    """Recognised by content: a text file named .docx is read as a table (and matches no
+    export); a real .docx (a zip without a workbook or project) is refused as such."""
+    (tmp_path / "x.docx").write_text("x", encoding="utf-8")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "real.docx", "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    frame, problems = qda.read_coding_files(
+        [tmp_path / "x.docx", tmp_path / "nope.csv", tmp_path / "real.docx"], keep_going=True)
     assert frame.empty and list(frame.columns) == qda.SEGMENT_COLUMNS
-    assert "unknown file type" in problems[0] and "not found" in problems[1]
+    assert "match no known export" in problems[0] and "not found" in problems[1]
+    assert "neither a REFI-QDA project" in problems[2]
 
 
 def test_read_cohort_coding(tmp_path):

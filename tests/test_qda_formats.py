@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from qda_fixtures import (
     Selection,
+    make_dedoose,
+    rewrite_qde,
     Source,
     make_atlas_table,
     make_qdc,
@@ -89,9 +91,27 @@ def _contract(folder):
         ["CS01", "1", "P1", "Anna", "Kansen", "  met spaties  "]])
 
 
+def _dedoose(folder):
+    return make_dedoose(folder / "excerpts.xlsx", [
+        {"media": "FG_SW_01.docx", "range": "12-56", "creator": "Anna",
+         "text": "Korte lijnen met school.", "codes": ["Samenwerking", "Kansen"]},
+        {"media": "FG_SW_01.docx", "range": "12-56", "creator": "Bram",
+         "text": "Korte lijnen met school.", "codes": ["Samenwerking"]}],
+        ["Samenwerking", "Kansen", "Ouders > Betrokken"])
+
+
+def _unnamed_qualcoder_qdpx(folder):
+    """A REFI-QDA project as QualCoder 1.3.2 writes it: TextSources without a name."""
+    import re
+
+    path = make_qdpx(folder / "qc.qdpx", [_emoji_source()], origin="QualCoder 1.3.2")
+    return rewrite_qde(path, lambda t: re.sub(r'(<TextSource guid="[^"]+") name="[^"]*"',
+                                              r"\1", t))
+
+
 FORMATS = {"refi": _qdpx, "qualcoder": _qualcoder, "qualcoder_case": _qualcoder_case,
            "taguette": _taguette, "atlas_csv": _atlas, "atlas_xlsx": _atlas_xlsx,
-           "contract": _contract}
+           "contract": _contract, "dedoose": _dedoose, "refi_unnamed": _unnamed_qualcoder_qdpx}
 
 
 # ------------------------------------------------------------------------------ round trip
@@ -294,3 +314,141 @@ def test_atlas_quotations_one_row_per_code(tmp_path):
     assert frame["segment_id"].nunique() == 1
     xlsx = qda.read_coding_file(_atlas_xlsx(tmp_path))
     assert xlsx["coder"].tolist() == ["Bram"] and (xlsx["source_tool"] == "atlas.ti").all()
+
+
+# ------------------------------------------------------------------------------ issue 23
+
+def test_sources_without_a_name_are_named_in_every_form(tmp_path):
+    import re
+
+    archive = _unnamed_qualcoder_qdpx(tmp_path)
+    folder = unzip_project(archive, tmp_path / "unzipped")
+    for form in (archive, folder, folder / "project.qde"):
+        with pytest.warns(qda.CodingWarning, match="1 text source.*no name.*guid"):
+            frame = qda.read_coding_file(form)
+        assert len(frame) == 4 and frame["session_id"].str.fullmatch(r"bron_[0-9a-f]{8}").all()
+    named = rewrite_qde(_unnamed_qualcoder_qdpx(tmp_path), lambda t: re.sub(
+        r'plainTextPath="internal://[^"]+"', 'plainTextPath="internal://FG_VT_02.txt"', t))
+    with zipfile.ZipFile(named) as zipped:
+        members = {n: zipped.read(n) for n in zipped.namelist()}
+    with zipfile.ZipFile(named, "w") as zipped:
+        for name, data in members.items():
+            zipped.writestr("Sources/FG_VT_02.txt" if name.startswith("Sources/") else name, data)
+    with pytest.warns(qda.CodingWarning, match="plainTextPath"):
+        assert set(qda.read_coding_file(named)["session_id"]) == {"FG_VT_02"}
+
+
+def test_taguette_distinct_highlights_of_the_same_text_are_kept(tmp_path):
+    path = make_taguette_csv(tmp_path / "h.csv", [
+        ["619", "FG_01.txt", "Kansen", "Ja."], ["621", "FG_01.txt", "Kansen", "Ja."],
+        ["631", "FG_01.txt", "Kansen", "Ja."], ["631", "FG_01.txt", "Ouders", "Ja."],
+        ["637", "FG_02.txt", "Kansen", "Ja."]])
+    frame = qda.read_coding_file(path, coder="Anna")
+    assert len(frame) == 5
+    ids = frame["segment_id"].tolist()
+    assert ids[0].endswith(ids[0].split("#")[1]) and ids[1] == ids[0] + ".2"
+    assert ids[2] == ids[3] == ids[0] + ".3"  # one highlight, two tags: one segment
+    assert ids[4].startswith("FG_02#") and "." not in ids[4].split("#")[1]
+
+
+def test_an_export_without_coders_warns_once_how_to_name_them(tmp_path):
+    path = make_taguette_csv(tmp_path / "h.csv", [["1", "A", "Kansen", "x"],
+                                                  ["2", "A", "Ouders", "y"]])
+    with pytest.warns(qda.CodingWarning, match="2 of 2 coding.*--coder NAME") as caught:
+        qda.read_coding_file(path)
+    assert len([w for w in caught if "name no coder" in str(w.message)]) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", qda.CodingWarning)
+        assert set(qda.read_coding_file(path, coder="Anna")["coder"]) == {"Anna"}
+
+
+def test_dedoose_excerpts_codes_from_wide_columns_and_creator_as_coder(tmp_path):
+    frame = qda.read_coding_file(_dedoose(tmp_path))
+    assert frame[["coder", "code_path"]].values.tolist() == [
+        ["Anna", "Samenwerking"], ["Anna", "Kansen"], ["Bram", "Samenwerking"]]
+    assert set(frame["segment_id"]) == {"FG_SW_01@12-56"} and set(frame["session_id"]) == {
+        "FG_SW_01"}
+    assert (frame["source_tool"] == "dedoose").all()
+    assert frame.groupby("segment_id")["coder"].nunique().iloc[0] == 2
+
+
+def test_dedoose_refuses_a_value_that_is_no_yes_or_no(tmp_path):
+    path = _dedoose(tmp_path)
+    table = pd.read_excel(path, dtype=str)
+    table.loc[1, "Code: Kansen Applied"] = "misschien"
+    table.to_excel(path, index=False)
+    with pytest.raises(qda.CodingFileError, match="row 3, column Code: Kansen Applied"):
+        qda.read_coding_file(path)
+
+
+@pytest.mark.parametrize("name, head", [
+    ("project.mx24", b"\x00\x01random"), ("project.MX20", b"SQLite format 3\x00"),
+    ("project.mex", b"whatever"), ("renamed.zip", b"SQLite format 3\x00"),
+    ("coded segments.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
+    ("coded segments.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")])
+def test_maxqda_native_files_are_refused_with_the_export_menu(tmp_path, capsys, name, head):
+    path = tmp_path / name
+    path.write_bytes(head + b"\x00" * 200)
+    code = cli.main(["coding", str(path), "--out", str(tmp_path / "out.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and qda.MAXQDA_REFI_EXPORT in err.replace("\n  ", " ")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_content_not_extension_decides_for_every_reader(tmp_path):
+    for build in FORMATS.values():
+        export = build(tmp_path)
+        if export.is_dir():
+            continue
+        disguised = tmp_path / f"disguised_{export.stem}.dat"
+        shutil.copy(export, disguised)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", qda.CodingWarning)
+            pd.testing.assert_frame_equal(qda.read_coding_file(disguised),
+                                          qda.read_coding_file(export))
+
+
+def test_doctype_and_entities_in_qda_xml_are_refused(tmp_path):
+    xxe = ('<?xml version="1.0"?>\n<!DOCTYPE Project [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n')
+    archive = rewrite_qde(_qdpx(tmp_path), lambda t: xxe + t.split("\n", 1)[1])
+    with pytest.raises(qda.CodingFileError, match="DOCTYPE or ENTITY"):
+        qda.read_coding_file(archive)
+    qdc = make_qdc(tmp_path / "c.qdc", {"Kansen": None})
+    qdc.write_text(xxe + qdc.read_text(encoding="utf-8").split("\n", 1)[1], encoding="utf-8")
+    with pytest.raises(qda.CodingFileError, match="DOCTYPE or ENTITY"):
+        qda.read_codebook(qdc)
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\u2066", "\ufeff"])
+def test_look_alike_names_are_refused(tmp_path, char):
+    archive = rewrite_qde(_qdpx(tmp_path), lambda t: t.replace('name="FG_VT_02"',
+                                                               f'name="FG_VT{char}_02"'))
+    with pytest.raises(qda.CodingFileError, match="invisible or bidirectional"):
+        qda.read_coding_file(archive)
+    table = make_taguette_csv(tmp_path / "t.csv", [["1", f"FG{char}01", "Kansen", "x"]])
+    with pytest.raises(qda.CodingFileError, match="row 2, column document"):
+        qda.read_coding_file(table, coder="Anna")
+
+
+def test_full_width_session_names_are_the_ascii_ones():
+    assert qda.session_from_name("\uff26\uff27_01.txt") == "FG_01"
+
+
+@pytest.mark.parametrize("code", [" > ", ">", ">>", " >  > "])
+def test_a_code_that_is_only_a_separator_is_refused(tmp_path, code):
+    segments = make_segments_csv(tmp_path / "s.csv", [["S1", "1", "", "Anna", code, "x"]])
+    with pytest.raises(qda.CodingFileError, match="row 2, column code"):
+        qda.read_coding_file(segments)
+    tags = make_taguette_csv(tmp_path / "t.csv", [["1", "A", code, "x"]])
+    with pytest.raises(qda.CodingFileError, match="row 2, column tag"):
+        qda.read_coding_file(tags, coder="Anna")
+
+
+def test_a_loose_qde_beyond_the_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    from analysis.data import safe_input
+
+    folder = unzip_project(_qdpx(tmp_path), tmp_path / "p")
+    limits = safe_input.input_limits() | {"zip_member_bytes": 1000}
+    monkeypatch.setattr(safe_input, "input_limits", lambda: limits)
+    with pytest.raises(qda.CodingFileError, match="more than 1,000"):
+        qda.read_coding_file(folder / "project.qde")

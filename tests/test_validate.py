@@ -417,3 +417,36 @@ def test_codebook_documents_every_column_value_limit_and_check():
     assert len(checks) >= 20
     for check, severity in checks:
         assert f"| `{check}` | {severity} |" in codebook, check
+
+
+# ------------------------------------------------------------------------------ issue 23
+
+def test_ids_are_compared_after_nfkc_across_files(valid_cohort):
+    path = valid_cohort / "sdq.csv"
+    text = path.read_text(encoding="utf-8")
+    first = text.splitlines()[1].split(",")[0]
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in first)
+    path.write_text(text.replace("\n" + first + ",", "\n" + wide + ",", 1), encoding="utf-8")
+    report = validate.validate_cohort(valid_cohort)
+    assert report.errors == [], report.format()
+    assert report.tables["sdq"]["family_id"].iloc[0] == first
+
+
+def test_unpaired_surrogates_are_errors_named_by_row_and_column():
+    table = validate._Table("x.csv", pd.DataFrame({"a": ["ok", "b\ud800d"], "b": [1, 2]}))
+    report = validate.ValidationReport(cohort="c")
+    validate._check_characters(report, table)
+    assert [(p.row, p.column, p.value, p.check) for p in report.errors] == [
+        (3, "a", None, "encoding")]
+    assert table.raw["a"].tolist() == ["ok", "b\ufffdd"]
+    report.format().encode("utf-8")  # printable: nothing left that UTF-8 cannot write
+
+
+def test_invisible_characters_in_ids_are_refused(valid_cohort):
+    path = valid_cohort / "trajectories.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",", "\u2066,", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = validate.validate_cohort(valid_cohort)
+    assert [(p.row, p.column, p.check) for p in report.errors if p.check == "identifier"] == [
+        (2, "family_id", "identifier")]

@@ -297,21 +297,61 @@ def _limits(overrides: dict[str, Any], problems: list[str]) -> dict[str, float]:
 
 
 @dataclass
-class NewCohort:
-    """What :func:`new_cohort` did: the folder, the export mapped, and the git exclusion.
+class ExportMatch:
+    """How one export given to :func:`new_cohort` was recognised.
 
     Attributes
     ----------
-    folder : pathlib.Path
-        The new cohort folder.
-    table : str or None
-        The contract table the export was taken for (``--from-export``), else None.
+    source : pathlib.Path
+        The export as given (never changed).
+    file : str
+        Its name in the cohort folder.
+    table : str
+        The contract table it was taken for (``sdq``, ``trajectories`` ...).
     mapped : dict of str to str
         Export column -> contract column, as written under ``files:`` in ``cohort.yaml``.
     unknown : list of str
         Export columns not recognised (kept as extra columns unless mapped by hand).
     missing : list of str
         Required contract columns of the table that no export column maps onto.
+    dropped : list of str
+        Columns holding direct identifiers (``E-mail``, ``Naam``), left out of the copy.
+    how : str or None
+        How the item columns were found: ``"array"`` (LimeSurvey ``SDQ[SQ001]``),
+        ``"question texts"`` (MS Forms, Google Forms), ``"answers in order"``, or None (by
+        column names only).
+    """
+
+    source: Path
+    file: str
+    table: str
+    mapped: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    how: str | None = None
+    survey_items: list[dict[str, str]] = field(default_factory=list)
+
+
+SURVEY_METADATA: frozenset[str] = frozenset({
+    "id", "begintijd", "start_time", "tijd_van_laatste_wijziging", "last_modified_time",
+    "lastpage", "startlanguage", "seed", "startdate", "datestamp", "refurl", "response_id"})
+"""Platform columns of a survey export that are no question (MS Forms' ``ID``, ``Begintijd``;
+LimeSurvey's ``lastpage``, ``seed`` ...), after :func:`analysis.data.mapping.normalise`."""
+
+
+@dataclass
+class NewCohort:
+    """What :func:`new_cohort` did: the folder, the exports mapped, and the git exclusion.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+        The new cohort folder.
+    exports : list of ExportMatch
+        One per ``--from-export`` file, in the order given (empty: templates were written).
+    table, mapped, unknown, missing
+        Those of the first export (None and empty without exports).
     excluded : str or None
         The line added to ``.git/info/exclude`` (None: synthetic, or not in a git clone).
     """
@@ -322,28 +362,34 @@ class NewCohort:
     unknown: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     excluded: str | None = None
+    exports: list[ExportMatch] = field(default_factory=list)
 
 
 def new_cohort(name: str, raw_root: str | os.PathLike | None = None, *,
-               from_export: str | os.PathLike | None = None,
+               from_export: str | os.PathLike | list | tuple | None = None,
                synthetic: bool = False) -> NewCohort:
-    """Scaffold ``<raw_root>/NAME/``: a commented ``cohort.yaml`` and empty template exports.
+    """Scaffold ``<raw_root>/NAME/``: a commented ``cohort.yaml`` and the exports or templates.
 
-    Each template is a CSV holding only the header of the data contract (the columns of
-    ``contract.yaml`` and, for questionnaires, of the instrument definitions). The scaffold
-    validates without errors. With ``from_export`` the export is copied in under its own name
-    (byte for byte), the contract table it fits best is chosen by its header, and
-    ``cohort.yaml`` gets a ``files:`` mapping for the columns recognised
-    (:func:`analysis.data.mapping.suggest_columns`); that table gets no template. Unless
-    ``synthetic``, ``data/raw/NAME/`` is added to the clone's ``.git/info/exclude`` so that real
-    data are never committed by accident.
+    Without ``from_export`` each contract table gets a template: a CSV holding only the header
+    of the data contract (the columns of ``contract.yaml`` and, for questionnaires, of the
+    instrument definitions); the scaffold validates without errors. With ``from_export`` (one
+    export or several, each of another table) only the exports are written, no templates:
+    each is recognised by its content (:func:`analysis.data.mapping.recognise_items`: item
+    columns, LimeSurvey array codes, MS Forms and Google Forms question texts, answers),
+    copied in under its own name without the columns that hold direct identifiers
+    (:func:`analysis.data.mapping.identifier_column`, such as MS Forms' ``E-mail`` and
+    ``Naam``; every other byte as exported for CSV, every other cell for ``.xlsx``/``.sav``),
+    and ``cohort.yaml`` gets a ``files:`` mapping for the columns recognised. Unless
+    ``synthetic``, ``data/raw/NAME/`` is added to the clone's ``.git/info/exclude`` so that
+    real data are never committed by accident.
 
     Raises
     ------
     ConfigError
         When ``name`` breaks the name rule (:func:`analysis.data.safe_input.check_name`), the
-        folder exists already (nothing is overwritten), or no contract column is recognised
-        in the export.
+        folder exists already (nothing is overwritten), no contract column is recognised in an
+        export, or two exports hold the same table or have the same name. Nothing is written
+        then.
     """
     check_name(name)
     folder = paths.raw_dir(name, raw_root)
@@ -351,54 +397,227 @@ def new_cohort(name: str, raw_root: str | os.PathLike | None = None, *,
         raise ConfigError(f"cohort folder {paths.display(folder)} exists already; expected a new "
                           "name (an existing cohort is never overwritten).")
     result = NewCohort(folder)
-    export = _match_export(Path(from_export), result) if from_export is not None else None
+    given = [] if from_export is None else (
+        list(from_export) if isinstance(from_export, (list, tuple)) else [from_export])
+    result.exports = [_match_export(Path(p)) for p in given]
+    _check_exports(result.exports)
+    copies = {m.file: _copy_without(m.source, m.dropped) for m in result.exports}
+    if result.exports:
+        first = result.exports[0]
+        result.table, result.mapped = first.table, first.mapped
+        result.unknown, result.missing = first.unknown, first.missing
     from analysis.atomic import write_bytes_atomic, write_text_atomic
 
     folder.mkdir(parents=True)
     text = _CONFIG_TEMPLATE.format(name=name, synthetic=str(synthetic).lower(),
                                    **default_limits())
-    if export is not None:
-        write_bytes_atomic(folder / export.name, export.read_bytes())
-        text += _mapping_yaml(result.table, export.name, result.mapped, result.unknown)
+    for file, data in copies.items():
+        write_bytes_atomic(folder / file, data)
+    for match in result.exports:
+        if match.survey_items and not any(m.table == "parent_survey_items"
+                                          for m in result.exports):
+            write_text_atomic(folder / "parent_survey_items.csv", _survey_items_csv(
+                match.survey_items))
+    if result.exports:
+        text += _mapping_yaml(result.exports)
     write_text_atomic(folder / CONFIG_FILE, text)
-    for stem, file in table_files().items():
-        if stem != result.table:
+    if not result.exports:
+        for stem, file in table_files().items():
             write_text_atomic(folder / file, ",".join(template_columns(file)) + "\n")
     if not synthetic:
         result.excluded = _exclude_from_git(folder)
     return result
 
 
-def _match_export(export: Path, result: NewCohort) -> Path:
-    """Choose the contract table of ``export`` by its header; fill in ``result``."""
-    from analysis.data.io import TABLE_SUFFIXES, read_table
-    from analysis.data.mapping import suggest_columns
+def _survey_items_csv(items: list[dict[str, str]]) -> str:
+    import csv
+    import io as stdio
 
+    out = stdio.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["item", "text", "type", "domain"])
+    writer.writerows([[i["item"], i["text"], i["type"], ""] for i in items])
+    return out.getvalue()
+
+
+def _check_exports(matches: list[ExportMatch]) -> None:
+    seen: dict[str, ExportMatch] = {}
+    names: set[str] = set()
+    for match in matches:
+        if match.file.lower() in names:
+            raise ConfigError(f"--from-export: two exports are named {match.file[:60]!r}; "
+                              "expected each export once (rename one).")
+        names.add(match.file.lower())
+        stem = Path(match.file).stem.lower()
+        if (stem in table_files() and stem != match.table) or match.file.lower() == CONFIG_FILE:
+            raise ConfigError(f"--from-export {match.file[:60]!r} is named like another file of "
+                              f"the cohort but holds table {match.table!r}; expected another "
+                              "name (rename the export).")
+        other = seen.get(match.table)
+        if other is not None:
+            raise ConfigError(f"--from-export: {other.file[:60]!r} and {match.file[:60]!r} both "
+                              f"hold table {match.table!r}; expected one export per table "
+                              "(merge the exports, e.g. both measurements in one file with a "
+                              "timepoint column).")
+        seen[match.table] = match
+
+
+def _item_sets() -> dict[str, Any]:
+    from analysis.data.mapping import ItemSet
+    from analysis.data.io import fold_label
+
+    keywords = yaml.safe_load((paths.DEFINITIONS / "item_keywords.yaml").read_text(
+        encoding="utf-8")) or {}
+    out = {}
+    for instrument_id in instruments.available():
+        i = instruments.load_instrument(instrument_id)
+        out[Path(i.file).stem] = ItemSet(
+            Path(i.file).stem, i.item_prefix, tuple(i.item_columns),
+            {fold_label(str(k)): v for k, v in i.labels.items()}, i.response_min,
+            i.response_max, {int(k): tuple(map(str, v))
+                             for k, v in (keywords.get(instrument_id) or {}).items()})
+    return out
+
+
+def _match_export(export: Path) -> ExportMatch:
+    """Recognise the contract table of ``export`` by its content."""
+    from analysis.data.io import TABLE_SUFFIXES, fold_label, read_table
+    from analysis.data.mapping import identifier_column, recognise_items, suggest_columns
+
+    shown = export.name[:60]
     if export.suffix.lower() not in TABLE_SUFFIXES:
-        raise ConfigError(f"--from-export {export.name[:60]!r}: expected a .csv, .xlsx or .sav "
-                          "export.")
-    check_entry(export, None, export.name[:60], must_exist=True)
-    header = [str(c) for c in read_table(export, name=export.name[:60]).columns]
+        raise ConfigError(f"--from-export {shown!r}: expected a .csv, .xlsx or .sav export.")
+    check_entry(export, None, shown, must_exist=True)
+    frame = read_table(export, name=shown, id_columns=())
+    header = [str(c) for c in frame.columns]
+    dropped = [c for c in header if identifier_column(c)]
+    usable = [c for c in header if c not in dropped]
+    values = {c: {fold_label(str(v)) for v in frame[c].dropna().unique()[:50]} for c in usable}
+    item_sets = _item_sets()
     best = None
     for stem, file in table_files().items():
         columns = template_columns(file)
-        prefixes = [i.item_prefix for i in map(instruments.load_instrument, instruments.available())
-                    if i.file == file]
-        mapped, unknown = suggest_columns(header, columns, prefixes)
-        hits = len(header) - len(unknown)
-        if best is None or hits > best[0]:
-            best = (hits, stem, file, mapped, unknown)
-    hits, stem, file, mapped, unknown = best
-    if hits == 0:
-        raise ConfigError(f"--from-export {export.name[:60]!r}: none of its {len(header)} columns "
-                          "is recognised as a column of the data contract; expected an export "
-                          "of one table (see data/raw/README.md) or a hand-written files: "
-                          "mapping in cohort.yaml.")
-    present = {mapped.get(h.strip(), h.strip()) for h in header}
-    specs = _required_columns(file)
-    result.table, result.mapped, result.unknown = stem, mapped, unknown
-    result.missing = [c for c in specs if c not in present]
-    return export
+        items = item_sets.get(stem)
+        prefixes = [items.prefix] if items else []
+        mapped, unknown = suggest_columns(usable, columns, prefixes)
+        how = None
+        if items is not None:
+            taken = set(mapped.values()) | (set(usable) & set(columns))
+            rest = [c for c in unknown if c not in taken]
+            found, how = recognise_items(rest, items, values)
+            found = {k: v for k, v in found.items() if v not in taken}
+            mapped.update(found)
+            unknown = [c for c in unknown if c not in found]
+        hits = len(usable) - len(unknown)
+        items_hit = sum(1 for v in mapped.values() if items and v in items.item_columns)
+        if items is not None and items_hit == 0:
+            continue  # a questionnaire export holds at least one recognised item
+        score = (hits, items_hit)
+        if best is None or score > best[0]:
+            best = (score, stem, file, mapped, unknown, how)
+    if best is None or best[0][0] == 0:
+        raise ConfigError(f"--from-export {shown!r}: none of its {len(usable)} columns "
+                          + (f"(after leaving out {len(dropped)} with direct identifiers) "
+                             if dropped else "")
+                          + "is recognised as a column of the data contract; expected an "
+                          "export of one table (see data/raw/README.md) or a hand-written "
+                          "files: mapping in cohort.yaml.")
+    (hits, _), stem, file, mapped, unknown, how = best
+    survey_items: list[dict[str, str]] = []
+    if stem == "parent_survey":
+        survey_items = _survey_items(unknown, values)
+        mapped.update({item["question"]: item["item"] for item in survey_items})
+        unknown = [c for c in unknown if c not in mapped]
+    present = {mapped.get(h.strip(), h.strip()) for h in usable}
+    missing = [c for c in _required_columns(file) if c not in present]
+    return ExportMatch(export, export.name, stem, mapped, unknown, missing, dropped, how,
+                       survey_items)
+
+
+def _survey_items(columns: list[str], values: dict[str, set]) -> list[dict[str, str]]:
+    """Item ids ``ps_01`` ... for the questions of a parent-survey export, with their text and
+    a type guessed from the answers (likert5 when every answer is a five-point label or 1-5,
+    yesno for yes/no spellings, else text)."""
+    from analysis.data.io import fold_label
+    from analysis.data.mapping import normalise
+
+    contract = load_contract()
+    likert = {fold_label(str(k)) for k in contract["parent_survey_types"]["likert5"]["labels"]}
+    likert |= {str(n) for n in range(1, 6)}
+    yes_no = {fold_label(str(k)) for k in contract["bool_labels"]["true"]
+              + contract["bool_labels"]["false"]}
+    questions = [c for c in columns if normalise(c) not in SURVEY_METADATA]
+    out = []
+    for number, question in enumerate(questions, start=1):
+        present = {str(v).removesuffix(".0") for v in values.get(question, set())}
+        kind = ("likert5" if present and present <= likert else
+                "yesno" if present and present <= yes_no else "text")
+        out.append({"question": question, "item": f"ps_{number:02d}", "type": kind,
+                    "text": " ".join(str(question).split())})
+    return out
+
+
+def _copy_without(export: Path, dropped: list[str]) -> bytes:
+    """The export's bytes; without the ``dropped`` columns when there are any."""
+    data = export.read_bytes()
+    if not dropped:
+        return data
+    suffix = export.suffix.lower()
+    if suffix == ".xlsx":
+        return _xlsx_without(export, dropped)
+    if suffix == ".sav":
+        return _sav_without(export, dropped)
+    return _csv_without(data, export.name, dropped)
+
+
+def _csv_without(data: bytes, name: str, dropped: list[str]) -> bytes:
+    import csv
+    import io as stdio
+
+    from analysis.data.io import _decode, _header_line
+
+    text = _decode(data, name)
+    header, sep = _header_line(text)
+    keep = [i for i, h in enumerate(header) if h not in set(dropped)]
+    out = stdio.StringIO()
+    writer = csv.writer(out, delimiter=sep, lineterminator="\r\n" if "\r\n" in text[:65536]
+                        else "\n")
+    for row in csv.reader(stdio.StringIO(text, newline=""), delimiter=sep):
+        writer.writerow([row[i] for i in keep if i < len(row)])
+    return out.getvalue().encode("utf-8")
+
+
+def _xlsx_without(export: Path, dropped: list[str]) -> bytes:
+    import io as stdio
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(export)
+    sheet = book.worksheets[0]
+    header = [str(c.value).strip() if c.value is not None else "" for c in sheet[1]]
+    for index in sorted((i for i, h in enumerate(header) if h in set(dropped)), reverse=True):
+        sheet.delete_cols(index + 1)
+    buffer = stdio.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _sav_without(export: Path, dropped: list[str]) -> bytes:
+    import tempfile
+
+    import pyreadstat
+
+    frame, meta = pyreadstat.read_sav(str(export))
+    frame = frame.drop(columns=[c for c in frame.columns if str(c).strip() in set(dropped)])
+    labels = dict(zip(meta.column_names, meta.column_labels or []))
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(scratch) / "copy.sav"
+        pyreadstat.write_sav(
+            frame, str(target),
+            column_labels={c: labels.get(c) for c in frame.columns if labels.get(c)} or None,
+            variable_value_labels={c: v for c, v in (meta.variable_value_labels or {}).items()
+                                   if c in frame.columns})
+        return target.read_bytes()
 
 
 def _required_columns(file: str) -> list[str]:
@@ -411,21 +630,31 @@ def _required_columns(file: str) -> list[str]:
     return shared + list(instrument.item_columns)
 
 
-def _mapping_yaml(stem: str, file: str, mapped: dict[str, str], unknown: list[str]) -> str:
-    """The ``files:`` stub for one export (YAML text, keys quoted)."""
+def _mapping_yaml(matches: list[ExportMatch]) -> str:
+    """The ``files:`` section for the exports (YAML text, keys quoted)."""
     import json
 
     lines = ["", "# Exports under their own names (data/raw/README.md, 'Exports under their own",
-             "# names'). Written by new-cohort --from-export: check every line.", "files:",
-             f"  {stem}:", f"    file: {json.dumps(file, ensure_ascii=False)}", "    columns:"]
-    lines += [f"      {json.dumps(k, ensure_ascii=False)}: {v}" for k, v in mapped.items()]
-    if not mapped:
-        lines[-1] += " {}"
-    if unknown:
-        lines.append("    # not recognised (map by hand as \"Export name\": contract_column):")
-        lines += [f"    #   {json.dumps(c, ensure_ascii=False)}" for c in unknown]
-    lines += ["    # labels:                  # export answer -> contract value, per column",
-              "    #   timepoint: {\"Voormeting\": T0, \"Nameting\": T1}"]
+             "# names'). Written by new-cohort --from-export: check every line.", "files:"]
+    for match in matches:
+        lines += [f"  {match.table}:", f"    file: {json.dumps(match.file, ensure_ascii=False)}"]
+        if match.how:
+            lines.append(f"    # items recognised by {match.how}: check them")
+        if match.survey_items:
+            lines.append("    # questions numbered ps_01 ... as items: parent_survey_items.csv "
+                         "lists their texts and a guessed type (check it, add the domains)")
+        if match.dropped:
+            lines.append("    # left out of the copy (direct identifiers): "
+                         + ", ".join(json.dumps(c, ensure_ascii=False) for c in match.dropped))
+        lines.append("    columns:" + ("" if match.mapped else " {}"))
+        lines += [f"      {json.dumps(k, ensure_ascii=False)}: {v}" for k, v in match.mapped.items()]
+        if match.unknown:
+            lines.append("    # not recognised (map by hand as \"Export name\": contract_column):")
+            lines += [f"    #   {json.dumps(c, ensure_ascii=False)}" for c in match.unknown]
+        if match.missing:
+            lines.append("    # required contract columns not found: " + ", ".join(match.missing))
+        lines += ["    # labels:                  # export answer -> contract value, per column",
+                  "    #   timepoint: {\"Voormeting\": T0, \"Nameting\": T1}"]
     return "\n".join(lines) + "\n"
 
 
@@ -436,7 +665,7 @@ def _exclude_from_git(folder: Path) -> str | None:
     try:
         top = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel",
                               "--git-path", "info/exclude"], capture_output=True, text=True,
-                             timeout=20, check=True).stdout.splitlines()
+                             encoding="utf-8", timeout=20, check=True).stdout.splitlines()
         exclude = Path(top[1]) if Path(top[1]).is_absolute() else folder / top[1]
         line = "/" + folder.resolve().relative_to(Path(top[0]).resolve()).as_posix() + "/"
     except (OSError, subprocess.SubprocessError, ValueError, IndexError):

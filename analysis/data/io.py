@@ -24,7 +24,7 @@ from analysis.atomic import (  # noqa: F401  (re-exported: the writers belong to
     write_json_atomic,
     write_text_atomic,
 )
-from analysis.data.safe_input import entry_problem
+from analysis.data.safe_input import check_table_size, check_zip, entry_problem
 from analysis.errors import DataError, Problem
 
 # --------------------------------------------------------------------------------------------
@@ -205,6 +205,10 @@ def read_table(
         ``required_columns`` or with repeated names, a row with more cells than the header, an
         unclosed quote (named at the row where it opens), or workbook cells holding an Excel
         error (``#N/A``, ``#VALUE!``) or a formula without a saved result (named by cell).
+        Also, before the body is parsed, for a table beyond ``input_limits`` of the contract
+        (rows, columns, cells; an SPSS file's variables from its header) and for a workbook
+        that is a broken or oversized zip archive
+        (:func:`analysis.data.safe_input.check_zip`).
     """
     path = Path(path)
     name = name or path.name
@@ -249,11 +253,17 @@ def apply_to_unique(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -
 def parse_dates(values: Any) -> pd.Series:
     """Dates from ``YYYY-MM-DD`` or Dutch ``DD-MM-YYYY`` text (``/`` and ``.`` work as ``-``).
 
-    Datetime values pass through (time of day dropped); unparseable or missing values give
-    ``NaT``. Vectorised: two format passes over the column.
+    A time of day after the date is allowed and dropped, as survey tools write it:
+    LimeSurvey's ``2025-01-19 09:18:55``, ISO ``2025-01-19T09:18:55Z`` or ``+01:00``, Google
+    Forms' ``19-1-2025 9:18:55`` or ``2025/01/19 9:18:55 AM GMT+1``, workbook date-time cells
+    (MS Forms' "Tijd van voltooien"). The date is kept as written, in the time zone of the
+    export (no conversion). Datetime values pass through (time of day dropped); unparseable or
+    missing values give ``NaT``. :func:`has_time_of_day` tells whether any value had a time.
 
     >>> parse_dates(["2023-09-01", "1-9-2023", "31-02-2023", None]).dt.strftime("%Y-%m-%d").tolist()
     ['2023-09-01', '2023-09-01', nan, nan]
+    >>> parse_dates(["2025-01-19 09:18:55", "2025/01/19 9:18:55 AM GMT+1"]).dt.day.tolist()
+    [19, 19]
     """
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     if pd.api.types.is_datetime64_any_dtype(series):
@@ -261,13 +271,67 @@ def parse_dates(values: Any) -> pd.Series:
     return apply_to_unique(series, _parse_date_values)
 
 
+_DATE_TIME = re.compile(
+    r"(?P<date>\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4})"
+    r"(?:(?:[ T]+|\s*,\s*)(?P<time>(?:[01]?\d|2[0-3])[:.][0-5]\d(?:[:.][0-5]\d(?:[.,]\d{1,9})?)?)"
+    r"\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:Z|(?:GMT|UTC)?\s*[+-]\d{1,2}(?::?\d{2})?|GMT|UTC)?)?")
+"""A date, then optionally a time of day with seconds, fractions, AM/PM and a zone."""
+
+_MIDNIGHT = re.compile(r"0?0[:.]00(?:[:.]00(?:[.,]0+)?)?")
+
+
 def _parse_date_values(series: pd.Series) -> pd.Series:
     text = series.astype(object).where(series.notna())
-    text = pd.Series(text, dtype="str").str.strip().str.replace(r"[/.]", "-", regex=True)
-    text = text.str.replace(r"[ T]00:00(:00)?$", "", regex=True)
+    text = pd.Series(text, dtype="str").str.strip()
+    parts = text.str.extract(f"^(?:{_DATE_TIME.pattern})$")
+    text = parts["date"].str.replace(r"[/.]", "-", regex=True)
     iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     dutch = pd.to_datetime(text, format="%d-%m-%Y", errors="coerce")
     return iso.fillna(dutch)
+
+
+def has_time_of_day(values: pd.Series) -> str | None:
+    """The first value of ``values`` that is a date with a time of day other than midnight
+    (``"2025-01-19 09:18:55"``), or None: :func:`parse_dates` keeps only the date.
+
+    >>> has_time_of_day(pd.Series(["2025-01-19 09:18:55", "2025-01-20"]))
+    '2025-01-19 09:18:55'
+    >>> has_time_of_day(pd.Series(["2025-01-20", "2025-01-21 00:00:00"])) is None
+    True
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        timed = values[values.notna() & (values != values.dt.normalize())]
+        return None if timed.empty else str(timed.iloc[0])
+    present = pd.Series(values.dropna().unique(), dtype="str").str.strip()
+    parts = present.str.extract(f"^(?:{_DATE_TIME.pattern})$")
+    timed = parts["time"].notna() & ~parts["time"].fillna("").str.fullmatch(_MIDNIGHT.pattern)
+    return None if not timed.any() else str(present[timed].iloc[0])
+
+
+def fold_label(text: Any) -> Any:
+    """A label as matched: case folded, accents removed, spaces collapsed, stripped.
+
+    Dutch labels are matched with and without diacritics (``Voortijdig beëindigd``,
+    ``voortijdig beeindigd``) and case; missing values pass through.
+
+    >>> fold_label("  Voortijdig  BEËINDIGD "), fold_label("Één")
+    ('voortijdig beeindigd', 'een')
+    """
+    if not isinstance(text, str):
+        return text
+    import unicodedata
+
+    text = " ".join(text.split()).casefold()
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold_labels(values: pd.Series) -> pd.Series:
+    """:func:`fold_label` of a column, computed once per distinct value; missing stays missing."""
+    return apply_to_unique(values, lambda u: pd.Series(
+        [fold_label(str(v)) for v in u.astype(object)], index=u.index, dtype="str"))
 
 
 def _rel(path: Path, folder: str | os.PathLike) -> str:
@@ -375,6 +439,8 @@ def _read_csv(path: Path, name: str, ids: list[str], required: list[str],
     _sniff(name, data)
     text = _decode(data, name)
     header, sep = _header_line(text)
+    line_ends = max(text.count("\n"), text.count("\r"))  # data rows at most (quoted breaks)
+    check_table_size(name, line_ends - text.endswith(("\n", "\r")), len(header))
     header = [rename.get(h, h) for h in header]
     _check_header(header, name, required, rename)
     dtype = {i: "str" for i, h in enumerate(header) if is_id_column(h, ids)}
@@ -420,12 +486,15 @@ def _read_xlsx(path: Path, name: str) -> pd.DataFrame:
     """First sheet of a workbook; Excel errors and formulas without a saved result refused."""
     import openpyxl
 
+    check_zip(path, name, what="workbook")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
-            rows = [list(r) for r in book.worksheets[0].iter_rows()]
+            rows = _sheet_rows(book.worksheets[0], name)
         finally:
             book.close()
+    except DataError:
+        raise
     except Exception as error:  # openpyxl raises many types for broken workbooks
         raise _read_error(name, f"the workbook cannot be opened ({type(error).__name__}: "
                                 f"{str(error)[:120]})", "an .xlsx workbook saved by Excel "
@@ -451,6 +520,24 @@ def _read_xlsx(path: Path, name: str) -> pd.DataFrame:
         data.pop()
     frame = pd.DataFrame(data, columns=range(width), dtype=object)
     return frame.set_axis(header, axis=1)
+
+
+def _sheet_rows(sheet, name: str) -> list[list]:
+    """The rows of a read-only sheet, refused as soon as they pass ``input_limits``."""
+    rows: list[list] = []
+    width = 0
+    for row in sheet.iter_rows():
+        row = list(row)
+        while row and getattr(row[-1], "value", None) is None and len(row) > width:
+            row.pop()  # trailing empty cells beyond the header (a sheet padded to XFD)
+        if not rows:
+            width = len(row)
+            check_table_size(name, None, width)
+        rows.append(row)
+        if len(rows) % 10_000 == 0:
+            check_table_size(name, len(rows), width)
+    check_table_size(name, len(rows), width)
+    return rows
 
 
 def _header_text(value: Any, position: int) -> str:
@@ -514,6 +601,13 @@ def _formulas_without_result(path: Path, rows: list[list], header: list[str],
 def _read_sav(path: Path, name: str) -> tuple[pd.DataFrame, dict[str, dict]]:
     import pyreadstat
 
+    try:
+        head = pyreadstat.read_sav(str(path), metadataonly=True)[1]
+    except Exception as error:  # pyreadstat raises its own ReadstatError and others
+        raise _read_error(name, f"the SPSS file cannot be opened ({type(error).__name__}: "
+                                f"{str(error)[:120]})", "an SPSS .sav file") from None
+    rows = head.number_rows if (head.number_rows or -1) >= 0 else None
+    check_table_size(name, rows, head.number_columns, what="the SPSS file")
     try:
         frame, meta = pyreadstat.read_sav(str(path))
     except Exception as error:  # pyreadstat raises its own ReadstatError and others

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,8 @@ def load_yaml_strict(source: str | os.PathLike, *, name: str | None = None,
     ConfigError
         Naming the file and the line: not a regular file, too large, not UTF-8, not YAML, a key
         twice in one mapping, more than :data:`MAX_ALIASES` aliases, or tags other than the
-        standard ones (``!!python/object`` and the like).
+        standard ones (``!!python/object`` and the like), or text holding an unpaired
+        surrogate (a ``"\\ud800"`` escape: the field is named).
 
     Notes
     -----
@@ -129,7 +131,7 @@ def load_yaml_strict(source: str | os.PathLike, *, name: str | None = None,
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = pathlib.Path(d) / "x.yaml"
-    ...     _ = p.write_text("a: yes\\nb: true\\n")
+    ...     _ = p.write_text("a: yes\\nb: true\\n", encoding="utf-8")
     ...     load_yaml_strict(p)
     {'a': 'yes', 'b': True}
     """
@@ -149,7 +151,7 @@ def load_yaml_strict(source: str | os.PathLike, *, name: str | None = None,
         raise ConfigError(f"{shown} cannot be read ({error.strerror}); expected a readable "
                           "file.") from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506  (strict safe loader)
+        document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506  (strict safe loader)
     except _Refused as error:
         raise ConfigError(f"{shown}, line {error.line}: {error.what}; expected "
                           f"{error.expected}.") from None
@@ -162,6 +164,12 @@ def load_yaml_strict(source: str | os.PathLike, *, name: str | None = None,
                           "(see data/raw/README.md).") from None
     except RecursionError:
         raise ConfigError(f"{shown}: nested too deeply; expected a flat settings file.") from None
+    broken = surrogate_paths(document)
+    if broken:
+        raise ConfigError(f"{shown}: {', '.join(broken[:5])} holds an unpaired surrogate "
+                          "character (an escape such as \\ud800 that is no character); "
+                          "expected text that UTF-8 can write.")
+    return document
 
 
 # --------------------------------------------------------------------------------------------
@@ -278,3 +286,203 @@ def check_entry(path: Path, folder: Path | None, shown: str, *, must_exist: bool
                         "folder (replace it by a copy of the export).",
                         [Problem(shown, None, None, None, "a regular file", check="not_a_file")])
     return True
+
+
+# --------------------------------------------------------------------------------------------
+# Characters: look-alike identifiers and text that cannot be written
+# --------------------------------------------------------------------------------------------
+
+INVISIBLE_OR_BIDI = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e0fff]")
+"""Characters that show nothing or reorder text: soft hyphen, zero-width space and joiners,
+left-to-right and right-to-left marks, embeddings, overrides and isolates (U+202A-U+202E,
+U+2066-U+2069), word joiner, variation selectors, byte-order mark, tag characters. Unicode
+calls them default-ignorable or bidirectional controls (Unicode Standard, chapter 23; UAX #9);
+in an identifier they make two ids that look alike compare different (``F01`` and ``F01``
+followed by a zero-width space)."""
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+"""An unpaired surrogate (U+D800-U+DFFF alone): text that no UTF encoding can write; a YAML
+escape ``"\\ud800"`` or a broken workbook produces it, and every later write would fail."""
+
+
+def identifier_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an identifier (pseudonym), or None.
+
+    Identifiers are compared after Unicode NFKC (:func:`identifier_key`); invisible and
+    bidirectional control characters (:data:`INVISIBLE_OR_BIDI`) and unpaired surrogates are
+    refused, because they make look-alike ids or ids that cannot be written.
+
+    >>> identifier_problem("F01") is None, identifier_problem("F01\\u200b")
+    (True, 'an identifier without invisible or bidirectional control characters (found U+200B)')
+    """
+    found = INVISIBLE_OR_BIDI.search(value) or SURROGATE.search(value)
+    if found is None:
+        return None
+    what = ("invisible or bidirectional control characters" if INVISIBLE_OR_BIDI.match(
+        found.group()) else "unpaired surrogate characters")
+    return f"an identifier without {what} (found U+{ord(found.group()):04X})"
+
+
+def identifier_key(value: str) -> str:
+    """An identifier as compared: Unicode NFKC, so full-width ``Ｆ０１`` is ``F01``.
+
+    >>> identifier_key("\\uff26\\uff10\\uff11")
+    'F01'
+    """
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", value)
+
+
+def surrogate_paths(value: Any, where: str = "") -> list[str]:
+    """Places (``title``, ``files.sdq.columns``) in a parsed YAML value holding an unpaired
+    surrogate, in keys or values."""
+    found: list[str] = []
+    if isinstance(value, str):
+        if SURROGATE.search(value):
+            found.append(where or "(the document)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = SURROGATE.sub("?", str(key))
+            place = f"{where}.{name}" if where else name
+            if isinstance(key, str) and SURROGATE.search(key):
+                found.append(place)
+            found += surrogate_paths(item, place)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += surrogate_paths(item, f"{where}[{index}]")
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Limits before reading: zip archives (.xlsx, .qdpx), SPSS files, tables
+# --------------------------------------------------------------------------------------------
+
+def input_limits() -> dict[str, int]:
+    """The limits checked before a file is read (``input_limits`` of ``contract.yaml``).
+
+    >>> input_limits()["zip_members"] > 0
+    True
+    """
+    return dict(_input_limits())
+
+
+@lru_cache(maxsize=1)
+def _input_limits() -> dict[str, int]:
+    from analysis import paths
+
+    text = (paths.DEFINITIONS / "contract.yaml").read_text(encoding="utf-8")
+    return {k: int(v["value"]) for k, v in yaml.safe_load(text)["input_limits"].items()}
+
+
+_ZIP_EXPECTED = ("an archive written by the exporting program, unencrypted, every member "
+                 "stored or deflated, within the limits of input_limits in "
+                 "analysis/definitions/contract.yaml")
+_CHUNK = 1 << 20
+
+
+def check_zip(path: Path, shown: str, *, what: str = "archive") -> None:
+    """Refuse a zip archive (``.xlsx``, ``.qdpx``) that is broken or too large, before reading.
+
+    Checked, in this order and without extracting anything: the number of members, each
+    member's declared uncompressed size and the total (``input_limits``), encryption, the
+    compression method (stored or deflate: Deflate64, bzip2, LZMA and the rest are refused);
+    then every member is decompressed as a stream in 1 MiB pieces and its actual size counted
+    against the same caps, so a member that declares 1 KB and inflates to 3 GiB stops at the
+    cap; a bad CRC or a damaged deflate stream is found here too. Memory stays at one piece.
+
+    Raises
+    ------
+    DataError
+        Naming ``shown`` and the rule broken, never a member's name (member names of a QDA
+        project are source names, which may be a participant's name).
+    """
+    import zipfile
+    import zlib
+
+    limits = input_limits()
+
+    def refuse(reason: str) -> DataError:
+        return DataError(f"cannot read {shown}: {reason}; expected {_ZIP_EXPECTED}.",
+                         [Problem(shown, None, None, None, _ZIP_EXPECTED, check="unreadable")])
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise refuse(f"the {what} cannot be opened: it is not a readable zip archive "
+                     f"({type(error).__name__})") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > limits["zip_members"]:
+            raise refuse(f"the {what} holds {len(members):,} members, more than "
+                         f"{limits['zip_members']:,}")
+        declared = 0
+        for number, info in enumerate(members, start=1):
+            if info.flag_bits & 0x1:
+                raise refuse(f"member {number} of the {what} is encrypted (password-protected)")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                method = {9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard"}.get(
+                    info.compress_type, f"method {info.compress_type}")
+                raise refuse(f"member {number} of the {what} is compressed with {method}, "
+                             "which is not read (save or export the file again)")
+            if info.file_size > limits["zip_member_bytes"]:
+                raise refuse(f"member {number} of the {what} declares {info.file_size:,} bytes "
+                             f"uncompressed, more than {limits['zip_member_bytes']:,}")
+            declared += info.file_size
+        if declared > limits["zip_total_bytes"]:
+            raise refuse(f"the {what}'s members declare {declared:,} bytes uncompressed, more "
+                         f"than {limits['zip_total_bytes']:,}")
+        total = 0
+        for number, info in enumerate(members, start=1):
+            if info.is_dir():
+                continue
+            size = 0
+            try:
+                with archive.open(info) as stream:
+                    while piece := stream.read(_CHUNK):
+                        size += len(piece)
+                        total += len(piece)
+                        if size > limits["zip_member_bytes"]:
+                            raise refuse(f"member {number} of the {what} inflates to more than "
+                                         f"{limits['zip_member_bytes']:,} bytes")
+                        if total > limits["zip_total_bytes"]:
+                            raise refuse(f"the {what}'s members inflate to more than "
+                                         f"{limits['zip_total_bytes']:,} bytes")
+            except DataError:
+                raise
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+                    NotImplementedError, RuntimeError) as error:
+                reason = ("its checksum (CRC) does not match" if "CRC" in str(error)
+                          else "its compressed data are damaged")
+                raise refuse(f"member {number} of the {what} cannot be read: {reason} "
+                             f"({type(error).__name__})") from None
+
+
+def check_table_size(shown: str, rows: int | None, columns: int | None, *,
+                     what: str = "the table") -> None:
+    """Refuse a table with more rows, columns or cells than ``input_limits`` allow.
+
+    Called before the body of a table is parsed (rows may be an upper bound, such as the count
+    of line ends of a CSV).
+
+    Raises
+    ------
+    DataError
+        Naming ``shown``, the count found and the limit.
+    """
+    limits = input_limits()
+    reason = None
+    if columns is not None and columns > limits["table_columns"]:
+        reason = f"{what} has {columns:,} columns, more than {limits['table_columns']:,}"
+    elif rows is not None and rows > limits["table_rows"]:
+        reason = f"{what} has {rows:,} rows, more than {limits['table_rows']:,}"
+    elif rows is not None and columns is not None and rows * columns > limits["table_cells"]:
+        reason = (f"{what} has {rows:,} rows of {columns:,} columns, more than "
+                  f"{limits['table_cells']:,} cells")
+    if reason:
+        expected = ("a table within input_limits of analysis/definitions/contract.yaml "
+                    "(export only the variables of one contract table)")
+        raise DataError(f"cannot read {shown}: {reason}; expected {expected}.",
+                        [Problem(shown, None, None, None, expected, check="too_large")])

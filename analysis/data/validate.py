@@ -37,12 +37,18 @@ check                       severity  finds
 ``value_labels``            error     SPSS answer codes whose labels mean other contract codes
 ``value_labels``            warning   SPSS value labels applied (the recoding is listed)
 ``coding``                  error     a coding export (``.qdpx``, file list) notebook 02 cannot read
+``identifier``              error     an id holding invisible or bidirectional control characters
+``encoding``                error     text holding an unpaired surrogate (no character)
+``item_name``               error     a parent-survey item named like a fixed column (family_id)
+``code_path``               error     a segment code that is only the separator `` > ``
+``date_time``               warning   dates with a time of day (the date kept, once per file)
 ==========================  ========  ======================================================
 
 A file that cannot be read at all (empty, binary, undecodable, a header without the required
 columns, a workbook cell holding an Excel error or an uncalculated formula, an entry named
-like a contract file that is not a regular file inside the folder) or a missing or wrong
-``cohort.yaml`` raises :class:`~analysis.errors.CompendiumError`. Exports under their own names
+like a contract file that is not a regular file inside the folder, a table or archive beyond
+``input_limits`` of the contract, a broken zip) or a missing or wrong ``cohort.yaml`` (an
+unpaired surrogate in a field included) raises :class:`~analysis.errors.CompendiumError`. Exports under their own names
 are mapped onto the contract by ``cohort.yaml``'s ``files:`` (:mod:`analysis.data.mapping`);
 messages then name a column as the export has it and the contract column it maps to.
 """
@@ -50,6 +56,7 @@ messages then name a column as the export has it and the contract column it maps
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +76,9 @@ from analysis.data.io import (
     DEFAULT_ID_COLUMNS,
     FIRST_DATA_ROW,
     apply_to_unique,
+    fold_label,
+    fold_labels,
+    has_time_of_day,
     locate_table,
     parse_dates,
     read_table,
@@ -79,7 +89,7 @@ from analysis.data.report import (  # noqa: F401  (re-exported: the report belon
     FileSummary,
     ValidationReport,
 )
-from analysis.data.safe_input import check_entry
+from analysis.data.safe_input import INVISIBLE_OR_BIDI, SURROGATE, check_entry, identifier_key
 from analysis.errors import DataError, Problem
 from analysis.questionnaires import instruments
 
@@ -91,6 +101,7 @@ class _Table:
     raw: pd.DataFrame
     clean: dict[str, pd.Series] = field(default_factory=dict)
     mapping: FileMapping = field(default_factory=lambda: FileMapping(""))
+    timed: dict[str, str] = field(default_factory=dict)  # date column -> a value with a time
 
     def frame(self, order: list[str]) -> pd.DataFrame:
         """Cleaned table: contract columns in ``order``, then extra columns as read."""
@@ -236,7 +247,35 @@ def _read(report: ValidationReport, folder: Path, name: str, specs: list[dict[st
     raw = read_table(path, id_columns=ids, required_columns=required, name=shown,
                      rename=mapping.columns)
     report.files[name] = FileSummary(name, shown, len(raw))
-    return _Table(shown, raw, mapping=mapping)
+    table = _Table(shown, raw, mapping=mapping)
+    if path.suffix.lower() != ".csv":  # CSV text is decoded strictly: it holds no surrogate
+        _check_characters(report, table)
+    return table
+
+
+def _check_characters(report: ValidationReport, table: _Table) -> None:
+    """Unpaired surrogates in any text cell or column name: an error naming row and column
+    (never the value); in memory they become U+FFFD so that nothing later fails to print."""
+    raw = table.raw
+    for position, column in enumerate(list(raw.columns)):
+        if SURROGATE.search(str(column)):
+            report.add(Problem(table.file, 1, f"column {position + 1}", None, "a column name "
+                               "without unpaired surrogate characters", "error", "encoding"))
+            raw.columns = [SURROGATE.sub("\ufffd", str(c)) for c in raw.columns]
+            column = raw.columns[position]
+        values = raw[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        if not SURROGATE.search("\x00".join(map(str, pd.unique(values.dropna())))):
+            continue  # one regex pass over the distinct values: the common case ends here
+        text = pd.Series(values, dtype="str")
+        broken = text.str.contains(SURROGATE.pattern, regex=True).fillna(False).astype(bool)
+        if broken.any():
+            _flag(report, table, broken, column, "text without unpaired surrogate characters "
+                  "(U+D800-U+DFFF alone: no character, and no file can hold it)", "encoding",
+                  values=pd.Series(None, index=raw.index, dtype=object))
+            raw[column] = values.where(~broken, text.str.replace(SURROGATE.pattern, "\ufffd",
+                                                                 regex=True))
 
 
 def _apply_labels(report: ValidationReport, table: _Table, specs: list[dict[str, Any]],
@@ -262,13 +301,13 @@ def _apply_labels(report: ValidationReport, table: _Table, specs: list[dict[str,
 
 
 def _code_key(value: Any) -> str:
-    return _show(float(value)) if isinstance(value, (int, float)) else str(value).strip().lower()
+    return _show(float(value)) if isinstance(value, (int, float)) else fold_label(str(value))
 
 
 def _recode(values: pd.Series, table: dict[str, Any], *, lower: bool = False) -> pd.Series:
     """``values`` with each value found in ``table`` (by its text) replaced; others kept."""
     keys = values.map(lambda v: None if _missing(v) else
-                      (_code_key(v) if not lower else str(_show(v)).strip().lower()))
+                      (_code_key(v) if not lower else fold_label(str(_show(v)))))
     hit = keys.map(lambda k: k in table)
     if not hit.any():
         return values
@@ -282,7 +321,7 @@ def _answer_value_labels(table: _Table, spec: dict[str, Any], codes: dict[Any, s
     mapping says ``value_labels: apply``)."""
     labels = _answer_labels(spec)
     present = set(pd.to_numeric(table.raw[spec["name"]], errors="coerce").dropna().tolist())
-    meant = {code: labels.get(str(label).strip().lower()) for code, label in codes.items()}
+    meant = {code: labels.get(fold_label(str(label))) for code, label in codes.items()}
     wrong = {c: m for c, m in meant.items() if m is not None and c in present and float(c) != m}
     if wrong and table.mapping.apply_value_labels:
         table.raw[spec["name"]] = pd.to_numeric(_recode(
@@ -402,6 +441,12 @@ def _check_file(report: ValidationReport, table: _Table, name: str,
     for spec in specs:
         if spec["name"] not in table.clean:
             _check_column(report, table, spec, contract)
+    if table.timed:
+        columns = ", ".join(table.mapping.shown(c) for c in table.timed)
+        report.add(Problem(table.file, None, columns, next(iter(table.timed.values())),
+                           "dates without a time of day: the date is kept and the time "
+                           "dropped, in the export's time zone (survey tools export "
+                           "date-times)", "warning", "date_time"))
 
 
 def _is_number(values: pd.Series) -> bool:
@@ -456,8 +501,12 @@ def _check_column(report: ValidationReport, table: _Table, spec: dict[str, Any],
         return
     raw = table.raw[column]
     clean, bad, expected = _coerce(raw, spec, contract)
-    check = {"answer": "answer", "category": "allowed"}.get(kind, "type")
-    _flag(report, table, bad, column, expected, check)
+    check = {"answer": "answer", "category": "allowed", "id": "identifier"}.get(kind, "type")
+    shown = None
+    if kind == "id" and bad.any():  # the invisible characters shown as escapes (U+200B)
+        shown = raw.where(~bad, raw[bad].map(lambda v: INVISIBLE_OR_BIDI.sub(
+            lambda m: f"<U+{ord(m.group()):04X}>", str(v))))
+    _flag(report, table, bad, column, expected, check, values=shown)
     clean = clean.where(~bad)
     for check, severity, out, expected in _range_checks(clean, spec, report.config, contract):
         _flag(report, table, out, column, expected, check, severity)
@@ -467,7 +516,9 @@ def _check_column(report: ValidationReport, table: _Table, spec: dict[str, Any],
         _flag(report, table, raw.isna(), column, "a value (this column may not be empty)",
               "required_value")
     if spec.get("unique"):
-        _check_unique(report, table, raw, column)
+        _check_unique(report, table, clean.where(raw.notna()) if kind == "id" else raw, column)
+    if kind == "date" and (example := has_time_of_day(raw)):
+        table.timed[column] = example
     if kind == "id" or (Path(table.file).stem, column) in _LABEL_COLUMNS:  # never echoed
         reasons = privacy.identifier_flags(raw, code_names=kind != "id")
         _flag(report, table, reasons.notna(), column, reasons.fillna(""), "pseudonym",
@@ -480,7 +531,20 @@ def _coerce(raw: pd.Series, spec: dict[str, Any],
     """Typed values of ``raw``, the mask of values that are not of the type, and the expectation."""
     kind = spec["type"]
     present = raw.notna()
-    if kind in ("id", "string", "text"):
+    if kind == "id":
+        text = pd.Series(raw, dtype="str")
+        joined = "\x00".join(map(str, pd.unique(text.dropna())))
+        bad = pd.Series(False, index=raw.index)
+        if INVISIBLE_OR_BIDI.search(joined):
+            bad = present & text.str.contains(INVISIBLE_OR_BIDI.pattern, regex=True).fillna(False)
+        clean = text
+        if not unicodedata.is_normalized("NFKC", joined):  # else every id is already NFKC
+            clean = apply_to_unique(text, lambda u: pd.Series(
+                [identifier_key(v) for v in u], index=u.index, dtype="str"))
+        return clean, bad, ("an identifier without invisible or bidirectional control "
+                            "characters (zero-width space, right-to-left override ...): they "
+                            "make look-alike ids")
+    if kind in ("string", "text"):
         return pd.Series(raw, dtype="str"), pd.Series(False, index=raw.index), ""
     if kind == "date":
         clean = parse_dates(raw)
@@ -501,9 +565,9 @@ def _coerce(raw: pd.Series, spec: dict[str, Any],
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """Lower-case, stripped text of any column; missing stays missing."""
-    return apply_to_unique(values, lambda u: pd.Series(u.astype(object), dtype="str")
-                           .str.strip().str.lower())
+    """Text of any column as labels are matched (:func:`~analysis.data.io.fold_label`: case,
+    accents and repeated spaces do not matter); missing stays missing."""
+    return fold_labels(values)
 
 
 def _number(values: pd.Series) -> pd.Series:
@@ -522,7 +586,8 @@ def _bool(raw: pd.Series, contract: dict[str, Any]) -> tuple[pd.Series, pd.Serie
     expected = "yes or no: " + ", ".join(pairs[:-1]) + " or " + pairs[-1]
     if pd.api.types.is_bool_dtype(raw):
         return raw.astype("boolean"), pd.Series(False, index=raw.index), expected
-    lookup = {str(k): True for k in labels["true"]} | {str(k): False for k in labels["false"]}
+    lookup = ({fold_label(str(k)): True for k in labels["true"]}
+              | {fold_label(str(k)): False for k in labels["false"]})
     if pd.api.types.is_numeric_dtype(raw):
         text = raw.map({1: "1", 0: "0"})
     else:
@@ -548,8 +613,8 @@ def _answers(raw: pd.Series, spec: dict[str, Any]) -> tuple[pd.Series, pd.Series
 
 def _answer_labels(spec: dict[str, Any]) -> dict[str, float]:
     if "instrument" in spec:
-        return dict(spec["instrument"].labels)
-    return {str(k).lower(): v for k, v in spec.get("labels", {}).items()}
+        return {fold_label(str(k)): v for k, v in spec["instrument"].labels.items()}
+    return {fold_label(str(k)): v for k, v in spec.get("labels", {}).items()}
 
 
 def _answer_bounds(spec: dict[str, Any]) -> tuple[float, float]:
@@ -565,7 +630,7 @@ def _category_lookup(spec: dict[str, Any]) -> dict[str, Any]:
         names = [code, labels.get("nl"), labels.get("en"), *labels.get("aliases", [])]
         for label in names:
             if label is not None:
-                lookup.setdefault(str(label).strip().lower(), code)
+                lookup.setdefault(fold_label(str(label)), code)
     return lookup
 
 
@@ -648,6 +713,10 @@ def _show(value: Any) -> str:
 # The parent survey: item columns declared in parent_survey_items.csv
 # --------------------------------------------------------------------------------------------
 
+_SURVEY_FIXED = ("family_id", "date")
+"""Columns of parent_survey.csv that are no item: an item may not take their names."""
+
+
 def _survey_item_specs(report: ValidationReport, table: _Table,
                        contract: dict[str, Any]) -> list[dict[str, Any]]:
     """Column specs of the parent-survey items, from the cleaned ``parent_survey_items``."""
@@ -658,6 +727,13 @@ def _survey_item_specs(report: ValidationReport, table: _Table,
     specs = []
     known = items.dropna(subset=["item", "type"]).drop_duplicates("item")
     for row, item, kind in zip(known.index, known["item"], known["type"]):
+        if item in _SURVEY_FIXED:
+            report.add(Problem(report.files["parent_survey_items.csv"].source,
+                               int(row) + FIRST_DATA_ROW, "item", item,
+                               "an item name other than " + " and ".join(_SURVEY_FIXED)
+                               + f" (a column every row of {table.file} has: rename the item)",
+                               "error", "item_name"))
+            continue
         if item not in table.raw.columns:
             report.add(Problem(report.files["parent_survey_items.csv"].source,
                                int(row) + FIRST_DATA_ROW, "item", item,
@@ -797,6 +873,10 @@ def _check_segments(report: ValidationReport, segments: pd.DataFrame,
             sessions["session_id"].dropna())
         _flag(report, table, unknown, "session_id", "a session_id listed in coding/sessions.csv",
               "unknown_session", "warning")
+    code = segments["code"].astype("str")
+    empty = code.notna() & (code.str.replace(r"[\s>]+", "", regex=True) == "")
+    _flag(report, table, empty.fillna(False).astype(bool), "code",
+          "a code name; the value holds only the level separator ' > '", "code_path")
     key = ["session_id", "segment_id", "coder", "code"]
     _flag(report, table, segments.duplicated(subset=key, keep="first"), "code",
           "each code once per segment and coder", "duplicate_segment", "warning")

@@ -15,7 +15,8 @@ code_path       the code with its parents, `` > `` between levels
 text            the coded text, normalised (line ends ``\\n``, NFC), never trimmed
 start, end      code-point offsets into the normalised source text, ``end`` exclusive; missing
                 for exports that carry no positions
-source_tool     ``refi-qda``, ``segments.csv``, ``qualcoder``, ``taguette`` or ``atlas.ti``
+source_tool     ``refi-qda``, ``segments.csv``, ``qualcoder``, ``taguette``, ``atlas.ti`` or
+                ``dedoose``
 ==============  ================================================================================
 
 A row is unique per (session, segment, coder, code): exact duplicates are dropped with one
@@ -27,6 +28,7 @@ The readers are in :mod:`analysis.qualitative.readers`.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -67,18 +69,30 @@ _KEY = ["session_id", "segment_id", "coder", "code_path"]
 # One file
 # --------------------------------------------------------------------------------------------
 
+MAXQDA_REFI_EXPORT: str = "Import/Export > Export > Exchange Project (REFI-QDA)"
+"""Where MAXQDA (2020 and later; REFI-QDA project support since MAXQDA 2020) exports a project
+in the REFI-QDA standard, as the README's table of exports names it; the resulting ``.qdpx``
+is read here."""
+
+_NATIVE = re.compile(r"\.(mx\d{2}|mex\d{0,2}|mqda|mqic|mxd|mtr|nvp|nvpx|hpr\d*|atlproj\d*)$",
+                     re.IGNORECASE)
+
+
 def export_kind(path: str | os.PathLike) -> str:
     """What a coding export is, from its content: ``"project"``, ``"codebook"`` or ``"table"``.
 
-    A folder or a zip archive holding a ``.qde`` file (a ``.qdpx`` under any extension) is a
-    REFI-QDA project, an XML file a project (root ``<Project>``) or codebook (``<CodeBook>``),
-    a ``.qdc`` a codebook; anything else is read as a table, and a table whose header is a
-    Taguette codebook's is a codebook.
+    Recognised by content, never by extension: a folder or a zip archive holding a ``.qde``
+    file (a ``.qdpx`` under any name) is a REFI-QDA project, an XML file a project (root
+    ``<Project>``) or codebook (``<CodeBook>``), a workbook, SPSS file or text a table (and a
+    table whose header is a Taguette codebook's a codebook). A program's own project file
+    (MAXQDA ``.mx20``/``.mx22``/``.mx24``/``.mex``, NVivo ``.nvp``, ATLAS.ti bundles, any SQLite
+    database) and an old ``.xls`` workbook (MAXQDA's coded-segments export) are refused with the
+    menu path to a REFI-QDA export (:data:`MAXQDA_REFI_EXPORT` for MAXQDA).
 
     Raises
     ------
     CodingFileError
-        The path does not exist.
+        The path does not exist, or holds a program's native file or an unknown binary.
     """
     path = Path(path)
     shown = paths.display(path)
@@ -86,6 +100,11 @@ def export_kind(path: str | os.PathLike) -> str:
         return "project"
     if not path.is_file():
         raise CodingFileError(shown, "file not found; expected an existing coding export")
+    with open(path, "rb") as handle:
+        head = handle.read(8192)
+    native = _native_program(path, head)
+    if native:
+        raise CodingFileError(shown, native)
     if refi.is_refi_archive(path):
         return "project"
     root = refi.xml_root_name(path)
@@ -93,12 +112,37 @@ def export_kind(path: str | os.PathLike) -> str:
         return "codebook" if root == "CodeBook" else "project"
     if path.suffix.lower() in (".qdc", ".qdpx", ".qde"):  # broken: the reader says why
         return "codebook" if path.suffix.lower() == ".qdc" else "project"
-    if path.suffix.lower() not in (".csv", ".xlsx", ".sav", ".zip"):
-        raise CodingFileError(shown, f"unknown file type {path.suffix!r}; expected a REFI-QDA "
-                                     "project (.qdpx, .qde or its folder), a codebook (.qdc) or "
-                                     "a .csv/.xlsx export")
+    if head.startswith(b"PK\x03\x04") and not tables.is_workbook(path):
+        raise CodingFileError(shown, "a zip archive holding neither a REFI-QDA project "
+                                     "(project.qde) nor a workbook; expected a REFI-QDA "
+                                     "project (.qdpx), a codebook (.qdc) or a .csv/.xlsx export")
+    binary = b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff", b"$FL2",
+                                                        b"$FL3", b"PK\x03\x04"))
+    if binary:
+        raise CodingFileError(shown, "a binary file of no known export format; expected a "
+                                     "REFI-QDA project (.qdpx, .qde or its folder), a codebook "
+                                     "(.qdc) or a .csv/.xlsx/.sav export")
     table = tables.read_raw_table(path)
     return "codebook" if tables.table_kind(table) == "taguette_codebook" else "table"
+
+
+def _native_program(path: Path, head: bytes) -> str | None:
+    """Why a program's own file is refused, with where to export REFI-QDA; None otherwise."""
+    sqlite = head.startswith(b"SQLite format 3\x00")
+    if re.search(r"\.(mx\d{2}|mex\d{0,2})$", path.name, re.IGNORECASE) or (
+            sqlite and not path.suffix.lower().startswith((".nvp", ".qda"))):
+        return ("is a MAXQDA project file (the program's own database), not an export; "
+                "expected a REFI-QDA project: in MAXQDA choose " + MAXQDA_REFI_EXPORT
+                + " and give the .qdpx file")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return ("is an old Excel .xls workbook (MAXQDA's coded segments export writes one), "
+                "which is not read; expected a REFI-QDA project (in MAXQDA: "
+                + MAXQDA_REFI_EXPORT + "), or the table saved as .xlsx or .csv")
+    if _NATIVE.search(path.name) or sqlite:
+        return ("is a QDA program's own project file, not an export; expected a REFI-QDA "
+                "project: NVivo Share > Export Project > REFI-QDA Project, ATLAS.ti File > "
+                "Export > Project Bundle (REFI-QDA), MAXQDA " + MAXQDA_REFI_EXPORT)
+    return None
 
 
 def read_coding_file(path: str | os.PathLike, *, positions: str = "auto",
@@ -180,6 +224,12 @@ def read_codebook(path: str | os.PathLike) -> pd.DataFrame:
 
 def _with_coder(frame: pd.DataFrame, coder: str | None, shown: str) -> pd.DataFrame:
     if coder is None or not str(coder).strip():
+        unknown = int((frame["coder"] == UNKNOWN_CODER).sum())
+        if unknown:
+            warn(shown, f"{unknown} of {len(frame)} coding(s) name no coder and get coder "
+                        f"{UNKNOWN_CODER!r}; to name who coded the file, pass --coder NAME to "
+                        f"python -m analysis coding, or add the file with a coder to {FILE_LIST} "
+                        "(file,coder)")
         return frame
     named = set(frame["coder"].dropna()) - {UNKNOWN_CODER}
     if named and named != {coder}:

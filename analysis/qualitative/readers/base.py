@@ -15,6 +15,7 @@ import warnings
 
 import pandas as pd
 
+from analysis.data.safe_input import identifier_key, identifier_problem
 from analysis.errors import DataError
 
 SEGMENT_COLUMNS: list[str] = ["session_id", "segment_id", "participant", "coder", "code_path",
@@ -134,12 +135,50 @@ def normalise_code_path(code: str) -> str:
 
 
 def session_from_name(name: str) -> str:
-    """Session id from a document name: whitespace trimmed, a document extension removed.
+    """Session id from a document name: whitespace trimmed, a document extension removed,
+    Unicode NFKC (full-width ``ＦＧ`` is ``FG``: ids are compared as they look).
 
     >>> session_from_name(" FG_SW_01.txt ")
     'FG_SW_01'
     """
-    return _DOC_EXTENSIONS.sub("", str(name).strip())
+    return identifier_key(_DOC_EXTENSIONS.sub("", str(name).strip()))
+
+
+def check_identifiers(values: pd.Series, shown: str, column: str, *,
+                      row_offset: int | None = 2) -> None:
+    """Refuse identifiers (document names, coders, cases) holding invisible or bidirectional
+    control characters or unpaired surrogates: a right-to-left override in a source name would
+    become a session id that looks like another.
+
+    Raises
+    ------
+    CodingFileError
+        Naming the row (``index + row_offset``; None: the position in the export) and column,
+        never the value.
+    """
+    for index, value in values.dropna().items():
+        problem = identifier_problem(str(value))
+        if problem:
+            where = (f"row {int(index) + row_offset}, " if row_offset is not None
+                     else f"entry {int(index) + 1}, ")
+            raise CodingFileError(shown, f"{where}column {column}: expected {problem}")
+
+
+def check_code_paths(raw: pd.Series, paths: pd.Series, shown: str, column: str) -> None:
+    """Refuse codes that are only level separators (``" > "``): they would become an empty
+    code.
+
+    Raises
+    ------
+    CodingFileError
+        Naming the row and column.
+    """
+    empty = raw.notna() & (raw.astype("string").str.strip() != "") & (
+        paths.fillna("").astype("string") == "")
+    if empty.any():
+        row = int(empty[empty].index[0]) + 2
+        raise CodingFileError(shown, f"row {row}, column {column}: expected a code name; the "
+                                     f"cell holds only the level separator {CODE_SEPARATOR!r}")
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:

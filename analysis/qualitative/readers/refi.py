@@ -7,6 +7,7 @@ Source: REFI-QDA Project Exchange standard 1.5 and its schema ``Project.xsd`` (Q
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import zipfile
@@ -17,12 +18,15 @@ import pandas as pd
 from lxml import etree
 
 from analysis import paths
+from analysis.errors import DataError
 from analysis.qualitative.readers.base import (
     CODE_SEPARATOR,
     POSITION_MODES,
     SEGMENT_COLUMNS,
     UNKNOWN_CODER,
     CodingFileError,
+    check_identifiers,
+    normalise_code_path,
     normalise_text,
     normalise_with_offsets,
     session_from_name,
@@ -59,6 +63,12 @@ class _Container:
         if path.is_dir():
             self.root = path
         elif zipfile.is_zipfile(path):
+            from analysis.data.safe_input import check_zip
+
+            try:
+                check_zip(path, shown, what="project archive")
+            except DataError as error:
+                raise CodingFileError(shown, str(error).split(": ", 1)[-1]) from None
             self._zip = zipfile.ZipFile(path)
             self.root = None
         elif path.is_file() and xml_root_name(path) is not None:
@@ -76,12 +86,51 @@ class _Container:
 
     def read(self, name: str) -> bytes:
         if self._zip is not None:
-            return self._zip.read(name)
-        return (self.root / name).read_bytes()
+            return self._zip.read(name)  # sizes checked by check_zip when opened
+        path = self.root / name
+        limit = _member_limit()
+        if path.stat().st_size > limit:
+            raise CodingFileError(self.shown, f"a file of the project folder has "
+                                              f"{path.stat().st_size:,} bytes, more than "
+                                              f"{limit:,} (input_limits, zip_member_bytes); "
+                                              "expected a REFI-QDA project of text sources")
+        return path.read_bytes()
 
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
+
+
+def _read_loose(path: Path, shown: str) -> bytes:
+    """A loose ``.qde``/``.qdc`` file, refused above ``zip_member_bytes`` before reading."""
+    size, limit = path.stat().st_size, _member_limit()
+    if size > limit:
+        raise CodingFileError(shown, f"the XML file has {size:,} bytes, more than {limit:,} "
+                                     "(input_limits, zip_member_bytes); expected a REFI-QDA "
+                                     "project or codebook")
+    return path.read_bytes()
+
+
+def _member_limit() -> int:
+    from analysis.data.safe_input import input_limits
+
+    return input_limits()["zip_member_bytes"]
+
+
+_DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)|<\x00!\x00(?:D\x00O\x00C|E\x00N\x00T)")
+
+
+def refuse_declarations(data: bytes, shown: str, member: str) -> None:
+    """Refuse XML holding a DOCTYPE or an entity declaration (``<!DOCTYPE``, ``<!ENTITY``).
+
+    REFI-QDA projects and codebooks never declare them (the standard's schema is an XSD);
+    a declaration is how external entities (XXE, reading local files) and entity expansion
+    ('billion laughs') get in, so the file is refused before it is parsed, naming no value.
+    """
+    if _DECLARATION.search(data):
+        raise CodingFileError(shown, f"{member} holds a DOCTYPE or ENTITY declaration; expected "
+                                     "REFI-QDA XML without declarations (export the project "
+                                     "again from the QDA program)")
 
 
 def is_refi_archive(path: Path) -> bool:
@@ -130,6 +179,11 @@ class _Source:
     session_id: str
     raw: str
     selections: list[dict]
+    named_from: str | None = None  # "plainTextPath" or "guid" for a source without a name
+
+
+_SHOWN: contextvars.ContextVar[str] = contextvars.ContextVar("shown", default="project")
+"""The file being read, for messages raised deep in the code tree."""
 
 
 def read_project(path: str | os.PathLike, *, positions: str = "auto",
@@ -170,12 +224,15 @@ def read_project(path: str | os.PathLike, *, positions: str = "auto",
     if positions not in POSITION_MODES:
         raise ValueError(f"positions must be one of {POSITION_MODES}; got {positions!r}")
     container = _Container(path, shown)
+    token = _SHOWN.set(shown)
     try:
         root = _parse_project(container, path, schema)
-        project = _read_project(root)
+        project = _read_project(root, shown)
         sources = [_read_source(el, container) for el in _children(root, "Sources")
                    if _local(el) == "TextSource"]
+        _warn_unnamed(sources, shown)
     finally:
+        _SHOWN.reset(token)
         container.close()
     rows = []
     for source in sources:
@@ -186,7 +243,7 @@ def read_project(path: str | os.PathLike, *, positions: str = "auto",
 def _parse_project(container: _Container, path: Path, schema) -> etree._Element:
     shown = container.shown
     if container.root is not None and not path.is_dir():
-        chosen, data = [path.name], path.read_bytes()
+        chosen, data = [path.name], _read_loose(path, shown)
     else:
         names = [n for n in container.names() if n.lower().endswith(".qde")]
         chosen = [n for n in names if n.lower().rsplit("/", 1)[-1] == "project.qde"] or names
@@ -195,7 +252,9 @@ def _parse_project(container: _Container, path: Path, schema) -> etree._Element:
             raise CodingFileError(shown, f"project XML: found {found}; expected project.qde or "
                                          "exactly one *.qde file in the project")
         data = container.read(chosen[0])
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    refuse_declarations(data, shown, "the project XML")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True,
+                             load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
@@ -225,13 +284,19 @@ def _plain(message: str) -> str:
     return re.sub(r"\{[^}]*\}", "", message)
 
 
-def _read_project(root) -> _Project:
+def _read_project(root, shown: str) -> _Project:
     project = _Project(origin=root.get("origin", ""))
-    for user in _children(root, "Users"):
+    users = _children(root, "Users")
+    check_identifiers(pd.Series([u.get("name") for u in users], dtype="object"), shown, "User "
+                      "name", row_offset=None)
+    for user in users:
         project.users[_guid(user.get("guid"))] = user.get("name", "")
     for code in _children(root, "CodeBook", "Codes"):
         _walk_codes(code, [], project.codes)
-    for case in _children(root, "Cases"):
+    cases = _children(root, "Cases")
+    check_identifiers(pd.Series([c.get("name") for c in cases], dtype="object"), shown,
+                      "Case name", row_offset=None)
+    for case in cases:
         name = case.get("name", "")
         for ref in case:
             target = _guid(ref.get("targetGUID"))
@@ -246,7 +311,11 @@ def _read_project(root) -> _Project:
 def _walk_codes(element, parents: list[str], out: dict, descriptions: dict | None = None) -> None:
     if _local(element) != "Code":
         return
-    path = parents + [element.get("name", "").strip()]
+    name = element.get("name", "")
+    if name.strip() and not normalise_code_path(name):
+        raise CodingFileError(_SHOWN.get(), f"Code {element.get('guid')}: expected a code name; "
+                                            "the name holds only the level separator ' > '")
+    path = parents + [name.strip()]
     full = CODE_SEPARATOR.join(p for p in path if p)
     out[_guid(element.get("guid"))] = full
     for child in element:
@@ -258,14 +327,16 @@ def _walk_codes(element, parents: list[str], out: dict, descriptions: dict | Non
 def _read_source(element, container: _Container) -> _Source:
     shown = container.shown
     name = element.get("name") or ""
-    if not name.strip():
-        raise CodingFileError(shown, f"TextSource {element.get('guid')} has no name; expected "
-                                     "the session_id as its name")
+    named_from = None
+    if not name.strip():  # name is optional in the schema; QualCoder 1.3.2 leaves it out
+        name, named_from = _fallback_name(element)
+    check_identifiers(pd.Series([name], dtype="object"), shown,
+                      f"name of TextSource {element.get('guid')}", row_offset=None)
     content = [c for c in element if _local(c) == "PlainTextContent"]
     if content:
         raw = (content[0].text or "").lstrip("\ufeff")
     else:
-        raw = _source_text(container, element.get("plainTextPath", ""), name)
+        raw = _source_text(container, element.get("plainTextPath", ""), element.get("guid"))
     selections = []
     for sel in element:
         if _local(sel) != "PlainTextSelection":
@@ -276,24 +347,51 @@ def _read_source(element, container: _Container) -> _Source:
                            "user": sel.get("creatingUser"),
                            "codings": [(_guid(_code_ref(c)), c.get("creatingUser"))
                                        for c in sel if _local(c) == "Coding"]})
-    return _Source(_guid(element.get("guid")), session_from_name(name), raw, selections)
+    return _Source(_guid(element.get("guid")), session_from_name(name), raw, selections,
+                   named_from)
 
 
-def _source_text(container: _Container, text_path: str, name: str) -> str:
+_GUID = re.compile(r"\{?[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}\}?")
+
+
+def _fallback_name(element) -> tuple[str, str]:
+    """Name of a TextSource without one: the file name of ``plainTextPath`` (without its
+    extension) unless that is only the guid, else ``bron_`` and the guid's first 8 hex digits
+    (short enough for segment ids of at most 40 characters)."""
+    target = re.sub(r"^(internal|relative|absolute)://", "", element.get("plainTextPath") or "")
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", target.replace("\\", "/").rsplit("/", 1)[-1])
+    if stem.strip() and not _GUID.fullmatch(stem.strip()):
+        return stem.strip(), "plainTextPath"
+    digits = re.sub(r"[^0-9a-f]", "", _guid(element.get("guid")))
+    return f"bron_{digits[:8] or 'onbekend'}", "guid"
+
+
+def _warn_unnamed(sources: list[_Source], shown: str) -> None:
+    unnamed = [s for s in sources if s.named_from]
+    if unnamed:
+        how = sorted({s.named_from for s in unnamed})
+        warn(shown, f"{len(unnamed)} text source(s) have no name (QualCoder 1.3.2 writes none); "
+                    f"named from their {' or '.join(how)}: give them session names in the QDA "
+                    "program, or list those names in coding/sessions.csv")
+
+
+def _source_text(container: _Container, text_path: str, guid: str) -> str:
+    """The text file of a TextSource; messages name its guid, never a file or source name
+    (those are often a participant's name)."""
     shown = container.shown
     target = re.sub(r"^(internal|relative|absolute)://", "", text_path).replace("\\", "/")
     target = target.rsplit("/", 1)[-1].lower()
     members = {m.rsplit("/", 1)[-1].lower(): m for m in container.names()
                if "/" in m and m.split("/")[-2].lower() == "sources"}
     if not target or target not in members:
-        raise CodingFileError(shown, f"text of source {name!r} not found; expected "
-                                     f"Sources/{target or '<guid>.txt'} in the project or "
-                                     "PlainTextContent in the XML")
+        raise CodingFileError(shown, f"the text of TextSource {guid} is not found; expected the "
+                                     "file its plainTextPath names in Sources/ of the project, "
+                                     "or PlainTextContent in the XML")
     try:
         return container.read(members[target]).decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CodingFileError(shown, f"text of source {name!r} is not UTF-8; expected UTF-8 "
-                                     "as REFI-QDA prescribes") from None
+        raise CodingFileError(shown, f"the text of TextSource {guid} is not UTF-8; expected "
+                                     "UTF-8 as REFI-QDA prescribes") from None
 
 
 def _position(selection, attribute: str, shown: str) -> int:
@@ -471,7 +569,7 @@ def read_codebook_xml(path: str | os.PathLike) -> pd.DataFrame:
     container = _Container(path, shown)
     try:
         if container.root is not None and not path.is_dir():
-            data = path.read_bytes()
+            data = _read_loose(path, shown)
         else:
             names = [n for n in container.names() if n.lower().endswith((".qde", ".qdc"))]
             if len(names) != 1:
@@ -479,7 +577,9 @@ def read_codebook_xml(path: str | os.PathLike) -> pd.DataFrame:
             data = container.read(names[0])
     finally:
         container.close()
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    refuse_declarations(data, shown, "the codebook XML")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True,
+                             load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
@@ -490,8 +590,12 @@ def read_codebook_xml(path: str | os.PathLike) -> pd.DataFrame:
         raise CodingFileError(shown, f"root element <{_local(root)}>; expected <CodeBook "
                                      f"xmlns='{CODEBOOK_NAMESPACE}'>")
     codes, descriptions = {}, {}
-    for code in _children(root, *codes_parent):
-        _walk_codes(code, [], codes, descriptions)
+    token = _SHOWN.set(shown)
+    try:
+        for code in _children(root, *codes_parent):
+            _walk_codes(code, [], codes, descriptions)
+    finally:
+        _SHOWN.reset(token)
     paths_ = list(dict.fromkeys(codes.values()))
     return pd.DataFrame({"code": paths_, "description": [descriptions.get(p) for p in paths_]},
                         dtype="string")
