@@ -425,7 +425,7 @@ def _xml_labels(path: Path, shown: str) -> list[dict]:
     from lxml import etree
 
     if path.is_file() and refi.xml_root_name(path) is not None:
-        member, data = path.name, path.read_bytes()
+        member, data = path.name, refi._read_loose(path, shown)
     else:
         container = refi._Container(path, shown)
         try:
