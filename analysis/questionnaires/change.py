@@ -466,11 +466,15 @@ def rci_caveat_nl(changes: pd.DataFrame, instrument: Instrument | str, *,
         form_text = ""
         if instrument.form is not None and len(usable["form"].unique()) > 1:
             form_text = f" ({instrument.form_definition(form).form_label})"
-        parts.append(f"{who}{form_text}, {n} {'gezin' if n == 1 else 'gezinnen'}: "
+        parts.append(f"{who[:1].upper()}{who[1:]}{form_text} ({n} "
+                     f"{'gezin' if n == 1 else 'gezinnen'}): "
                      f"{_kind_nl(part['reliability_kind'].iloc[0])} {_nl(r, 2)} ({r_source}) met "
-                     f"SD {_nl(sd, 1)} ({sd_source}), grens {_nl(threshold, 1)} punten")
+                     f"SD {_nl(sd, 1)} ({sd_source}), grens {_nl(threshold, 1)} punten.")
     missing = table[table["reliability"].isna()]
-    text = "Grens voor betrouwbare verandering per groep: " + "; ".join(parts) + "."
+    present = sorted(a for a in table["age"] if pd.notna(a))
+    text = ("De grens voor betrouwbare verandering hangt af van leeftijd en formulier; "
+            f"leeftijden in de data: {_ages_nl(present).removeprefix('kinderen van ')}. "
+            if present else "") + " ".join(parts)
     if not missing.empty:
         n = int(missing["n"].sum())
         text += (f" Voor {n} {'gezin' if n == 1 else 'gezinnen'} zijn geen betrouwbaarheid en SD "

@@ -95,22 +95,22 @@ def assign_forms(data: pd.DataFrame, instrument: Instrument, *, ages: Any = None
 def derive_forms(informants: np.ndarray, ages: np.ndarray, instrument: Instrument) -> np.ndarray:
     """The form each row gets from the ``forms: derive`` rules (first matching rule wins).
 
-    A row no rule matches (an informant none of the rules names) gets the base form.
+    ``informants`` holds contract codes or None. A row no rule matches (an informant none of
+    the rules names) gets the base form. Vectorised over rows; loops over the rules.
     """
-    out = np.full(len(informants), None, dtype=object)
-    todo = np.ones(len(informants), dtype=bool)
+    codes, uniques = pd.factorize(pd.Series(informants, dtype="object"), use_na_sentinel=True)
+    out = np.full(len(codes), instrument.form, dtype=object)
+    todo = np.ones(len(codes), dtype=bool)
     known_age = np.isfinite(ages)
     for rule in instrument.form_rules:
-        allowed = set(rule.informants)
-        who = np.array([(None if _missing(i) else i) in allowed for i in informants], dtype=bool)
-        fits = who.copy()
+        allowed = [i for i, u in enumerate(uniques) if str(u) in rule.informants]
+        fits = np.isin(codes, allowed) | ((codes == -1) & (None in rule.informants))
         if rule.needs_age:
             with np.errstate(invalid="ignore"):
                 fits &= known_age & (ages >= rule.min_age) & (ages <= rule.max_age)
         hit = todo & fits
         out[hit] = rule.form
         todo &= ~hit
-    out[todo] = instrument.form
     return out
 
 
@@ -124,8 +124,9 @@ def _informants(data: pd.DataFrame) -> np.ndarray:
     """The ``informant`` codes as objects, None where not given."""
     if "informant" not in data.columns:
         return np.full(len(data), None, dtype=object)
-    values = data["informant"].astype("object").to_numpy()
-    return np.array([None if _missing(v) else str(v) for v in values], dtype=object)
+    codes, uniques = pd.factorize(data["informant"], use_na_sentinel=True)
+    table = np.array([str(u) for u in uniques] + [None], dtype=object)
+    return table[codes]
 
 
 def _form_lookup(instrument: Instrument) -> dict[str, str]:
@@ -163,18 +164,13 @@ def _key(value: Any) -> str:
 
 
 def _stated_forms(values: pd.Series, lookup: dict[str, str], data: pd.DataFrame) -> np.ndarray:
-    raw = values.astype("object").to_numpy()
-    out = np.full(len(raw), None, dtype=object)
-    bad = []
-    for i, value in enumerate(raw):
-        if _missing(value) or str(value).strip() == "":
-            continue
-        name = lookup.get(_key(value))
-        if name is None:
-            bad.append(i)
-        else:
-            out[i] = name
-    if bad:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = [None if str(u).strip() == "" else lookup.get(_key(u), False) for u in uniques]
+    table = np.array(names + [None], dtype=object)
+    out = table[codes]
+    bad = np.flatnonzero(np.array([v is False for v in out], dtype=bool))
+    if len(bad):
+        raw = values.astype("object").to_numpy()
         file = str(data.attrs.get("source_file", "data"))
         rows = _spreadsheet_rows(data.index)
         expected = "one of the forms " + ", ".join(sorted(set(lookup.values())))
@@ -215,13 +211,15 @@ def measurement_ages(data: pd.DataFrame, trajectories: pd.DataFrame | None
         return nan, nan.copy(), nan.copy()
     known = trajectories.dropna(subset=["family_id"]).drop_duplicates("family_id")
     by_family = known.set_index("family_id")
-    intake = pd.to_numeric(data["family_id"].map(by_family["child_age"]), errors="coerce"
+    families = data["family_id"].to_numpy(dtype=object)
+    intake = pd.to_numeric(by_family["child_age"].reindex(families), errors="coerce"
                            ).to_numpy(dtype=np.float64)
-    start = (pd.to_datetime(data["family_id"].map(by_family["start_date"]), errors="coerce")
-             if "start_date" in by_family.columns else pd.Series(pd.NaT, index=data.index))
-    date = (pd.to_datetime(data["date"], errors="coerce") if "date" in data.columns
-            else pd.Series(pd.NaT, index=data.index))
-    elapsed = ((date - start).dt.days / 365.25).to_numpy(dtype=np.float64)
+    start = (pd.to_datetime(by_family["start_date"].reindex(families), errors="coerce")
+             .to_numpy(dtype="datetime64[ns]") if "start_date" in by_family.columns
+             else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+    date = (pd.to_datetime(data["date"], errors="coerce").to_numpy(dtype="datetime64[ns]")
+            if "date" in data.columns else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+    elapsed = (date - start) / np.timedelta64(1, "D") / 365.25
     elapsed = np.where(np.isfinite(elapsed), np.maximum(np.floor(elapsed), 0.0), np.nan)
     low = intake + np.where(np.isfinite(elapsed), elapsed, 0.0)
     later = (data["timepoint"].astype("object").fillna("") != "T0").to_numpy() if (
@@ -287,8 +285,8 @@ def form_problems(data: pd.DataFrame, instrument: Instrument, *,
                 f"for ages {lo:g}-{hi:g}" + _alternatives(instrument, low[i], high[i],
                                                          informants[i]),
                 "error", "form_age"))
-        wrong = mine & stated & np.array([i is not None and i not in form.form_informants
-                                          for i in informants], dtype=bool)
+        wrong = mine & stated & pd.notna(pd.Series(informants, dtype="object")).to_numpy() & ~np.isin(
+            informants.astype(str), list(form.form_informants))
         for i in np.flatnonzero(wrong):
             problems.append(Problem(
                 file, int(rows[i]), shown("informant"), str(informants[i]),

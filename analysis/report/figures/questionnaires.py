@@ -36,6 +36,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
+from analysis.errors import ConfigError
+from analysis.questionnaires import forms as _forms
 from analysis.questionnaires.instruments import load_instrument
 from analysis.report.figures.style import (
     CHANGE_COLOURS,
@@ -97,7 +99,7 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
         line per family plus the median in blue. A dashed line marks where "verhoogd" starts
         (not drawn for age-specific schemes).
     """
-    definition = load_instrument(instrument)
+    definition, name, one_form = _definition_for(instrument, scores)
     scales = list(scales) if scales is not None else [
         s for s in [*definition.scales, "total"] if f"{instrument}_{s}" in scores.columns]
     if not scales:
@@ -113,8 +115,8 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
             wide = _paired(scores, f"{instrument}_{scale}", timepoints)
             aggregated |= len(wide) > lines_max
             _draw_scale_lines(ax, wide, lines_max)
-            _draw_boundary(ax, _elevation_boundary(definition, scale, scheme),
-                           scale in definition.higher_is_worse)
+            _draw_boundary(ax, _elevation_boundary(definition, scale, scheme) if one_form
+                           else None, scale in definition.higher_is_worse)
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(wide)})", fontsize=9.5)
             ax.set_xticks(range(len(timepoints)),
                           [TIMEPOINT_LABELS_NL.get(t, t) for t in timepoints])
@@ -123,7 +125,7 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
             fig.delaxes(ax)
         axes[0].legend(loc="upper right", fontsize=7, framealpha=0.85, edgecolor="none")
         what = "mediaan en spreiding" if aggregated else "scores per gezin"
-        fig.suptitle(f"{definition.name}: {what} van begin tot eind")
+        fig.suptitle(f"{name}: {what} van begin tot eind")
         _placeholder_note(fig, definition, scheme)
     return dutch_figure(fig)
 
@@ -150,16 +152,17 @@ def jacobson_truax_figure(change: pd.DataFrame, *, instrument: str = "sdq",
         number. Families without a ``change_class`` (no RCI) are drawn as hollow black
         markers.
     """
-    definition = load_instrument(instrument)
+    definition, name, one_form = _definition_for(instrument, change)
     with figure_style():
         fig = Figure(figsize=(max(7.0, 5.8 * len(scales)), 4.6), layout="constrained")
         axes = np.atleast_1d(fig.subplots(1, len(scales)))
         for ax, scale in zip(axes, scales):
             rows = _change_rows(change, instrument, scale).dropna(subset=["t0", "t1"])
-            _draw_jacobson_truax(ax, rows, _elevation_boundary(definition, scale, scheme),
-                                 scale in definition.higher_is_worse, markers_max)
+            _draw_jacobson_truax(ax, rows, _elevation_boundary(definition, scale, scheme)
+                                 if one_form else None, scale in definition.higher_is_worse,
+                                 markers_max)
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
-        fig.suptitle(f"{definition.name}: betrouwbare verandering per gezin")
+        fig.suptitle(f"{name}: betrouwbare verandering per gezin")
         _placeholder_note(fig, definition, scheme)
     return dutch_figure(fig)
 
@@ -176,7 +179,7 @@ def band_transitions_figure(change: pd.DataFrame, *, instrument: str = "sdq",
         of the cut-off scheme), stacked by T1 band, each segment labelled with its count.
         Families without a band at T0 or T1 are grouped as "onbekend".
     """
-    definition = load_instrument(instrument)
+    definition, name, _ = _definition_for(instrument, change)
     with figure_style():
         fig = Figure(figsize=(max(6.5, 4.4 * len(scales)), 3.9), layout="constrained")
         axes = np.atleast_1d(fig.subplots(1, len(scales)))
@@ -187,7 +190,7 @@ def band_transitions_figure(change: pd.DataFrame, *, instrument: str = "sdq",
             _draw_transitions(ax, counts, labels)
             _note_elevated(ax, rows)
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
-        fig.suptitle(f"{definition.name}: van band bij begin naar band bij eind")
+        fig.suptitle(f"{name}: van band bij begin naar band bij eind")
         _placeholder_note(fig, definition, scheme)
     return dutch_figure(fig)
 
@@ -348,11 +351,26 @@ def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
 
 def _scheme(definition, scheme: str | None):
     """The validated cut-off scheme (:class:`~analysis.questionnaires.instruments.CutoffScheme`)
-    that scoring and the chain use, or None when the instrument has none: one definition of
-    "verhoogd" for text, tables and figures."""
+    that scoring and the chain use, or None when the instrument (or this SDQ form) has none with
+    verified thresholds: one definition of "verhoogd" for text, tables and figures."""
     if not (scheme or definition.default_cutoff_scheme):
         return None
-    return definition.scheme(scheme)
+    try:
+        return definition.scheme(scheme)
+    except ConfigError:  # a form without verified thresholds: no band, no line
+        return None
+
+
+def _definition_for(instrument: str, frame: pd.DataFrame):
+    """The definition to draw against, the title's name of the forms present in ``frame``, and
+    whether one form is present: the one form's own definition (its labels and cut-offs), else
+    the instrument's base definition and no single "verhoogd" line."""
+    definition = load_instrument(instrument)
+    present = _forms.forms_present(frame, definition)
+    name = _forms.forms_name_nl(frame, definition)
+    if len(present) == 1 and definition.form is not None:
+        return definition.form_definition(present[0]), name, True
+    return definition, name, len(present) <= 1
 
 
 def _band_order(definition, scheme: str | None, rows: pd.DataFrame) -> tuple[list, dict]:
@@ -614,19 +632,21 @@ def figure_plan(results, *, scheme: str | None = None) -> list[tuple[str, str, A
     from analysis.questionnaires.outcomes import ATTACHMENT, PRIMARY
 
     plan: list[tuple[str, str, Any]] = []
-    changes = results.changes
+    changes = results.changes  # the primary pairs: same SDQ form and informant
     if results.has(PRIMARY) and (changes["instrument"] == PRIMARY).any():  # T0 and T1 pairs
         scores = results.scores[PRIMARY]
+        forms = _forms.forms_name_nl(scores, load_instrument(PRIMARY))
         plan += [
             (f"questionnaires_{PRIMARY}_lines",
-             "SDQ-schalen per gezin bij begin (T0) en einde (T1) van het traject.",
+             f"Schalen van de {forms} per gezin bij begin (T0) en einde (T1) van het traject.",
              lambda: scale_lines_figure(scores, scheme=scheme)),
             (f"questionnaires_{PRIMARY}_jacobson_truax",
-             "SDQ-totaalscore bij T0 en T1 per gezin, met de band waarbinnen verandering niet "
-             "betrouwbaar is en de afkapwaarde.",
+             f"Totaalscore van de {forms} bij T0 en T1 per gezin (zelfde formulier en "
+             "informant), met de band waarbinnen verandering niet betrouwbaar is en de "
+             "afkapwaarde.",
              lambda: jacobson_truax_figure(changes, scheme=scheme)),
             (f"questionnaires_{PRIMARY}_bands",
-             "Verschuiving tussen de banden van de SDQ-totaalscore van T0 naar T1.",
+             f"Verschuiving tussen de banden van de totaalscore van de {forms} van T0 naar T1.",
              lambda: band_transitions_figure(changes, scheme=scheme)),
         ]
     if results.has(ATTACHMENT):
