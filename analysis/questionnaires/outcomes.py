@@ -647,3 +647,117 @@ def _test_numbers(tests, mcnemar, attrition_table, changes) -> dict[str, object]
             sdq_total["clinically_significant"].fillna(False).astype(bool).sum())
         out["sdq_total_rci_fallback_n"] = int(sdq_total["rci_fallback"].fillna(False).sum())
     return out
+
+
+# ------------------------------------------------------------------------------------------
+# Forms and pairs, for notebook 01
+# ------------------------------------------------------------------------------------------
+
+PAIR_STATUS_NL: dict[str, str] = {
+    "same": "zelfde formulier en informant (primaire analyse)",
+    "informant_switch": "andere informant bij het eind (alleen in de gevoeligheidsanalyse)",
+    "form_switch": "ander formulier bij het eind (geen verandering te berekenen)"}
+"""Dutch wording of each ``pair_status`` (:data:`analysis.questionnaires.change.PAIR_STATUSES`)."""
+
+INFORMANT_NL: dict[str, str] = {"mother": "moeder", "father": "vader", "carer": "verzorger",
+                                "self": "jongere", "teacher": "leerkracht", "other": "anders"}
+"""Dutch names of the informant codes (labels ``nl`` of the data contract)."""
+
+
+def forms_table(results: QuestionnaireResults, *, scheme: str | None = None) -> pd.DataFrame:
+    """The SDQ forms in the cohort: rows and families per form, how the form was known, and
+    whether the form has norms under the cut-off scheme.
+
+    Columns ``formulier``, ``metingen``, ``gezinnen``, ``vastgesteld_via`` (``kolom version``
+    and/or ``informant en leeftijd`` with counts), ``band`` (``ja`` or the reason there is
+    none). Empty without SDQ scores.
+    """
+    columns = ["formulier", "metingen", "gezinnen", "vastgesteld_via", "band"]
+    scores = results.scores.get(PRIMARY)
+    if scores is None or _forms.FORM_COLUMN not in scores.columns:
+        return pd.DataFrame(columns=columns)
+    sdq = instruments.load_instrument(PRIMARY)
+    unbanded = scores.attrs.get("unbanded", {})
+    reasons = {"thresholds not verified (placeholder)": "nee: normen niet geverifieerd"}
+    rows = []
+    for form in _forms.forms_present(scores, sdq):
+        part = scores[scores[_forms.FORM_COLUMN] == form]
+        sources = part[_forms.FORM_SOURCE_COLUMN].value_counts()
+        how = ", ".join(f"{'kolom version' if s == 'version' else 'informant en leeftijd'}: {n}"
+                        for s, n in sources.items())
+        reason = unbanded.get(form)
+        rows.append({"formulier": sdq.form_definition(form).form_label, "metingen": len(part),
+                     "gezinnen": part["family_id"].nunique(), "vastgesteld_via": how,
+                     "band": "ja" if reason is None else reasons.get(
+                         reason, "nee: geen normen onder dit afkapschema")})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def switches_table(results: QuestionnaireResults) -> pd.DataFrame:
+    """Every SDQ pair that left the primary analysis: family, forms and informants at T0 and T1,
+    the total at both moments and its change (missing across forms), and why (Dutch)."""
+    every = results.changes_all if results.changes_all is not None else results.changes
+    rows = every[(every["instrument"] == PRIMARY) & (every["scale"] == "total")
+                 & (every["pair_status"] != "same")]
+    sdq = instruments.load_instrument(PRIMARY)
+    labels = {n: f.form_label for n, f in sdq.form_definitions().items()}
+    out = pd.DataFrame({
+        "family_id": rows["family_id"].to_numpy(),
+        "informant_t0": rows["informant_t0"].map(lambda v: INFORMANT_NL.get(v, v)).to_numpy(),
+        "informant_t1": rows["informant_t1"].map(lambda v: INFORMANT_NL.get(v, v)).to_numpy(),
+        "formulier_t0": rows["form_t0"].map(lambda v: labels.get(v, v)).to_numpy(),
+        "formulier_t1": rows["form_t1"].map(lambda v: labels.get(v, v)).to_numpy(),
+        "t0": rows["t0"].to_numpy(), "t1": rows["t1"].to_numpy(),
+        "verandering": rows["change"].to_numpy(),
+        "reden": rows["pair_status"].map(PAIR_STATUS_NL).to_numpy()})
+    return out.reset_index(drop=True)
+
+
+def pairing_summary_nl(numbers: Mapping[str, object]) -> str:
+    """The Dutch sentences on the pairing rule and the informant switches, from key numbers.
+
+    Says how many pairs switched informant or form, which rule the primary analysis follows and
+    (when there are switches) the SDQ-total result with and without them.
+    """
+    primary = numbers.get("sdq_primary_n")
+    if not primary and not numbers.get("sdq_informant_switch_n"):
+        return "Geen gezin heeft de SDQ bij begin en eind: geen verandering te berekenen."
+    switched = int(numbers.get("sdq_informant_switch_n") or 0)
+    crossed = int(numbers.get("sdq_form_switch_n") or 0)
+    text = (f"De primaire analyse van verandering gebruikt alleen gezinnen die bij begin en "
+            f"eind hetzelfde SDQ-formulier door dezelfde informant lieten invullen, zoals de "
+            f"SDQ-richtlijn aanraadt: {_count_nl(int(primary or 0))}.")
+    if crossed:
+        text += (f" Bij {_count_nl(crossed)} verschilt het formulier tussen begin en eind; "
+                 "scores van twee formulieren zijn niet op één schaal te vergelijken, dus die "
+                 "blijven buiten elke analyse van verandering.")
+    if not switched:
+        return text + " Geen gezin wisselde van informant."
+    text += f" Bij {_count_nl(switched)} vulde bij het eind een andere informant de SDQ in."
+    p_primary = numbers.get("sdq_total_wilcoxon_p")
+    p_all = numbers.get("sdq_total_wilcoxon_p_all_informants")
+    if isinstance(p_primary, float) and isinstance(p_all, float):
+        text += (f" Zonder {'dat gezin' if switched == 1 else 'die gezinnen'} geeft de "
+                 f"Wilcoxon-toets voor de totaalscore p = {_p_nl(p_primary)} "
+                 f"({numbers.get('sdq_total_verdict_nl')}); met "
+                 f"{'dat gezin' if switched == 1 else 'die gezinnen'} erbij "
+                 f"({_count_nl(int(numbers.get('sdq_all_informants_n') or 0))}) "
+                 f"p = {_p_nl(p_all)} ({numbers.get('sdq_total_verdict_nl_all_informants')}).")
+    return text
+
+
+def _count_nl(n: int) -> str:
+    return f"{n} {'gezin' if n == 1 else 'gezinnen'}"
+
+
+def _p_nl(p: float) -> str:
+    return (f"{p:.3f}" if p < 0.1 else f"{p:.2f}").replace(".", ",")
+
+
+def band_notes_nl(results: QuestionnaireResults, *, scheme: str | None = None) -> list[str]:
+    """Dutch sentences on SDQ forms or ages without a norm under ``scheme`` (each said once;
+    :func:`analysis.questionnaires.forms.band_notes_nl`); empty without SDQ scores."""
+    scores = results.scores.get(PRIMARY)
+    if scores is None:
+        return []
+    return _forms.band_notes_nl(scores, instruments.load_instrument(PRIMARY), scheme=scheme)
