@@ -471,3 +471,90 @@ def test_the_caveat_names_ages_sources_thresholds_and_the_bias():
     assert "eerder te mild dan te streng" in text
     self_row = result[(result["family_id"] == "D") & (result["scale"] == "total")].iloc[0]
     assert pd.isna(self_row["change_class"]) and np.isnan(self_row["reliable_change_threshold"])
+
+
+# ------------------------------------------------------------------ a hand-made cohort of three forms
+# 16 families, written by hand (not the generator): (family, age at intake, informant T0,
+# informant T1, version T0, version T1, SDQ total T0, total T1). Nine parent 4-17 families (two
+# switch informant, one moves to the self-report at T1), four young people on the self-report
+# (totals 14-15: elevated on the parent 4-17 cut-off 14, which is not theirs) and three toddlers
+# whose parents filled in the 2-4 form (13 and 16 are elevated on its cut-offs 13/16, only 16 on
+# the 4-17 form's 14/17).
+HAND_COHORT = [
+    ("D01", 6, "moeder", "moeder", "", "", 18, 12), ("D02", 7, "moeder", "vader", "", "", 15, 6),
+    ("D03", 8, "vader", "vader", "", "", 12, 11), ("D04", 9, "moeder", "moeder", "", "", 20, 13),
+    ("D05", 5, "moeder", "verzorger", "", "", 9, 8), ("D06", 10, "moeder", "moeder", "", "", 16, 9),
+    ("D07", 6, "vader", "vader", "", "", 14, 15), ("D08", 7, "moeder", "moeder", "", "", 11, 10),
+    ("D09", 11, "moeder", "jongere zelf", "ouderversie 4-17", "zelfrapportage 11-17", 17, 10),
+    ("D10", 13, "Jongere zelf", "Jongere zelf", "", "", 14, 10),
+    ("D11", 15, "jongere", "jongere", "zelfrapportage 11-17", "zelfrapportage 11-17", 15, 12),
+    ("D12", 14, "zelf", "zelf", "", "", 15, 15), ("D13", 16, "jongere", "jongere", "", "", 14, 9),
+    ("D14", 2, "moeder", "moeder", "ouderversie 2-4", "ouderversie 2-4", 13, 9),
+    ("D15", 3, "vader", "vader", "", "", 11, 10),
+    ("D16", 3, "moeder", "moeder", "ouders 2-4", "ouders 2-4", 16, 12),
+]
+
+
+def _answers_for(total: int) -> dict[str, int]:
+    """Item answers whose four problem scales sum to ``total`` (prosocial 5), all answered."""
+    cells, remaining = {}, total
+    for name in ("emotional", "conduct", "hyperactivity", "peer", "prosocial"):
+        points = 5 if name == "prosocial" else min(remaining, 10)
+        if name != "prosocial":
+            remaining -= points
+        for j, item in enumerate(SDQ.scales[name].items):
+            score = min(max(points - 2 * j, 0), 2)
+            cells[SDQ.item_column(item)] = 2 - score if item in SDQ.reversed else score
+    return cells
+
+
+def _hand_cohort(tmp_path):
+    from tests.conftest import write_valid_cohort
+
+    folder = write_valid_cohort(tmp_path, "hand-cohort")
+    (folder / "parent_survey.csv").unlink()
+    ari = [",".join(["family_id", "timepoint", "date", "informant",
+                     *[f"ari_{i:02d}" for i in range(1, 49)]])]
+    ari += [",".join([f, tp, "2023-09-10" if tp == "T0" else "2024-02-20", "moeder", *["3"] * 48])
+            for f, *_ in HAND_COHORT for tp in ("T0", "T1")]
+    (folder / "ari_cp.csv").write_text("\n".join(ari) + "\n", encoding="utf-8")
+    head = FORMS_TRAJECTORIES.splitlines()[0]
+    lines = [head] + [f"{f},completed,2023-09-04,2024-03-01,pmt,T01,SW01,school,{age},x,3,12,2,"
+                      "ja,nee,nee," for f, age, *_ in HAND_COHORT]
+    (folder / "trajectories.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items = [SDQ.item_column(i) for i in range(1, 26)]
+    rows = [",".join(["family_id", "timepoint", "date", "informant", "version", *items])]
+    for family, _, i0, i1, v0, v1, t0, t1 in HAND_COHORT:
+        for timepoint, date, informant, version, total in (("T0", "2023-09-10", i0, v0, t0),
+                                                            ("T1", "2024-02-20", i1, v1, t1)):
+            answers = _answers_for(total)
+            rows.append(",".join([family, timepoint, date, informant, version,
+                                  *[str(answers[c]) for c in items]]))
+    (folder / "sdq.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_a_hand_made_cohort_of_three_forms(tmp_path):
+    folder = _hand_cohort(tmp_path)
+    report = validate.validate_cohort(folder)
+    assert report.errors == [], report.format()
+    results = outcomes.analyse_questionnaires(report.tables)
+    t0 = results.scores["sdq"][results.scores["sdq"]["timepoint"] == "T0"]
+    by_form = t0.groupby("form")["sdq_total_elevated"]
+    elevated = {form: (int(part.fillna(False).sum()), int(part.notna().sum()), len(part))
+                for form, part in by_form}
+    # (elevated, with a band, families) at T0 under each form's own UK norms
+    assert elevated == {"parent_2_4": (2, 3, 3), "parent_4_17": (6, 9, 9),
+                        "self_11_17": (0, 0, 4)}
+    # the same totals on the parent 4-17 cut-offs, as every row was banded before the forms
+    old = scoring.classify(t0["sdq_total"], "sdq", "total")["elevated"]
+    assert int(old.sum()) == 11  # 6 parent 4-17 + 4 self-report (14-15) + 1 toddler (16)
+    numbers = results.key_numbers()
+    assert (numbers["t0_elevated_n"], numbers["t0_elevated_denominator_n"],
+            numbers["t0_band_unknown_n"]) == (8, 12, 4)
+    assert numbers["sdq_forms_nl"] == "ouderversie 4-17, ouderversie 2-4 en zelfrapportage 11-17"
+    switches = outcomes.switches_table(results)
+    assert switches[["family_id", "informant_t0", "informant_t1"]].values.tolist() == [
+        ["D02", "moeder", "vader"], ["D05", "moeder", "verzorger"], ["D09", "moeder", "jongere"]]
+    assert (numbers["sdq_informant_switch_n"], numbers["sdq_form_switch_n"],
+            numbers["sdq_primary_n"]) == (2, 1, 13)
