@@ -462,13 +462,17 @@ def test_the_caveat_names_ages_sources_thresholds_and_the_bias():
     result = change.reliable_change(data, "sdq", age_column="child_age")
     text = change.rci_caveat_nl(result, "sdq")
     assert "leeftijden in de data: 4-5, 9 en 14 jaar" in text
-    assert ("Kinderen van 4-5 jaar (2 gezinnen): Cronbachs alfa 0,79 "
-            "(Maurice-Stam e.a., 2018, tabel 2, 4-5 jaar) met SD 5,6 (Vugteveen e.a., 2022, "
-            "tabel 2, 12-17 jaar), grens 7,1 punten.") in text
+    assert ("Kinderen van 4-5 jaar (2 gezinnen): Cronbachs alfa 0,79 (Nederlandse normstudie "
+            "ouderversie 2018, tabel 2, 4-5 jaar) met standaarddeviatie 5,6 (Nederlandse "
+            "normstudie 12-17 jaar 2022, tabel 2, 12-17 jaar), grens 7,1 punten.") in text
     assert "Kinderen van 9 jaar (1 gezin): Cronbachs alfa 0,86" in text
     assert "grens 5,8 punten" in text
-    assert "Voor 1 gezin zijn geen betrouwbaarheid en SD voor formulier en leeftijd" in text
+    assert "Voor 1 gezin zijn geen betrouwbaarheid en standaarddeviatie voor formulier" in text
     assert "eerder te mild dan te streng" in text
+    # the findings show it as a text value, through the privacy gate: nothing may be replaced
+    from analysis import privacy
+
+    assert privacy.gate_value(text) == text
     self_row = result[(result["family_id"] == "D") & (result["scale"] == "total")].iloc[0]
     assert pd.isna(self_row["change_class"]) and np.isnan(self_row["reliable_change_threshold"])
 

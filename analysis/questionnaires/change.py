@@ -469,7 +469,7 @@ def rci_caveat_nl(changes: pd.DataFrame, instrument: Instrument | str, *,
         parts.append(f"{who[:1].upper()}{who[1:]}{form_text} ({n} "
                      f"{'gezin' if n == 1 else 'gezinnen'}): "
                      f"{_kind_nl(part['reliability_kind'].iloc[0])} {_nl(r, 2)} ({r_source}) met "
-                     f"SD {_nl(sd, 1)} ({sd_source}), grens {_nl(threshold, 1)} punten.")
+                     f"standaarddeviatie {_nl(sd, 1)} ({sd_source}), grens {_nl(threshold, 1)} punten.")
     missing = table[table["reliability"].isna()]
     present = sorted(a for a in table["age"] if pd.notna(a))
     text = ("De grens voor betrouwbare verandering hangt af van leeftijd en formulier; "
@@ -477,7 +477,7 @@ def rci_caveat_nl(changes: pd.DataFrame, instrument: Instrument | str, *,
             if present else "") + " ".join(parts)
     if not missing.empty:
         n = int(missing["n"].sum())
-        text += (f" Voor {n} {'gezin' if n == 1 else 'gezinnen'} zijn geen betrouwbaarheid en SD "
+        text += (f" Voor {n} {'gezin' if n == 1 else 'gezinnen'} zijn geen betrouwbaarheid en standaarddeviatie "
                  "voor formulier en leeftijd ingevoerd: geen betrouwbare-veranderingsindex.")
     definitions = ([instrument.form_definition(f) for f in usable["form"].unique()]
                    if instrument.form is not None else [instrument])
