@@ -562,3 +562,22 @@ def test_a_hand_made_cohort_of_three_forms(tmp_path):
         ["D02", "moeder", "vader"], ["D05", "moeder", "verzorger"], ["D09", "moeder", "jongere"]]
     assert (numbers["sdq_informant_switch_n"], numbers["sdq_form_switch_n"],
             numbers["sdq_primary_n"]) == (2, 1, 13)
+
+
+@pytest.mark.parametrize("form", ["self_11_17", "teacher_4_17"])
+def test_a_cohort_of_one_form_without_norms_runs_and_says_so(form):
+    one = hand_frame(form)
+    later = one.assign(timepoint="T1")
+    sdq = pd.concat([one, later], ignore_index=True).drop(columns=["child_age"])
+    ari = sdq[["family_id", "timepoint"]].assign(**{f"ari_{i:02d}": 3 for i in range(1, 49)})
+    trajectories = one[["family_id", "child_age"]]
+    results = outcomes.analyse_questionnaires({"sdq": sdq, "ari_cp": ari,
+                                               "trajectories": trajectories})
+    numbers = results.key_numbers()
+    assert numbers["t0_band_unknown_n"] == 20 and numbers["t0_elevated_denominator_n"] == 0
+    assert numbers["t0_elevated_pct"] is None and numbers["sdq_total_mcnemar_p"] is None
+    assert results.chain_schemes.empty  # no scheme has verified thresholds for this form
+    assert outcomes.band_notes_nl(results)[0].startswith(
+        f"De {SDQ.form_definition(form).form_label} heeft onder dit afkapschema geen")
+    assert numbers["sdq_total_rci_caveat_nl"] is None  # no parameters: no index, no caveat
+    assert results.changes["change_class"].isna().all()

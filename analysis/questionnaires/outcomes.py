@@ -188,10 +188,15 @@ def chain_by_scheme(scores: Mapping[str, pd.DataFrame], families: Iterable[str])
     attachment = reliable_changes({i: scores[i] for i in (ATTACHMENT,) if i in scores})
     parts = []
     for name in usable_schemes(PRIMARY):  # only the SDQ changes depend on the scheme
-        primary = reliable_changes({PRIMARY: scores[PRIMARY]}, schemes={PRIMARY: name})
+        try:
+            primary = reliable_changes({PRIMARY: scores[PRIMARY]}, schemes={PRIMARY: name})
+        except ConfigError:  # no SDQ form in the cohort has verified thresholds under it
+            continue
         chain = published_chain(pd.concat([primary, attachment], ignore_index=True), families)
         chain.insert(0, "scheme", name)
         parts.append(chain)
+    if not parts:
+        return pd.DataFrame(columns=["scheme", *CHAIN_COLUMNS])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -426,7 +431,9 @@ def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
     primary_sdq = changes[changes["instrument"] == PRIMARY]
     if PRIMARY in scores and not primary_sdq.empty:
         results.tests = group_change(primary_sdq, scales=list(scales))
-        results.mcnemar = mcnemar_elevated(primary_sdq)
+        total = primary_sdq[primary_sdq["scale"] == "total"]
+        if (total["t0_elevated"].notna() & total["t1_elevated"].notna()).any():
+            results.mcnemar = mcnemar_elevated(primary_sdq)  # a form without norms: no bands
         with_switches = change.primary_pairs(changes_all, rule="any_informant")
         with_switches = with_switches[with_switches["instrument"] == PRIMARY]
         if (with_switches["pair_status"] == "informant_switch").any():
