@@ -45,7 +45,7 @@ that could not be verified are marked ``placeholder: true``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -460,8 +460,6 @@ def _build_family(spec: dict[str, Any], source: str, folder: Path) -> Instrument
         others[form.form] = form
     names = {base.form, *others}
     rules = tuple(_form_rule(r, names, source) for r in raw.get("derive") or [])
-    from dataclasses import replace
-
     return replace(base, forms=others, form_rules=rules)
 
 
