@@ -30,7 +30,9 @@ def test_result_has_exactly_the_agreed_columns_one_row_per_family_and_scale():
     assert list(result.columns) == ["family_id", "instrument", "scale", "t0", "t1", "change", "rci",
                                     "change_class", "reliable_change_threshold", "t0_band",
                                     "t1_band", "t0_elevated", "t1_elevated",
-                                    "clinically_significant", "rci_fallback"]
+                                    "clinically_significant", "rci_fallback", "form_t0",
+                                    "form_t1", "informant_t0", "informant_t1", "pair_status",
+                                    "age", "rci_reliability", "rci_sd"]
     assert list(zip(result["family_id"], result["scale"])) == [
         ("F1", "prosocial"), ("F1", "total"), ("F2", "prosocial"), ("F2", "total")]
     assert set(result["instrument"]) == {"sdq"}
@@ -123,11 +125,12 @@ def test_scale_not_covered_by_the_scheme_has_no_bands():
 
 
 def test_age_specific_scheme_through_age_column():
-    data = scores([("F1", "T0", 16, 5), ("F1", "T1", 9, 5), ("F2", "T0", 16, 5), ("F2", "T1", 9, 5)])
+    data = scores([("F1", "T0", 16, 5), ("F1", "T1", 8, 5), ("F2", "T0", 16, 5), ("F2", "T1", 9, 5)])
     data["child_age"] = [5, 5, 13, 13]
     result = change.reliable_change(data, "sdq", scales=["total"], scheme="nl_theunissen_2022",
                                     age_column="child_age")
-    # age 5: 16 abnormal (>14) -> 9 normal (<=10); age 13: 16 abnormal (>11) -> 9 borderline (>8)
+    # age 5: 16 abnormal (>14) -> 8 normal (<=10), -8 beyond the 4-5-year-olds' threshold 7.11;
+    # age 13: 16 abnormal (>11) -> 9 borderline (>8)
     assert result["t1_band"].tolist() == ["normal", "borderline"]
     assert result["clinically_significant"].tolist() == [True, False]
     with pytest.raises(ConfigError, match="age-specific"):
@@ -166,7 +169,8 @@ reliable_change:
 
 def test_the_childs_age_chooses_the_rci_parameters_and_falls_back_visibly(tmp_path):
     # young (age 8): own pair, S_diff = sqrt(2) * 4 * sqrt(0.25) = 2 sqrt(2), threshold 4 sqrt(2);
-    # old (age 14): reliability null -> the fallback pair, S_diff 1, threshold 2, flagged;
+    # old (age 14): own SD 3.0 with the fallback reliability 0.5 (its own is null):
+    # S_diff = sqrt(2) * 3 * sqrt(0.5) = 3, threshold 6, RCI -6 / 3 = -2, flagged;
     # unknown age: the fallback pair, flagged; age 2 (no group): the fallback pair, flagged.
     (tmp_path / "one.yaml").write_text(AGE_GROUPS, encoding="utf-8")
     one = instruments.load_instrument("one", folder=tmp_path)
@@ -175,8 +179,10 @@ def test_the_childs_age_chooses_the_rci_parameters_and_falls_back_visibly(tmp_pa
                          "one_x": [20.0, 14.0] * 4, "age": [8, 8, 14, 15, np.nan, np.nan, 2, 2]})
     result = change.reliable_change(data, one, age_column="age").set_index("family_id")
     assert result["reliable_change_threshold"].tolist() == pytest.approx(
-        [4 * np.sqrt(2), 2.0, 2.0, 2.0])
-    assert result["rci"].tolist() == pytest.approx([-6 / (2 * np.sqrt(2)), -6.0, -6.0, -6.0])
+        [4 * np.sqrt(2), 6.0, 2.0, 2.0])
+    assert result["rci"].tolist() == pytest.approx([-6 / (2 * np.sqrt(2)), -2.0, -6.0, -6.0])
+    assert result["rci_reliability"].tolist() == [0.75, 0.5, 0.5, 0.5]
+    assert result["rci_sd"].tolist() == [4.0, 3.0, 1.0, 1.0]
     assert result["rci_fallback"].tolist() == [False, True, True, True]
     without_age = change.reliable_change(data, one)
     assert without_age["rci_fallback"].all()
@@ -189,12 +195,28 @@ def test_an_rci_age_group_with_an_impossible_value_is_refused(tmp_path):
         instruments.load_instrument("one", folder=tmp_path)
 
 
-def test_sdq_children_of_every_age_get_the_documented_pair_until_a_group_is_complete():
+@pytest.mark.parametrize("age, reliability, group", [
+    (4, 0.79, "4-5 jaar"), (5, 0.79, "4-5 jaar"),     # MS2018 Table 2, 4-5 y: their own alpha
+    (8, 0.86, "6-11 jaar"), (14, 0.86, "6-11 jaar"),  # 12-17 has no alpha: the fallback's
+    (None, 0.86, "6-11 jaar")])
+def test_sdq_each_number_from_the_childs_own_age_group_when_it_has_one(age, reliability, group):
+    # issue 24: a 4-5-year-old uses alpha .79 with the fallback SD 5.6 (no SD for 4-5):
+    # threshold 1.96 * sqrt(2) * 5.6 * sqrt(0.21) = 7.1133 points instead of 5.8080
     sdq = instruments.load_instrument("sdq")
-    for age in (4, 8, 14, None):
-        params, fallback = sdq.rci_parameters("total", age)
-        assert (params.reliability, params.sd, fallback) == (0.86, 5.6, True)
+    params, fallback = sdq.rci_parameters("total", age)
+    assert (params.reliability, params.sd, fallback) == (reliability, 5.6, True)
+    assert (params.reliability_group, params.reliability_ref) == (group, "MS2018")
+    assert (params.sd_group, params.sd_ref) == ("12-17 jaar", "VU2022")
     assert sdq.rci_parameters("impact", 8) == (None, False)
+
+
+def test_a_four_year_olds_threshold_uses_the_alpha_of_four_to_five_year_olds():
+    data = scores([("A", "T0", 20, 5), ("A", "T1", 13, 5), ("B", "T0", 20, 5), ("B", "T1", 13, 5)])
+    data["child_age"] = [4, 4, 8, 8]
+    result = change.reliable_change(data, "sdq", scales=["total"], age_column="child_age")
+    assert result["reliable_change_threshold"].tolist() == pytest.approx([7.1132610, THRESHOLD_TOTAL])
+    # -7 points: not reliable at 4 (7.11 needed), reliable at 8 (5.81)
+    assert result["change_class"].tolist() == ["unchanged", "improved"]
 
 
 # ------------------------------------------------------------------ pair_timepoints

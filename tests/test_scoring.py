@@ -254,7 +254,10 @@ def test_output_columns_identifiers_and_one_row_per_input_row():
         assert (f"sdq_{scale}_elevated" in scores.columns) == (scale in banded)
     assert "extra" not in scores.columns and "sdq_01" not in scores.columns
     assert scores["sdq_total"].isna().tolist() == [False, False, True]
-    assert scores.attrs == {"instrument": "sdq", "scheme": "uk_3band", "placeholder": False}
+    assert scores.attrs == {"instrument": "sdq", "scheme": "uk_3band", "placeholder": False,
+                            "forms": {"parent_4_17": 3}, "unbanded": {}}
+    assert list(scores.columns[4:6]) == ["form", "form_source"]
+    assert scores["form"].tolist() == ["parent_4_17"] * 3  # mother, no version, age unknown
 
 
 def test_ari_cp_means_and_placeholder_flag():
@@ -305,15 +308,27 @@ def test_uk_3band(scale, score, band, elevated):
 
 
 @pytest.mark.parametrize("age, score, band", [
-    (3, 7, "normal"), (3, 8, "borderline"), (3, 10, "borderline"), (3, 11, "abnormal"),
     (4, 10, "normal"), (6, 11, "borderline"), (6, 14, "borderline"), (5, 15, "abnormal"),
     (7, 10, "normal"), (11, 11, "borderline"), (9, 13, "borderline"), (8, 14, "abnormal"),
     (12, 8, "normal"), (14, 9, "borderline"), (13, 12, "abnormal"),
     (8.9, 14, "abnormal"),    # completed years: 8.9 -> 8
-    (2, 30, None), (15, 30, None), (np.nan, 30, None),  # no Dutch norm at these ages
+    (2, 30, None), (3, 30, None), (15, 30, None), (np.nan, 30, None),  # no norm on this form
 ])
 def test_dutch_age_specific_total_norms(age, score, band):
     result = scoring.classify([score], "sdq", "total", scheme="nl_theunissen_2022", age=[age]).iloc[0]
+    if band is None:
+        assert pd.isna(result["band"]) and pd.isna(result["elevated"])
+    else:
+        assert result["band"] == band and bool(result["elevated"]) == (band != "normal")
+
+
+@pytest.mark.parametrize("age, score, band", [
+    (3, 7, "normal"), (3, 8, "borderline"), (3, 10, "borderline"), (3, 11, "abnormal"),
+    (2, 30, None), (4, 30, None),  # Theunissen's "3-4" group read as age 3 only
+])
+def test_dutch_norm_of_three_year_olds_belongs_to_the_2_4_form(age, score, band):
+    form = SDQ.form_definition("parent_2_4")
+    result = scoring.classify([score], form, "total", scheme="nl_theunissen_2022", age=[age]).iloc[0]
     if band is None:
         assert pd.isna(result["band"]) and pd.isna(result["elevated"])
     else:

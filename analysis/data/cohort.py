@@ -148,8 +148,9 @@ def template_columns(file: str) -> list[str]:
         instrument = instruments.load_instrument(instrument_id)
         if instrument.file == file:
             extras = list(getattr(instrument, "supplement_columns", []))
+            own = (contract["questionnaire"].get("instrument_columns") or {}).get(instrument.id)
             return ([c["name"] for c in contract["questionnaire"]["columns"]]
-                    + instrument.item_columns + extras)
+                    + instrument.item_columns + extras + [c["name"] for c in own or []])
     raise ConfigError(f"unknown contract file {file!r}; expected one of "
                       + ", ".join(table_files().values()))
 

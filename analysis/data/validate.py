@@ -20,6 +20,10 @@ check                       severity  finds
 ``answer_range``            error     an answer outside the instrument's answer scale
 ``duplicate``               error     two rows for one (family_id, timepoint)
 ``unknown_family``          error     a family_id absent from trajectories.csv
+``form_age``                error     an SDQ form that fits no age the child can have had
+``form_informant``          error     a stated SDQ form its informant does not fill in
+``form_column``             warning   a header like ``Versie`` not mapped to ``version``
+``form_derived``            warning   SDQ forms other than parent 4-17 assumed without ``version``
 ``date_order``              error     start after end; a later questionnaire dated before T0
 ``observation_count``       error     more observation sessions than therapy sessions
 ``observation_sessions``    warning   observation sessions outside the usual 3-5
@@ -91,7 +95,7 @@ from analysis.data.report import (  # noqa: F401  (re-exported: the report belon
 )
 from analysis.data.safe_input import INVISIBLE_OR_BIDI, SURROGATE, check_entry, identifier_key
 from analysis.errors import DataError, Problem
-from analysis.questionnaires import instruments
+from analysis.questionnaires import forms, instruments
 
 @dataclass
 class _Table:
@@ -399,7 +403,9 @@ def _column_specs(name: str, contract: dict[str, Any]) -> list[dict[str, Any]]:
     instrument = _instrument_of(name)
     items = [{"name": c, "type": "answer", "required": True, "instrument": instrument}
              for c in instrument.item_columns]
-    return list(contract["questionnaire"]["columns"]) + items + _supplement_specs(instrument)
+    own = (contract["questionnaire"].get("instrument_columns") or {}).get(instrument.id) or []
+    return (list(contract["questionnaire"]["columns"]) + items + _supplement_specs(instrument)
+            + list(own))
 
 
 def _supplement_specs(instrument: instruments.Instrument) -> list[dict[str, Any]]:
@@ -823,7 +829,13 @@ def _check_questionnaire(report: ValidationReport, stem: str, frame: pd.DataFram
         _flag(report, table, early, "date", "a date on or after the family's T0 date ("
               + t0_date.dt.strftime("%Y-%m-%d").fillna("") + ")", "date_order")
     _check_period(report, stem, frame, ["date"], skip_end=frame["timepoint"] == "T2")
-    _check_scales(report, table, frame, instruments.load_instrument(stem))
+    instrument = instruments.load_instrument(stem)
+    _check_scales(report, table, frame, instrument)
+    if forms.has_forms(instrument):  # the SDQ: each row's form fits the child and informant
+        for problem in forms.form_problems(frame, instrument,
+                                           trajectories=report.tables.get("trajectories"),
+                                           file=table.file, shown=table.mapping.shown):
+            report.add(problem)
 
 
 def _check_families(report: ValidationReport, stem: str, frame: pd.DataFrame,

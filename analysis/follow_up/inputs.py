@@ -283,7 +283,8 @@ def _check_against_questionnaires(effects: pd.DataFrame, reliable: pd.DataFrame,
     """Raise when the changes table and the key numbers of notebook 01 disagree."""
     expected = {f"sdq_{row.scale}_t_effect": row.d_z for row in effects.itertuples()}
     expected["sdq_total_improved_n"] = int(reliable["k"].iloc[0])
-    expected["sdq_n"] = int(effects.loc[effects["scale"] == "total", "n"].iloc[0])
+    # the primary change analysis: pairs of the same SDQ form and informant (notebook 01)
+    expected["sdq_primary_n"] = int(effects.loc[effects["scale"] == "total", "n"].iloc[0])
     stale = [key for key, value in expected.items()
              if isinstance(numbers.get(key), (int, float)) and not np.isnan(value)
              and not math.isclose(numbers[key], value, rel_tol=1e-8, abs_tol=1e-12)]

@@ -19,13 +19,24 @@ Top-level keys of a definition (``*`` = required)::
     default_cutoff_scheme, cutoffs: {scheme: {...}}
     reliable_change: {criterion, scales: {name: {reliability, sd, source}},
                       age_groups: [{label, min_age, max_age, reliability_kind,
+                                    reliability_ref, sd_ref,
                                     scales: {name: {reliability, reliability_source,
                                                     sd, sd_source}}}],
-                      fallback_caveat}
-                                             ``scales`` is the one documented pair used when
-                                             the child's age group has no complete pair
-                                             (null = not verified); ``fallback_caveat`` (Dutch)
-                                             says so wherever the fallback is used
+                      references: {key: Dutch citation}, bias_nl,
+                      fallback: {reliability: {ref, group, kind}, sd: {ref, group}}}
+                                             ``scales`` is the documented pair; a child takes
+                                             each number from its own age group when that
+                                             group has it (null = not verified) and from the
+                                             pair otherwise (:meth:`Instrument.rci_parameters`)
+    form, form_label, form_ages: {min, max}, form_informants: [codes]
+    forms: {files: [overlay files], derive: [{form, informants, min_age, max_age}]}
+
+Forms. An instrument with several forms (the SDQ: parent 2-4, parent 4-17, self-report 11-17,
+teacher 4-17) is one file, the base form, whose ``forms:`` names one overlay file per other
+form (``instruments/forms/``). An overlay inherits only the item layout
+(:data:`FORM_INHERITED_KEYS`) and states its own key, supplements, cut-off schemes and
+reliable-change parameters, so no norm of one form can reach another. A row's form is its
+``version`` column or follows from the ``derive`` rules (:mod:`analysis.questionnaires.forms`).
 
 Every cut-off, reliability and standard deviation carries its source in the YAML file; values
 that could not be verified are marked ``placeholder: true``.
@@ -34,7 +45,7 @@ that could not be verified are marked ``placeholder: true``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -91,12 +102,21 @@ class Supplement:
 
 @dataclass(frozen=True)
 class ReliableChange:
-    """Reliable-change parameters of one scale: internal consistency and norm SD (points)."""
+    """Reliable-change parameters of one scale: internal consistency and norm SD (points).
+
+    ``reliability_ref`` / ``sd_ref`` name the source of each number (a key of the definition's
+    ``references``), ``reliability_group`` / ``sd_group`` the age group it was published for.
+    """
 
     scale: str
     reliability: float
     sd: float
     source: str
+    reliability_ref: str = ""
+    reliability_group: str = ""
+    sd_ref: str = ""
+    sd_group: str = ""
+    reliability_kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +133,8 @@ class RciAgeGroup:
     label: str
     reliability_kind: str
     scales: dict[str, tuple[float | None, float | None, str]]
+    reliability_ref: str = ""
+    sd_ref: str = ""
 
     def covers(self, age: float) -> bool:
         """Whether a child of ``age`` whole years belongs to this group."""
@@ -164,6 +186,31 @@ class CutoffScheme:
 
 
 @dataclass(frozen=True)
+class FormRule:
+    """One rule of ``forms: derive``: rows whose informant is in ``informants`` (None = not
+    given) and whose child's age lies in ``min_age``-``max_age`` get ``form``. A rule with an
+    age bound never matches an unknown age."""
+
+    form: str
+    informants: tuple[str | None, ...]
+    min_age: float = -math.inf
+    max_age: float = math.inf
+
+    @property
+    def needs_age(self) -> bool:
+        """Whether the rule has an age bound."""
+        return math.isfinite(self.min_age) or math.isfinite(self.max_age)
+
+
+FORM_INHERITED_KEYS = ("id", "file", "item_prefix", "n_items", "item_width", "response",
+                       "scale_score", "composites", "higher_is_worse", "placeholder")
+"""Keys a form overlay takes from its base file: the item layout, nothing about norms."""
+
+FORM_REQUIRED_KEYS = ("form", "name", "form_label", "form_ages", "form_informants", "scales")
+"""Keys every form (base file with ``forms:`` and every overlay) must state."""
+
+
+@dataclass(frozen=True)
 class Instrument:
     """A questionnaire definition, as read from ``analysis/definitions/instruments/<file>.yaml``."""
 
@@ -189,25 +236,74 @@ class Instrument:
     rci_criterion: float = DEFAULT_RCI_CRITERION
     rci_age_groups: tuple[RciAgeGroup, ...] = ()
     rci_fallback_caveat: str = ""
+    rci_references: dict[str, str] = field(default_factory=dict)
+    rci_fallback_from: dict[str, dict[str, str]] = field(default_factory=dict)
+    rci_bias_nl: str = ""
+    form: str | None = None
+    form_label: str = ""
+    form_ages: tuple[float, float] = (-math.inf, math.inf)
+    form_informants: tuple[str, ...] = ()
+    forms: dict[str, "Instrument"] = field(default_factory=dict, repr=False, compare=False)
+    form_rules: tuple[FormRule, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def rci_parameters(self, scale: str, age: float | None = None
                        ) -> tuple[ReliableChange | None, bool]:
         """Reliable-change parameters of ``scale`` for a child of ``age`` whole years.
 
-        Returns ``(parameters, fallback)``: the pair of the age group covering ``age`` when that
-        group has both a reliability and an SD for the scale (``fallback`` False); otherwise the
-        instrument's one documented pair (``reliable_change``), with ``fallback`` True when the
-        instrument defines age groups (so a caveat is due); ``(None, False)`` when the scale has
-        no parameters at all.
+        Each number is chosen on its own: the reliability of the age group covering ``age``
+        when that group has one, else the documented pair's (``reliable_change: scales``); the
+        same for the SD. So a group with its own alpha but no verified SD uses its alpha with
+        the pair's SD (issue 24: a 4-5-year-old's SDQ-total threshold is 7.1 points with alpha
+        .79, not 5.8 with the 6-11-year-olds' .86).
+
+        Returns ``(parameters, fallback)``: ``fallback`` is True when the instrument defines age
+        groups and not both numbers come from the child's own group (a caveat is due);
+        ``(None, False)`` when a number is missing altogether (no reliable-change index).
         """
-        if age is not None and math.isfinite(age):
-            for group in self.rci_age_groups:
-                reliability, sd, source = group.scales.get(scale, (None, None, ""))
-                if group.covers(age) and reliability is not None and sd is not None:
-                    return ReliableChange(scale, reliability, sd, source), False
         pair = self.reliable_change.get(scale)
-        return pair, bool(pair is not None and self.rci_age_groups)
+        group = None
+        if age is not None and math.isfinite(age):
+            group = next((g for g in self.rci_age_groups if g.covers(age)), None)
+        own_r, own_sd, own_source = (group.scales.get(scale, (None, None, ""))
+                                     if group is not None else (None, None, ""))
+        reliability = own_r if own_r is not None else (pair.reliability if pair else None)
+        sd = own_sd if own_sd is not None else (pair.sd if pair else None)
+        if reliability is None or sd is None:
+            return None, False
+        from_r, from_sd = self.rci_fallback_from.get("reliability", {}), self.rci_fallback_from.get("sd", {})
+        params = ReliableChange(
+            scale, reliability, sd,
+            "; ".join(s for s in (own_source, pair.source if pair and (own_r is None or own_sd is None)
+                                  else "") if s),
+            reliability_ref=(group.reliability_ref if own_r is not None else from_r.get("ref", "")),
+            reliability_group=(group.label if own_r is not None else from_r.get("group", "")),
+            sd_ref=(group.sd_ref if own_sd is not None else from_sd.get("ref", "")),
+            sd_group=(group.label if own_sd is not None else from_sd.get("group", "")),
+            reliability_kind=(group.reliability_kind if own_r is not None
+                              else from_r.get("kind", "")))
+        own = own_r is not None and own_sd is not None
+        return params, bool(self.rci_age_groups) and not own
+
+    def form_definitions(self) -> dict[str, "Instrument"]:
+        """Every form of the instrument by name, this one first (``{}`` without forms)."""
+        if self.form is None:
+            return {}
+        return {self.form: self, **self.forms}
+
+    def form_definition(self, name: str) -> "Instrument":
+        """The definition of form ``name`` (e.g. ``"self_11_17"``).
+
+        Raises
+        ------
+        ConfigError
+            When the instrument has no such form (the message lists its forms).
+        """
+        known = self.form_definitions()
+        if name not in known:
+            raise ConfigError(f"instrument {self.id!r} has no form {name!r}; forms: "
+                              f"{', '.join(known) or 'none'}")
+        return known[name]
 
     def item_column(self, number: int) -> str:
         """Column name of item ``number`` (1-based), e.g. ``sdq_07``."""
@@ -277,19 +373,25 @@ def load_instrument(instrument_id: str, *, folder: str | Path | None = None) -> 
         When no definition has that id (the message lists the defined ids), or the definition
         is malformed (the message names the file and key).
     """
-    defs = _definitions(_folder(folder))
+    return _load(_folder(folder), instrument_id)
+
+
+@lru_cache(maxsize=None)
+def _load(folder: Path, instrument_id: str) -> Instrument:
+    defs = _definitions(folder)
     if instrument_id not in defs:
         raise ConfigError(
             f"unknown instrument {instrument_id!r}; defined instruments: {', '.join(sorted(defs))}"
         )
     spec, source = defs[instrument_id]
-    return _build(spec, source)
+    return _build_family(spec, source, folder)
 
 
 def load_instrument_file(path: str | Path) -> Instrument:
-    """Read and validate one definition file (for checking a new YAML before installing it)."""
+    """Read and validate one definition file (for checking a new YAML before installing it);
+    its form overlays, if any, are read relative to its folder."""
     path = Path(path)
-    return _build(_read_yaml(path), path.name)
+    return _build_family(_read_yaml(path), path.name, path.parent)
 
 
 def resolve(instrument: Instrument | str) -> Instrument:
@@ -331,6 +433,62 @@ def _require(spec: dict[str, Any], key: str, where: str) -> Any:
     return spec[key]
 
 
+def _build_family(spec: dict[str, Any], source: str, folder: Path) -> Instrument:
+    """The definition in ``spec`` with its form overlays (``forms: files``) built beside it."""
+    base = _build(spec, source)
+    if spec.get("forms") is None:
+        return base
+    if base.form is None:
+        raise ConfigError(f"{source}: 'forms' needs the base file's own 'form' (e.g. parent_4_17)")
+    raw = spec["forms"]
+    others: dict[str, Instrument] = {}
+    for name in raw.get("files") or []:
+        where = f"{source}: forms file {name}"
+        overlay = _read_yaml(folder / name) if (folder / name).is_file() else None
+        if overlay is None:
+            raise ConfigError(f"{where} not found next to {source}")
+        stray = sorted(set(overlay) & set(FORM_INHERITED_KEYS) - {"placeholder"})
+        if stray:
+            raise ConfigError(f"{where}: {stray} come from the base file; remove them")
+        merged = {k: spec[k] for k in FORM_INHERITED_KEYS if k in spec} | overlay
+        form = _build(merged, where)
+        if form.form is None or form.form in others or form.form == base.form:
+            raise ConfigError(f"{where}: needs a 'form' name not used by another form")
+        if form.all_scales != base.all_scales:
+            raise ConfigError(f"{where}: scales {form.all_scales} differ from the base form's "
+                              f"{base.all_scales}; every form must yield the same scores")
+        others[form.form] = form
+    names = {base.form, *others}
+    rules = tuple(_form_rule(r, names, source) for r in raw.get("derive") or [])
+    return replace(base, forms=others, form_rules=rules)
+
+
+def _form_rule(raw: dict[str, Any], names: set[str], source: str) -> FormRule:
+    form = str(_require(raw, "form", f"{source}: forms derive"))
+    if form not in names:
+        raise ConfigError(f"{source}: forms derive names form {form!r}; forms: {sorted(names)}")
+    informants = tuple(None if i is None else str(i) for i in raw.get("informants") or [None])
+    low = raw.get("min_age")
+    high = raw.get("max_age")
+    return FormRule(form, informants, -math.inf if low is None else float(low),
+                    math.inf if high is None else float(high))
+
+
+def _form_fields(spec: dict[str, Any], source: str) -> dict[str, Any]:
+    """The ``form*`` fields of a definition (empty when it is not a form)."""
+    if "form" not in spec:
+        return {}
+    for key in FORM_REQUIRED_KEYS:
+        _require(spec, key, source)
+    ages = spec["form_ages"]
+    low, high = float(_require(ages, "min", source)), float(_require(ages, "max", source))
+    if low > high:
+        raise ConfigError(f"{source}: form_ages min {low:g} is above max {high:g}")
+    return {"form": str(spec["form"]), "form_label": str(spec["form_label"]),
+            "form_ages": (low, high),
+            "form_informants": tuple(str(i) for i in spec["form_informants"])}
+
+
 def _build(spec: dict[str, Any], source: str) -> Instrument:
     for key in ("id", "name", "file", "item_prefix", "n_items", "response", "scales"):
         _require(spec, key, source)
@@ -362,6 +520,12 @@ def _build(spec: dict[str, Any], source: str) -> Instrument:
         supplements=supplements, reliable_change=rc, rci_criterion=criterion,
         rci_age_groups=rci_groups,
         rci_fallback_caveat=str((spec.get("reliable_change") or {}).get("fallback_caveat", "")),
+        rci_references={str(k): str(v) for k, v in
+                        ((spec.get("reliable_change") or {}).get("references") or {}).items()},
+        rci_fallback_from={str(k): {str(a): str(b) for a, b in (v or {}).items()} for k, v in
+                           ((spec.get("reliable_change") or {}).get("fallback") or {}).items()},
+        rci_bias_nl=" ".join(str((spec.get("reliable_change") or {}).get("bias_nl", "")).split()),
+        **_form_fields(spec, source),
         raw=spec,
     )
     _check_names(instrument, source)
@@ -463,7 +627,8 @@ def _build_rci_groups(raw: dict[str, Any], source: str) -> tuple[RciAgeGroup, ..
             scales[name] = (None if r is None else float(r), None if sd is None else float(sd),
                             sources)
         groups.append(RciAgeGroup(low, high, str(spec.get("label", f"{low:g}-{high:g}")), kind,
-                                  scales))
+                                  scales, reliability_ref=str(spec.get("reliability_ref", "")),
+                                  sd_ref=str(spec.get("sd_ref", ""))))
     return tuple(groups)
 
 

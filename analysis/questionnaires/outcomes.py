@@ -18,6 +18,16 @@ definitions; :func:`chain_by_scheme` shows the chain under every SDQ scheme, and
 step 3 on the alternative denominator (all elevated) as a sensitivity row.
 
 Every share comes with an exact Clopper-Pearson 95% interval (:func:`analysis.stats.intervals.proportion`).
+
+Pairs, forms and informants (one documented rule, :data:`INFORMANT_RULE`): the change analyses
+(group tests, McNemar, reliable change counts, the changes table the figures and the follow-up
+planning read) use pairs of the same SDQ form and the same informant (the SDQ guidance prefers
+one informant over time); a pair whose informant switched (mother at T0, father at T1) is counted,
+listed and shown in a sensitivity analysis with it included (key numbers ``*_all_informants``);
+a pair whose form switched is never a change. The chain reproduces a publication's counting and
+is taken over every pair (a switched informant included, as the publication counted it); a
+family without a band at T0 (its form has no verified norm) is left out of the chain's shares and
+counted (``t0_band_unknown_n``).
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import pandas as pd
 
 from analysis.errors import ConfigError
 from analysis.questionnaires import change, instruments, scoring
+from analysis.questionnaires import forms as _forms
 from analysis.stats import association as _association
 from analysis.stats import intervals as _intervals
 from analysis.stats import paired as _paired
@@ -38,6 +49,9 @@ from analysis.stats import sensitivity
 PRIMARY = "sdq"
 ATTACHMENT = "ari_cp"
 STRESS = "obvl"
+INFORMANT_RULE = "same_informant"
+"""The primary analysis's pairing rule (:func:`analysis.questionnaires.change.primary_pairs`):
+same form and same informant at T0 and T1. The sensitivity rule is ``any_informant``."""
 SDQ_SCALES: tuple[str, ...] = ("total", "emotional", "conduct", "hyperactivity", "peer",
                                "prosocial")
 """SDQ scales tested for group change, the total first (primary outcome)."""
@@ -119,20 +133,21 @@ def published_chain(changes: pd.DataFrame, families: Iterable[str], *,
     sdq = _scale_rows(changes, PRIMARY, primary_scale, fam)
     ari = _scale_rows(changes, ATTACHMENT, attachment_scale, fam)
     elevated = set(sdq.index[sdq["t0_elevated"].fillna(False).astype(bool)])
-    not_elevated = set(fam) - elevated
+    banded = set(sdq.index[sdq["t0_elevated"].notna()])  # a form without a norm: no share
+    not_elevated = banded - elevated
     high0 = set(ari.index[ari["t0_elevated"].fillna(False).astype(bool)])
     high1 = set(ari.index[ari["t1_elevated"].fillna(False).astype(bool)])
     improved = set(sdq.index[sdq["change_class"].fillna("") == "improved"])
     core = elevated & high0
     steps = [
-        ("t0_elevated", "Verhoogde totaalscore SDQ bij de beginmeting", elevated, set(fam)),
+        ("t0_elevated", "Verhoogde totaalscore SDQ bij de beginmeting", elevated, banded),
         ("t0_elevated_high_disorganized", "... van hen hoog op gedesorganiseerde hechting",
          core, elevated),
         ("t1_reliable_improvement", "... van hen betrouwbaar verbeterd (RCI) bij de eindmeting",
          improved & core, core),
         ("t1_disorganized_resolved", "... van hen niet meer hoog op gedesorganiseerd",
          core - high1, core),
-        ("t0_not_elevated", "Geen verhoogde totaalscore bij de beginmeting", not_elevated, set(fam)),
+        ("t0_not_elevated", "Geen verhoogde totaalscore bij de beginmeting", not_elevated, banded),
         ("t0_not_elevated_low_disorganized", "... van hen laag op gedesorganiseerde hechting",
          not_elevated - high0, not_elevated),
         ("t1_reliable_improvement_all_elevated",
@@ -173,10 +188,15 @@ def chain_by_scheme(scores: Mapping[str, pd.DataFrame], families: Iterable[str])
     attachment = reliable_changes({i: scores[i] for i in (ATTACHMENT,) if i in scores})
     parts = []
     for name in usable_schemes(PRIMARY):  # only the SDQ changes depend on the scheme
-        primary = reliable_changes({PRIMARY: scores[PRIMARY]}, schemes={PRIMARY: name})
+        try:
+            primary = reliable_changes({PRIMARY: scores[PRIMARY]}, schemes={PRIMARY: name})
+        except ConfigError:  # no SDQ form in the cohort has verified thresholds under it
+            continue
         chain = published_chain(pd.concat([primary, attachment], ignore_index=True), families)
         chain.insert(0, "scheme", name)
         parts.append(chain)
+    if not parts:
+        return pd.DataFrame(columns=["scheme", *CHAIN_COLUMNS])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -312,9 +332,14 @@ class QuestionnaireResults:
     Attributes
     ----------
     scores : dict of str to DataFrame
-        Scores per instrument (one row per family per moment).
+        Scores per instrument (one row per family per moment), with ``form`` for the SDQ.
     changes : DataFrame
-        T0 -> T1 change per family x scale for every instrument (:func:`reliable_changes`).
+        T0 -> T1 change per family x scale for every instrument, the primary pairs only (same
+        form and informant, :data:`INFORMANT_RULE`): what the tests, figures and the follow-up
+        planning use.
+    changes_all : DataFrame
+        Every pair with its ``pair_status`` (:func:`reliable_changes`): the chain and the
+        sensitivity analysis.
     families : list of str
         The analysis set (T0 and T1 on the SDQ and, when present, the ARI-CP).
     chain, chain_schemes : DataFrame or None
@@ -326,11 +351,15 @@ class QuestionnaireResults:
         Per-family stress and attachment change (:func:`stress_and_attachment`).
     dropout : dict or None
         Drop-out sensitivity of the SDQ total (:func:`dropout_sensitivity`).
+    tests_all_informants : DataFrame or None
+        Group change of the SDQ total with the informant switches included (sensitivity).
     """
 
     scores: dict[str, pd.DataFrame]
     changes: pd.DataFrame
     families: list[str]
+    changes_all: pd.DataFrame | None = None
+    tests_all_informants: pd.DataFrame | None = None
     chain: pd.DataFrame | None = None
     chain_schemes: pd.DataFrame | None = None
     tests: pd.DataFrame | None = None
@@ -370,6 +399,8 @@ class QuestionnaireResults:
                 numbers.update(chain_key_numbers(part.reset_index(drop=True),
                                                  suffix=f"_{scheme}"))
         numbers.update(_test_numbers(self.tests, self.mcnemar, self.attrition, self.changes))
+        numbers.update(_pair_numbers(self))
+        numbers["analysis_set_n"] = len(self.families)
         numbers.update(_dropout_numbers(self.dropout))
         if self.stress is not None:
             rho = self.stress.attrs["spearman"].iloc[0]
@@ -389,16 +420,24 @@ def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
     trajectories = tables.get("trajectories")
     ages = trajectories[["family_id", "child_age"]] if trajectories is not None else None
     scores = score_all(tables, schemes=schemes, ages=ages)
-    changes = reliable_changes(scores, schemes=schemes)
+    changes_all = reliable_changes(scores, schemes=schemes)
+    changes = change.primary_pairs(changes_all, rule=INFORMANT_RULE)
     families = analysis_set(scores)
-    results = QuestionnaireResults(scores=scores, changes=changes, families=families)
+    results = QuestionnaireResults(scores=scores, changes=changes, families=families,
+                                   changes_all=changes_all)
     if PRIMARY in scores and ATTACHMENT in scores:  # an empty analysis set: every share None
-        results.chain = published_chain(changes, families)
+        results.chain = published_chain(changes_all, families)
         results.chain_schemes = chain_by_scheme(scores, families)
-    if PRIMARY in scores and families_with(scores[PRIMARY], "T0", "T1"):
-        sdq_changes = changes[changes["family_id"].isin(families_with(scores[PRIMARY], "T0", "T1"))]
-        results.tests = group_change(sdq_changes, scales=list(scales))
-        results.mcnemar = mcnemar_elevated(sdq_changes)
+    primary_sdq = changes[changes["instrument"] == PRIMARY]
+    if PRIMARY in scores and not primary_sdq.empty:
+        results.tests = group_change(primary_sdq, scales=list(scales))
+        total = primary_sdq[primary_sdq["scale"] == "total"]
+        if (total["t0_elevated"].notna() & total["t1_elevated"].notna()).any():
+            results.mcnemar = mcnemar_elevated(primary_sdq)  # a form without norms: no bands
+        with_switches = change.primary_pairs(changes_all, rule="any_informant")
+        with_switches = with_switches[with_switches["instrument"] == PRIMARY]
+        if (with_switches["pair_status"] == "informant_switch").any():
+            results.tests_all_informants = group_change(with_switches, scales=["total"])
         paired = sorted(families_with(scores[PRIMARY], "T0", "T1"))
         results.attrition = attrition(scores[PRIMARY], paired, scales=list(scales)) if len(
             paired) else None
@@ -440,7 +479,64 @@ def key_number_names() -> list[str]:
               "attrition_total_median_t0_only", "sdq_total_rci_threshold", "sdq_total_improved_n",
               "sdq_total_deteriorated_n", "sdq_total_clinically_significant_n",
               "sdq_total_rci_fallback_n", "stress_rho", "stress_rho_ci_low", "stress_rho_ci_high", "stress_n"]
+    names += list(PAIR_KEYS)
     return names
+
+
+PAIR_KEYS: tuple[str, ...] = (
+    "sdq_forms_nl", "sdq_primary_n", "sdq_informant_switch_n", "sdq_form_switch_n",
+    "t0_band_unknown_n", "sdq_total_rci_caveat_nl", "sdq_all_informants_n",
+    "sdq_total_wilcoxon_p_all_informants", "sdq_total_hl_all_informants",
+    "sdq_total_hl_ci_low_all_informants", "sdq_total_hl_ci_high_all_informants",
+    "sdq_total_t_effect_all_informants", "sdq_total_verdict_nl_all_informants",
+    "sdq_total_improved_n_all_informants")
+"""Key numbers of the pairing rule (:data:`INFORMANT_RULE`) and the SDQ forms:
+``sdq_forms_nl`` the forms present in Dutch (``ouderversie 4-17``); ``sdq_primary_n`` families
+in the primary change analysis (same form and informant); ``sdq_informant_switch_n`` and
+``sdq_form_switch_n`` pairs left out of it; ``t0_band_unknown_n`` families of the analysis set
+without a band at T0 (their form or age has no norm under the scheme);
+``sdq_total_rci_caveat_nl`` the Dutch caveat on the reliable-change threshold
+(:func:`analysis.questionnaires.change.rci_caveat_nl`); ``*_all_informants`` the SDQ-total
+results with the informant switches included (None when there is none)."""
+
+
+def _pair_numbers(results: "QuestionnaireResults") -> dict[str, object]:
+    """The values of :data:`PAIR_KEYS` (see there)."""
+    out: dict[str, object] = {}
+    if PRIMARY not in results.scores:
+        return out
+    sdq = instruments.load_instrument(PRIMARY)
+    out["sdq_forms_nl"] = _forms.join_nl(
+        sdq.form_definition(f).form_label
+        for f in _forms.forms_present(results.scores[PRIMARY], sdq))
+    every = results.changes_all if results.changes_all is not None else results.changes
+    pairs = every[(every["instrument"] == PRIMARY) & (every["scale"] == "total")]
+    status = pairs["pair_status"] if "pair_status" in pairs else pd.Series(dtype="str")
+    out["sdq_primary_n"] = int((status == "same").sum())
+    out["sdq_informant_switch_n"] = int((status == "informant_switch").sum())
+    out["sdq_form_switch_n"] = int((status == "form_switch").sum())
+    if results.chain is not None and not results.chain.empty:
+        out["t0_band_unknown_n"] = len(results.families) - int(results.chain["n"].iloc[0])
+    out["sdq_total_rci_caveat_nl"] = change.rci_caveat_nl(results.changes, sdq)
+    sensitivity = results.tests_all_informants
+    if sensitivity is not None and not sensitivity.empty:
+        primary = sensitivity[sensitivity["analysis"] == "primary"].iloc[0]
+        t_rows = sensitivity[sensitivity["analysis"] == "sensitivity"]
+        out.update({
+            "sdq_all_informants_n": int(primary["n"]),
+            "sdq_total_wilcoxon_p_all_informants": float(primary["p_value"]),
+            "sdq_total_hl_all_informants": _finite(primary["hl_estimate"]),
+            "sdq_total_hl_ci_low_all_informants": _finite(primary["hl_ci_low"]),
+            "sdq_total_hl_ci_high_all_informants": _finite(primary["hl_ci_high"]),
+            "sdq_total_t_effect_all_informants": (
+                _finite(t_rows["effect_size"].iloc[0]) if not t_rows.empty else None),
+            "sdq_total_verdict_nl_all_informants": verdict_nl(
+                [primary["p_value"], primary["p_value_other_zero_rule"],
+                 t_rows["p_value"].iloc[0] if not t_rows.empty else None]),
+            "sdq_total_improved_n_all_informants": int(
+                (change.primary_pairs(pairs, rule="any_informant")["change_class"]
+                 == "improved").sum())})
+    return out
 
 
 BORDERLINE_BAND: float = 0.01
@@ -480,6 +576,16 @@ def _verdict_numbers(tests: pd.DataFrame) -> dict[str, object]:
              t["p_value"].iloc[0] if not t.empty else None]
         out[f"sdq_{scale}_verdict_nl"] = verdict_nl(p)
     return out
+
+
+def _most_common(values: pd.Series) -> float | None:
+    """The value most families have (the smallest on a tie); None when none is known. The
+    threshold of reliable change differs by age group and form: the caveat lists them all."""
+    known = values.dropna().round(10)
+    if known.empty:
+        return None
+    counts = known.value_counts()
+    return float(min(counts.index[counts == counts.max()]))
 
 
 def _finite(value) -> float | None:
@@ -541,10 +647,124 @@ def _test_numbers(tests, mcnemar, attrition_table, changes) -> dict[str, object]
             out["attrition_total_median_t0_only"] = float(total["median_2"].iloc[0])
     sdq_total = changes[(changes["instrument"] == PRIMARY) & (changes["scale"] == "total")]
     if not sdq_total.empty:
-        out["sdq_total_rci_threshold"] = float(sdq_total["reliable_change_threshold"].iloc[0])
+        out["sdq_total_rci_threshold"] = _most_common(sdq_total["reliable_change_threshold"])
         out["sdq_total_improved_n"] = int((sdq_total["change_class"] == "improved").sum())
         out["sdq_total_deteriorated_n"] = int((sdq_total["change_class"] == "deteriorated").sum())
         out["sdq_total_clinically_significant_n"] = int(
             sdq_total["clinically_significant"].fillna(False).astype(bool).sum())
         out["sdq_total_rci_fallback_n"] = int(sdq_total["rci_fallback"].fillna(False).sum())
     return out
+
+
+# ------------------------------------------------------------------------------------------
+# Forms and pairs, for notebook 01
+# ------------------------------------------------------------------------------------------
+
+PAIR_STATUS_NL: dict[str, str] = {
+    "same": "zelfde formulier en informant (primaire analyse)",
+    "informant_switch": "andere informant bij het eind (alleen in de gevoeligheidsanalyse)",
+    "form_switch": "ander formulier bij het eind (geen verandering te berekenen)"}
+"""Dutch wording of each ``pair_status`` (:data:`analysis.questionnaires.change.PAIR_STATUSES`)."""
+
+INFORMANT_NL: dict[str, str] = {"mother": "moeder", "father": "vader", "carer": "verzorger",
+                                "self": "jongere", "teacher": "leerkracht", "other": "anders"}
+"""Dutch names of the informant codes (labels ``nl`` of the data contract)."""
+
+
+def forms_table(results: QuestionnaireResults, *, scheme: str | None = None) -> pd.DataFrame:
+    """The SDQ forms in the cohort: rows and families per form, how the form was known, and
+    whether the form has norms under the cut-off scheme.
+
+    Columns ``formulier``, ``metingen``, ``gezinnen``, ``vastgesteld_via`` (``kolom version``
+    and/or ``informant en leeftijd`` with counts), ``band`` (``ja`` or the reason there is
+    none). Empty without SDQ scores.
+    """
+    columns = ["formulier", "metingen", "gezinnen", "vastgesteld_via", "band"]
+    scores = results.scores.get(PRIMARY)
+    if scores is None or _forms.FORM_COLUMN not in scores.columns:
+        return pd.DataFrame(columns=columns)
+    sdq = instruments.load_instrument(PRIMARY)
+    unbanded = scores.attrs.get("unbanded", {})
+    reasons = {"thresholds not verified (placeholder)": "nee: normen niet geverifieerd"}
+    rows = []
+    for form in _forms.forms_present(scores, sdq):
+        part = scores[scores[_forms.FORM_COLUMN] == form]
+        sources = part[_forms.FORM_SOURCE_COLUMN].value_counts()
+        how = ", ".join(f"{'kolom version' if s == 'version' else 'informant en leeftijd'}: {n}"
+                        for s, n in sources.items())
+        reason = unbanded.get(form)
+        rows.append({"formulier": sdq.form_definition(form).form_label, "metingen": len(part),
+                     "gezinnen": part["family_id"].nunique(), "vastgesteld_via": how,
+                     "band": "ja" if reason is None else reasons.get(
+                         reason, "nee: geen normen onder dit afkapschema")})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def switches_table(results: QuestionnaireResults) -> pd.DataFrame:
+    """Every SDQ pair that left the primary analysis: family, forms and informants at T0 and T1,
+    the total at both moments and its change (missing across forms), and why (Dutch)."""
+    every = results.changes_all if results.changes_all is not None else results.changes
+    rows = every[(every["instrument"] == PRIMARY) & (every["scale"] == "total")
+                 & (every["pair_status"] != "same")]
+    sdq = instruments.load_instrument(PRIMARY)
+    labels = {n: f.form_label for n, f in sdq.form_definitions().items()}
+    out = pd.DataFrame({
+        "family_id": rows["family_id"].to_numpy(),
+        "informant_t0": rows["informant_t0"].map(lambda v: INFORMANT_NL.get(v, v)).to_numpy(),
+        "informant_t1": rows["informant_t1"].map(lambda v: INFORMANT_NL.get(v, v)).to_numpy(),
+        "formulier_t0": rows["form_t0"].map(lambda v: labels.get(v, v)).to_numpy(),
+        "formulier_t1": rows["form_t1"].map(lambda v: labels.get(v, v)).to_numpy(),
+        "t0": rows["t0"].to_numpy(), "t1": rows["t1"].to_numpy(),
+        "verandering": rows["change"].to_numpy(),
+        "reden": rows["pair_status"].map(PAIR_STATUS_NL).to_numpy()})
+    return out.reset_index(drop=True)
+
+
+def pairing_summary_nl(numbers: Mapping[str, object]) -> str:
+    """The Dutch sentences on the pairing rule and the informant switches, from key numbers.
+
+    Says how many pairs switched informant or form, which rule the primary analysis follows and
+    (when there are switches) the SDQ-total result with and without them.
+    """
+    primary = numbers.get("sdq_primary_n")
+    if not primary and not numbers.get("sdq_informant_switch_n"):
+        return "Geen gezin heeft de SDQ bij begin en eind: geen verandering te berekenen."
+    switched = int(numbers.get("sdq_informant_switch_n") or 0)
+    crossed = int(numbers.get("sdq_form_switch_n") or 0)
+    text = (f"De primaire analyse van verandering gebruikt alleen gezinnen die bij begin en "
+            f"eind hetzelfde SDQ-formulier door dezelfde informant lieten invullen, zoals de "
+            f"SDQ-richtlijn aanraadt: {_count_nl(int(primary or 0))}.")
+    if crossed:
+        text += (f" Bij {_count_nl(crossed)} verschilt het formulier tussen begin en eind; "
+                 "scores van twee formulieren zijn niet op één schaal te vergelijken, dus die "
+                 "blijven buiten elke analyse van verandering.")
+    if not switched:
+        return text + " Geen gezin wisselde van informant."
+    text += f" Bij {_count_nl(switched)} vulde bij het eind een andere informant de SDQ in."
+    p_primary = numbers.get("sdq_total_wilcoxon_p")
+    p_all = numbers.get("sdq_total_wilcoxon_p_all_informants")
+    if isinstance(p_primary, float) and isinstance(p_all, float):
+        text += (f" Zonder {'dat gezin' if switched == 1 else 'die gezinnen'} geeft de "
+                 f"Wilcoxon-toets voor de totaalscore p = {_p_nl(p_primary)} "
+                 f"({numbers.get('sdq_total_verdict_nl')}); met "
+                 f"{'dat gezin' if switched == 1 else 'die gezinnen'} erbij "
+                 f"({_count_nl(int(numbers.get('sdq_all_informants_n') or 0))}) "
+                 f"p = {_p_nl(p_all)} ({numbers.get('sdq_total_verdict_nl_all_informants')}).")
+    return text
+
+
+def _count_nl(n: int) -> str:
+    return f"{n} {'gezin' if n == 1 else 'gezinnen'}"
+
+
+def _p_nl(p: float) -> str:
+    return (f"{p:.3f}" if p < 0.1 else f"{p:.2f}").replace(".", ",")
+
+
+def band_notes_nl(results: QuestionnaireResults, *, scheme: str | None = None) -> list[str]:
+    """Dutch sentences on SDQ forms or ages without a norm under ``scheme`` (each said once;
+    :func:`analysis.questionnaires.forms.band_notes_nl`); empty without SDQ scores."""
+    scores = results.scores.get(PRIMARY)
+    if scores is None:
+        return []
+    return _forms.band_notes_nl(scores, instruments.load_instrument(PRIMARY), scheme=scheme)

@@ -19,6 +19,11 @@ Scoring rules (the SDQ's from youthinmind's scoring instructions and syntax, cit
 * ``gated_recoded_sum`` supplements (SDQ impact): recoded answers summed (unanswered items count
   0) when at least one is answered; 0 when the gate column says "no difficulties"; missing
   when the supplement is absent.
+
+Forms: an instrument with forms (the SDQ) scores every row by its own form's definition
+(:mod:`analysis.questionnaires.forms`: the ``version`` column, else informant and age) and bands
+it with that form's cut-offs; a form without verified cut-offs under the chosen scheme gets no
+band, never another form's.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import ConfigError, DataError, Problem
+from analysis.questionnaires import forms as _forms
 from analysis.questionnaires.instruments import (
     CutoffScheme,
     Instrument,
@@ -262,6 +268,8 @@ def score_instrument(data: pd.DataFrame, instrument: Instrument | str, *,
     """
     instrument = resolve(instrument)
     coded = code_answers(data, instrument)
+    if _forms.has_forms(instrument):
+        return _score_forms(data, coded, instrument, scheme=scheme, age=age)
     values, answered = _scale_values(coded, instrument)
     chosen = _chosen_scheme(instrument, scheme)
     ages, age_name = _ages(data, age, chosen)
@@ -278,6 +286,74 @@ def score_instrument(data: pd.DataFrame, instrument: Instrument | str, *,
     scores = pd.DataFrame(out, index=data.index)
     scores.attrs = {"instrument": instrument.id, "scheme": chosen.name if chosen else None,
                     "placeholder": instrument.placeholder or bool(chosen and chosen.placeholder)}
+    return scores
+
+
+def _score_forms(data: pd.DataFrame, coded: pd.DataFrame, instrument: Instrument, *,
+                 scheme: str | None, age: Any) -> pd.DataFrame:
+    """:func:`score_instrument` for an instrument with forms: each row by its own form.
+
+    Adds ``form`` and ``form_source`` after the identifier columns; ``attrs`` gains ``forms``
+    (form -> rows) and ``unbanded`` (form -> why it has no band under the scheme).
+    """
+    ages, age_name = _ages(data, age, None)
+    assigned = _forms.assign_forms(data, instrument, ages=ages)
+    form_of = assigned[_forms.FORM_COLUMN].to_numpy(dtype=object)
+    definitions = instrument.form_definitions()
+    present = {f: definitions[f] for f in definitions if (form_of == f).any()}
+    chosen, reasons = _forms.choose_schemes(present, scheme)
+    if ages is None and any(s is not None and s.age_specific for s in chosen.values()):
+        name = next(s.name for s in chosen.values() if s is not None and s.age_specific)
+        raise ConfigError(
+            f"cut-off scheme {name!r} is age-specific: pass age='child_age' (merge "
+            f"trajectories.child_age onto the answers by family_id) or one age per row")
+    n = len(data)
+    values = {s: np.full(n, np.nan) for s in instrument.all_scales}
+    answered = {s: np.zeros(n, dtype=np.int64) for s in instrument.all_scales}
+    banded = [s for s in instrument.all_scales
+              if any(c is not None and s in c.scales for c in chosen.values())]
+    bands = {s: np.full(n, None, dtype=object) for s in banded}
+    elevated = {s: np.zeros(n, dtype=bool) for s in banded}
+    known = {s: np.zeros(n, dtype=bool) for s in banded}
+    for name, form in present.items():
+        rows = np.flatnonzero(form_of == name)
+        part_values, part_answered = _scale_values(coded.iloc[rows], form)
+        for scale in instrument.all_scales:
+            values[scale][rows] = part_values[scale]
+            answered[scale][rows] = part_answered[scale]
+        if chosen[name] is None:
+            continue
+        part_ages = None if ages is None else ages[rows]
+        for scale in banded:
+            if scale not in chosen[name].scales:
+                continue
+            band, flag = _classify(part_values[scale], chosen[name], scale, part_ages)
+            hit = ~np.asarray(flag.isna())
+            bands[scale][rows] = np.asarray(band.astype(object))
+            elevated[scale][rows[hit]] = np.asarray(flag[hit], dtype=bool)
+            known[scale][rows[hit]] = True
+    out: dict[str, Any] = {c: data[c] for c in IDENTIFIER_COLUMNS if c in data.columns}
+    out[_forms.FORM_COLUMN] = assigned[_forms.FORM_COLUMN]
+    out[_forms.FORM_SOURCE_COLUMN] = assigned[_forms.FORM_SOURCE_COLUMN]
+    if age_name is not None:
+        out[age_name] = data[age_name]
+    for scale in instrument.all_scales:
+        column = instrument.column(scale)
+        out[column] = values[scale]
+        out[f"{column}_answered"] = answered[scale]
+        if scale in bands:
+            clean = [None if (b is None or b is pd.NA or b != b) else b for b in bands[scale]]
+            out[f"{column}_band"] = pd.array(clean, dtype="str")
+            out[f"{column}_elevated"] = pd.arrays.BooleanArray(elevated[scale], ~known[scale])
+    scores = pd.DataFrame(out, index=data.index)
+    used = [c for c in chosen.values() if c is not None]
+    scores.attrs = {
+        "instrument": instrument.id,
+        "scheme": scheme or (used[0].name if used else instrument.default_cutoff_scheme),
+        "placeholder": instrument.placeholder or any(c.placeholder for c in used),
+        "forms": {f: int((form_of == f).sum()) for f in present},
+        "unbanded": {f: reasons[f] for f in present if chosen[f] is None},
+    }
     return scores
 
 
@@ -353,7 +429,10 @@ def _chosen_scheme(instrument: Instrument, scheme: str | None) -> CutoffScheme |
 
 
 def _ages(data: pd.DataFrame, age: Any, scheme: CutoffScheme | None) -> tuple[Any, str | None]:
-    """Ages in completed years (float array, NaN unknown) and the age column's name, if any."""
+    """Ages in completed years (float array, NaN unknown) and the age column's name, if any.
+
+    Without ``age``: ``(None, None)``, or a ConfigError when ``scheme`` is age-specific.
+    """
     if age is None:
         if scheme is not None and scheme.age_specific:
             raise ConfigError(

@@ -40,6 +40,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
+from analysis.errors import ConfigError
+from analysis.questionnaires import forms as _forms
 from analysis.questionnaires.instruments import load_instrument
 from analysis.report.figures import _questionnaire_marks as qm
 from analysis.report.figures.drawn import Drawn, mark, marks_frame
@@ -107,7 +109,7 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
         (``individual``), the median (and percentile bands) over the panel's n children, and
         the n in the title.
     """
-    definition = load_instrument(instrument)
+    definition, name, one_form = _definition_for(instrument, scores)
     scales = list(scales) if scales is not None else [
         s for s in [*definition.scales, "total"] if f"{instrument}_{s}" in scores.columns]
     if not scales:
@@ -124,8 +126,8 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
             wide = _paired(scores, f"{instrument}_{scale}", timepoints)
             aggregated |= len(wide) > lines_max
             _draw_scale_lines(ax, wide, lines_max)
-            _draw_boundary(ax, _elevation_boundary(definition, scale, scheme),
-                           scale in definition.higher_is_worse)
+            _draw_boundary(ax, _elevation_boundary(definition, scale, scheme) if one_form
+                           else None, scale in definition.higher_is_worse)
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(wide)})", fontsize=9.5)
             rows += qm.line_marks(wide, _scale_label(definition, scale), lines_max)
             ax.set_xticks(range(len(timepoints)),
@@ -135,7 +137,7 @@ def scale_lines_figure(scores: pd.DataFrame, *, instrument: str = "sdq",
             fig.delaxes(ax)
         axes[0].legend(loc="upper right", fontsize=7, framealpha=0.85, edgecolor="none")
         what = "mediaan en spreiding" if aggregated else "scores per gezin"
-        fig.suptitle(f"{definition.name}: {what} van begin tot eind")
+        fig.suptitle(f"{name}: {what} van begin tot eind")
         _placeholder_note(fig, definition, scheme)
     return Drawn(dutch_figure(fig), marks_frame(rows))
 
@@ -164,19 +166,20 @@ def jacobson_truax_figure(change: pd.DataFrame, *, instrument: str = "sdq",
         marker with its number of children; the count per class in the legend and the n in
         the title.
     """
-    definition = load_instrument(instrument)
+    definition, name, one_form = _definition_for(instrument, change)
     with figure_style():
         fig = Figure(figsize=(max(7.0, 5.8 * len(scales)), 4.6), layout="constrained")
         axes = np.atleast_1d(fig.subplots(1, len(scales)))
         marks: list[dict] = []
         for ax, scale in zip(axes, scales):
             rows = _change_rows(change, instrument, scale).dropna(subset=["t0", "t1"])
-            _draw_jacobson_truax(ax, rows, _elevation_boundary(definition, scale, scheme),
-                                 scale in definition.higher_is_worse, markers_max)
+            _draw_jacobson_truax(ax, rows, _elevation_boundary(definition, scale, scheme)
+                                 if one_form else None, scale in definition.higher_is_worse,
+                                 markers_max)
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
             marks += qm.jacobson_truax_marks(rows, _scale_label(definition, scale), markers_max,
                                              CHANGE_LABELS_NL)
-        fig.suptitle(f"{definition.name}: betrouwbare verandering per gezin")
+        fig.suptitle(f"{name}: betrouwbare verandering per gezin")
         _placeholder_note(fig, definition, scheme)
     return Drawn(dutch_figure(fig), marks_frame(marks))
 
@@ -196,7 +199,7 @@ def band_transitions_figure(change: pd.DataFrame, *, instrument: str = "sdq",
         bars) and the "verhoogd" counts of the note with what they add up to. Redrawn for
         publication by :func:`redraw_band_transitions`.
     """
-    definition = load_instrument(instrument)
+    definition, name, _ = _definition_for(instrument, change)
     with figure_style():
         fig = Figure(figsize=(max(6.5, 4.4 * len(scales)), 3.9), layout="constrained")
         axes = np.atleast_1d(fig.subplots(1, len(scales)))
@@ -210,7 +213,7 @@ def band_transitions_figure(change: pd.DataFrame, *, instrument: str = "sdq",
             ax.set_title(f"{_scale_label(definition, scale)} (n = {len(rows)})", fontsize=10)
             marks += qm.transition_marks(rows, counts, labels, _scale_label(definition, scale),
                                          _elevated_bands(definition, scheme))
-        fig.suptitle(f"{definition.name}: van band bij begin naar band bij eind")
+        fig.suptitle(f"{name}: van band bij begin naar band bij eind")
         _placeholder_note(fig, definition, scheme)
     return Drawn(dutch_figure(fig), marks_frame(marks),
                  "analysis.report.figures.questionnaires:redraw_band_transitions")
@@ -380,11 +383,26 @@ def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
 
 def _scheme(definition, scheme: str | None):
     """The validated cut-off scheme (:class:`~analysis.questionnaires.instruments.CutoffScheme`)
-    that scoring and the chain use, or None when the instrument has none: one definition of
-    "verhoogd" for text, tables and figures."""
+    that scoring and the chain use, or None when the instrument (or this SDQ form) has none with
+    verified thresholds: one definition of "verhoogd" for text, tables and figures."""
     if not (scheme or definition.default_cutoff_scheme):
         return None
-    return definition.scheme(scheme)
+    try:
+        return definition.scheme(scheme)
+    except ConfigError:  # a form without verified thresholds: no band, no line
+        return None
+
+
+def _definition_for(instrument: str, frame: pd.DataFrame):
+    """The definition to draw against, the title's name of the forms present in ``frame``, and
+    whether one form is present: the one form's own definition (its labels and cut-offs), else
+    the instrument's base definition and no single "verhoogd" line."""
+    definition = load_instrument(instrument)
+    present = _forms.forms_present(frame, definition)
+    name = _forms.forms_name_nl(frame, definition)
+    if len(present) == 1 and definition.form is not None:
+        return definition.form_definition(present[0]), name, True
+    return definition, name, len(present) <= 1
 
 
 def _band_order(definition, scheme: str | None, rows: pd.DataFrame) -> tuple[list, dict]:
@@ -655,19 +673,21 @@ def figure_plan(results, *, scheme: str | None = None) -> list[tuple[str, str, A
     from analysis.questionnaires.outcomes import ATTACHMENT, PRIMARY
 
     plan: list[tuple[str, str, Any]] = []
-    changes = results.changes
+    changes = results.changes  # the primary pairs: same SDQ form and informant
     if results.has(PRIMARY) and (changes["instrument"] == PRIMARY).any():  # T0 and T1 pairs
         scores = results.scores[PRIMARY]
+        forms = _forms.forms_name_nl(scores, load_instrument(PRIMARY))
         plan += [
             (f"questionnaires_{PRIMARY}_lines",
-             "SDQ-schalen per gezin bij begin (T0) en einde (T1) van het traject.",
+             f"Schalen van de {forms} per gezin bij begin (T0) en einde (T1) van het traject.",
              lambda: scale_lines_figure(scores, scheme=scheme)),
             (f"questionnaires_{PRIMARY}_jacobson_truax",
-             "SDQ-totaalscore bij T0 en T1 per gezin, met de band waarbinnen verandering niet "
-             "betrouwbaar is en de afkapwaarde.",
+             f"Totaalscore van de {forms} bij T0 en T1 per gezin (zelfde formulier en "
+             "informant), met de band waarbinnen verandering niet betrouwbaar is en de "
+             "afkapwaarde.",
              lambda: jacobson_truax_figure(changes, scheme=scheme)),
             (f"questionnaires_{PRIMARY}_bands",
-             "Verschuiving tussen de banden van de SDQ-totaalscore van T0 naar T1.",
+             f"Verschuiving tussen de banden van de totaalscore van de {forms} van T0 naar T1.",
              lambda: band_transitions_figure(changes, scheme=scheme)),
         ]
     if results.has(ATTACHMENT):
