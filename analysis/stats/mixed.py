@@ -331,12 +331,12 @@ def random_intercept_change(data: pd.DataFrame, *, subject: str, time: str, valu
 
     Examples
     --------
+    ``lmerTest::lmer(y ~ t + (1 | id))`` gives -3.679, 0.898, 1.851 and 0.062:
+
     >>> long = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 5],
     ...                      "t": ["a", "b"] * 3 + ["a", "a"],
     ...                      "y": [20.0, 15, 18, 15, 16, 14, 22, 19]})
     >>> row = random_intercept_change(long, subject="id", time="t", value="y").iloc[0]
-    ``lmerTest::lmer(y ~ t + (1 | id))`` gives -3.679, 0.898, 1.851 and 0.062:
-
     >>> [round(float(row[k]), 3) for k in ("estimate", "se", "df", "p_value")]
     [-3.679, 0.898, 1.851, 0.062]
     """
