@@ -227,3 +227,21 @@ def test_tipping_points_agree_with_mice_itself_within_monte_carlo_error():
     theirs = MI_R[(MI_R["source"] == "mice") & (MI_R["delta"] == 0)].iloc[0]
     assert abs(ours.p_value - theirs.p) < 0.015 and abs(ours.rank_p - theirs.rank_p) < 0.015
     assert abs(ours.estimate - theirs.estimate) < 0.15
+
+
+# ---------------------------------------------------------------- Krippendorff's alpha interval
+ALPHA_DATA = pd.read_csv(GOLDEN / "alpha_data.csv")
+ALPHA_R = pd.read_csv(GOLDEN / "alpha_golden.csv")
+
+
+def test_alpha_bootstrap_equals_an_independent_r_implementation_on_the_same_draws():
+    from analysis.qualitative import agreement
+
+    coders = [c for c in ALPHA_DATA.columns if c != "cluster"]
+    gold = ALPHA_R.set_index("what")
+    ours = agreement.alpha_interval(ALPHA_DATA[coders], clusters=ALPHA_DATA["cluster"],
+                                    n_resamples=int(ALPHA_R["kind"].eq("resample").sum()),
+                                    seed=20232024)
+    assert _close(ours["estimate"], gold.loc["alpha"].iloc[0]["value"])
+    for key in ("ci_low", "ci_high", "p_below_tentative", "p_below_reliable"):
+        assert _close(ours[key], gold.loc[key, "value"]), key
