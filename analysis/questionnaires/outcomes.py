@@ -32,6 +32,7 @@ from analysis.errors import ConfigError
 from analysis.questionnaires import change, instruments, scoring
 from analysis.stats import association as _association
 from analysis.stats import intervals as _intervals
+from analysis.stats import location as _location
 from analysis.stats import paired as _paired
 from analysis.stats import sensitivity
 from analysis.stats.paired import DEFAULT_SEED
@@ -450,6 +451,8 @@ def key_number_names() -> list[str]:
     names += [f"sdq_{scale}_{what}" for scale in SDQ_SCALES
               for what in ("hl", "hl_ci_low", "hl_ci_high", "verdict_nl",
                            "wilcoxon_p_zero_dropped", "wilcoxon_ci_missing_reason")]
+    names += ["sdq_total_wilcoxon_ci_coverage_low", "sdq_total_wilcoxon_ci_coverage_high",
+              "sdq_total_hl_ci_zero_bound"]
     names += ["sdq_scales_tested_n"] + [f"sdq_total_{what}" for what in (
         "mixed_change", "mixed_ci_low", "mixed_ci_high", "mixed_converged", "mixed_n_families",
         "mixed_p", "mixed_df", "mixed_p_wald", "tipping_delta", "tipping_delta_ci",
@@ -504,6 +507,14 @@ def _verdict_numbers(tests: pd.DataFrame) -> dict[str, object]:
 def _finite(value) -> float | None:
     """A float for the key numbers, None for NaN (key numbers refuse NaN)."""
     return None if value is None or pd.isna(value) else float(value)
+
+
+def _zero_bound(row) -> bool | None:
+    """True when the Hodges-Lehmann interval ends exactly at 0 while the zero-dropping test
+    rejects 0: the closed interval of the exact test inversion (R's convention) then holds a
+    shift the test rejects; the findings explain it. None otherwise (nothing to explain)."""
+    ends_at_zero = row.hl_ci_low == 0 or row.hl_ci_high == 0
+    return True if ends_at_zero and row.p_value_other_zero_rule < 0.05 else None
 
 
 def _dropout_numbers(dropout: dict | None, rci_threshold: float | None) -> dict[str, object]:
@@ -562,6 +573,11 @@ def _test_numbers(tests, mcnemar, attrition_table, changes) -> dict[str, object]
                         f"{stem}_ci_low": _finite(row.ci_low),
                         f"{stem}_ci_high": _finite(row.ci_high),
                         f"{stem}_p_holm": float(row.p_holm)})
+            if row.analysis == "primary" and row.scale == "total":
+                low, high = _location.rank_biserial_coverage(int(row.n), float(row.effect_size))
+                out.update({f"{stem}_ci_coverage_low": _finite(low),
+                            f"{stem}_ci_coverage_high": _finite(high),
+                            "sdq_total_hl_ci_zero_bound": _zero_bound(row)})
             if row.analysis == "primary":
                 out.update({f"{stem}_p_zero_dropped": float(row.p_value_other_zero_rule),
                             f"{stem}_ci_missing_reason": row.ci_missing_reason,
