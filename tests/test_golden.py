@@ -245,3 +245,71 @@ def test_alpha_bootstrap_equals_an_independent_r_implementation_on_the_same_draw
     assert _close(ours["estimate"], gold.loc["alpha"].iloc[0]["value"])
     for key in ("ci_low", "ci_high", "p_below_tentative", "p_below_reliable"):
         assert _close(ours[key], gold.loc[key, "value"]), key
+
+
+# ---------------------------------------------------------------- README: conventions table
+CONVENTIONS = pd.read_csv(GOLDEN / "conventions_data.csv")
+CONVENTIONS_R = pd.read_csv(GOLDEN / "conventions_golden.csv").set_index("quantity")["value"]
+
+
+def _conventions_section() -> str:
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Statistical conventions against R and SPSS")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def _conventions_values() -> list[tuple[str, float, str]]:
+    """(what, value, format) of every number the README's conventions table states."""
+    from analysis.stats import association, mixed
+
+    pairs = CONVENTIONS[CONVENTIONS["after"].notna()]
+    d = (pairs["after"] - pairs["before"]).to_numpy()
+    w = paired.paired_wilcoxon(pairs, before="before", after="after").iloc[0]
+    fisher = paired.paired_wilcoxon(pairs, before="before", after="after",
+                                    ci_method="fisher").iloc[0]
+    groups = CONVENTIONS.assign(g=np.where(CONVENTIONS["after"].notna(), "set", "only"))
+    mw = {how: association.compare_groups(groups, value="before", group="g",
+                                          order=["set", "only"], method=how).iloc[0].p_value
+          for how in ("auto", "normal")}
+    flags = pairs[["elevated_before", "elevated_after"]].astype(bool)
+    mcnemar = paired.mcnemar_exact(flags, before="elevated_before", after="elevated_after")
+    long = pd.concat([pd.DataFrame({"unit": CONVENTIONS["unit"], "time": "T0",
+                                    "y": CONVENTIONS["before"]}),
+                      pd.DataFrame({"unit": pairs["unit"], "time": "T1", "y": pairs["after"]})])
+    model = mixed.random_intercept_change(long, subject="unit", time="time", value="y").iloc[0]
+    coverage = pd.read_csv(Path(__file__).parents[1] / "analysis/definitions/"
+                           "rank_biserial_coverage.csv").query("method == 'inverted'")["coverage"]
+    r = CONVENTIONS_R.astype(float)
+    return [
+        ("Pratt p", w.p_value, ".4f"), ("zeros dropped p", w.p_value_other_zero_rule, ".4f"),
+        ("R wilcox.test p", r["wilcoxon_p"], ".4f"),
+        ("R wilcox.test correct = FALSE", r["wilcoxon_p_nocorrect"], ".4f"),
+        ("R wilcox.exact", r["wilcoxon_exact_p"], ".4f"),
+        ("SPSS Wilcoxon (package, zeros dropped, normal)",
+         paired.signed_rank_pvalues(d, zero_method="wilcox", method="normal")[0], ".4f"),
+        ("HL", w.hl_estimate, ".1f"), ("HL low", w.hl_ci_low, ".1f"),
+        ("HL high", w.hl_ci_high, ".1f"), ("R HL", r["hl_estimate"], ".1f"),
+        ("R HL low", r["hl_ci_low"], ".1f"), ("R HL high", abs(r["hl_ci_high"]), ".1f"),
+        ("paired t p", paired.paired_t(pairs, before="before", after="after").iloc[0].p_value,
+         ".4f"), ("R t p", r["t_p"], ".4f"),
+        ("McNemar exact", mcnemar.iloc[0].p_value, ".3f"), ("R mcnemar.test", r["mcnemar_p"], ".3f"),
+        ("McNemar discordant", mcnemar.iloc[0].n_before_only, ".0f"),
+        ("Mann-Whitney exact", mw["auto"], ".3f"), ("R Mann-Whitney", r["mannwhitney_p"], ".3f"),
+        ("R wilcox.exact two groups", r["mannwhitney_exact_p"], ".3f"),
+        ("SPSS Mann-Whitney (package, normal)", mw["normal"], ".3f"),
+        ("rank-biserial low", w.ci_low, ".2f"), ("rank-biserial high", w.ci_high, ".2f"),
+        ("Fisher low", fisher.ci_low, ".2f"), ("Fisher high", fisher.ci_high, ".2f"),
+        ("coverage low", coverage.min(), ".3f"), ("coverage high", coverage.max(), ".3f"),
+        ("mixed change", model.estimate, ".2f"), ("mixed low", model.ci_low, ".2f"),
+        ("mixed high", model.ci_high, ".2f"), ("mixed p", model.p_value, ".4f"),
+        ("mixed df", model.df, ".1f"), ("Wald low", model.ci_low_wald, ".2f"),
+        ("Wald high", model.ci_high_wald, ".2f"), ("Wald p", model.p_value_wald, ".4f"),
+    ]
+
+
+@pytest.mark.parametrize("what, value, spec", _conventions_values(),
+                         ids=[v[0] for v in _conventions_values()])
+def test_readme_conventions_table_states_the_computed_values(what, value, spec):
+    section = _conventions_section()
+    shown = format(float(value), spec)
+    assert shown in section, f"{what}: {shown} is not in the README's conventions table"
