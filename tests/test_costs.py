@@ -127,3 +127,23 @@ def test_tariff_sensitivity_varies_one_tariff_at_a_time():
     assert (base == 11700.0).all()
     with pytest.raises(ConfigError, match="factors"):
         costs.tariff_sensitivity(_trajectories(), factors=(-1,))
+
+
+@pytest.mark.parametrize("low, high, target", [(0.25, 0.75, 0.5), (0.5, 0.9, 0.5), (0.1, 0.49, 0.5),
+                                               (0.6, 0.9, 0.75), (0.0, 1.0, 0.0)])
+def test_substitution_verdict_is_the_findings_verdict(low, high, target):
+    # one verdict on the target everywhere: key numbers (costs) and findings text (sections)
+    from analysis.report.findings_sections import target_verdict as findings_verdict
+
+    verdict = costs.TARGET_VERDICTS_NL[costs.target_verdict(low, high, target)]
+    assert verdict == findings_verdict((low + high) / 2, low, high, target)
+
+
+def test_substitution_key_numbers_report_the_interval_verdict():
+    row = costs.substitution(_trajectories()).iloc[0]  # 2 of 5, interval 0.05-0.85, target 0.5
+    assert row["target_verdict"] == "undetermined"
+    numbers = costs.substitution_key_numbers(costs.substitution(_trajectories()),
+                                             pd.DataFrame({"item": [], "total_eur": [],
+                                                           "tariffs_assumed": []}))
+    assert numbers["substitution_target_verdict_nl"] == "niet aantoonbaar"
+    assert "substitution_target_met" not in numbers

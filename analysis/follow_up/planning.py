@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.follow_up.inputs import PlanningInputs
+from analysis.follow_up.inputs import SAFEGUARD_CONFIDENCE, PlanningInputs
 from analysis.follow_up.power import nearest_zero
-from analysis.follow_up.two_group import USUAL_CARE_REFERENCE_D
+from analysis.follow_up.two_group import ANCOVA_REFERENCE_R, USUAL_CARE_REFERENCE_D
 from analysis.report.figures.style import format_nl
 
 
@@ -46,7 +46,9 @@ def planning_key_numbers(inputs: PlanningInputs, precision: pd.DataFrame, power:
     * ``follow_up_started_n, _completed_n, _completion_rate, _completion_rate_pilot,
       _completion_rate_excluding_ongoing, _completion_from_pilot``;
     * ``follow_up_sdq_total_n, _d_z, _d_z_ci_low, _d_z_ci_high, _d_z_ci_bound, _d_z_safeguard,
-      _r_t0_t1, _d_av`` (of ``scale``);
+      _d_z_safeguard_share`` (the safeguard effect as a share of the observed one: what the
+      scenario's wording says, computed rather than typed), ``_r_t0_t1, _d_av`` (of ``scale``)
+      and ``follow_up_safeguard_confidence`` (the level of the safeguard interval);
     * ``follow_up_reliable_improvement_k, _n, _share, _ci_low, _ci_high,
       follow_up_pilot_half_width``;
     * ``follow_up_n_analysed_precision_TT, follow_up_n_enrol_precision_TT`` (pilot share,
@@ -56,7 +58,9 @@ def planning_key_numbers(inputs: PlanningInputs, precision: pd.DataFrame, power:
       with ``_mc_low``/``_mc_high`` (simulated power at that n and its 95% Monte Carlo
       band), ``follow_up_status_...`` (:data:`analysis.follow_up.power.STATUSES`) and
       ``follow_up_needed_..._nl`` (the answer in Dutch words, "ongeveer" for simulations);
-    * ``follow_up_n_enrol_per_arm_PP_dDD`` and ``follow_up_n_enrol_per_arm_ancova_PP_dDD``;
+    * ``follow_up_n_enrol_per_arm_PP_dDD``, ``follow_up_n_enrol_per_arm_ancova_PP_dDD`` (at the
+      pilot's ``r_t0_t1``) and ``follow_up_n_enrol_per_arm_ancova_reference_PP_dDD`` (at
+      ``follow_up_ancova_reference_r``, :data:`analysis.follow_up.two_group.ANCOVA_REFERENCE_R`);
     * ``follow_up_usual_care_reference_d``.
     """
     completion, effect = inputs.completion.iloc[0], inputs.effect(scale)
@@ -76,6 +80,9 @@ def planning_key_numbers(inputs: PlanningInputs, precision: pd.DataFrame, power:
         f"{stem}_d_z_safeguard": _float_or_none(
             nearest_zero(effect["safeguard_low"], effect["safeguard_high"])),
         f"{stem}_d_z_ci_bound": _float_or_none(nearest_zero(effect["ci_low"], effect["ci_high"])),
+        f"{stem}_d_z_safeguard_share": _safeguard_share(effect),
+        "follow_up_safeguard_confidence": SAFEGUARD_CONFIDENCE,
+        "follow_up_ancova_reference_r": ANCOVA_REFERENCE_R,
         f"{stem}_r_t0_t1": _float_or_none(effect["r_t0_t1"]),
         f"{stem}_d_av": _float_or_none(effect["d_av"]),
         "follow_up_reliable_improvement_k": int(reliable["k"]),
@@ -90,6 +97,15 @@ def planning_key_numbers(inputs: PlanningInputs, precision: pd.DataFrame, power:
     numbers.update(_power_numbers(power[power["scale"] == scale]))
     numbers.update(_two_group_numbers(two_group))
     return numbers
+
+
+def _safeguard_share(effect: pd.Series) -> float | None:
+    """The safeguard effect as a share of the observed d_z (0 when the 60% interval holds 0)."""
+    safeguard = nearest_zero(effect["safeguard_low"], effect["safeguard_high"])
+    observed = effect["d_z"]
+    if pd.isna(safeguard) or pd.isna(observed) or observed == 0:
+        return None
+    return float(safeguard / observed)
 
 
 def _precision_numbers(precision: pd.DataFrame, method: str) -> dict:
@@ -128,6 +144,8 @@ def _two_group_numbers(two_group: pd.DataFrame) -> dict:
         out[f"follow_up_n_enrol_per_arm_{key}"] = int(row.n_enrolled_per_arm)
         out[f"follow_up_n_enrol_per_arm_ancova_{key}"] = _int_or_none(
             row.n_enrolled_per_arm_ancova)
+        out[f"follow_up_n_enrol_per_arm_ancova_reference_{key}"] = _int_or_none(
+            getattr(row, "n_enrolled_per_arm_ancova_reference", None))
     return out
 
 
@@ -164,8 +182,14 @@ def summary_nl(inputs: PlanningInputs, precision: pd.DataFrame, power: pd.DataFr
     groups = two_group[two_group["target_power"] == two_group["target_power"].min()]
     if not groups.empty:
         row = groups.loc[(groups["effect_size"] - USUAL_CARE_REFERENCE_D).abs().idxmin()]
+        n_pilot = int(inputs.effect(scale)["n"])
+        reference = (f"; bij r = {format_nl(row['r_reference'], 1)}: "
+                     f"{int(row['n_enrolled_per_arm_ancova_reference'])}"
+                     if "n_enrolled_per_arm_ancova_reference" in row.index else "")
         ancova = ("" if pd.isna(row["n_enrolled_per_arm_ancova"]) else
-                  f"; met de beginmeting als covariaat {int(row['n_enrolled_per_arm_ancova'])}")
+                  f"; met de beginmeting als covariaat {int(row['n_enrolled_per_arm_ancova'])} "
+                  f"(bij de correlatie van begin- en eindscore in deze pilot, r = "
+                  f"{format_nl(row['r_t0_t1'], 2)}, uit {n_pilot} gezinnen{reference})")
         lines.append(f"- Vergelijking met gebruikelijke zorg, verschil d = "
                      f"{format_nl(row['effect_size'], 1)}, power "
                      f"{format_nl(100 * row['target_power'], 0)}%: "

@@ -30,6 +30,13 @@ Psychiatry 70(7), 750-761, doi:10.1001/jamapsychiatry.2013.1176): a realistic or
 magnitude for the difference between an integrated approach and care as usual."""
 
 
+ANCOVA_REFERENCE_R: float = 0.5
+"""A T0-T1 correlation to plan the ANCOVA with beside the pilot's own: the pilot's ``r`` rests on
+a handful of families and is uncertain; 0.5 is the conventional planning value for pre-post
+correlations of questionnaire scores when none is known (Borm, Fransen & Lemmens 2007 use
+0.5 in their worked examples)."""
+
+
 def ancova_n(effect_size: float, correlation: float, *, power: float = 0.8,
              alpha: float = 0.05) -> int:
     """Families per arm when the follow-up analysis adjusts for the T0 score (ANCOVA).
@@ -106,7 +113,9 @@ def two_group_table(inputs: PlanningInputs, *,
         change), ``n_enrolled_per_arm`` (inflated for completion), ``n_enrolled_total``
         (both arms), ``r_t0_t1``, ``n_analysed_per_arm_ancova``, ``n_enrolled_per_arm_ancova``,
         ``n_enrolled_total_ancova`` (adjusted for T0, :func:`ancova_n`; missing without a
-        correlation), ``completion_rate``.
+        correlation), ``r_reference``, ``n_analysed_per_arm_ancova_reference``,
+        ``n_enrolled_per_arm_ancova_reference`` (the same at :data:`ANCOVA_REFERENCE_R`),
+        ``completion_rate``.
     """
     rate = inputs.completion_rate
     r = float(inputs.effect(scale)["r_t0_t1"])
@@ -116,6 +125,7 @@ def two_group_table(inputs: PlanningInputs, *,
             n = _pw.two_group_n(d, power=target, alpha=alpha)[0]
             n_anc = ancova_n(d, r, power=target, alpha=alpha) if abs(r) < 1 else None
             enrol_anc = None if n_anc is None else _pw.inflate_for_completion(n_anc, rate)
+            n_ref = ancova_n(d, ANCOVA_REFERENCE_R, power=target, alpha=alpha)
             rows.append({"effect_size": d, "target_power": target, "alpha": alpha,
                          "n_analysed_per_arm": n,
                          "n_enrolled_per_arm": _pw.inflate_for_completion(n, rate),
@@ -123,6 +133,10 @@ def two_group_table(inputs: PlanningInputs, *,
                          "r_t0_t1": r, "n_analysed_per_arm_ancova": n_anc,
                          "n_enrolled_per_arm_ancova": enrol_anc,
                          "n_enrolled_total_ancova": None if enrol_anc is None else 2 * enrol_anc,
+                         "r_reference": ANCOVA_REFERENCE_R,
+                         "n_analysed_per_arm_ancova_reference": n_ref,
+                         "n_enrolled_per_arm_ancova_reference":
+                             _pw.inflate_for_completion(n_ref, rate),
                          "completion_rate": rate})
     table = pd.DataFrame(rows)
     for column in ("n_analysed_per_arm_ancova", "n_enrolled_per_arm_ancova",

@@ -17,6 +17,10 @@ ch. 11. Sage. (Thresholds: alpha >= .800 reliable; .667 <= alpha < .800 tentativ
 
 Krippendorff, K. (2011). *Computing Krippendorff's alpha-reliability*. Annenberg School for
 Communication, University of Pennsylvania. https://repository.upenn.edu/asc_papers/43
+
+Hayes, A. F., & Krippendorff, K. (2007). Answering the call for a standard reliability measure
+for coding data. *Communication Methods and Measures*, 1(1), 77-89.
+https://doi.org/10.1080/19312450709336664
 """
 
 from __future__ import annotations
@@ -45,7 +49,18 @@ CODE_AGREEMENT_COLUMNS: list[str] = ["code_path", "coder_a", "coder_b", "n_units
                                      "kappa", "alpha", "reliability"]
 SUMMARY_COLUMNS: list[str] = ["statistic", "method", "reliability", "level", "n_units",
                               "n_pairable_values", "n_coders", "n_segments", "n_double_coded",
-                              "share_double_coded"]
+                              "share_double_coded", "ci_low", "ci_high", "verdict",
+                              "p_below_tentative", "p_below_reliable", "n_resamples", "seed"]
+VERDICTS_NL: dict[str, str] = {**RELIABILITY_LABELS_NL, "at_least_tentative": "minstens voorlopig",
+                               "at_most_tentative": "hooguit voorlopig",
+                               "undetermined": "niet te beoordelen"}
+"""Dutch wording of :func:`alpha_verdict`."""
+DEFAULT_ALPHA_SEED: int = 20232024
+"""Seed of the bootstrap of :func:`alpha_interval` (the package's default seed)."""
+DEFAULT_ALPHA_RESAMPLES: int = 9999
+ALPHA_RESAMPLE_BUDGET: int = 200_000_000
+"""Resampled units (resamples x clusters) at most: above, the number of resamples falls (never
+below 1,000), so a coded corpus of any size costs seconds."""
 
 
 def reliability_label(alpha: float) -> str:
@@ -137,6 +152,152 @@ def krippendorff_alpha(data, *, level: str = "nominal") -> float:
     return float(1.0 - (n - 1.0) * float((o.to_numpy() * delta).sum()) / expected)
 
 
+def _unit_counts(data):
+    """Values, per-unit value counts ``n_uc`` (pairable units only) and their row index."""
+    frame = pd.DataFrame(data)
+    long = frame.stack(future_stack=True).dropna()
+    if long.empty:
+        return [], np.zeros((0, 0)), np.array([], dtype=int)
+    counts = pd.crosstab(long.index.get_level_values(0), long.to_numpy())
+    counts = counts[counts.sum(axis=1) >= 2]
+    values = sorted(counts.columns, key=_sort_key)
+    rows = frame.index.get_indexer(counts.index)
+    return values, counts.reindex(columns=values, fill_value=0).to_numpy(dtype=float), rows
+
+
+def _alpha_of(o: np.ndarray, values: list, level: str) -> np.ndarray:
+    """Alpha of coincidence matrices ``o`` (shape (..., V, V)); NaN where undefined."""
+    n = o.sum(axis=(-2, -1))
+    margins = o.sum(axis=-1)
+    if level == "ordinal":
+        out = np.full(n.shape, np.nan)
+        for index in np.ndindex(n.shape):
+            frame = pd.DataFrame(o[index], index=values, columns=values)
+            delta = _delta(frame, level)
+            expected = float(margins[index] @ delta @ margins[index])
+            if n[index] >= 2 and expected > 0:
+                out[index] = 1 - (n[index] - 1) * float((o[index] * delta).sum()) / expected
+        return out
+    delta = _delta(pd.DataFrame(np.zeros((len(values), len(values))), index=values,
+                                columns=values), level)
+    expected = np.einsum("...i,ij,...j->...", margins, delta, margins)
+    observed = np.einsum("...ij,ij->...", o, delta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((n >= 2) & (expected > 0), 1 - (n - 1) * observed / expected, np.nan)
+
+
+def alpha_interval(data, *, clusters=None, level: str = "nominal",
+                   n_resamples: int | None = None, seed: int | None = DEFAULT_ALPHA_SEED,
+                   confidence: float = 0.95) -> dict:
+    """Bootstrap interval of Krippendorff's alpha, resampling units (or clusters of units).
+
+    Parameters
+    ----------
+    data : DataFrame or 2-D array-like
+        Reliability data as for :func:`krippendorff_alpha` (units in rows, coders in columns).
+    clusters : array-like, optional
+        A label per row of ``data``: rows with the same label are resampled together (the
+        codes of one segment, which are not independent). Default: every row on its own.
+    level : {"nominal", "ordinal", "interval", "ratio"}
+        Metric.
+    n_resamples : int, optional
+        Bootstrap resamples; default 9,999, fewer for very large data
+        (:data:`ALPHA_RESAMPLE_BUDGET`, at least 1,000).
+    seed : int or None
+        Seed of ``numpy.random.default_rng``.
+    confidence : float
+        Level of the percentile interval.
+
+    Returns
+    -------
+    dict
+        ``estimate`` (alpha), ``ci_low``, ``ci_high`` (percentile interval of the resampled
+        alphas; NaN when alpha is undefined), ``p_below_tentative`` and ``p_below_reliable``
+        (share of resampled alphas below .667 and .800: Hayes & Krippendorff's ``q``, the
+        probability of failing to reach that minimum), ``n_resamples``, ``n_valid`` (resamples
+        with a defined alpha), ``n_clusters``, ``seed``.
+
+    Notes
+    -----
+    The coincidence matrix is a sum over units, so each cluster's share is computed once and a
+    resample is the sum of its clusters' shares weighted by how often it was drawn: ``O(B G)``
+    for ``B`` resamples of ``G`` clusters. Resampling the units themselves (Efron's bootstrap of
+    the reliability data) also carries the uncertainty of the expected disagreement; Hayes &
+    Krippendorff's (2007) KALPHA macro instead resamples pairs of values from the coincidence
+    matrix with the expected disagreement held fixed, which gives narrower intervals that
+    under-cover (Hughes 2022, arXiv:2210.13265). Resampled alphas are not truncated.
+
+    Examples
+    --------
+    >>> ci = alpha_interval({"A": [0, 1, 0, 0, 0, 0, 0, 0, 1, 0],
+    ...                      "B": [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]}, seed=1)
+    >>> round(ci["estimate"], 3), ci["ci_low"] < 0.095 < ci["ci_high"]
+    (0.095, True)
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}; got {level!r}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie strictly between 0 and 1; got {confidence!r}")
+    values, n_uc, rows = _unit_counts(data)
+    estimate = krippendorff_alpha(data, level=level)
+    labels = (np.arange(len(pd.DataFrame(data))) if clusters is None
+              else pd.factorize(pd.Series(list(clusters)))[0])
+    out = {"estimate": estimate, "ci_low": float("nan"), "ci_high": float("nan"),
+           "p_below_tentative": float("nan"), "p_below_reliable": float("nan"),
+           "n_resamples": 0, "n_valid": 0, "n_clusters": int(len(set(labels))), "seed": seed}
+    if not np.isfinite(estimate) or not len(values):
+        return out
+    shares = (n_uc[:, :, None] * n_uc[:, None, :]
+              - n_uc[:, :, None] * np.eye(len(values))) / (n_uc.sum(axis=1) - 1)[:, None, None]
+    groups, inverse = np.unique(labels, return_inverse=True)
+    per_cluster = np.zeros((groups.size, len(values), len(values)))
+    np.add.at(per_cluster, inverse[rows], shares)
+    count = groups.size
+    if n_resamples is None:
+        n_resamples = int(min(DEFAULT_ALPHA_RESAMPLES,
+                              max(1000, ALPHA_RESAMPLE_BUDGET // max(count, 1))))
+    rng = np.random.default_rng(seed)
+    alphas = np.empty(n_resamples)
+    block = max(1, 20_000_000 // count)
+    for start in range(0, n_resamples, block):
+        size = min(block, n_resamples - start)
+        weights = np.stack([np.bincount(rng.integers(0, count, count), minlength=count)
+                            for _ in range(size)]).astype(float)
+        alphas[start:start + size] = _alpha_of(np.einsum("bg,gij->bij", weights, per_cluster),
+                                               values, level)
+    valid = alphas[np.isfinite(alphas)]
+    if valid.size:
+        tail = (1 - confidence) / 2
+        out.update(ci_low=float(np.quantile(valid, tail)),
+                   ci_high=float(np.quantile(valid, 1 - tail)),
+                   p_below_tentative=float(np.mean(valid < TENTATIVE)),
+                   p_below_reliable=float(np.mean(valid < RELIABLE)))
+    out.update(n_resamples=int(n_resamples), n_valid=int(valid.size))
+    return out
+
+
+def alpha_verdict(low: float, high: float) -> str:
+    """What an interval of alpha allows one to say, against Krippendorff's (2004) minima.
+
+    ``"reliable"`` when the whole interval lies at or above .800; ``"tentative"`` when it lies
+    in [.667, .800); ``"insufficient"`` when it lies below .667; ``"at_least_tentative"`` when
+    it starts at or above .667 and reaches .800; ``"at_most_tentative"`` when it starts below
+    .667 and ends below .800; ``"undetermined"`` when it spans both minima or is missing.
+
+    >>> alpha_verdict(0.82, 0.9), alpha_verdict(0.7, 0.85), alpha_verdict(0.55, 0.9)
+    ('reliable', 'at_least_tentative', 'undetermined')
+    """
+    if low is None or high is None or not (np.isfinite(low) and np.isfinite(high)):
+        return "undetermined"
+    if low >= RELIABLE:
+        return "reliable"
+    if high < TENTATIVE:
+        return "insufficient"
+    if low >= TENTATIVE:
+        return "tentative" if high < RELIABLE else "at_least_tentative"
+    return "at_most_tentative" if high < RELIABLE else "undetermined"
+
+
 def cohen_kappa(a, b) -> float:
     """Cohen's kappa of two coders' judgements of the same units (no missing values).
 
@@ -218,8 +379,11 @@ def code_agreement(segments: pd.DataFrame, *, level: int | None = None) -> pd.Da
     return pd.DataFrame(rows, columns=CODE_AGREEMENT_COLUMNS)
 
 
-def agreement_summary(segments: pd.DataFrame, *, level: int | None = None) -> pd.DataFrame:
-    """Overall Krippendorff's alpha (nominal) and how much material was double coded.
+def agreement_summary(segments: pd.DataFrame, *, level: int | None = None,
+                      n_resamples: int | None = None,
+                      seed: int | None = DEFAULT_ALPHA_SEED) -> pd.DataFrame:
+    """Overall Krippendorff's alpha (nominal) with its bootstrap interval, and how much
+    material was double coded.
 
     Returns
     -------
@@ -230,11 +394,19 @@ def agreement_summary(segments: pd.DataFrame, *, level: int | None = None) -> pd
         (code level compared, ``"full"`` for whole paths), ``n_units`` (segment x code units),
         ``n_pairable_values``, ``n_coders`` (coders of double-coded material), ``n_segments``
         (distinct segments in the material), ``n_double_coded`` and ``share_double_coded``
-        (0-1; NaN without segments).
+        (0-1; NaN without segments); ``ci_low``, ``ci_high`` (95% bootstrap interval,
+        :func:`alpha_interval`, resampling double-coded segments with all their codes),
+        ``verdict`` (:func:`alpha_verdict` of the interval: a judgement only where the interval
+        allows one), ``p_below_tentative``, ``p_below_reliable``, ``n_resamples``, ``seed``.
     """
     presence = presence_table(segments, level=level)
     coders = [c for c in presence.columns if c not in ("session_id", "segment_id", "code_path")]
     alpha = krippendorff_alpha(presence[coders]) if coders else float("nan")
+    interval = (alpha_interval(presence[coders], clusters=list(zip(presence["session_id"],
+                                                                   presence["segment_id"])),
+                               n_resamples=n_resamples, seed=seed)
+                if coders else {"ci_low": np.nan, "ci_high": np.nan, "p_below_tentative": np.nan,
+                                "p_below_reliable": np.nan, "n_resamples": 0})
     n_segments = segments[["session_id", "segment_id"]].drop_duplicates().shape[0]
     n_double = presence[["session_id", "segment_id"]].drop_duplicates().shape[0]
     pairable = presence[coders].notna().sum(axis=1) if coders else pd.Series(dtype=int)
@@ -243,7 +415,12 @@ def agreement_summary(segments: pd.DataFrame, *, level: int | None = None) -> pd
         "reliability": reliability_label(alpha), "level": "full" if level is None else level,
         "n_units": len(presence), "n_pairable_values": int(pairable[pairable >= 2].sum()),
         "n_coders": len(coders), "n_segments": n_segments, "n_double_coded": n_double,
-        "share_double_coded": n_double / n_segments if n_segments else float("nan")}],
+        "share_double_coded": n_double / n_segments if n_segments else float("nan"),
+        "ci_low": interval["ci_low"], "ci_high": interval["ci_high"],
+        "verdict": alpha_verdict(interval["ci_low"], interval["ci_high"]),
+        "p_below_tentative": interval["p_below_tentative"],
+        "p_below_reliable": interval["p_below_reliable"],
+        "n_resamples": interval["n_resamples"], "seed": seed}],
         columns=SUMMARY_COLUMNS)
 
 

@@ -477,14 +477,18 @@ def coding_key_numbers(segments: pd.DataFrame, sessions: pd.DataFrame | None, *,
         ``agreement_double_coded_n`` (counts; None when the cohort has no coding at all),
         ``agreement_share_double_coded`` (0-1), ``agreement_alpha`` (Krippendorff's alpha;
         None when nothing is double coded), ``agreement_reliability`` and its Dutch wording
-        ``agreement_reliability_nl`` (None without coding).
+        ``agreement_reliability_nl`` (the label of the point estimate; None without coding),
+        ``agreement_alpha_ci_low``, ``agreement_alpha_ci_high`` (95% bootstrap interval) and
+        ``agreement_verdict``, ``agreement_verdict_nl`` (what that interval allows one to say,
+        :func:`analysis.qualitative.agreement.alpha_verdict`).
     """
-    from analysis.qualitative.agreement import RELIABILITY_LABELS_NL
+    from analysis.qualitative.agreement import RELIABILITY_LABELS_NL, VERDICTS_NL
 
     numbers: dict[str, int | float | str | None] = dict.fromkeys((
         "segments_n", "quotes_n", "quotes_withheld_n", "agreement_double_coded_n",
         "agreement_share_double_coded", "agreement_alpha", "agreement_reliability",
-        "agreement_reliability_nl"))
+        "agreement_reliability_nl", "agreement_alpha_ci_low", "agreement_alpha_ci_high",
+        "agreement_verdict", "agreement_verdict_nl"))
     if segments.empty and sessions is None:
         return numbers
     numbers.update(segments_n=int(segments[["session_id", "segment_id"]].drop_duplicates().shape[0]),
@@ -498,6 +502,12 @@ def coding_key_numbers(segments: pd.DataFrame, sessions: pd.DataFrame | None, *,
                    agreement_reliability_nl=RELIABILITY_LABELS_NL.get(label, label),
                    agreement_share_double_coded=_finite(row["share_double_coded"]),
                    agreement_double_coded_n=int(row["n_double_coded"]))
+    if "verdict" in row.index and _finite(row["statistic"]) is not None:
+        numbers.update(agreement_alpha_ci_low=_finite(row["ci_low"]),
+                       agreement_alpha_ci_high=_finite(row["ci_high"]),
+                       agreement_verdict=str(row["verdict"]),
+                       agreement_verdict_nl=VERDICTS_NL.get(str(row["verdict"]),
+                                                            str(row["verdict"])))
     return numbers
 
 

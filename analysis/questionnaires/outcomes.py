@@ -43,8 +43,10 @@ from analysis.questionnaires import change, instruments, scoring
 from analysis.questionnaires import forms as _forms
 from analysis.stats import association as _association
 from analysis.stats import intervals as _intervals
+from analysis.stats import location as _location
 from analysis.stats import paired as _paired
 from analysis.stats import sensitivity
+from analysis.stats.paired import DEFAULT_SEED
 
 PRIMARY = "sdq"
 ATTACHMENT = "ari_cp"
@@ -259,16 +261,27 @@ def attrition(scores: pd.DataFrame, families: Iterable[str], *, scales: Iterable
     return pd.concat(rows, ignore_index=True)
 
 
+def dropout_pairs(scores: pd.DataFrame, *, column: str) -> pd.DataFrame:
+    """T0 and T1 of ``column`` per family with a T0 value (``T1`` NaN for drop-outs), by id."""
+    wide = scores[scores["timepoint"].isin(["T0", "T1"])].pivot_table(
+        index="family_id", columns="timepoint", values=column, aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=["T0", "T1"])
+    return wide[wide["T0"].notna()].sort_index()
+
+
 def dropout_sensitivity(scores: pd.DataFrame, *, instrument: str = PRIMARY,
-                        scale: str = "total") -> dict | None:
+                        scale: str = "total", seed: int | None = None) -> dict | None:
     """Drop-out sensitivity of the change on one scale, using every family with a T0 score.
 
     Returns None when fewer than 3 families have T0 and T1 or nobody has T0 only. Otherwise
     a dict with ``mixed`` (:func:`analysis.stats.sensitivity.mixed_model_change` over every
-    moment in the data, T0 first, under MAR), ``tipping_delta`` (points the missing T1 scores
-    would have to lie above their MAR prediction for the mean change over all families to be
-    0; :func:`analysis.stats.sensitivity.tipping_point`), ``tipping`` (its table) and
-    ``n_t0_only``.
+    moment in the data, T0 first, under MAR: REML with Satterthwaite's df), ``imputation``
+    (:func:`analysis.stats.sensitivity.tipping_points`: delta-adjusted multiple imputation of
+    the missing T1 scores, with the shifts at which the pooled change, its 95% interval and the
+    pooled Wilcoxon test reach 0 or 0.05; ``seed`` default
+    :data:`analysis.stats._tidy.DEFAULT_SEED`), ``tipping_delta`` (the first of those: points the
+    missing T1 scores would have to lie above their MAR prediction for the mean change over all
+    families to be 0), ``tipping`` (the imputation's table by shift) and ``n_t0_only``.
     """
     column = f"{instrument}_{scale}"
     if column not in scores.columns:
@@ -277,20 +290,21 @@ def dropout_sensitivity(scores: pd.DataFrame, *, instrument: str = PRIMARY,
     if "T0" not in moments or "T1" not in moments:
         return None
     order = ["T0", *[m for m in moments if m != "T0"]]
-    wide = scores[scores["timepoint"].isin(["T0", "T1"])].pivot_table(
-        index="family_id", columns="timepoint", values=column, aggfunc="first")
-    wide = wide[wide["T0"].notna()]
+    wide = dropout_pairs(scores, column=column)
     complete, t0_only = int(wide["T1"].notna().sum()), int(wide["T1"].isna().sum())
-    if complete < 3 or t0_only == 0:
+    if complete < 3 or t0_only == 0 or wide.loc[wide["T1"].notna(), "T0"].nunique() < 2:
         return None
     mixed = sensitivity.mixed_model_change(scores, subject="family_id", time="timepoint",
                                            value=column, order=order)
-    delta, table = sensitivity.tipping_point(wide["T0"], wide["T1"])
-    return {"mixed": mixed, "tipping_delta": delta, "tipping": table, "n_t0_only": t0_only}
+    imputed = sensitivity.tipping_points(wide["T0"], wide["T1"],
+                                         seed=DEFAULT_SEED if seed is None else seed)
+    return {"mixed": mixed, "imputation": imputed, "tipping_delta": imputed.delta("estimate"),
+            "tipping": imputed.table, "n_t0_only": t0_only}
 
 
 def stress_and_attachment(changes: pd.DataFrame, *, stress_scale: str = "total",
-                          attachment_scale: str = "disorganized") -> pd.DataFrame | None:
+                          attachment_scale: str = "disorganized",
+                          seed: int = DEFAULT_SEED) -> pd.DataFrame | None:
     """The pilot's hypothesis: change in parenting stress vs change in disorganized attachment.
 
     Needs a parenting-stress instrument (OBVL) at T0 and T1; returns the per-family changes
@@ -306,7 +320,8 @@ def stress_and_attachment(changes: pd.DataFrame, *, stress_scale: str = "total",
     both = both.dropna()
     if len(both) < 4:
         return None
-    both.attrs["spearman"] = _association.spearman(both, x="change_stress", y="change_attachment")
+    both.attrs["spearman"] = _association.spearman(both, x="change_stress", y="change_attachment",
+                                                   seed=seed)
     return both
 
 
@@ -401,7 +416,7 @@ class QuestionnaireResults:
         numbers.update(_test_numbers(self.tests, self.mcnemar, self.attrition, self.changes))
         numbers.update(_pair_numbers(self))
         numbers["analysis_set_n"] = len(self.families)
-        numbers.update(_dropout_numbers(self.dropout))
+        numbers.update(_dropout_numbers(self.dropout, numbers.get("sdq_total_rci_threshold")))
         if self.stress is not None:
             rho = self.stress.attrs["spearman"].iloc[0]
             numbers.update(stress_rho=float(rho["statistic"]), stress_rho_ci_low=float(
@@ -411,11 +426,14 @@ class QuestionnaireResults:
 
 def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
                            schemes: Mapping[str, str] | None = None,
-                           scales: Iterable[str] = SDQ_SCALES) -> QuestionnaireResults:
+                           scales: Iterable[str] = SDQ_SCALES,
+                           seed: int = DEFAULT_SEED) -> QuestionnaireResults:
     """Score, pair and test every questionnaire of a cohort's validated ``tables``.
 
     ``schemes`` maps instrument id -> cut-off scheme (default: each instrument's own). Parts
-    whose instrument is absent stay None, so a cohort without the ARI-CP still runs.
+    whose instrument is absent stay None, so a cohort without the ARI-CP still runs. ``seed``
+    fixes every random number (bootstrap intervals, permutation p-values, the multiple
+    imputation of the drop-out sensitivity).
     """
     trajectories = tables.get("trajectories")
     ages = trajectories[["family_id", "child_age"]] if trajectories is not None else None
@@ -430,20 +448,25 @@ def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
         results.chain_schemes = chain_by_scheme(scores, families)
     primary_sdq = changes[changes["instrument"] == PRIMARY]
     if PRIMARY in scores and not primary_sdq.empty:
-        results.tests = group_change(primary_sdq, scales=list(scales))
+        results.tests = group_change(primary_sdq, scales=list(scales), seed=seed)
         total = primary_sdq[primary_sdq["scale"] == "total"]
         if (total["t0_elevated"].notna() & total["t1_elevated"].notna()).any():
             results.mcnemar = mcnemar_elevated(primary_sdq)  # a form without norms: no bands
         with_switches = change.primary_pairs(changes_all, rule="any_informant")
         with_switches = with_switches[with_switches["instrument"] == PRIMARY]
         if (with_switches["pair_status"] == "informant_switch").any():
-            results.tests_all_informants = group_change(with_switches, scales=["total"])
+            results.tests_all_informants = group_change(with_switches, scales=["total"],
+                                                        seed=seed)
         paired = sorted(families_with(scores[PRIMARY], "T0", "T1"))
         results.attrition = attrition(scores[PRIMARY], paired, scales=list(scales)) if len(
             paired) else None
-    results.stress = stress_and_attachment(changes)
+    results.stress = stress_and_attachment(changes, seed=seed)
     if PRIMARY in scores:
-        results.dropout = dropout_sensitivity(scores[PRIMARY])
+        # the same completers as the primary test: a family whose T0 and T1 the informant rule
+        # does not pair (another informant or form at T1) is left out, not counted as complete
+        sdq = scores[PRIMARY]
+        unpaired = set(families_with(sdq, "T0", "T1")) - set(primary_sdq["family_id"])
+        results.dropout = dropout_sensitivity(sdq[~sdq["family_id"].isin(unpaired)], seed=seed)
     return results
 
 
@@ -472,9 +495,13 @@ def key_number_names() -> list[str]:
     names += [f"sdq_{scale}_{what}" for scale in SDQ_SCALES
               for what in ("hl", "hl_ci_low", "hl_ci_high", "verdict_nl",
                            "wilcoxon_p_zero_dropped", "wilcoxon_ci_missing_reason")]
+    names += ["sdq_total_wilcoxon_ci_coverage_low", "sdq_total_wilcoxon_ci_coverage_high",
+              "sdq_total_hl_ci_zero_bound"]
     names += ["sdq_scales_tested_n"] + [f"sdq_total_{what}" for what in (
         "mixed_change", "mixed_ci_low", "mixed_ci_high", "mixed_converged", "mixed_n_families",
-        "mixed_p", "tipping_delta")]
+        "mixed_p", "mixed_df", "mixed_p_wald", "tipping_delta", "tipping_delta_ci",
+        "tipping_delta_test", "tipping_delta_ci_rci_share", "mi_change", "mi_ci_low",
+        "mi_ci_high", "mi_p", "mi_rank_p", "mi_imputations", "mi_seed")]
     names += ["sdq_total_mcnemar_p", "attrition_total_p", "attrition_total_median_set",
               "attrition_total_median_t0_only", "sdq_total_rci_threshold", "sdq_total_improved_n",
               "sdq_total_deteriorated_n", "sdq_total_clinically_significant_n",
@@ -593,18 +620,46 @@ def _finite(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _dropout_numbers(dropout: dict | None) -> dict[str, object]:
+def _zero_bound(row) -> bool | None:
+    """True when the Hodges-Lehmann interval ends exactly at 0 while the zero-dropping test
+    rejects 0: the closed interval of the exact test inversion (R's convention) then holds a
+    shift the test rejects; the findings explain it. None otherwise (nothing to explain)."""
+    ends_at_zero = row.hl_ci_low == 0 or row.hl_ci_high == 0
+    return True if ends_at_zero and row.p_value_other_zero_rule < 0.05 else None
+
+
+def _dropout_numbers(dropout: dict | None, rci_threshold: float | None) -> dict[str, object]:
+    """Key numbers of :func:`dropout_sensitivity` (SDQ total); ``rci_threshold`` (points) puts
+    the interval's tipping point against the reliable-change criterion of one child."""
     if dropout is None:
         return {}
+    out: dict[str, object] = {}
+    imputed = dropout.get("imputation")
+    if imputed is not None:
+        at_mar = imputed.table[imputed.table["delta"] == 0].iloc[0]
+        interval = imputed.delta("interval")
+        out.update({"sdq_total_tipping_delta": _finite(imputed.delta("estimate")),
+                    "sdq_total_tipping_delta_ci": _finite(interval),
+                    "sdq_total_tipping_delta_test": _finite(imputed.delta("test")),
+                    "sdq_total_mi_change": float(at_mar["estimate"]),
+                    "sdq_total_mi_ci_low": float(at_mar["ci_low"]),
+                    "sdq_total_mi_ci_high": float(at_mar["ci_high"]),
+                    "sdq_total_mi_p": float(at_mar["p_value"]),
+                    "sdq_total_mi_rank_p": float(at_mar["rank_p"]),
+                    "sdq_total_mi_imputations": int(imputed.n_imputations),
+                    "sdq_total_mi_seed": imputed.seed})
+        if rci_threshold and _finite(interval) is not None:
+            out["sdq_total_tipping_delta_ci_rci_share"] = abs(interval) / float(rci_threshold)
     mixed = dropout["mixed"]
     row = mixed[mixed["time"] == "T1"]
-    out: dict[str, object] = {"sdq_total_tipping_delta": float(dropout["tipping_delta"])}
     if not row.empty:
         r = row.iloc[0]
         out.update({"sdq_total_mixed_change": float(r["estimate"]),
                     "sdq_total_mixed_ci_low": float(r["ci_low"]),
                     "sdq_total_mixed_ci_high": float(r["ci_high"]),
                     "sdq_total_mixed_p": float(r["p_value"]),
+                    "sdq_total_mixed_df": float(r["df"]),
+                    "sdq_total_mixed_p_wald": float(r["p_value_wald"]),
                     "sdq_total_mixed_n_families": int(r["n_units"]),
                     "sdq_total_mixed_converged": bool(r["converged"])})
     return out
@@ -629,6 +684,11 @@ def _test_numbers(tests, mcnemar, attrition_table, changes) -> dict[str, object]
                         f"{stem}_ci_low": _finite(row.ci_low),
                         f"{stem}_ci_high": _finite(row.ci_high),
                         f"{stem}_p_holm": float(row.p_holm)})
+            if row.analysis == "primary" and row.scale == "total":
+                low, high = _location.rank_biserial_coverage(int(row.n), float(row.effect_size))
+                out.update({f"{stem}_ci_coverage_low": _finite(low),
+                            f"{stem}_ci_coverage_high": _finite(high),
+                            "sdq_total_hl_ci_zero_bound": _zero_bound(row)})
             if row.analysis == "primary":
                 out.update({f"{stem}_p_zero_dropped": float(row.p_value_other_zero_rule),
                             f"{stem}_ci_missing_reason": row.ci_missing_reason,

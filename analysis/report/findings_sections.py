@@ -291,13 +291,20 @@ there, else the key numbers ``<stem>_ci_low_pct``/``_ci_high_pct`` (percent) or
 
 KEY_FINDINGS_TEMPLATES: tuple[tuple[str, str], ...] = (
     ("Verandering van de SDQ-totaalscore",
-     "{sdq_total_hl:.1} punten (mediaan, Hodges-Lehmann; 95%-interval {sdq_total_hl_ci_low:.1} "
-     "tot {sdq_total_hl_ci_high:.1}); Wilcoxon-toets p = {sdq_total_wilcoxon_p:.3}"),
+     "{sdq_total_hl:.1} punten (pseudomediaan, Hodges-Lehmann; 95%-interval "
+     "{sdq_total_hl_ci_low:.1} tot {sdq_total_hl_ci_high:.1}); Wilcoxon-toets p = "
+     "{sdq_total_wilcoxon_p:.3} (zonder de gezinnen zonder verandering "
+     "{sdq_total_wilcoxon_p_zero_dropped:.3}), na Holm-correctie voor "
+     "{sdq_scales_tested_n:count} schalen {sdq_total_wilcoxon_p_holm:.3}; oordeel: "
+     "{sdq_total_verdict_nl}"),
     ("Overeenstemming tussen codeurs",
-     "Krippendorffs alfa {agreement_alpha:.2} ({agreement_reliability_nl})"),
+     "Krippendorffs alfa {agreement_alpha:.2} (95%-interval {agreement_alpha_ci_low:.2} tot "
+     "{agreement_alpha_ci_high:.2}): {agreement_verdict_nl}"),
     ("Nodig voor een vervolgonderzoek",
      "{follow_up_n_enrol_paired_t_80_observed:count:gezin/gezinnen} aan te melden voor 80% "
-     "power (gepaarde t-toets, effect van deze pilot)"),
+     "power als het effect van deze pilot klopt (gepaarde t-toets); bij een voorzichtiger "
+     "effect {follow_up_needed_paired_t_80_safeguard_nl}; bij de grens van het 95%-interval "
+     "{follow_up_needed_paired_t_80_ci_bound_nl}"),
 )
 """Headline numbers as templates (:func:`analysis.report.narrative.render`), in order after
 the shares; a line is left out when one of its key numbers is absent."""

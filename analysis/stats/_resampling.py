@@ -357,6 +357,16 @@ def rank_biserial_groups_counts(first: tuple[np.ndarray, np.ndarray],
 SPEARMAN_EXACT_MAX_N = 9
 """Up to this many pairs the Spearman p is exact: all ``n!`` (at most 362,880) orderings."""
 
+SPEARMAN_PERMUTATION_MAX_N = 100
+"""Above this many pairs the Spearman p is the t approximation instead of random orderings.
+A permutation p costs ``n`` operations per ordering (99,999 orderings of 20,000 pairs took
+90 s); the t approximation ``t = rho sqrt((n - 2) / (1 - rho^2))``, ``n - 2`` df, matches the
+first two moments of the permutation distribution exactly (mean 0, variance ``1 / (n - 1)``,
+ties included) and its error shrinks as ``1 / n^2``. Checked at the switch
+(``tests/test_stats.py``): on integer samples with ties at ``n = 100`` it lay within 2.1
+Monte Carlo standard errors of the permutation p (at most 0.0008 apart) and at ``n = 200``
+within 1.6."""
+
 
 def spearman_permutation_p(a: np.ndarray, b: np.ndarray, *, n_permutations: int,
                            seed) -> tuple[float, str]:
@@ -368,12 +378,20 @@ def spearman_permutation_p(a: np.ndarray, b: np.ndarray, *, n_permutations: int,
     limit, ``n_permutations`` random orderings from ``default_rng(seed)`` give
     ``(1 + #extreme) / (1 + n_permutations)`` (Phipson & Smyth 2010), whose Monte Carlo SE
     is about ``sqrt(p (1 - p) / n_permutations)``. Ties are kept as midranks (conditional
-    test). Returns ``(p, how)``.
+    test). Above :data:`SPEARMAN_PERMUTATION_MAX_N` pairs the t approximation replaces the
+    random orderings (the cost cap). Returns ``(p, how)``.
     """
     ra, rb = _st.rankdata(a), _st.rankdata(b)
     ra, rb = ra - ra.mean(), rb - rb.mean()
     observed = abs(float(ra @ rb))
     n = len(ra)
+    if n > SPEARMAN_PERMUTATION_MAX_N:
+        rho = float(ra @ rb) / np.sqrt(float(ra @ ra) * float(rb @ rb))
+        if abs(rho) >= 1:
+            return 0.0, f"t approximation p (n > {SPEARMAN_PERMUTATION_MAX_N})"
+        t = rho * np.sqrt((n - 2) / (1 - rho**2))
+        return float(2 * _st.t.sf(abs(t), n - 2)), \
+            f"t approximation p (n > {SPEARMAN_PERMUTATION_MAX_N})"
     if n <= SPEARMAN_EXACT_MAX_N:
         import itertools
 

@@ -55,9 +55,11 @@ def spearman(data: pd.DataFrame, *, x: str, y: str, confidence: float = 0.95,
     p_method : {"permutation", "t"}
         "permutation" (default): exact over all orderings up to
         :data:`analysis.stats._resampling.SPEARMAN_EXACT_MAX_N` pairs, else
-        ``n_permutations`` random orderings; "t": the t approximation, which is
-        anti-conservative at small n without ties (n = 10: 0.0038 where the exact p is
-        0.0068).
+        ``n_permutations`` random orderings up to
+        :data:`analysis.stats._resampling.SPEARMAN_PERMUTATION_MAX_N` (100) pairs, and the
+        t approximation beyond (where it agrees with the permutation p within its Monte
+        Carlo error); "t": the t approximation at every n, which is anti-conservative at
+        small n without ties (n = 10: 0.0038 where the exact p is 0.0068).
     n_permutations : int
         Random orderings above the exact limit (default 99,999).
 

@@ -20,7 +20,7 @@ from scipy import stats as _st
 from analysis.stats import _resampling as _rs
 
 __all__ = ["RANK_BISERIAL_MIN_NONZERO", "hodges_lehmann", "rank_biserial_interval",
-           "rank_biserial_fisher", "holm"]
+           "rank_biserial_fisher", "rank_biserial_coverage", "holm"]
 
 RANK_BISERIAL_MIN_NONZERO = 10
 """Fewest non-zero changes for which the approximate intervals (:func:`rank_biserial_fisher`
@@ -195,8 +195,10 @@ def rank_biserial_interval(differences, *, zero_method: str = "pratt",
     (when all changes share one sign, ``r = -1`` or ``1``, which the smoothed model puts just
     outside); a single point is not reported as an interval.
 
-    Coverage, simulated (``tests/golden/rank_biserial_coverage.py`` and its committed
-    ``.csv``; seed 20240615, 1000 samples per cell, integer changes ``round(N(mu, sigma))``
+    Coverage, simulated (``tests/golden/rank_biserial_coverage.py``, its table committed as
+    package data ``analysis/definitions/rank_biserial_coverage.csv`` and read by
+    :func:`rank_biserial_coverage`, so a report states the coverage of the interval it shows;
+    seed 20240615, 1000 samples per cell, integer changes ``round(N(mu, sigma))``
     with ties and zeros, sigma 5 and 2, mu 0 to -0.8 sigma, n 8 to 30, Pratt's rule; the
     true value from 400,000 changes; Monte Carlo SE of a coverage 0.006-0.01): this interval
     is given in 98-100% of samples and covers 0.88-0.97 (median 0.94; within 0.025 of 0.95
@@ -237,6 +239,38 @@ def rank_biserial_interval(differences, *, zero_method: str = "pratt",
         return np.nan, np.nan, (f"bij elke verschuiving die de toets aanvaardt is de correlatie "
                                 f"{observed:+.0f}: het interval valt samen met één punt")
     return low, high, ""
+
+
+def rank_biserial_coverage(n: int, r: float, *, method: str = "inverted") -> tuple[float, float]:
+    """Simulated coverage of the 95% rank-biserial interval near ``n`` changes and effect ``r``.
+
+    Reads the coverage table (``analysis/definitions/rank_biserial_coverage.csv``, made by
+    ``tests/golden/rank_biserial_coverage.py``; see :func:`rank_biserial_interval`) and returns
+    ``(lowest, highest)`` coverage over its cells at the simulated ``n`` nearest to ``n`` whose
+    true correlation is nearest to ``|r|`` in size (one cell per spread of the changes; the
+    table's correlations are negative, the interval's coverage is symmetric in the sign).
+    ``(nan, nan)`` for a NaN ``r``. The interval under-covers for large effects (0.89-0.93 at
+    ``|r|`` about 0.75) and the report says so with these numbers.
+
+    >>> [round(c, 3) for c in rank_biserial_coverage(14, -0.66)]
+    [0.915, 0.917]
+    """
+    import pandas as pd
+
+    from analysis import paths
+
+    if r is None or not np.isfinite(r):
+        return float("nan"), float("nan")
+    table = pd.read_csv(paths.DEFINITIONS / "rank_biserial_coverage.csv")
+    table = table[table["method"] == method]
+    sizes = np.sort(table["n"].unique())
+    nearest_n = sizes[np.argmin(np.abs(sizes - n))]
+    cells = table[table["n"] == nearest_n]
+    picked = []
+    for _, part in cells.groupby("sigma"):
+        distance = (part["truth"].abs() - abs(r)).abs()
+        picked.append(part.loc[distance.idxmin(), "coverage"])
+    return float(min(picked)), float(max(picked))
 
 
 def rank_biserial_fisher(r: float, n_nonzero: int, *, confidence: float = 0.95

@@ -100,6 +100,30 @@ def tariff_table(overrides: Mapping[str, float] | None = None, *,
     return pd.DataFrame(rows)
 
 
+TARGET_VERDICTS_NL: dict[str, str] = {"met": "behaald", "not_met": "niet behaald",
+                                      "undetermined": "niet aantoonbaar"}
+"""Dutch wording of :func:`target_verdict` (as the findings document words it)."""
+
+
+def target_verdict(low: float, high: float, target: float) -> str | None:
+    """Whether a target share is met, judged on the whole interval.
+
+    ``"met"`` when the interval's lower bound is at or above ``target``, ``"not_met"`` when its
+    upper bound is below it, ``"undetermined"`` when the interval holds it; None without an
+    interval. This is the one rule the compendium uses (the findings document words it with
+    :data:`TARGET_VERDICTS_NL`): a point estimate on the target with 8 of 16 trajectories is no
+    evidence either way.
+
+    >>> target_verdict(0.25, 0.75, 0.5), target_verdict(0.8, 0.97, 0.75), target_verdict(0.02, 0.3, 0.5)
+    ('undetermined', 'met', 'not_met')
+    """
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return None
+    if low >= target:
+        return "met"
+    return "not_met" if high < target else "undetermined"
+
+
 def substitution(trajectories: pd.DataFrame, *, target: float = MUNICIPAL_TARGET,
                  confidence: float = 0.95) -> pd.DataFrame:
     """Share of indicated trajectories substituted, with an exact (Clopper-Pearson) interval.
@@ -114,15 +138,18 @@ def substitution(trajectories: pd.DataFrame, *, target: float = MUNICIPAL_TARGET
     DataFrame
         One row: ``indicated_n, substituted_n, share`` (fraction 0-1, NaN when
         ``indicated_n`` is 0), ``ci_low, ci_high`` (fractions), ``confidence``, ``target``,
-        ``target_met`` (point estimate >= target; NA when no share), ``unknown_n`` (indicated
+        ``target_met`` (point estimate >= target, the municipality's own reading; NA when no
+        share), ``target_verdict`` (:func:`target_verdict` of the interval: the verdict the
+        compendium reports; NA when no share), ``unknown_n`` (indicated
         with ``substituted`` missing, left out), ``substituted_not_indicated_n`` (rows marked
         substituted but not indicated: inconsistent, left out), ``method``.
 
     Notes
     -----
     All trajectories count, whatever their status; filter ``trajectories`` first to restrict.
-    Whether the target is met is judged on the point estimate, as the municipality does; the
-    interval shows how uncertain that is with few families.
+    ``target_met`` judges the point estimate, as the municipality does; with few families that
+    says little, so the verdict reported (key numbers, findings, claims) is ``target_verdict``,
+    judged on the whole interval.
     """
     _require(trajectories, ["indicated", "substituted"])
     if not 0 <= target <= 1:
@@ -137,6 +164,7 @@ def substitution(trajectories: pd.DataFrame, *, target: float = MUNICIPAL_TARGET
         "indicated_n": n, "substituted_n": k, "share": share, "ci_low": low, "ci_high": high,
         "confidence": confidence, "target": target,
         "target_met": bool(share >= target) if n else pd.NA,
+        "target_verdict": target_verdict(low, high, target) if n else pd.NA,
         "unknown_n": int((indicated.fillna(False) & substituted.isna()).sum()),
         "substituted_not_indicated_n": int((substituted.fillna(False)
                                             & ~indicated.fillna(False)).sum()),
@@ -192,8 +220,9 @@ def substitution_key_numbers(substituted: pd.DataFrame,
     -------
     dict
         ``substitution_share``, ``substitution_ci_low``, ``substitution_ci_high`` (fractions
-        0-1), ``substitution_target`` (the target used) and ``substitution_target_met`` (None
-        when no trajectory was indicated: the share cannot be computed, 0 trajectories);
+        0-1), ``substitution_target`` (the target used) and ``substitution_target_verdict_nl``
+        (the verdict on the whole interval, :func:`target_verdict` in Dutch: "behaald", "niet
+        behaald" or "niet aantoonbaar"; None when no trajectory was indicated);
         ``net_cost_total_eur`` (None without a net-cost row) and ``tariffs_assumed``.
     """
     row = substituted.iloc[0]
@@ -203,7 +232,8 @@ def substitution_key_numbers(substituted: pd.DataFrame,
         "substitution_ci_low": _number(row["ci_low"]),
         "substitution_ci_high": _number(row["ci_high"]),
         "substitution_target": _number(row["target"]),
-        "substitution_target_met": None if pd.isna(row["target_met"]) else bool(row["target_met"]),
+        "substitution_target_verdict_nl": (None if pd.isna(row["target_verdict"])
+                                           else TARGET_VERDICTS_NL[row["target_verdict"]]),
         "net_cost_total_eur": _number(costs["net_cost"]) if "net_cost" in costs.index else None,
         "tariffs_assumed": bool(summary["tariffs_assumed"].iloc[0]) if len(summary) else None,
     }
