@@ -120,7 +120,8 @@ def run_measured(command: Sequence[str], *, cwd: str | os.PathLike | None = None
     """Run ``command``; wall seconds, exit code, output and peak memory of its process tree."""
     start = time.perf_counter()
     process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               encoding="utf-8", errors="replace")
     sampler = TreeSampler(process.pid, label_variable=label_variable)
     sampler.start()
     try:
@@ -143,7 +144,8 @@ def stage_in_subprocess(stage: str, cohort: str, raw_root: str | os.PathLike | N
         raise ValueError(f"stage must be one of {', '.join(STAGES)}; got {stage!r}")
     command = [sys.executable, "-m", "benchmarks.measure", stage, cohort,
                "" if raw_root is None else str(raw_root)]
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
+                          encoding="utf-8", errors="replace")
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     if done.returncode or not lines:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]

@@ -200,9 +200,11 @@ def published_shapes(tmp_path_factory):
         done = subprocess.run(
             [sys.executable, "-m", "analysis", "run", "--cohort", shape.name, "--raw-dir",
              str(raw_root), "--params", str(params), "--jobs", "1"],
-            capture_output=True, text=True, env=env, cwd=paths.ROOT)
+            capture_output=True, text=True,
+                              encoding="utf-8", errors="replace", env=env, cwd=paths.ROOT)
         shared = subprocess.run([sys.executable, "-m", "analysis", "share", "--cohort",
-                                 shape.name], capture_output=True, text=True, env=env,
+                                 shape.name], capture_output=True, text=True,
+                                encoding="utf-8", errors="replace", env=env,
                                 cwd=paths.ROOT)
         return shape.name, {"code": done.returncode, "log": done.stdout + done.stderr,
                             "share": shared.returncode, "share_log": shared.stderr}

@@ -436,6 +436,7 @@ def _exclude_from_git(folder: Path) -> str | None:
     try:
         top = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel",
                               "--git-path", "info/exclude"], capture_output=True, text=True,
+                             encoding="utf-8",
                              timeout=20, check=True).stdout.splitlines()
         exclude = Path(top[1]) if Path(top[1]).is_absolute() else folder / top[1]
         line = "/" + folder.resolve().relative_to(Path(top[0]).resolve()).as_posix() + "/"

@@ -597,7 +597,8 @@ def print_pdf(cohort: str, *, browser: str | None = None, root: str | Path | Non
         partial = Path(profile) / "findings.pdf"
         command = [program, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                    f"--print-to-pdf={partial}", findings.resolve().as_uri()]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(command, capture_output=True, text=True,
+                                encoding="utf-8", errors="replace", timeout=timeout)
         if result.returncode != 0 or not partial.is_file():
             raise CompendiumError(f"Chromium could not print {paths.display(findings)} "
                                   f"(exit {result.returncode}); expected a PDF")
