@@ -115,6 +115,18 @@ def test_stages_report_time_and_peak_memory(tiny_cohort, stage):
     assert result["seconds"] >= 0 and 20 < result["peak_rss_mb"] < 2000
 
 
+def test_peak_memory_is_in_mib_on_every_system():
+    """ru_maxrss is KiB on Linux and bytes on macOS; Windows has no resource module. A wrong unit
+    is off by 1024: more than the machine's memory, or less than what the process holds now."""
+    import psutil
+
+    now = psutil.Process().memory_info().rss / measure.MB
+    peak = measure.peak_rss_mb()
+    assert now * 0.95 <= peak <= psutil.virtual_memory().total / measure.MB
+    assert measure.maxrss_mb(512 * 1024, "linux") == measure.maxrss_mb(512 * 2**20, "darwin") == 512
+    assert measure.maxrss_mb(512 * 1024, "freebsd14") == 512
+
+
 def test_an_unknown_stage_is_refused():
     with pytest.raises(ValueError, match="stage must be one of"):
         measure.stage_in_subprocess("nothing", "x", None)

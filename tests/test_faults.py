@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pipeline_fixtures as fx
+from portability import KILL_THIS_PROCESS
 import pytest
 
 from analysis import cli, paths
@@ -291,7 +292,7 @@ def test_a_read_only_output_folder_fails_the_notebook_and_keeps_earlier_outputs(
 
 def test_a_dead_kernel_ends_with_a_clear_message_and_the_next_run_recovers(project):
     before = _outputs(project)
-    fx.add_cell(project, "03_c", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    fx.add_cell(project, "03_c", KILL_THIS_PROCESS)
     code, lines = fx.run_quiet(project)
     text = "\n".join(lines)
     assert code == 1 and "[03_c] FAILED" in text
