@@ -12,6 +12,8 @@ COHORT ?= helmond-2023
 # The test tiers (markers in pyproject.toml; README, "Tests")
 FAST    := not kernel and not slow and not browser and not perf
 KERNELS := not slow and not browser and not perf
+# Interpreter options for the tests, e.g. PYFLAGS="-X warn_default_encoding -W error::DeprecationWarning"
+PYFLAGS ?=
 # Options of `make bench`, e.g. BENCH_ARGS="--only edit-loop,compare" (see python -m benchmarks.bench -h)
 BENCH_ARGS ?=
 # The lock: every package, direct and transitive, with its exact version and hashes, for Python
@@ -77,15 +79,15 @@ pdf: install
 
 ## Every test (CI, the README's command): units, doctests, kernels, pipelines, browser, notebooks
 test: install
-	$(PY) -m pytest tests analysis benchmarks notebooks --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+	$(PY) $(PYFLAGS) -m pytest tests analysis benchmarks notebooks --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
 ## Unit tests and doctests only: no kernel, no pipeline, no browser (under 2 minutes when quiet)
 test-fast: install
-	$(PY) -m pytest tests analysis benchmarks -m "$(FAST)"
+	$(PY) $(PYFLAGS) -m pytest tests analysis benchmarks -m "$(FAST)"
 
 ## The fast tests and those that start kernels or small pipelines (what the conda CI jobs run)
 test-kernels: install
-	$(PY) -m pytest tests analysis benchmarks -m "$(KERNELS)"
+	$(PY) $(PYFLAGS) -m pytest tests analysis benchmarks -m "$(KERNELS)"
 
 ## Open rendered pages in offline headless Chromium (installs Debian's chromium as root when missing)
 browser: install
