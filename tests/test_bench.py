@@ -108,6 +108,7 @@ def tiny_cohort(tmp_path):
             shutil.rmtree(base)
 
 
+@pytest.mark.kernel  # each stage runs in a fresh interpreter (python -m benchmarks.measure)
 @pytest.mark.parametrize("stage", ["validation", "scoring", "statistics"])
 def test_stages_report_time_and_peak_memory(tiny_cohort, stage):
     cohort, raw_root = tiny_cohort
@@ -353,6 +354,7 @@ def test_an_unknown_section_is_refused():
         bench._parser().parse_args(["--only", "everything"])
 
 
+@pytest.mark.kernel
 def test_the_kernel_package_check_names_where_kernels_import_from(tmp_path):
     folder = tmp_path / "pkg_probe_x"
     folder.mkdir()

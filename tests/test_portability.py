@@ -205,3 +205,33 @@ def test_folder_permissions_apply_matches_what_this_system_does(tmp_path):
     finally:
         folder.chmod(0o700)
     assert portability.folder_permissions_apply() == (not wrote)
+
+
+# ------------------------------------------------------------------------ the day of the run
+
+CLOCK_DATES = {"today", "now", "utcnow", "localtime", "gmtime", "ctime", "asctime"}
+"""Calls that read the calendar date or time of day (``time.time`` for durations is fine)."""
+
+DATED_MODULES = {
+    "analysis/report/provenance.py": "the run date of the findings' colophon (SOURCE_DATE_EPOCH "
+                                     "when set), the one line that differs between days",
+    "analysis/pipeline/lock.py": "the start time of a running pipeline in reports/<cohort>/"
+                                 ".run.lock, removed when the run ends",
+}
+"""The only modules that may read the date, and what for."""
+
+
+def test_only_the_colophon_and_the_run_lock_read_the_date():
+    """Two runs of one commit on different days give the same outputs except the colophon's
+    date (tests/test_end_to_end.py re-runs on 2100-01-01 and compares the document)."""
+    import ast
+
+    readers = {}
+    for file in sorted((paths.ROOT / "analysis").rglob("*.py")):
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+                 and isinstance(n.func, ast.Attribute) and n.func.attr in CLOCK_DATES
+                 and not (isinstance(n.func.value, ast.Attribute) and n.func.value.attr == "dt")]
+        if calls:
+            readers[file.relative_to(paths.ROOT).as_posix()] = [c.lineno for c in calls]
+    assert set(readers) == set(DATED_MODULES), readers
