@@ -17,8 +17,8 @@ reads or writes text, or runs a subprocess in text mode, with the locale's encod
 Linux and macOS, cp1252 on a Dutch Windows): ``open()``/``Path.open()`` in text mode,
 ``read_text``/``write_text``, ``subprocess`` with ``text=True`` or ``universal_newlines=True``,
 ``tempfile`` files in text mode, ``io.TextIOWrapper`` and ``logging.FileHandler``, each
-without ``encoding=``. Python source held in string constants (cells of test notebooks,
-scripts given to ``python -c``) is checked the same way.
+without ``encoding=``. Python source held in string constants (doctest examples, cells of test
+notebooks, scripts given to ``python -c``) is checked the same way.
 """
 
 from __future__ import annotations
@@ -161,17 +161,28 @@ def _implicit(call: ast.Call) -> str | None:
     return None
 
 
-def _embedded(node: ast.Constant) -> ast.AST | None:
-    """A string constant that is Python source (a notebook cell, a ``-c`` script), parsed."""
+def _embedded(node: ast.Constant) -> list[tuple[ast.AST, int]]:
+    """Python source held in a string constant, parsed, with the line offset of each part:
+    the examples of a doctest, or a string that is code (a notebook cell, a ``-c`` script)."""
     text = node.value
-    if not isinstance(text, str) or not any(sep in text for sep in ("\n", ";")):
-        return None  # code given to a kernel or ``python -c`` has several statements
-    if not any(t in text for t in _TRIGGERS):
-        return None
+    if not isinstance(text, str) or not any(t in text for t in _TRIGGERS):
+        return []
+    if ">>>" in text:
+        import doctest
+
+        parts = []
+        for example in doctest.DocTestParser().get_examples(text):
+            try:
+                parts.append((ast.parse(example.source), example.lineno))
+            except (SyntaxError, ValueError):
+                continue
+        return parts
+    if not any(sep in text for sep in ("\n", ";")):
+        return []  # code given to a kernel or ``python -c`` has several statements
     try:
-        return ast.parse(textwrap.dedent(text))
+        return [(ast.parse(textwrap.dedent(text)), 0)]
     except (SyntaxError, ValueError):
-        return None
+        return []
 
 
 def implicit_encodings(source: str, file: str = "<string>") -> list[Finding]:
@@ -190,7 +201,8 @@ def implicit_encodings(source: str, file: str = "<string>") -> list[Finding]:
         One per call, in line order; lines of source held in a string constant are counted
         from the line of the constant.
 
-    >>> [str(f) for f in implicit_encodings("from pathlib import Path\\nPath('x').read_text()\\n")]
+    >>> code = "from pathlib import Path\\nPath('x').read_" + "text()\\n"  # split: not code here
+    >>> [str(f) for f in implicit_encodings(code)]
     ['<string>:2: Path(...).read_text() without encoding=']
     >>> implicit_encodings("open('x', 'rb'); open('x', encoding='utf-8')")
     []
@@ -205,9 +217,8 @@ def implicit_encodings(source: str, file: str = "<string>") -> list[Finding]:
                     what = what.replace("?.", "Path(...).") if what.startswith("?.") else what
                     found.append(Finding(file, node.lineno + offset, what))
             elif isinstance(node, ast.Constant):
-                inner = _embedded(node)
-                if inner is not None:
-                    visit(inner, offset + node.lineno - 1)
+                for inner, line in _embedded(node):
+                    visit(inner, offset + node.lineno - 1 + line)
 
     visit(ast.parse(source, filename=file), 0)
     return sorted(found, key=lambda f: f.line)

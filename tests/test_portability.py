@@ -83,6 +83,7 @@ def test_no_source_reads_writes_or_pipes_text_in_the_locale_encoding():
     ("cell = 'import x\\nopen(\"a\")'", "open()"),
     # a `python -c` script (split here so that this file does not hold one itself)
     ("script = \"import sys; print(" + "open('f').read())\"", "open()"),
+    ('def f():\n    """Doc.\n\n    >>> _ = p.write_' + 'text("a")\n    """\n', "p.write_text()"),
 ])
 def test_the_check_finds_each_implicit_encoding(source, call):
     found = portability.implicit_encodings(source)

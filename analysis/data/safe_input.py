@@ -129,7 +129,7 @@ def load_yaml_strict(source: str | os.PathLike, *, name: str | None = None,
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = pathlib.Path(d) / "x.yaml"
-    ...     _ = p.write_text("a: yes\\nb: true\\n")
+    ...     _ = p.write_text("a: yes\\nb: true\\n", encoding="utf-8")
     ...     load_yaml_strict(p)
     {'a': 'yes', 'b': True}
     """
