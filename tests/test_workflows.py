@@ -69,6 +69,7 @@ def test_linux_runs_make_test_and_the_conda_route_runs_on_all_three_systems():
     assert setup and "-f environment.yml" in _runs(conda)
     runs = _runs(conda)
     assert "python -m analysis prepare" in runs and "python -X warn_default_encoding -m analysis run" in runs
+    assert "python -m analysis.lockfile" in runs, "the conda environment is checked against the lock"
     assert ("python -X warn_default_encoding -W error::DeprecationWarning -m pytest tests analysis "
             "benchmarks") in runs
     assert not any("if" in s and "runner.os" in str(s["if"]) for s in conda["steps"]), (
