@@ -7,6 +7,8 @@ operating system:
 * :func:`folder_permissions_apply`: whether ``chmod`` on a folder stops this process from
   writing into it (not for root on POSIX; never on Windows, where a folder's read-only
   attribute does not stop writes).
+* :func:`make_with_a_posix_shell`: whether a test may run ``make`` (the Makefile's recipes
+  are POSIX shell).
 * :data:`HARD_KILL` and :data:`KILL_THIS_PROCESS`: the signal that ends a process without
   letting it clean up (``SIGKILL`` on POSIX; on Windows ``os.kill`` with any signal other
   than the console events calls ``TerminateProcess``, which is as hard), and a line of code
@@ -65,6 +67,18 @@ def folder_permissions_apply(*, os_name: str = os.name, euid: int | None = None)
     if euid is None:
         euid = os.geteuid() if hasattr(os, "geteuid") else 0
     return euid != 0
+
+
+def make_with_a_posix_shell(*, os_name: str = os.name) -> bool:
+    """Whether ``make`` is installed and runs its recipes with a POSIX shell (not on Windows,
+    where the README's route is conda without make).
+
+    >>> make_with_a_posix_shell(os_name="nt")
+    False
+    """
+    import shutil
+
+    return os_name != "nt" and shutil.which("make") is not None
 
 
 @dataclass(frozen=True)

@@ -293,6 +293,10 @@ fail:
 
 @pytest.fixture
 def dummy_repo(tmp_path):
+    from portability import make_with_a_posix_shell
+
+    if not make_with_a_posix_shell():
+        pytest.skip("the fresh-clone benchmark runs make with a POSIX shell (not on Windows)")
     import subprocess
 
     repo = tmp_path / "repo"
