@@ -34,8 +34,9 @@ def test_publication_table_drops_family_rows_and_suppresses_counts(doc):
     frame = pd.DataFrame({"family_id": ["F01", "F02", "F03"], "n": [2, 12, 30]})
     doc.publication = True
     out = doc.table(frame, counts=["n"], family_column="family_id")
-    # the 2 is hidden, and the 12 with it: else the total (44) gives the 2 back
-    assert list(out.columns) == ["n"] and list(out["n"]) == ["<5", "<5", 30]
+    # the 2 is hidden, and the 12 with it ("x": it is not below 5): else the total (44) gives
+    # the 2 back
+    assert list(out.columns) == ["n"] and list(out["n"]) == ["<5", "x", 30]
 
 
 def test_missing_figure_says_so_instead_of_failing(doc):

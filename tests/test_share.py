@@ -117,7 +117,7 @@ def test_share_writes_a_bundle_of_checked_publishable_files(outputs):
                      "findings.html", "key_numbers.json"]
     assert numbers["trajectories_dropped_out"] == "<5" and numbers["interview_sessions_n"] == 2
     check = pd.read_csv(reports / "disclosure_check.csv")
-    assert list(check.columns) == ["output", "rule", "status", "reason"]
+    assert list(check.columns) == ["output", "rule", "status", "reason", "smallest_cell"]
     withheld = set(check.loc[check["status"] == "withheld", "output"])
     assert withheld == {"figures/trajectories_flow.svg", "figures/trajectories_flow.png",
                         "figures/questionnaires_sdq_jacobson_truax.png"}

@@ -108,7 +108,7 @@ def count_noun(n: Any, singular: str, plural: str, *, zero: str | None = None,
     if n is None or (isinstance(n, float) and math.isnan(n)):
         return f"n.b. {plural}"
     number = format_value(n, "count", publication=publication, threshold=threshold)
-    if number.startswith("<"):
+    if number.startswith("<") or getattr(n, "suppressed", False):  # "<5", "x": decided before
         return f"{number} {plural}"
     if int(round(n)) == 0 and zero is not None:
         return f"{zero} {plural}"
