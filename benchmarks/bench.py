@@ -127,7 +127,7 @@ def _load() -> list[float] | None:
 
 def _cpu_model() -> str:
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     except OSError:
@@ -439,7 +439,8 @@ def _environment() -> dict[str, str]:
 
 
 def _check(command: Sequence[str], cwd: Path, env: dict[str, str]) -> str:
-    done = subprocess.run(list(command), cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(list(command), cwd=cwd, env=env, capture_output=True, text=True,
+                          encoding="utf-8", errors="replace")
     if done.returncode:
         raise RuntimeError(f"{' '.join(map(str, command[:6]))} ... failed "
                            f"(exit {done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")

@@ -179,7 +179,7 @@ def pipeline_runner(copy: Path, *, cohort: str, raw_dir: str | None = None,
     def run(force: bool) -> RunResult:
         start = time.perf_counter()
         done = subprocess.run(command + (["--force"] if force else []), cwd=copy, env=env,
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, encoding="utf-8", errors="replace")
         seconds = time.perf_counter() - start
         if done.returncode:
             raise RuntimeError(f"the pipeline failed in the edit loop (exit {done.returncode}):"

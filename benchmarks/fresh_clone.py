@@ -39,7 +39,8 @@ TARGET_SECONDS = 90.0
 
 def git(root: Path, *args: str) -> str:
     """Output of ``git -C root ARGS`` (RuntimeError naming the command when it fails)."""
-    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                          encoding="utf-8", errors="replace")
     if done.returncode:
         raise RuntimeError(f"git {' '.join(args)} failed in {root.name}: {done.stderr.strip()}")
     return done.stdout.strip()
@@ -63,7 +64,8 @@ def timed_lines(command: Sequence[str], *, cwd: Path, env: dict[str, str],
     """Run ``command``; exit code and each output line with the seconds it arrived at."""
     start = time.perf_counter()
     process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, bufsize=1)
+                               stderr=subprocess.STDOUT, text=True,
+                               encoding="utf-8", errors="replace", bufsize=1)
     lines = []
     assert process.stdout is not None
     for line in process.stdout:
@@ -111,7 +113,8 @@ def fresh_clone(root: Path, *, cohort: str, cache: str = "user", target: str = "
         dest = Path(scratch) / "clone"
         start = time.perf_counter()
         subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(root), str(dest)],
-                       check=True, capture_output=True, text=True)
+                       check=True, capture_output=True, text=True,
+                       encoding="utf-8", errors="replace")
         git(dest, "checkout", "--quiet", "--detach", commit)
         clone_seconds = time.perf_counter() - start
         env = clean_environment()

@@ -8,8 +8,8 @@ Two ways of measuring peak memory:
   their notebook's name in :data:`analysis.pipeline.runner.NOTEBOOK_VARIABLE`, which is their label.
   Polling can miss a peak shorter than the interval (50 ms); kernels grow and shrink slowly.
 * :func:`stage_in_subprocess` runs one stage (``python -m benchmarks.measure STAGE ...``)
-  in a fresh interpreter that reports its own time and its peak RSS
-  (``resource.getrusage(RUSAGE_SELF).ru_maxrss``: exact, by the kernel's accounting).
+  in a fresh interpreter that reports its own time and its peak RSS (:func:`peak_rss_mb`:
+  exact, by the operating system's accounting, on Linux, macOS and Windows).
 
 The stages call the package's functions directly, as the notebooks do: ``validation``
 (:func:`analysis.data.validate.validate_cohort` on the raw files), ``scoring``
@@ -120,7 +120,8 @@ def run_measured(command: Sequence[str], *, cwd: str | os.PathLike | None = None
     """Run ``command``; wall seconds, exit code, output and peak memory of its process tree."""
     start = time.perf_counter()
     process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               encoding="utf-8", errors="replace")
     sampler = TreeSampler(process.pid, label_variable=label_variable)
     sampler.start()
     try:
@@ -143,7 +144,8 @@ def stage_in_subprocess(stage: str, cohort: str, raw_root: str | os.PathLike | N
         raise ValueError(f"stage must be one of {', '.join(STAGES)}; got {stage!r}")
     command = [sys.executable, "-m", "benchmarks.measure", stage, cohort,
                "" if raw_root is None else str(raw_root)]
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
+                          encoding="utf-8", errors="replace")
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     if done.returncode or not lines:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -203,10 +205,31 @@ def kernel_package_folder(package: str, *, env: dict[str, str] | None = None,
 
 
 # ------------------------------------------------------------------ stages (child process side)
-def _peak_mb() -> float:
-    import resource
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MiB (2**20 bytes).
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    POSIX: ``resource.getrusage(RUSAGE_SELF).ru_maxrss``, whose unit differs by system (see
+    :func:`maxrss_mb`). Windows, which has no ``resource`` module: the peak working set
+    (``psutil.Process().memory_info().peak_wset``, bytes), the same measure.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        import psutil
+
+        return psutil.Process().memory_info().peak_wset / MB
+    return maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def maxrss_mb(ru_maxrss: int, platform: str = sys.platform) -> float:
+    """``ru_maxrss`` in MiB: the kernel reports bytes on macOS and KiB on Linux and the BSDs.
+
+    Sources: getrusage(2) of Linux ("in kilobytes") and of macOS ("in bytes").
+
+    >>> maxrss_mb(204800, "linux"), maxrss_mb(200 * 2**20, "darwin")
+    (200.0, 200.0)
+    """
+    return ru_maxrss / MB if platform == "darwin" else ru_maxrss / 1024
 
 
 def _tables(cohort: str):
@@ -304,7 +327,7 @@ def _stage_rendering(cohort: str, raw_root: str | None) -> float:
 def _main(argv: Sequence[str]) -> int:
     stage, cohort, raw_root = argv[0], argv[1], (argv[2] or None) if len(argv) > 2 else None
     seconds = globals()[f"_stage_{stage}"](cohort, raw_root)
-    print(json.dumps({"seconds": round(seconds, 4), "peak_rss_mb": round(_peak_mb(), 1)}))
+    print(json.dumps({"seconds": round(seconds, 4), "peak_rss_mb": round(peak_rss_mb(), 1)}))
     return 0
 
 

@@ -131,7 +131,8 @@ def install_chromium(timeout: float = 900) -> tuple[str | None, str]:
     start = time.monotonic()
     for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
         try:
-            done = subprocess.run(command, capture_output=True, text=True, env=env,
+            done = subprocess.run(command, capture_output=True, text=True,
+                                  encoding="utf-8", errors="replace", env=env,
                                   timeout=timeout, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
             return None, f"{' '.join(command)} failed: {error}"
@@ -161,7 +162,8 @@ def check_page(html_path: str | os.PathLike, *, chromium: str | None = None,
         copy.write_text(_inject(page), encoding="utf-8")
         command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={Path(work) / 'profile'}",
                    "--dump-dom", copy.as_uri()]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+        done = subprocess.run(command, capture_output=True, text=True,
+                              encoding="utf-8", errors="replace", timeout=timeout,
                               check=False)
     match = re.search(rf'<pre id="{REPORT_ID}">(.*?)</pre>', done.stdout, re.DOTALL)
     if done.returncode != 0 or match is None:

@@ -142,3 +142,102 @@ def chromium():
         pytest.skip(f"headless browser checks need Chromium: {message}")
     print(message)  # shown with pytest -s; says how long the installation took
     return found
+
+
+# --------------------------------------------------------------------------- the test pyramid
+# Markers (registered in pyproject.toml; README, "Tests"):
+#   kernel   starts a Jupyter kernel or runs the pipeline (in this process or a subprocess)
+#   slow     end to end: the whole pipeline on a cohort, notebooks, matrices of shapes
+#   browser  needs headless Chromium
+#   perf     timed guards and large inputs (pytest-benchmark)
+# `make test-fast` deselects all four. Tests are marked here by what they use (the fixtures
+# below), so a new test that uses them is marked without thinking; and a test that starts a
+# kernel without any of these markers fails with a message saying so (see _guard_kernels).
+
+KERNEL_FIXTURES = frozenset({
+    "test_pipeline.py::template", "test_faults.py::template",
+})
+"""Fixtures (module::name) that execute notebooks: every test using one is marked ``kernel``."""
+
+PERF_FIXTURES = frozenset({"benchmark"})
+"""Fixtures whose tests are timed guards: marked ``perf``."""
+
+MARKERS_ALLOWING_KERNELS = ("kernel", "slow", "browser", "perf")
+
+_running: dict[str, object] = {"item": None, "kernels": {}}
+
+
+def _fixture_keys(item) -> set[str]:
+    info = getattr(item, "_fixtureinfo", None)
+    keys: set[str] = set()
+    if info is None:
+        return keys
+    for name, definitions in info.name2fixturedefs.items():
+        keys.add(name)
+        for definition in definitions:
+            module = getattr(getattr(definition, "func", None), "__module__", "") or ""
+            keys.add(f"{module.rsplit('.', 1)[-1]}.py::{name}")
+    return keys
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        keys = _fixture_keys(item)
+        if keys & KERNEL_FIXTURES:
+            item.add_marker(pytest.mark.kernel)
+        if keys & PERF_FIXTURES:
+            item.add_marker(pytest.mark.perf)
+
+
+def _allows_kernels(item) -> bool:
+    return any(item.get_closest_marker(m) for m in MARKERS_ALLOWING_KERNELS)
+
+
+def _guard_kernels() -> None:
+    """Make a test that starts a Jupyter kernel without a marker that allows it fail, naming
+    the marker to add (kernels started by the pipeline in this process all pass here)."""
+    try:
+        from jupyter_client.provisioning import local_provisioner
+    except ImportError:  # pragma: no cover - jupyter_client is a dependency
+        return
+    launch = local_provisioner.launch_kernel
+    if getattr(launch, "_compendium_guard", False):
+        return
+
+    def guarded(cmd, **kwargs):
+        item = _running["item"]
+        if item is not None and not _allows_kernels(item):
+            _running["kernels"][item.nodeid] = True
+            raise RuntimeError(f"{item.nodeid} starts a Jupyter kernel; mark it "
+                               "@pytest.mark.kernel (or use a fixture in "
+                               "tests/conftest.py KERNEL_FIXTURES) so make test-fast skips it")
+        return launch(cmd, **kwargs)
+
+    guarded._compendium_guard = True
+    local_provisioner.launch_kernel = guarded
+
+
+def pytest_configure(config):
+    _guard_kernels()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _running["item"] = item
+    try:
+        yield
+    finally:
+        _running["item"] = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    started = _running["kernels"].pop(item.nodeid, False) if call.when == "teardown" else \
+        _running["kernels"].get(item.nodeid, False)
+    if started and call.when != "teardown":
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid} started a Jupyter kernel but is not marked kernel, "
+                           "slow, browser or perf: add @pytest.mark.kernel so that "
+                           "make test-fast (no kernels) leaves it out")

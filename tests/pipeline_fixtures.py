@@ -77,24 +77,26 @@ started = time.time()"""
 _LOG = """\
 time.sleep(delay)
 (processed / "_log").mkdir(parents=True, exist_ok=True)
-(processed / "_log" / "{name}.json").write_text(json.dumps([started, time.time()]))"""
+(processed / "_log" / "{name}.json").write_text(json.dumps([started, time.time()]),
+                                             encoding="utf-8")"""
 
 _BODY = {
     "00_load": """\
 print("reading", raw.resolve() / "scores.csv")
-rows = (raw / "scores.csv").read_text().split()[1:]
+rows = (raw / "scores.csv").read_text(encoding="utf-8").split()[1:]
 (processed / "clean").mkdir(parents=True, exist_ok=True)
-(processed / "clean" / "scores.csv").write_text("\\n".join(rows) + "\\n")
+(processed / "clean" / "scores.csv").write_text("\\n".join(rows) + "\\n", encoding="utf-8")
 keynumbers.write_fragment({"n_rows": len(rows)}, cohort=cohort, stage="00_load", root=".")""",
     "01_a": """\
-values = [int(v) * factor for v in (processed / "clean" / "scores.csv").read_text().split()]
+values = [int(v) * factor
+          for v in (processed / "clean" / "scores.csv").read_text(encoding="utf-8").split()]
 (processed / "a").mkdir(parents=True, exist_ok=True)
-(processed / "a" / "scaled.txt").write_text(" ".join(map(str, values)))
+(processed / "a" / "scaled.txt").write_text(" ".join(map(str, values)), encoding="utf-8")
 keynumbers.write_fragment({"a_total": sum(values)}, cohort=cohort, stage="01_a", root=".")""",
     "02_b": """\
 notes = sorted(p.name for p in (raw / "extra").rglob("*") if p.is_file())
 (processed / "b").mkdir(parents=True, exist_ok=True)
-(processed / "b" / "notes.txt").write_text("\\n".join(notes))
+(processed / "b" / "notes.txt").write_text("\\n".join(notes), encoding="utf-8")
 (Path("figures") / cohort).mkdir(parents=True, exist_ok=True)
 from PIL import Image
 for note in notes:
@@ -102,9 +104,10 @@ for note in notes:
 keynumbers.write_fragment({"b_notes": len(notes), "b_mean": 2 / 3}, cohort=cohort,
                           stage="02_b", root=".")""",
     "03_c": """\
-total = sum(int(v) for v in (processed / "a" / "scaled.txt").read_text().split()) + offset
+scaled = (processed / "a" / "scaled.txt").read_text(encoding="utf-8")
+total = sum(int(v) for v in scaled.split()) + offset
 (processed / "c").mkdir(parents=True, exist_ok=True)
-(processed / "c" / "summary.txt").write_text(str(total))""",
+(processed / "c" / "summary.txt").write_text(str(total), encoding="utf-8")""",
     "04_findings": """\
 from analysis.pipeline.state import figures_of_run
 numbers = keynumbers.load(cohort, root=".")
@@ -135,13 +138,13 @@ def build_project(root: Path) -> Path:
     """Write the dummy project into ``root``; returns ``root``."""
     notebooks = root / "notebooks"
     notebooks.mkdir(parents=True)
-    (notebooks / "pipeline.yaml").write_text(PIPELINE_YAML)
+    (notebooks / "pipeline.yaml").write_text(PIPELINE_YAML, encoding="utf-8")
     for name in NAMES:
         nbformat.write(notebook(name), notebooks / f"{name}.ipynb")
     raw = root / "data" / "raw" / COHORT
     (raw / "extra").mkdir(parents=True)
-    (raw / "scores.csv").write_text("score\n1\n2\n3\n")
-    (raw / "extra" / "note1.txt").write_text("first note\n")
+    (raw / "scores.csv").write_text("score\n1\n2\n3\n", encoding="utf-8")
+    (raw / "extra" / "note1.txt").write_text("first note\n", encoding="utf-8")
     return root
 
 
@@ -169,7 +172,7 @@ def snapshot(root: Path, *folders: str) -> dict[str, bytes]:
 def windows(root: Path) -> dict[str, tuple[float, float]]:
     """When ``01_a`` and ``02_b`` ran: name -> (start, end) in seconds since the epoch."""
     folder = root / "data" / "processed" / COHORT / "_log"
-    return {p.stem: tuple(json.loads(p.read_text())) for p in folder.glob("*.json")}
+    return {p.stem: tuple(json.loads(p.read_text(encoding="utf-8"))) for p in folder.glob("*.json")}
 
 
 def run_quiet(root: Path, **kwargs) -> tuple[int, list[str]]:

@@ -108,11 +108,24 @@ def tiny_cohort(tmp_path):
             shutil.rmtree(base)
 
 
+@pytest.mark.kernel  # each stage runs in a fresh interpreter (python -m benchmarks.measure)
 @pytest.mark.parametrize("stage", ["validation", "scoring", "statistics"])
 def test_stages_report_time_and_peak_memory(tiny_cohort, stage):
     cohort, raw_root = tiny_cohort
     result = measure.stage_in_subprocess(stage, cohort, raw_root)
     assert result["seconds"] >= 0 and 20 < result["peak_rss_mb"] < 2000
+
+
+def test_peak_memory_is_in_mib_on_every_system():
+    """ru_maxrss is KiB on Linux and bytes on macOS; Windows has no resource module. A wrong unit
+    is off by 1024: more than the machine's memory, or less than what the process holds now."""
+    import psutil
+
+    now = psutil.Process().memory_info().rss / measure.MB
+    peak = measure.peak_rss_mb()
+    assert now * 0.95 <= peak <= psutil.virtual_memory().total / measure.MB
+    assert measure.maxrss_mb(512 * 1024, "linux") == measure.maxrss_mb(512 * 2**20, "darwin") == 512
+    assert measure.maxrss_mb(512 * 1024, "freebsd14") == 512
 
 
 def test_an_unknown_stage_is_refused():
@@ -189,13 +202,13 @@ def test_runner_output_is_parsed_into_notebooks_run_and_reasons():
 def _dummy_project(root: Path) -> Path:
     """A project of three modules and a YAML, used by three dummy notebooks."""
     (root / "mods").mkdir(parents=True)
-    (root / "mods" / "leaf.py").write_text('"""Leaf."""\n\nA = 1\n')
-    (root / "mods" / "mid.py").write_text('"""Mid."""\n\nB = 2\n')
-    (root / "defs.yaml").write_text("reversed: [1, 2, 3]\n")
+    (root / "mods" / "leaf.py").write_text('"""Leaf."""\n\nA = 1\n', encoding="utf-8")
+    (root / "mods" / "mid.py").write_text('"""Mid."""\n\nB = 2\n', encoding="utf-8")
+    (root / "defs.yaml").write_text("reversed: [1, 2, 3]\n", encoding="utf-8")
     for folder in (".git", ".venv/lib", "reports/c1", "figures/c1", "data/processed/c1"):
         (root / folder).mkdir(parents=True)
-        (root / folder / "x.txt").write_text("not copied")
-    (root / "reports" / ".gitkeep").write_text("")
+        (root / folder / "x.txt").write_text("not copied", encoding="utf-8")
+    (root / "reports" / ".gitkeep").write_text("", encoding="utf-8")
     return root
 
 
@@ -212,8 +225,9 @@ def _dummy_runner(seen: list):
         state: dict[str, str] = {}
 
         def key(files):
-            return "|".join(module_facts((copy / f).read_text(), "m").digest if f.endswith(".py")
-                            else (copy / f).read_text() for f in files)
+            texts = {f: (copy / f).read_text(encoding="utf-8") for f in files}
+            return "|".join(module_facts(texts[f], "m").digest if f.endswith(".py")
+                            else texts[f] for f in files)
 
         def run(force: bool):
             ran = [n for n, files in DUMMY_NOTEBOOKS.items() if force or state.get(n) != key(files)]
@@ -279,11 +293,15 @@ fail:
 
 @pytest.fixture
 def dummy_repo(tmp_path):
+    from portability import make_with_a_posix_shell
+
+    if not make_with_a_posix_shell():
+        pytest.skip("the fresh-clone benchmark runs make with a POSIX shell (not on Windows)")
     import subprocess
 
     repo = tmp_path / "repo"
     repo.mkdir()
-    (repo / "Makefile").write_text(MAKEFILE)
+    (repo / "Makefile").write_text(MAKEFILE, encoding="utf-8")
     for command in (["init", "-q"], ["add", "Makefile"],
                     ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "x"]):
         subprocess.run(["git", "-C", str(repo), *command], check=True, capture_output=True)
@@ -340,10 +358,11 @@ def test_an_unknown_section_is_refused():
         bench._parser().parse_args(["--only", "everything"])
 
 
+@pytest.mark.kernel
 def test_the_kernel_package_check_names_where_kernels_import_from(tmp_path):
     folder = tmp_path / "pkg_probe_x"
     folder.mkdir()
-    (folder / "__init__.py").write_text("")
+    (folder / "__init__.py").write_text("", encoding="utf-8")
     found = measure.kernel_package_folder("pkg_probe_x", env={"PYTHONPATH": str(tmp_path)},
                                           cwd=tmp_path)
     assert found == folder.resolve()

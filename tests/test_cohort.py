@@ -104,14 +104,16 @@ def test_load_cohort_gives_config_and_tables(valid_cohort):
 def test_load_cohort_keeps_warnings(valid_cohort):
     path = valid_cohort / "trajectories.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("F01,completed,2023-09-18",
-                                                             "F01,completed,2023-08-18"))
+                                                             "F01,completed,2023-08-18"),
+                    encoding="utf-8")
     loaded = validate.load_cohort(valid_cohort)
     assert [w.check for w in loaded.warnings] == ["date_outside_period"]
 
 
 def test_load_cohort_raises_with_the_problems(valid_cohort):
     path = valid_cohort / "trajectories.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace(",4,25,5,", ",4,30,5,"))
+    path.write_text(path.read_text(encoding="utf-8").replace(",4,25,5,", ",4,30,5,"),
+                    encoding="utf-8")
     with pytest.raises(DataError) as caught:
         validate.load_cohort(valid_cohort)
     message = str(caught.value)
@@ -148,7 +150,7 @@ def test_new_cohort_through_the_cli(tmp_path, capsys):
 
 def test_new_cohort_never_overwrites(tmp_path):
     (tmp_path / "taken").mkdir()
-    (tmp_path / "taken" / "keep.txt").write_text("mine")
+    (tmp_path / "taken" / "keep.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(ConfigError, match="exists already"):
         cohort.new_cohort("taken", raw_root=tmp_path)
     assert [p.name for p in (tmp_path / "taken").iterdir()] == ["keep.txt"]
@@ -204,7 +206,8 @@ def test_new_cohort_from_export_maps_what_it_recognises(tmp_path, capsys):
 
 def test_mapped_columns_are_named_as_exported_in_messages(tmp_path):
     export = _castor_export(tmp_path / "SDQ_export_castor.csv")
-    export.write_text(export.read_text().replace("Voormeting", "Halverwege", 1))
+    export.write_text(export.read_text(encoding="utf-8").replace("Voormeting", "Halverwege", 1),
+                      encoding="utf-8")
     cohort.new_cohort("x", raw_root=tmp_path / "raw", from_export=export, synthetic=True)
     report = validate.validate_cohort(tmp_path / "raw" / "x")
     assert [p.column for p in report.errors] == ["Meetmoment (timepoint)"]
@@ -213,7 +216,8 @@ def test_mapped_columns_are_named_as_exported_in_messages(tmp_path):
 
 def test_labels_map_export_answers_onto_the_contract(tmp_path):
     export = _castor_export(tmp_path / "SDQ_export_castor.csv")
-    export.write_text(export.read_text().replace("Voormeting", "Halverwege"))
+    export.write_text(export.read_text(encoding="utf-8").replace("Voormeting", "Halverwege"),
+                      encoding="utf-8")
     made = cohort.new_cohort("x", raw_root=tmp_path / "raw", from_export=export, synthetic=True)
     with (made.folder / "cohort.yaml").open("a", encoding="utf-8") as handle:
         handle.write('    labels:\n      timepoint: {"halverwege": T1}\n')
@@ -239,13 +243,14 @@ def test_new_cohort_excludes_real_data_from_git(tmp_path, capsys):
     raw = tmp_path / "data" / "raw"
     assert cli.main(["new-cohort", "real-2025", "--raw-dir", str(raw)]) == 0
     assert "added /data/raw/real-2025/ to .git/info/exclude" in capsys.readouterr().out
-    exclude = (tmp_path / ".git" / "info" / "exclude").read_text()
+    exclude = (tmp_path / ".git" / "info" / "exclude").read_text(encoding="utf-8")
     assert "/data/raw/real-2025/" in exclude.splitlines()
     status = subprocess.run(["git", "-C", str(tmp_path), "status", "--porcelain",
-                             "--untracked-files=all"], capture_output=True, text=True).stdout
+                             "--untracked-files=all"], capture_output=True, text=True,
+                            encoding="utf-8", errors="replace").stdout
     assert "real-2025" not in status
     assert cli.main(["new-cohort", "synth-2025", "--raw-dir", str(raw), "--synthetic"]) == 0
-    assert "synth-2025" not in (tmp_path / ".git" / "info" / "exclude").read_text()
+    assert "synth-2025" not in (tmp_path / ".git" / "info" / "exclude").read_text(encoding="utf-8")
 
 
 def test_cohort_yaml_refuses_yes_no_duplicates_and_escaping_paths(valid_cohort):
@@ -268,7 +273,7 @@ def test_load_yaml_strict_refuses_an_alias_bomb_quickly(tmp_path):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(97 + i)}: &{chr(97 + i)} [{', '.join(['*' + chr(96 + i)] * 9)}]\n"
         for i in range(1, 12))
-    (tmp_path / "params.yaml").write_text(bomb)
+    (tmp_path / "params.yaml").write_text(bomb, encoding="utf-8")
     began = time.perf_counter()
     with pytest.raises(ConfigError, match="aliases"):
         cohort.load_yaml_strict(tmp_path / "params.yaml")
@@ -287,33 +292,33 @@ def test_score_out_never_overwrites_inputs(tmp_path, capsys, monkeypatch, target
     export = raw / "c" / "sdq.csv"
     export.write_text("family_id,timepoint,date,informant," + ",".join(
         f"sdq_{i:02d}" for i in range(1, 26)) + "\nF1,T0,2024-01-01,mother," + ",".join(
-        ["1"] * 25) + "\n")
+        ["1"] * 25) + "\n", encoding="utf-8")
     monkeypatch.setattr(paths, "RAW", raw if target != "input" else tmp_path / "other")
     before = export.read_bytes()
     out = {"raw": raw / "c" / "scores.csv", "input": export, "dir": tmp_path,
            "exists": tmp_path / "old.csv"}[target]
     if target == "exists":
-        out.write_text("old")
+        out.write_text("old", encoding="utf-8")
     code = cli.main(["score", "sdq", str(export), "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
     assert export.read_bytes() == before
     assert not (raw / "c" / "scores.csv").exists()
     if target == "exists":
-        assert out.read_text() == "old"
+        assert out.read_text(encoding="utf-8") == "old"
         assert cli.main(["score", "sdq", str(export), "--out", str(out), "--force"]) == 0
-        assert out.read_text().startswith("family_id")
+        assert out.read_text(encoding="utf-8").startswith("family_id")
 
 
 def test_score_out_into_a_read_only_folder_is_a_clean_refusal(tmp_path, capsys):
-    import os
+    from portability import folder_permissions_apply
 
-    if os.geteuid() == 0:
-        pytest.skip("root ignores folder permissions")
+    if not folder_permissions_apply():
+        pytest.skip("folder permissions do not stop writes here (root, or Windows)")
     export = tmp_path / "sdq.csv"
     export.write_text("family_id,timepoint,date,informant," + ",".join(
         f"sdq_{i:02d}" for i in range(1, 26)) + "\nF1,T0,2024-01-01,mother," + ",".join(
-        ["1"] * 25) + "\n")
+        ["1"] * 25) + "\n", encoding="utf-8")
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
@@ -331,7 +336,8 @@ def test_coding_out_onto_a_raw_segments_file_is_refused(tmp_path, capsys, monkey
     raw = tmp_path / "raw"
     segments = raw / "c" / "coding" / "segments.csv"
     segments.parent.mkdir(parents=True)
-    segments.write_text("session_id,segment_id,participant,coder,code,text\nS,S-1,P,A,x,y\n")
+    segments.write_text("session_id,segment_id,participant,coder,code,text\nS,S-1,P,A,x,y\n",
+                        encoding="utf-8")
     monkeypatch.setattr(paths, "RAW", raw)
     before = segments.read_bytes()
     assert cli.main(["coding", str(segments), "--out", str(segments)]) == 2

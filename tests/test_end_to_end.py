@@ -192,7 +192,7 @@ def test_cohort_title_with_a_script_is_shown_as_text(run):
     assert "&lt;script&gt;alert" in page
 
 
-def test_a_forced_rerun_gives_identical_tables_numbers_and_figures(run):
+def test_a_forced_rerun_gives_identical_tables_numbers_and_figures(run, monkeypatch):
     def snapshot():
         out = {}
         for folder in (paths.processed_dir(COHORT), paths.figures_dir(COHORT)):
@@ -202,10 +202,20 @@ def test_a_forced_rerun_gives_identical_tables_numbers_and_figures(run):
         return out
 
     first = snapshot()
+    document = paths.findings_path(COHORT).read_text(encoding="utf-8").splitlines()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "4102444800")  # the re-run is on 2100-01-01
     assert pipeline.run(COHORT, raw_root=run["raw_root"], force=True, out=lambda _: None) == 0
     second = snapshot()
     changed = sorted(k for k in first.keys() | second.keys() if first.get(k) != second.get(k))
     assert changed == []
+    # another day changes the findings document in its colophon only (and the reproducibility
+    # block's line on the previous run, which is now the first run)
+    again = paths.findings_path(COHORT).read_text(encoding="utf-8").splitlines()
+    assert len(again) == len(document)
+    lines = [(a, b) for a, b in zip(document, again) if a != b]
+    dated = [b for a, b in lines if "Colofon" in b and "2100-01-01" in b]
+    assert len(dated) == 1, lines
+    assert all("Colofon" in b or "vorige run" in b for _, b in lines), lines
 
 
 @pytest.mark.browser

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pipeline_fixtures as fx
+from portability import KILL_THIS_PROCESS
 import pytest
 
 from analysis import cli, paths
@@ -67,7 +68,8 @@ def test_good_parameters_pass_the_rules(tmp_path):
     params = tmp_path / "params.yaml"
     params.write_text("publication: true\n01_questionnaires: {cutoff_scheme: nl_theunissen_2022}"
                       "\n03_trajectories: {tariffs: {therapy_session: 95}}"
-                      "\n04_follow_up: {target_power: [0.8], completion_rate: null}\n")
+                      "\n04_follow_up: {target_power: [0.8], completion_rate: null}\n",
+                      encoding="utf-8")
     (tmp_path / "data" / "raw" / "c").mkdir(parents=True)
     found = pipeline.plan("c", params_file=params, notebooks_dir=paths.NOTEBOOKS, root=tmp_path)
     assert found  # planned, nothing refused
@@ -76,10 +78,11 @@ def test_good_parameters_pass_the_rules(tmp_path):
 def test_a_default_breaking_its_rule_is_a_pipeline_error(tmp_path):
     path = tmp_path / "pipeline.yaml"
     path.write_text("notebooks:\n  - {file: a.ipynb, parameters: {n: -1}, "
-                    "rules: {n: {type: integer, min: 0}}}\n")
+                    "rules: {n: {type: integer, min: 0}}}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="notebook a: the default of n breaks its rule"):
         pipeline.load_pipeline(path)
-    path.write_text("notebooks:\n  - {file: a.ipynb, parameters: {n: 1}, rules: {m: {type: integer}}}\n")
+    path.write_text("notebooks:\n  - {file: a.ipynb, parameters: {n: 1}, rules: {m: {type: integer}}}\n",
+                    encoding="utf-8")
     with pytest.raises(ConfigError, match="rule for 'm', which is not a declared parameter"):
         pipeline.load_pipeline(path)
 
@@ -154,7 +157,7 @@ def _write_lock(root: Path, pid: int, cohort: str = fx.COHORT) -> Path:
     lock = root / "reports" / cohort / LOCK_FILE
     lock.parent.mkdir(parents=True, exist_ok=True)
     lock.write_text(json.dumps({"pid": pid, "host": __import__("socket").gethostname(),
-                                "started": "2026-01-01T00:00:00+00:00"}))
+                                "started": "2026-01-01T00:00:00+00:00"}), encoding="utf-8")
     return lock
 
 
@@ -208,6 +211,7 @@ def test_two_runs_started_together_one_refused(project):
               "except CompendiumError as e:\n    print(e); code = 2\nsys.exit(code)\n"
               ).format(tests=str(Path(__file__).parent), root=str(project))
     runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             encoding="utf-8", errors="replace",
                              env={**os.environ, "PYTHONPATH": str(paths.ROOT)})
             for _ in range(2)]
     results = sorted((p.wait(timeout=120), p.stdout.read()) for p in runs)
@@ -217,7 +221,7 @@ def test_two_runs_started_together_one_refused(project):
 
 def test_lock_is_released_and_liveness_is_checked(tmp_path):
     with CohortLock(tmp_path, "c", shown="x") as lock:
-        assert json.loads(lock.path.read_text())["pid"] == os.getpid()
+        assert json.loads(lock.path.read_text(encoding="utf-8"))["pid"] == os.getpid()
         with pytest.raises(CohortBusy):
             CohortLock(tmp_path, "c", shown="x").acquire()
     assert not (tmp_path / LOCK_FILE).exists()
@@ -266,7 +270,7 @@ def test_a_read_only_reports_folder_is_refused_cleanly(project, capsys):
 @pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
 def test_a_read_only_output_folder_fails_the_notebook_and_keeps_earlier_outputs(project):
     raw = project / "data" / "raw" / fx.COHORT
-    (raw / "extra" / "note2.txt").write_text("second\n")
+    (raw / "extra" / "note2.txt").write_text("second\n", encoding="utf-8")
     before = _outputs(project)
     b_folder = project / "data" / "processed" / fx.COHORT / "b"
     saved = {p.name: p.read_bytes() for p in b_folder.iterdir()}
@@ -288,7 +292,7 @@ def test_a_read_only_output_folder_fails_the_notebook_and_keeps_earlier_outputs(
 
 def test_a_dead_kernel_ends_with_a_clear_message_and_the_next_run_recovers(project):
     before = _outputs(project)
-    fx.add_cell(project, "03_c", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    fx.add_cell(project, "03_c", KILL_THIS_PROCESS)
     code, lines = fx.run_quiet(project)
     text = "\n".join(lines)
     assert code == 1 and "[03_c] FAILED" in text
@@ -302,7 +306,7 @@ def test_a_dead_kernel_ends_with_a_clear_message_and_the_next_run_recovers(proje
 @pytest.mark.skipif(os.name == "nt", reason="SIGKILL and process groups are POSIX")
 def test_a_run_killed_during_a_notebook_is_recovered_by_the_next(project, tmp_path):
     params = tmp_path / "slow.yaml"
-    params.write_text("01_a: {delay: 30}\n")
+    params.write_text("01_a: {delay: 30}\n", encoding="utf-8")
     before = _outputs(project)
     script = ("import sys; sys.path.insert(0, {tests!r})\nimport pipeline_fixtures as fx\n"
               "from pathlib import Path\n"
@@ -338,5 +342,5 @@ def test_an_internal_error_is_one_line_and_a_log(monkeypatch, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "internal error (a bug, not a problem with your input): RuntimeError" in err
-    log = (tmp_path / "reports" / "error.log").read_text()
+    log = (tmp_path / "reports" / "error.log").read_text(encoding="utf-8")
     assert "Traceback" in log and "a bug in the runner" in log and "python -m analysis run" in log

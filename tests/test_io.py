@@ -25,7 +25,7 @@ def test_find_table_accepts_each_format(tmp_path, suffix):
 
 
 def test_find_table_is_none_when_absent(tmp_path):
-    (tmp_path / "sdq.txt").write_text("x")
+    (tmp_path / "sdq.txt").write_text("x", encoding="utf-8")
     assert io.find_table(tmp_path, "sdq") is None
     assert io.find_table(tmp_path, "coding/sessions") is None
 
@@ -37,7 +37,7 @@ def test_find_table_looks_in_subfolders(tmp_path):
 
 
 def test_find_table_refuses_two_formats_of_one_table(tmp_path):
-    (tmp_path / "sdq.csv").write_text("x")
+    (tmp_path / "sdq.csv").write_text("x", encoding="utf-8")
     (tmp_path / "sdq.xlsx").write_bytes(b"x")
     with pytest.raises(DataError, match=r"'sdq.csv' and 'sdq.xlsx' both hold table 'sdq'"):
         io.find_table(tmp_path, "sdq")

@@ -35,14 +35,14 @@ def test_fragment_is_sorted_rounded_and_byte_stable(tmp_path):
 def test_floats_keep_ten_significant_digits(tmp_path):
     path = keynumbers.write_fragment({"p": 1.23456789012345e-7, "big": 123456.7890123456},
                                      cohort=COHORT, stage="s", root=tmp_path)
-    assert json.loads(path.read_text()) == {"p": 1.23456789e-7, "big": 123456.789}
+    assert json.loads(path.read_text(encoding="utf-8")) == {"p": 1.23456789e-7, "big": 123456.789}
 
 
 def test_numpy_scalars_become_plain_json(tmp_path):
     np = pytest.importorskip("numpy")
     path = keynumbers.write_fragment({"n": np.int64(4), "m": np.float64(2.5), "ok": np.bool_(1)},
                                      cohort=COHORT, stage="s", root=tmp_path)
-    assert json.loads(path.read_text()) == {"m": 2.5, "n": 4, "ok": True}
+    assert json.loads(path.read_text(encoding="utf-8")) == {"m": 2.5, "n": 4, "ok": True}
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -97,10 +97,10 @@ def test_conflicting_key_numbers_name_both_stages(tmp_path, first, second):
 def test_a_broken_fragment_is_named(tmp_path):
     path = _fragment(tmp_path, "00_data")
     path.parent.mkdir(parents=True)
-    path.write_text("[1, 2]")
+    path.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(KeyNumberError, match="00_data.json must hold a JSON object"):
         keynumbers.read_fragments(COHORT, root=tmp_path)
-    path.write_text("{oops")
+    path.write_text("{oops", encoding="utf-8")
     with pytest.raises(KeyNumberError, match="00_data.json is not valid JSON"):
         keynumbers.merge(COHORT, root=tmp_path)
 

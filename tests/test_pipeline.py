@@ -60,7 +60,7 @@ def test_pattern_overlap_rule(a, b, expected):
 
 def _write_yaml(tmp_path, text):
     path = tmp_path / "pipeline.yaml"
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -104,7 +104,7 @@ def test_missing_notebooks_are_refused_clearly_but_do_not_break_loading(tmp_path
 
 def test_a_broken_notebook_file_is_named(tmp_path):
     root = fx.build_project(tmp_path / "p")
-    (root / "notebooks" / "02_b.ipynb").write_text("{not json")
+    (root / "notebooks" / "02_b.ipynb").write_text("{not json", encoding="utf-8")
     with pytest.raises(ConfigError, match="notebook 02_b.ipynb is not a valid .ipynb file"):
         pipeline.plan(fx.COHORT, notebooks_dir=root / "notebooks", root=root)
 
@@ -208,15 +208,15 @@ def test_full_run_in_dag_order_with_outputs(template):
         assert (reports / f"{name}.ipynb").is_file() and (reports / f"{name}.html").is_file()
     assert f"findings: reports/{fx.COHORT}/findings.html" in lines
     assert lines[-1] == f"site: reports/{fx.COHORT}/index.html"
-    numbers = json.loads((reports / "key_numbers.json").read_text())
+    numbers = json.loads((reports / "key_numbers.json").read_text(encoding="utf-8"))
     assert numbers == {"a_total": 12, "b_mean": 0.6666666667, "b_notes": 1, "n_rows": 3}
 
 
 @pytest.mark.slow
 def test_findings_document_hides_input(template):
     reports = template[0] / "reports" / fx.COHORT
-    findings = (reports / "findings.html").read_text()
-    with_code = (reports / "04_findings.html").read_text()
+    findings = (reports / "findings.html").read_text(encoding="utf-8")
+    with_code = (reports / "04_findings.html").read_text(encoding="utf-8")
     assert "keynumbers" in with_code and "keynumbers" not in findings
     assert "a_total" in findings
 
@@ -258,6 +258,7 @@ def test_second_run_executes_nothing_and_stays_light(project):
         "print(code, round(time.perf_counter() - t, 3), heavy)\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            encoding="utf-8", errors="replace",
                             check=True)
     code, seconds, heavy = result.stdout.split(" ", 2)
     assert code == "0" and heavy.strip() == "[]", result.stdout
@@ -274,24 +275,27 @@ def test_touch_without_change_reruns_nothing(project):
 
 @pytest.mark.slow
 def test_changed_input_reruns_its_readers_and_downstream_only(project):
-    (project / "data" / "raw" / fx.COHORT / "extra" / "note2.txt").write_text("second note\n")
+    (project / "data" / "raw" / fx.COHORT / "extra" / "note2.txt").write_text("second note\n",
+                                                                              encoding="utf-8")
     plan = pipeline.plan(fx.COHORT, notebooks_dir=project / "notebooks", root=project)
     assert plan["02_b"] == ["inputs new: {raw}/extra/note2.txt"]
     assert plan["04_findings"] == ["after 02_b"]
     code, lines = fx.run_quiet(project)
     assert code == 0 and fx.executed(lines) == ["02_b", "04_findings"]
-    numbers = json.loads((project / "reports" / fx.COHORT / "key_numbers.json").read_text())
+    numbers = json.loads((project / "reports" / fx.COHORT / "key_numbers.json")
+                         .read_text(encoding="utf-8"))
     assert numbers["b_notes"] == 2
 
 
 @pytest.mark.slow
 def test_changed_parameter_reruns_that_notebook(project, tmp_path):
     params = tmp_path / "params.yaml"
-    params.write_text("03_c:\n  offset: 5\n")
+    params.write_text("03_c:\n  offset: 5\n", encoding="utf-8")
     code, lines = fx.run_quiet(project, params_file=params)
     assert code == 0 and fx.executed(lines) == ["03_c"]
     assert "[03_c] running... (parameter changed: offset 0 -> 5)" in lines
-    assert (project / "data" / "processed" / fx.COHORT / "c" / "summary.txt").read_text() == "17"
+    summary = project / "data" / "processed" / fx.COHORT / "c" / "summary.txt"
+    assert summary.read_text(encoding="utf-8") == "17"
     executed = nbformat.read(project / "reports" / fx.COHORT / "03_c.ipynb", as_version=4)
     assert "offset = 5" in executed.cells[2].source
 
@@ -304,16 +308,16 @@ def _fake_package(root):
     (package / "pipeline").mkdir()
     (package / "definitions").mkdir()
     for init in ("", "report/", "pipeline/"):
-        (package / f"{init}__init__.py").write_text('"""Package."""\n')
-    (package / "paths.py").write_text('DEFINITIONS = "definitions"\n')
+        (package / f"{init}__init__.py").write_text('"""Package."""\n', encoding="utf-8")
+    (package / "paths.py").write_text('DEFINITIONS = "definitions"\n', encoding="utf-8")
     (package / "report" / "keynumbers.py").write_text(
         '"""Key numbers."""\nfrom analysis import paths\n\n\ndef load():\n'
-        '    """Load."""\n    return 1  # one\n')
+        '    """Load."""\n    return 1  # one\n', encoding="utf-8")
     (package / "pipeline" / "state.py").write_text(
         'import json\n\n\ndef figures_of_run():\n    from ..report import keynumbers\n'
-        '    return open("limits.yaml")\n')
-    (package / "definitions" / "limits.yaml").write_text("limit: 1\n")
-    (package / "definitions" / "unused.yaml").write_text("x: 1\n")
+        '    return open("limits.yaml", encoding="utf-8")\n', encoding="utf-8")
+    (package / "definitions" / "limits.yaml").write_text("limit: 1\n", encoding="utf-8")
+    (package / "definitions" / "unused.yaml").write_text("x: 1\n", encoding="utf-8")
 
 
 @pytest.fixture
@@ -338,30 +342,34 @@ def _stale(root):
 @pytest.mark.slow
 def test_a_module_edit_reruns_only_the_notebooks_that_import_it(with_package):
     state = with_package / "analysis" / "pipeline" / "state.py"
-    state.write_text(state.read_text().replace("open(", "print("))
+    state.write_text(state.read_text(encoding="utf-8").replace("open(", "print("), encoding="utf-8")
     assert _stale(with_package) == {
         "04_findings": ["package module changed: analysis/pipeline/state.py"]}
     keynumbers = with_package / "analysis" / "report" / "keynumbers.py"
-    keynumbers.write_text(keynumbers.read_text().replace("return 1", "return 2"))
+    keynumbers.write_text(keynumbers.read_text(encoding="utf-8").replace("return 1", "return 2"),
+                          encoding="utf-8")
     assert set(_stale(with_package)) == set(fx.NAMES)  # every notebook imports keynumbers
 
 
 @pytest.mark.slow
 def test_docstring_comment_and_layout_edits_rerun_nothing(with_package):
     keynumbers = with_package / "analysis" / "report" / "keynumbers.py"
-    text = keynumbers.read_text()
+    text = keynumbers.read_text(encoding="utf-8")
     keynumbers.write_text(text.replace('"""Key numbers."""', '"""Key numbers, reworded."""')
                           .replace('"""Load."""', '"""Load them.\n\n    >>> 1\n    1\n    """')
-                          .replace("# one", "# the first").replace("\n\n\ndef", "\n\ndef"))
-    assert keynumbers.read_text() != text
+                          .replace("# one", "# the first").replace("\n\n\ndef", "\n\ndef"),
+                          encoding="utf-8")
+    assert keynumbers.read_text(encoding="utf-8") != text
     assert _stale(with_package) == {}
 
 
 @pytest.mark.slow
 def test_package_data_counts_only_where_a_used_module_names_it(with_package):
-    (with_package / "analysis" / "definitions" / "unused.yaml").write_text("x: 2\n")
+    (with_package / "analysis" / "definitions" / "unused.yaml").write_text("x: 2\n",
+                                                                           encoding="utf-8")
     assert _stale(with_package) == {}
-    (with_package / "analysis" / "definitions" / "limits.yaml").write_text("limit: 2\n")
+    (with_package / "analysis" / "definitions" / "limits.yaml").write_text("limit: 2\n",
+                                                                           encoding="utf-8")
     assert _stale(with_package) == {
         "04_findings": ["package data changed: analysis/definitions/limits.yaml"]}
 
@@ -371,10 +379,10 @@ def test_an_upgraded_library_reruns_the_notebooks_importing_it(with_package):
     import socket
 
     path = with_package / "reports" / fx.COHORT / ".pipeline-state.json"
-    state = json.loads(path.read_text())
+    state = json.loads(path.read_text(encoding="utf-8"))
     for name in ("03_c", "04_findings"):
         state["notebooks"][name]["environment"]["python"] = "3.0.0"
-    path.write_text(json.dumps(state))
+    path.write_text(json.dumps(state), encoding="utf-8")
     plan = _stale(with_package)
     assert sorted(plan) == ["03_c", "04_findings"]
     assert plan["03_c"][0].startswith("environment changed: python 3.0.0 -> 3.")
@@ -393,7 +401,7 @@ def test_a_failing_notebook_stops_the_run_and_keeps_earlier_outputs(project):
     assert "[03_c]   ValueError: deliberate failure in 03_c" in text
     failed = project / "reports" / fx.COHORT / "03_c.failed.ipynb"
     assert f"partially executed notebook: reports/{fx.COHORT}/03_c.failed.ipynb" in text
-    assert "deliberate failure" in failed.read_text()
+    assert "deliberate failure" in failed.read_text(encoding="utf-8")
     after = fx.snapshot(project, "data", "reports")
     state = f"reports/{fx.COHORT}/.pipeline-state.json"
     assert {k: v for k, v in after.items()
@@ -408,7 +416,8 @@ def test_a_failing_notebook_stops_the_run_and_keeps_earlier_outputs(project):
 @pytest.mark.slow
 def test_only_runs_the_target_and_its_stale_upstream(project):
     fx.add_cell(project, "01_a", "print('changed')")
-    (project / "data" / "raw" / fx.COHORT / "extra" / "note2.txt").write_text("02_b is stale\n")
+    (project / "data" / "raw" / fx.COHORT / "extra" / "note2.txt").write_text("02_b is stale\n",
+                                                                              encoding="utf-8")
     code, lines = fx.run_quiet(project, only=["3"])
     assert code == 0 and fx.executed(lines) == ["01_a", "03_c"]
     assert lines[0].startswith("pipeline helmond-2023: 3 notebooks, 2 to run")
@@ -420,7 +429,7 @@ def test_raw_folder_outside_the_project_never_shows_its_path(project, tmp_path):
     shutil.copytree(project / "data" / "raw", outside)
     code, lines = fx.run_quiet(project, raw_root=outside, only="00")
     assert code == 0 and fx.executed(lines) == ["00_load"]
-    text = (project / "reports" / fx.COHORT / "00_load.ipynb").read_text()
+    text = (project / "reports" / fx.COHORT / "00_load.ipynb").read_text(encoding="utf-8")
     assert str(tmp_path) not in text and str(outside) not in text
     assert "raw_root = \\\".../elsewhere/exports\\\"" in text
 
@@ -430,7 +439,7 @@ def test_update_notebooks_copies_outputs_back_without_papermill_traces(project):
     code, lines = fx.run_quiet(project, update_notebooks=True)
     assert code == 0 and fx.executed(lines) == []
     assert f"[00_load] updated notebooks/00_load.ipynb" in lines
-    text = (project / "notebooks" / "00_load.ipynb").read_text()
+    text = (project / "notebooks" / "00_load.ipynb").read_text(encoding="utf-8")
     nb = nbformat.reads(text, as_version=4)
     assert "papermill" not in text and "injected-parameters" not in text
     assert str(project) not in text
@@ -443,7 +452,7 @@ def test_update_notebooks_copies_outputs_back_without_papermill_traces(project):
 @pytest.mark.slow
 def test_conflicting_key_numbers_stop_the_merge(project):
     fragments = project / "data" / "processed" / fx.COHORT / "key_numbers"
-    (fragments / "zz_other.json").write_text('{"n_rows": 4}\n')
+    (fragments / "zz_other.json").write_text('{"n_rows": 4}\n', encoding="utf-8")
     with pytest.raises(KeyNumberError, match="'n_rows'.*'00_load'.*'zz_other'"):
         fx.run_quiet(project)
 
@@ -462,17 +471,18 @@ def test_outputs_of_an_earlier_run_are_gone_when_the_input_is(project):
     raw = project / "data" / "raw" / fx.COHORT
     assert _figures_on_disk(project) == ["b_note1"]
     (raw / "extra" / "note1.txt").unlink()
-    (raw / "extra" / "note2.txt").write_text("second note\n")
+    (raw / "extra" / "note2.txt").write_text("second note\n", encoding="utf-8")
     code, lines = fx.run_quiet(project)
     assert code == 0 and fx.executed(lines) == ["02_b", "04_findings"], lines
     assert _figures_on_disk(project) == ["b_note2"]
     assert figures_of_run(fx.COHORT, root=project) == {"b_note2": "02_b"}
-    findings = (project / "reports" / fx.COHORT / "findings.html").read_text()
+    findings = (project / "reports" / fx.COHORT / "findings.html").read_text(encoding="utf-8")
     assert "figures of this run: [&#x27;b_note2&#x27;]" in findings or \
         "figures of this run: ['b_note2']" in findings
     assert "b_note1" not in findings
     assert not (project / "reports" / fx.COHORT / ".aside").exists()
-    state = json.loads((project / "reports" / fx.COHORT / ".pipeline-state.json").read_text())
+    state = json.loads((project / "reports" / fx.COHORT / ".pipeline-state.json")
+                       .read_text(encoding="utf-8"))
     assert sorted(state["notebooks"]["02_b"]["outputs"]) == [
         "{figures}/b_note2.png", "{processed}/b/notes.txt", "{processed}/key_numbers/02_b.json"]
 
@@ -503,7 +513,7 @@ def test_leftovers_of_a_killed_run_are_recovered(tmp_path):
     assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["a_other.png"]
     assert (aside.folder / COMPLETE).is_file()
     (tmp_path / "f" / "b_half.png").write_bytes(b"half-written")  # then the run is killed
-    (reports / ".02_b.running.ipynb").write_text("{}")
+    (reports / ".02_b.running.ipynb").write_text("{}", encoding="utf-8")
     assert recover(reports, {"02_b": ("{figures}/b_*",)}, places) == ["02_b"]
     assert {p.name: p.read_bytes() for p in (tmp_path / "f").iterdir()} == {
         "b_old.png": b"old", "a_other.png": b"not ours"}
@@ -559,5 +569,5 @@ def test_state_names_an_outside_raw_folder_without_its_path(project, tmp_path):
     shutil.copytree(project / "data" / "raw", outside)
     code, _ = fx.run_quiet(project, raw_root=outside, only="00")
     assert code == 0
-    text = (project / "reports" / fx.COHORT / ".pipeline-state.json").read_text()
+    text = (project / "reports" / fx.COHORT / ".pipeline-state.json").read_text(encoding="utf-8")
     assert str(tmp_path) not in text and '".../elsewhere/exports"' in text

@@ -43,7 +43,7 @@ def test_manifest_holds_settings_without_machine_paths(valid_cohort, processed_r
     processed.write_validated(load_cohort(valid_cohort), "c1")
     config = processed.read_config("c1")
     assert config["slots"] == 30 and config["synthetic"] is True
-    text = (processed.validated_dir("c1") / processed.MANIFEST).read_text()
+    text = (processed.validated_dir("c1") / processed.MANIFEST).read_text(encoding="utf-8")
     assert str(valid_cohort) not in text
 
 

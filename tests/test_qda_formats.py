@@ -210,13 +210,14 @@ def test_cohort_file_list_gives_coders(tmp_path):
     coding.mkdir()
     make_taguette_csv(coding / "anna.csv", [["1", "FG", "Kansen", "Tekst."]])
     make_taguette_csv(coding / "bram.csv", [["1", "FG", "Kansen", "Tekst."]])
-    (coding / "files.csv").write_text("file,coder\nanna.csv,\nbram.csv,\n")
+    (coding / "files.csv").write_text("file,coder\nanna.csv,\nbram.csv,\n", encoding="utf-8")
     with pytest.raises(qda.CodingFileError, match="files.csv"):
         qda.read_cohort_coding(tmp_path)
-    (coding / "files.csv").write_text("file,coder\nanna.csv,Anna\nbram.csv,Bram\n")
+    (coding / "files.csv").write_text("file,coder\nanna.csv,Anna\nbram.csv,Bram\n",
+                                      encoding="utf-8")
     frame = qda.read_cohort_coding(tmp_path)
     assert sorted(frame["coder"]) == ["Anna", "Bram"]
-    (coding / "files.csv").write_text("file,coder\nweg.csv,Anna\n")
+    (coding / "files.csv").write_text("file,coder\nweg.csv,Anna\n", encoding="utf-8")
     with pytest.raises(qda.CodingFileError, match="row 2, column file"):
         qda.read_cohort_coding(tmp_path)
 

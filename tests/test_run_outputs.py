@@ -83,5 +83,6 @@ def test_tables_of_the_removed_input_are_gone(two_runs):
 
 def test_nothing_is_left_aside(two_runs):
     assert not (paths.reports_dir(COHORT) / ".aside").exists()
-    state = json.loads((paths.reports_dir(COHORT) / ".pipeline-state.json").read_text())
+    state = json.loads((paths.reports_dir(COHORT) / ".pipeline-state.json")
+                       .read_text(encoding="utf-8"))
     assert all("outputs" in record for record in state["notebooks"].values())

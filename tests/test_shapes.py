@@ -56,7 +56,7 @@ def _run_one(shape, raw_root, params, env):
     done = subprocess.run(
         [sys.executable, "-m", "analysis", "run", "--cohort", shape.name, "--raw-dir",
          str(raw_root), "--params", str(params), "--jobs", "1"],
-        capture_output=True, text=True, env=env, cwd=paths.ROOT)
+        capture_output=True, text=True, encoding="utf-8", errors="replace", env=env, cwd=paths.ROOT)
     return shape.name, {"code": done.returncode, "log": done.stdout + done.stderr,
                         "seconds": time.monotonic() - started}
 

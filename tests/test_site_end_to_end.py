@@ -80,7 +80,7 @@ def test_findings_pdf_has_pages_and_every_section(cohorts, chromium):
     if pdftotext is None:
         pytest.skip("pdftotext (Debian: poppler-utils) is needed to read the PDF's text")
     text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+                          text=True, encoding="utf-8", errors="replace", check=True).stdout
     findings = (paths.reports_dir(paths.DEFAULT_COHORT) / "findings.html").read_text("utf-8")
     titles = [re.sub(r"<[^>]+>|¶", "", t).strip()
               for t in re.findall(r"<h2 id=\"[^\"]+\"[^>]*>(.*?)</h2>", findings, flags=re.S)]

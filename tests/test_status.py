@@ -23,8 +23,9 @@ def template(tmp_path_factory):
     root = fx.build_project(tmp_path_factory.mktemp("status") / "project")
     (root / "analysis" / "report").mkdir(parents=True)
     for init in ("", "report/"):
-        (root / "analysis" / f"{init}__init__.py").write_text("")
-    (root / "analysis" / "report" / "keynumbers.py").write_text("def load():\n    return 1\n")
+        (root / "analysis" / f"{init}__init__.py").write_text("", encoding="utf-8")
+    (root / "analysis" / "report" / "keynumbers.py").write_text("def load():\n    return 1\n",
+                                                                encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:  # kernels import the installed package, not
         patch.setitem(pipeline.KERNEL_ENVIRONMENT, "PYTHONSAFEPATH", "1")  # the fake one here
         code, lines = fx.run_quiet(root)
@@ -50,7 +51,8 @@ def test_everything_cached(project):
 
 
 def test_an_input_file_is_named(project):
-    (project / "data" / "raw" / fx.COHORT / "scores.csv").write_text("score\n1\n2\n4\n")
+    (project / "data" / "raw" / fx.COHORT / "scores.csv").write_text("score\n1\n2\n4\n",
+                                                                     encoding="utf-8")
     lines, rows = _status(project)
     assert rows["00_load"] == "stale: input changed: {raw}/scores.csv"
     assert lines[0] == "status of helmond-2023: 1 of 5 notebooks stale, 4 downstream may re-run"
@@ -59,7 +61,7 @@ def test_an_input_file_is_named(project):
 
 def test_a_parameter_is_named_with_old_and_new_value(project, tmp_path):
     params = tmp_path / "p.yaml"
-    params.write_text("01_a: {factor: 3}\n")
+    params.write_text("01_a: {factor: 3}\n", encoding="utf-8")
     lines, rows = _status(project, params_file=params)
     assert lines[0] == ("status of helmond-2023: 1 of 5 notebooks stale, 2 downstream may "
                         "re-run, 2 cached")
@@ -69,16 +71,17 @@ def test_a_parameter_is_named_with_old_and_new_value(project, tmp_path):
 
 
 def test_a_package_module_is_named(project):
-    (project / "analysis" / "report" / "keynumbers.py").write_text("def load():\n    return 2\n")
+    (project / "analysis" / "report" / "keynumbers.py").write_text("def load():\n    return 2\n",
+                                                                   encoding="utf-8")
     _, rows = _status(project)
     assert rows["00_load"] == "stale: package module changed: analysis/report/keynumbers.py"
 
 
 def test_the_environment_is_named(project):
     path = project / "reports" / fx.COHORT / ".pipeline-state.json"
-    state = json.loads(path.read_text())
+    state = json.loads(path.read_text(encoding="utf-8"))
     state["notebooks"]["02_b"]["environment"]["pillow"] = "1.0"
-    path.write_text(json.dumps(state))
+    path.write_text(json.dumps(state), encoding="utf-8")
     _, rows = _status(project)
     assert rows["02_b"].startswith("stale: environment changed: pillow 1.0 -> ")
 
@@ -90,7 +93,8 @@ def test_a_missing_output_is_named(project):
 
 
 def test_dry_run_prints_the_same_plan_and_runs_nothing(project):
-    (project / "data" / "raw" / fx.COHORT / "extra" / "note2.txt").write_text("new\n")
+    (project / "data" / "raw" / fx.COHORT / "extra" / "note2.txt").write_text("new\n",
+                                                                              encoding="utf-8")
     before = fx.snapshot(project, "data/processed", "reports", "figures")
     code, lines = fx.run_quiet(project, dry_run=True)
     assert code == 0 and fx.executed(lines) == []

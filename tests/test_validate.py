@@ -380,6 +380,7 @@ def _write_large_cohort(folder, families, rng):
         pd.concat([head, answers], axis=1).to_csv(folder / file, index=False, sep=sep)
 
 
+@pytest.mark.perf
 def test_validating_100000_families_is_fast(tmp_path, rng):
     folder = tmp_path / "large"
     _write_large_cohort(folder, 100_000, rng)

@@ -6,6 +6,7 @@ for Linux, Windows and macOS), so this test needs no network.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -52,18 +53,42 @@ def test_actionlint_really_checks(tmp_path):
     assert done.returncode != 0 and 'property "nothing" is not defined' in done.stdout
 
 
-def test_linux_runs_make_test_and_windows_macos_use_conda():
+def _runs(job) -> str:
+    return " ".join(" ".join(str(s.get("run", "")) for s in job["steps"]).split())
+
+
+def test_linux_runs_make_test_and_the_conda_route_runs_on_all_three_systems():
     workflow = yaml.safe_load((WORKFLOWS / "ci.yml").read_text(encoding="utf-8"))
     jobs = workflow["jobs"]
-    linux_steps = " ".join(str(s.get("run", "")) for s in jobs["linux"]["steps"])
-    assert jobs["linux"]["runs-on"].startswith("ubuntu") and "make test" in linux_steps
+    assert jobs["linux"]["runs-on"].startswith("ubuntu") and "make test PYTHON=" in _runs(jobs["linux"])
     conda = jobs["conda"]
-    assert sorted(conda["strategy"]["matrix"]["os"]) == ["macos-latest", "windows-latest"]
+    assert sorted(conda["strategy"]["matrix"]["os"]) == [
+        "macos-latest", "ubuntu-latest", "windows-latest"], (
+        "the conda route runs on Linux too, so a Windows or macOS failure shows where developers are")
     setup = [s for s in conda["steps"] if "setup-miniconda" in s.get("uses", "")]
-    assert setup and setup[0]["with"]["environment-file"] == "environment.yml"
-    runs = " ".join(str(s.get("run", "")) for s in conda["steps"])
-    assert "-m pytest tests" in runs and "python -m analysis run" in runs
-    assert "python -X warn_default_encoding -m pytest" in " ".join(runs.split())
+    assert setup and "-f environment.yml" in _runs(conda)
+    runs = _runs(conda)
+    assert "python -m analysis prepare" in runs and "python -X warn_default_encoding -m analysis run" in runs
+    assert "python -m analysis.lockfile" in runs, "the conda environment is checked against the lock"
+    assert ("python -X warn_default_encoding -W error::DeprecationWarning -m pytest tests analysis "
+            "benchmarks") in runs
+    assert not any("if" in s and "runner.os" in str(s["if"]) for s in conda["steps"]), (
+        "every system runs the same steps")
+    pythons = jobs["pythons"]
+    assert sorted(pythons["strategy"]["matrix"]["python"]) == ["3.12", "3.13"]
+    assert "make test-fast" in _runs(pythons) and "error::DeprecationWarning" in _runs(pythons)
+
+
+def test_every_job_has_a_timeout_and_caches_its_installation():
+    workflow = yaml.safe_load((WORKFLOWS / "ci.yml").read_text(encoding="utf-8"))
+    for name, job in workflow["jobs"].items():
+        assert 10 <= job.get("timeout-minutes", 0) <= 120, name
+        cached = [s["with"]["path"] for s in job["steps"] if "actions/cache" in s.get("uses", "")]
+        assert cached, f"job {name} caches nothing"
+        if name in ("linux", "pythons"):
+            assert "~/.cache/uv" in cached and ".venv" in cached, (name, cached)
+        else:
+            assert any("envs" in c for c in cached), (name, cached)
 
 
 def test_package_text_files_without_encoding_fail_under_warn_default_encoding():
@@ -71,4 +96,8 @@ def test_package_text_files_without_encoding_fail_under_warn_default_encoding():
 
     config = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     filters = config["tool"]["pytest"]["ini_options"]["filterwarnings"]
-    assert "error::EncodingWarning:analysis(\\..*)?" in filters
+    errors = [f.split(":", 3)[3] for f in filters if f.startswith("error::EncodingWarning:")]
+    for module in ("analysis", "analysis.data.cohort", "benchmarks.measure", "test_cohort",
+                   "conftest", "pipeline_fixtures", "portability"):
+        assert any(re.match(pattern, module) for pattern in errors), module  # as warnings does
+    assert not any(re.match(pattern, "pytest_benchmark.utils") for pattern in errors)

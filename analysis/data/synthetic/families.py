@@ -79,7 +79,7 @@ def generic_trajectories(n: int, rng: np.random.Generator, period: Period) -> pd
     dropped = ~ongoing & (rng.random(n) < GENERIC_RATES["status"]["dropped_out"])
     status = np.where(ongoing, "ongoing", np.where(dropped, "dropped_out", "completed"))
     end = np.where(dropped, start + (7 * rng.integers(3, 15, n)).astype("timedelta64[D]"), planned)
-    end = np.where(ongoing, np.datetime64("NaT"), end).astype("datetime64[D]")
+    end = np.where(ongoing, np.datetime64("NaT", "D"), end).astype("datetime64[D]")
     frame = pd.DataFrame({"family_id": family_ids(n), "status": status,
                           "start_date": iso(start), "end_date": iso(end)})
     frame = pd.concat([frame, _generic_staff(n, rng), _generic_child(n, rng)], axis=1)
