@@ -183,7 +183,7 @@ def test_called_functions_follow_imports_and_annotated_return_types():
     names = [name for name, _, _ in found]
     assert names == ["analysis.pipeline.notebook.start",
                      "analysis.pipeline.notebook.NotebookContext.banner",
-                     "analysis.report.figures.style.format_nl"]
+                     "analysis.text.format_nl"]
     signature, first_line = found[0][1], found[0][2]
     assert signature.startswith("(cohort: 'str', notebook: 'str'") or "cohort" in signature
     assert first_line  # the docstring's first line is shown
@@ -196,7 +196,7 @@ def test_annotate_cells_adds_anchors_and_function_lists():
     assert 'id="cel-1"' in out and 'id="cel-2"' in out and 'id="cel-3"' in out
     assert "cel-4" not in out  # the injected cell has no position
     assert out.count('<details class="functies">') == 1
-    assert "analysis.report.figures.style.format_nl" in out
+    assert "analysis.text.format_nl" in out
 
 
 # --------------------------------------------------------------------------- labels

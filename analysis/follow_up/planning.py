@@ -16,7 +16,7 @@ import pandas as pd
 from analysis.follow_up.inputs import SAFEGUARD_CONFIDENCE, PlanningInputs
 from analysis.follow_up.power import nearest_zero
 from analysis.follow_up.two_group import ANCOVA_REFERENCE_R, USUAL_CARE_REFERENCE_D
-from analysis.report.figures.style import format_nl
+from analysis.text import format_nl
 
 
 def _pct(value: float) -> str:

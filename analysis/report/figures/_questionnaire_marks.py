@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.report.figures.drawn import mark, marks_frame
-from analysis.report.figures.style import format_nl
+from analysis.text import format_nl
 
 
 def line_marks(wide: pd.DataFrame, label: str, lines_max: int) -> list[dict]:
