@@ -346,7 +346,8 @@ def test_written_sources_point_at_cells(tmp_path):
     keynumbers.write_sources({"a_n": 7}, cohort="c", stage="01_x", root=tmp_path)
     assert keynumbers.read_sources("c", root=tmp_path) == {"a_n": ("01_x", 7)}
     assert json.loads((tmp_path / "data/processed/c/key_numbers/sources/01_x.json")
-                      .read_text(encoding="utf-8")) == {"a_n": 7}
+                      .read_text(encoding="utf-8")) == {"a_n": {"cell": 7, "function": None,
+                                                                "via": None, "recorded": 7}}
     assert set(keynumbers.read_fragments("c", root=tmp_path)) == {"01_x"}  # not a fragment
 
 

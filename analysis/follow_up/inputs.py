@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.origin import computes
 from analysis.errors import CompendiumError
 from analysis.questionnaires.outcomes import PRIMARY, SDQ_SCALES
 from analysis.stats import intervals as _intervals
@@ -68,6 +69,7 @@ class PlanningInputs:
         return rows.iloc[0]
 
 
+@computes("follow_up_started_n", "follow_up_completed_n", "follow_up_completion_*", "follow_up_sdq_*", "follow_up_reliable_improvement_*", "follow_up_pilot_half_width")
 def planning_inputs(changes: pd.DataFrame, fragments: Mapping[str, Mapping], *,
                     completion_rate: float | None = None, instrument: str = PRIMARY,
                     scales: Iterable[str] = SDQ_SCALES,

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from analysis.origin import computes
 from analysis.follow_up.inputs import PlanningInputs, _as_floats, _check_choice
 from analysis.stats.paired import DEFAULT_SEED
 from analysis.stats import power as _pw
@@ -242,6 +243,7 @@ def smallest_n(power_at: Callable[[int], float], target: float, *, guess: int = 
     return high
 
 
+@computes("follow_up_n_*_paired_t_*", "follow_up_n_*_wilcoxon_*", "follow_up_power_*", "follow_up_status_*", "follow_up_needed_*")
 def power_table(inputs: PlanningInputs, *, target_power: Iterable[float] = (0.8, 0.9),
                 alpha: float = 0.05, scenarios: Iterable[str] = SCENARIOS,
                 methods: Iterable[str] = _pw.POWER_METHODS, scales: Iterable[str] | None = None,

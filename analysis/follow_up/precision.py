@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from analysis.origin import computes
 from analysis.follow_up.inputs import PlanningInputs, _as_floats
 from analysis.stats import intervals as _intervals
 from analysis.stats import power as _pw
@@ -20,6 +21,7 @@ ASSUMPTION_LABELS_NL: dict[str, str] = {"pilot": "aandeel uit de pilot",
                                         "worst_case": "ongunstigste aandeel"}
 
 
+@computes("follow_up_n_*_precision_*")
 def precision_table(inputs: PlanningInputs, *, targets: Iterable[float] = (0.05, 0.10, 0.15),
                     methods: Iterable[str] = ("clopper-pearson", "wilson"),
                     confidence: float = 0.95, worst_case: bool = True,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from analysis.origin import computes
 from analysis.follow_up.inputs import PlanningInputs, _as_floats
 from analysis.follow_up.power import smallest_n
 from analysis.stats import power as _pw
@@ -87,6 +88,7 @@ def ancova_n(effect_size: float, correlation: float, *, power: float = 0.8,
     return smallest_n(power_at, target, guess=guess, n_min=3, max_n=10**9)
 
 
+@computes("follow_up_n_enrol_per_arm_*", "follow_up_usual_care_reference_d")
 def two_group_table(inputs: PlanningInputs, *,
                     effect_sizes: Iterable[float] = TWO_GROUP_EFFECTS,
                     target_power: Iterable[float] = (0.8, 0.9), alpha: float = 0.05,

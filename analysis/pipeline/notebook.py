@@ -35,7 +35,7 @@ class NotebookContext:
     config: dict[str, Any]
     raw_root: str | None = None
     numbers: dict[str, Any] = field(default_factory=dict)
-    sources: dict[str, int] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     figures: list[provenance.FigureRecord] = field(default_factory=list)
     _inputs_hash: str | None = None
     _tables: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -103,12 +103,29 @@ class NotebookContext:
         return record
 
     def record(self, numbers: Mapping[str, Any] | None = None, **more: Any) -> dict[str, Any]:
-        """Add key numbers (name -> value); returns the ones just added, for display."""
+        """Add key numbers (name -> value); returns the ones just added, for display.
+
+        Beside each key it keeps where the number was computed, for the site's links: the cell
+        that called the package function declaring the key (:func:`analysis.origin.origin_of`:
+        ``{"cell": N, "function": ..., "via": ..., "recorded": M}``); a key no called function
+        declares is placed at this cell (``function`` None).
+        """
+        from analysis import origin
+
         added = dict(numbers or {}, **more)
         self.numbers.update(added)
-        cell = provenance.current_cell(self.notebook_file)  # "cel N": the site links each number to its cell
-        if cell is not None:
-            self.sources.update(dict.fromkeys(added, int(cell.split()[-1])))
+        cell = provenance.current_cell(self.notebook_file)  # "cel N", or None outside a notebook
+        recorded = int(cell.split()[-1]) if cell is not None else None
+        for key in added:
+            call = origin.origin_of(key)
+            position = (provenance.cell_position(self.notebook_file, call.source)
+                        if call is not None and call.source is not None else None)
+            if position is not None:
+                self.sources[key] = {"cell": position, "function": call.function,
+                                     "via": call.via, "recorded": recorded}
+            elif recorded is not None:
+                self.sources[key] = {"cell": recorded, "function": None, "via": None,
+                                     "recorded": recorded}
         return added
 
     def write_key_numbers(self) -> str:

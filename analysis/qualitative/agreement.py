@@ -30,6 +30,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from analysis.origin import computes
 from analysis.qualitative.qda import UNKNOWN_CODER
 from analysis.qualitative.themes import codes_at_level
 
@@ -104,6 +105,7 @@ def coincidence_matrix(data) -> pd.DataFrame:
     return pd.DataFrame(o, index=values, columns=values)
 
 
+@computes("agreement_alpha")
 def krippendorff_alpha(data, *, level: str = "nominal") -> float:
     """Krippendorff's alpha of reliability data with any number of coders and missing values.
 
@@ -379,6 +381,7 @@ def code_agreement(segments: pd.DataFrame, *, level: int | None = None) -> pd.Da
     return pd.DataFrame(rows, columns=CODE_AGREEMENT_COLUMNS)
 
 
+@computes("agreement_*")
 def agreement_summary(segments: pd.DataFrame, *, level: int | None = None,
                       n_resamples: int | None = None,
                       seed: int | None = DEFAULT_ALPHA_SEED) -> pd.DataFrame:

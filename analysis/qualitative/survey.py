@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from analysis.origin import returns_key_numbers
 from analysis.errors import DataError, Problem
 from analysis.stats.intervals import proportion
 
@@ -336,6 +337,7 @@ def _raise_bad(values: pd.Series, bad: pd.Series, item: str, expected: str) -> N
                     + "\n".join(p.format() for p in problems), problems)
 
 
+@returns_key_numbers
 def survey_key_numbers(responses: pd.DataFrame | None,
                        items: pd.DataFrame | None) -> dict[str, int | None]:
     """Key numbers of the parent survey: respondents and items per answer type.

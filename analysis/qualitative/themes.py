@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from analysis.origin import returns_key_numbers
 from analysis.qualitative.qda import CODE_SEPARATOR
 
 HANDREIKING_THEMES: dict[str, str] = {
@@ -386,6 +387,7 @@ def session_categories(column: str) -> list[str]:
                      "session_type or group")
 
 
+@returns_key_numbers
 def session_key_numbers(sessions: pd.DataFrame | None, segments: pd.DataFrame | None, *,
                         positive_code: str = POSITIVE_PARENT_CODE,
                         session_types: Iterable[str] | None = None,
@@ -456,6 +458,7 @@ def _union(values: Iterable[str], sessions: pd.DataFrame | None, column: str) ->
     return list(dict.fromkeys([*map(str, values), *found]))
 
 
+@returns_key_numbers
 def coding_key_numbers(segments: pd.DataFrame, sessions: pd.DataFrame | None, *,
                        agreement: pd.DataFrame | None, quotes: pd.DataFrame,
                        withheld: pd.DataFrame) -> dict[str, int | float | str | None]:

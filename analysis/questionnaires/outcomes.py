@@ -38,6 +38,7 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
+from analysis.origin import computes
 from analysis.errors import ConfigError
 from analysis.questionnaires import change, instruments, scoring
 from analysis.questionnaires import forms as _forms
@@ -62,6 +63,7 @@ SDQ_SCALES: tuple[str, ...] = ("total", "emotional", "conduct", "hyperactivity",
 CHAIN_COLUMNS = ("step", "key", "label_nl", "k", "n", "proportion", "ci_low", "ci_high")
 
 
+@computes("*_n", "*_t0_only_n")
 def score_all(tables: Mapping[str, pd.DataFrame], *, schemes: Mapping[str, str] | None = None,
               ages: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Score every defined instrument present in ``tables`` (validated tables by file stem).
@@ -91,6 +93,7 @@ def families_with(scores: pd.DataFrame, *timepoints: str) -> set[str]:
     return set.intersection(*present) if present else set()
 
 
+@computes("analysis_set_n")
 def analysis_set(scores: Mapping[str, pd.DataFrame],
                  instrument_ids: Iterable[str] = (PRIMARY, ATTACHMENT)) -> list[str]:
     """Families with T0 and T1 on every one of ``instrument_ids`` that the cohort has, sorted."""
@@ -98,6 +101,7 @@ def analysis_set(scores: Mapping[str, pd.DataFrame],
     return sorted(set.intersection(*sets)) if sets else []
 
 
+@computes("*_rci_*", "*_improved_n", "*_deteriorated_n", "*_clinically_significant_n")
 def reliable_changes(scores: Mapping[str, pd.DataFrame], *,
                      schemes: Mapping[str, str] | None = None) -> pd.DataFrame:
     """T0 -> T1 change of every scale of every scored instrument (one row per family x scale).
@@ -111,6 +115,7 @@ def reliable_changes(scores: Mapping[str, pd.DataFrame], *,
         columns=list(change.RESULT_COLUMNS))
 
 
+@computes("t0_*", "t1_*")
 def published_chain(changes: pd.DataFrame, families: Iterable[str], *,
                     primary_scale: str = "total", attachment_scale: str = "disorganized",
                     confidence: float = 0.95) -> pd.DataFrame:
@@ -181,6 +186,7 @@ def chain_key_numbers(chain: pd.DataFrame, *, suffix: str = "") -> dict[str, int
     return numbers
 
 
+@computes("t0_*_n_*", "t1_*_n_*", "analysis_set_n_*")
 def chain_by_scheme(scores: Mapping[str, pd.DataFrame], families: Iterable[str]) -> pd.DataFrame:
     """The chain under every usable SDQ cut-off scheme (the report does not define "elevated").
 
@@ -215,6 +221,7 @@ def usable_schemes(instrument_id: str) -> list[str]:
     return names
 
 
+@computes("*_scales_tested_n", "*_verdict_nl")
 def group_change(changes: pd.DataFrame, *, instrument: str = PRIMARY,
                  scales: Iterable[str] | None = None, seed: int | None = None) -> pd.DataFrame:
     """Wilcoxon (primary) and paired t (sensitivity) T0 -> T1 per scale, stacked (tidy)."""
@@ -235,6 +242,7 @@ def mcnemar_elevated(changes: pd.DataFrame, *, instrument: str = PRIMARY,
     return _paired.mcnemar_exact(data.astype(bool), before="before", after="after")
 
 
+@computes("attrition_*")
 def attrition(scores: pd.DataFrame, families: Iterable[str], *, scales: Iterable[str],
               instrument: str = PRIMARY) -> pd.DataFrame:
     """T0 scores of baseline-only families vs the analysis set (Mann-Whitney per scale).
@@ -269,6 +277,7 @@ def dropout_pairs(scores: pd.DataFrame, *, column: str) -> pd.DataFrame:
     return wide[wide["T0"].notna()].sort_index()
 
 
+@computes("*_mixed_*", "*_tipping_*")
 def dropout_sensitivity(scores: pd.DataFrame, *, instrument: str = PRIMARY,
                         scale: str = "total", seed: int | None = None) -> dict | None:
     """Drop-out sensitivity of the change on one scale, using every family with a T0 score.
@@ -302,6 +311,7 @@ def dropout_sensitivity(scores: pd.DataFrame, *, instrument: str = PRIMARY,
             "tipping": imputed.table, "n_t0_only": t0_only}
 
 
+@computes("stress_*")
 def stress_and_attachment(changes: pd.DataFrame, *, stress_scale: str = "total",
                           attachment_scale: str = "disorganized",
                           seed: int = DEFAULT_SEED) -> pd.DataFrame | None:

@@ -86,18 +86,33 @@ def write_fragment(
     return write_text_atomic(path, _dumps(clean))
 
 
-def write_sources(sources: Mapping[str, int], *, cohort: str, stage: str,
+def write_sources(sources: Mapping[str, Any], *, cohort: str, stage: str,
                   root: str | os.PathLike | None = None) -> Path:
-    """Write where each key number of ``stage`` was recorded: name -> cell position.
+    """Write where each key number of ``stage`` was computed: name -> origin.
 
-    The position counts every cell of the notebook file from 1 (as the run log and the anchors
+    An origin is ``{"cell": N, "function": F, "via": V, "recorded": M}``
+    (:meth:`analysis.pipeline.notebook.NotebookContext.record`) or just the cell position N.
+    Positions count every cell of the notebook file from 1 (as the run log and the anchors
     ``#cel-N`` of the notebook's HTML page do; :func:`analysis.report.provenance.current_cell`).
-    The file is ``data/processed/<cohort>/key_numbers/sources/<stage>.json``, beside the
-    fragments but not matched by their ``*.json`` pattern. Keys recorded outside a known cell are
-    left out.
+    N is the cell that called the package function F which computed the number (V: the
+    function the cell called on the way to F), M the cell that recorded it. The file is
+    ``data/processed/<cohort>/key_numbers/sources/<stage>.json``, beside the fragments but not
+    matched by their ``*.json`` pattern. Keys recorded outside a known cell are left out.
     """
     _check_name(stage, what="stage", pattern=STAGE_PATTERN)
-    clean = {str(k): int(v) for k, v in sources.items() if v is not None}
+    clean: dict[str, Any] = {}
+    for key, value in sources.items():
+        if isinstance(value, Mapping):
+            if value.get("cell") is None:
+                continue
+            clean[str(key)] = {"cell": int(value["cell"]),
+                               "function": _str_or_none(value.get("function")),
+                               "via": _str_or_none(value.get("via")),
+                               "recorded": (None if value.get("recorded") is None
+                                            else int(value["recorded"]))}
+        elif value is not None:
+            clean[str(key)] = {"cell": int(value), "function": None, "via": None,
+                               "recorded": int(value)}
     from analysis.atomic import write_text_atomic
 
     return write_text_atomic(_sources_path(cohort, stage, root), _dumps(clean))
@@ -105,22 +120,41 @@ def write_sources(sources: Mapping[str, int], *, cohort: str, stage: str,
 
 def read_sources(cohort: str, *, root: str | os.PathLike | None = None
                  ) -> dict[str, tuple[str, int]]:
-    """Where each key number of ``cohort`` was recorded: name -> (stage, cell position).
+    """Where each key number of ``cohort`` was computed: name -> (stage, cell position).
 
     Only stages whose fragment exists count, so a removed notebook's old sources are ignored;
     a missing or unreadable sources file gives no entries for its stage.
     """
-    out: dict[str, tuple[str, int]] = {}
+    return {key: (where["stage"], where["cell"])
+            for key, where in read_origins(cohort, root=root).items()}
+
+
+def read_origins(cohort: str, *, root: str | os.PathLike | None = None
+                 ) -> dict[str, dict[str, Any]]:
+    """Where each key number of ``cohort`` was computed: name -> ``{"stage", "cell",
+    "function", "via", "recorded"}`` (see :func:`write_sources`; ``function`` None when no
+    declared package function computed it: then ``cell`` is the cell that recorded it)."""
+    out: dict[str, dict[str, Any]] = {}
     for stage in read_fragments(cohort, root=root):
         path = _sources_path(cohort, stage, root)
         try:
             content = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        for key, position in content.items() if isinstance(content, dict) else ():
-            if isinstance(position, int):
-                out.setdefault(key, (stage, position))
+        for key, where in content.items() if isinstance(content, dict) else ():
+            if isinstance(where, int) and not isinstance(where, bool):
+                where = {"cell": where, "recorded": where}
+            if not isinstance(where, dict) or not isinstance(where.get("cell"), int):
+                continue
+            out.setdefault(key, {"stage": stage, "cell": where["cell"],
+                                 "function": _str_or_none(where.get("function")),
+                                 "via": _str_or_none(where.get("via")),
+                                 "recorded": where.get("recorded")})
     return out
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def read_fragments(cohort: str, *, root: str | os.PathLike | None = None) -> dict[str, dict]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as _st
 
+from analysis.origin import computes
 from analysis.stats import _resampling as _rs
 
 __all__ = ["RANK_BISERIAL_MIN_NONZERO", "hodges_lehmann", "rank_biserial_interval",
@@ -32,6 +33,7 @@ coverage is 0.83-0.87 for the largest effect at every n from 10 to 30 (see
 :func:`rank_biserial_interval`), so the default interval is the test inversion instead."""
 
 
+@computes("*_hl", "*_hl_ci_low", "*_hl_ci_high")
 def hodges_lehmann(differences, *, confidence: float = 0.95) -> dict:
     """Hodges-Lehmann estimate of a paired change with its exact distribution-free interval.
 
@@ -321,6 +323,7 @@ def rank_biserial_fisher(r: float, n_nonzero: int, *, confidence: float = 0.95
     return float(np.tanh(np.arctanh(r) - half)), float(np.tanh(np.arctanh(r) + half)), ""
 
 
+@computes("*_wilcoxon_p_holm", "*_t_p_holm")
 def holm(p_values) -> np.ndarray:
     """Holm's step-down adjusted p-values (as R's ``p.adjust(p, "holm")``); NaN kept as NaN.
 

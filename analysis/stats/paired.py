@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import integrate, optimize
 from scipy import stats as _st
 
+from analysis.origin import computes
 from analysis.stats import _resampling as _rs
 from analysis.stats import location as _location
 from analysis.stats._resampling import BOOTSTRAP_METHODS, EXACT_MAX_N, RANK_METHODS
@@ -83,6 +84,7 @@ def signed_rank_pvalues(differences, *, zero_method: str = "pratt",
 
 
 # ---------------------------------------------------------------- paired tests
+@computes("*_wilcoxon_*")
 def paired_wilcoxon(data: pd.DataFrame, *, before: str, after: str, zero_method: str = "pratt",
                     method: str = "auto", confidence: float = 0.95,
                     n_resamples: int = DEFAULT_RESAMPLES, seed: int | None = DEFAULT_SEED,
@@ -199,6 +201,7 @@ def paired_wilcoxon(data: pd.DataFrame, *, before: str, after: str, zero_method:
                     median_after=float(np.median(y)), median_diff=float(np.median(d)))
 
 
+@computes("*_t_effect", "*_t_p", "*_t_ci_low", "*_t_ci_high")
 def paired_t(data: pd.DataFrame, *, before: str, after: str, effect_size: str = "d_z",
              confidence: float = 0.95, n_resamples: int = DEFAULT_RESAMPLES,
              seed: int | None = DEFAULT_SEED, ci_method: str = "bca") -> pd.DataFrame:
@@ -339,6 +342,7 @@ def nct_cdf(t: float, df: float, ncp: float) -> float:
 
 
 
+@computes("*_mcnemar_p")
 def mcnemar_exact(data: pd.DataFrame, *, before: str, after: str,
                   confidence: float = 0.95) -> pd.DataFrame:
     """Exact McNemar test for a paired yes/no outcome (e.g. elevated at T0 and at T1).

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from analysis.origin import computes
 from analysis import paths
 from analysis.errors import ConfigError
 from analysis.stats.intervals import exact_interval
@@ -124,6 +125,7 @@ def target_verdict(low: float, high: float, target: float) -> str | None:
     return "not_met" if high < target else "undetermined"
 
 
+@computes("substitution_*", "indicated_n", "substituted_n")
 def substitution(trajectories: pd.DataFrame, *, target: float = MUNICIPAL_TARGET,
                  confidence: float = 0.95) -> pd.DataFrame:
     """Share of indicated trajectories substituted, with an exact (Clopper-Pearson) interval.
@@ -172,6 +174,7 @@ def substitution(trajectories: pd.DataFrame, *, target: float = MUNICIPAL_TARGET
     }])
 
 
+@computes("placement_threats_*")
 def placement_threats(trajectories: pd.DataFrame) -> pd.DataFrame:
     """Threatened out-of-home placements at intake and how many were averted.
 
@@ -291,6 +294,7 @@ def family_costs(trajectories: pd.DataFrame, *,
     return out
 
 
+@computes("net_cost_total_eur", "tariffs_assumed")
 def cost_summary(trajectories: pd.DataFrame, *,
                  tariffs: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Totals and per-family means of :func:`family_costs`, in EUR.

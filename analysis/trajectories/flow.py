@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from analysis.origin import returns_key_numbers
 from analysis.errors import ConfigError
 
 STATUSES: tuple[str, ...] = ("completed", "dropped_out", "ongoing")
@@ -250,6 +251,7 @@ def questionnaire_moments(tables: Mapping[str, pd.DataFrame | None]) -> pd.DataF
     return pd.concat(parts, ignore_index=True)
 
 
+@returns_key_numbers
 def trajectory_key_numbers(trajectories: pd.DataFrame, questionnaires: pd.DataFrame, *,
                            slots: int) -> dict[str, int | float | None]:
     """Key numbers of this strand, named as :mod:`analysis.report.claims` expects them.
