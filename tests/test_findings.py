@@ -85,10 +85,11 @@ def test_published_figures_come_from_the_checker_and_withheld_ones_say_why(doc, 
 def test_numbers_link_to_their_cells_or_to_the_published_key_number_page(doc):
     doc.sources = {"n": ("01_q", 25), "m": ("03_t", 7)}
     text = doc.say("{n:count} van {m:count:gezin/gezinnen}").text
-    assert text == ('<a class="bron" href="01_q.html#cel-25">3</a> van '
-                    '<a class="bron" href="03_t.html#cel-7">14</a> gezinnen')
+    assert text == ('<a class="bron" href="01_q.html#cel-25" title="kerngetal n">3</a> van '
+                    '<a class="bron" href="03_t.html#cel-7" title="kerngetal m">14</a> gezinnen')
     _published(doc, {"n": Mark("<5"), "m": 14})
-    assert doc.say("{n:count}").text == '<a class="bron" href="kerngetallen.html#n">&lt;5</a>'
+    assert doc.say("{n:count}").text == ('<a class="bron" href="kerngetallen.html#n" '
+                                         'title="kerngetal n">&lt;5</a>')
     assert "01_q.html" not in doc.say("{n:count} {m:count}").text  # no notebook page linked
     assert repr(doc.say("{n:count}")) == "<5"  # the plain view shows the text only
 

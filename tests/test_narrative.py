@@ -121,8 +121,8 @@ def test_render_links_every_placeholder_to_its_cell_and_only_those():
     links = {"n": "01_q.html#cel-3", "p": "01_q.html#cel-4"}
     out = narrative.render("{n:count:gezin/gezinnen}, p = {p:.3}, {m:count}",
                            {"n": 14, "p": 0.0527, "m": 2}, links=links)
-    assert out == ('<a class="bron" href="01_q.html#cel-3">14</a> gezinnen, '
-                   'p = <a class="bron" href="01_q.html#cel-4">0,053</a>, 2')
+    assert out == ('<a class="bron" href="01_q.html#cel-3" title="kerngetal n">14</a> gezinnen, '
+                   'p = <a class="bron" href="01_q.html#cel-4" title="kerngetal p">0,053</a>, 2')
 
 
 @pytest.mark.parametrize("n, shown, noun", [
@@ -131,7 +131,7 @@ def test_render_links_every_placeholder_to_its_cell_and_only_those():
 ])
 def test_counts_link_zero_one_many_and_marks(n, shown, noun):
     out = narrative.render("{n:count:gezin/gezinnen}", {"n": n}, links={"n": "a.html#cel-1"})
-    assert out == f'<a class="bron" href="a.html#cel-1">{shown}</a> {noun}'
+    assert out == f'<a class="bron" href="a.html#cel-1" title="kerngetal n">{shown}</a> {noun}'
 
 
 def test_step_text_links_every_number():

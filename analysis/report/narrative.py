@@ -136,24 +136,28 @@ def join_nl(items: list[str] | tuple[str, ...], *, last: str = "en") -> str:
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
-def link(text: str, href: str | None) -> str:
+def link(text: str, href: str | None, key: str | None = None) -> str:
     """``text`` as a link to the cell that computed it (``href``), or as is without one.
 
     The text is a formatted number; ``<`` and ``>`` (a suppressed "<5") are written as
-    entities, so the link reads the same in Markdown and HTML.
+    entities, so the link reads the same in Markdown and HTML. With ``key`` the link names the
+    key number on hover (``title="kerngetal KEY"``).
 
     >>> link("0,053", "01_questionnaires.html#cel-25")
     '<a class="bron" href="01_questionnaires.html#cel-25">0,053</a>'
     >>> link("<5", "x.html#cel-1"), link("14", None)
     ('<a class="bron" href="x.html#cel-1">&lt;5</a>', '14')
+    >>> link("14", "x.html#cel-1", "sdq_n")
+    '<a class="bron" href="x.html#cel-1" title="kerngetal sdq_n">14</a>'
     """
     if not href:
         return text
     shown = text.replace("<", "&lt;").replace(">", "&gt;")
-    return f'<a class="bron" href="{href}">{shown}</a>'
+    title = f' title="kerngetal {key}"' if key else ""
+    return f'<a class="bron" href="{href}"{title}>{shown}</a>'
 
 
-def link_count(text: str, href: str | None) -> str:
+def link_count(text: str, href: str | None, key: str | None = None) -> str:
     """A count with its noun ("22 gezinnen", "geen waarschuwingen", "<5 ouders") with only the
     number (its first word) linked.
 
@@ -161,7 +165,7 @@ def link_count(text: str, href: str | None) -> str:
     '<a class="bron" href="a.html#cel-2">22</a> gezinnen'
     """
     number, space, rest = text.partition(" ")
-    return link(number, href) + space + rest
+    return link(number, href, key) + space + rest
 
 
 def step_text(k: Any, n: Any, *, low: Any = None, high: Any = None, unit: tuple[str, str] =
@@ -209,7 +213,7 @@ def render(template: str, numbers: Mapping[str, Any], *, links: Mapping[str, str
     >>> render("{n:count} gezinnen, {p:pct}", {"n": 14, "p": 64.3})
     '14 gezinnen, 64%'
     >>> render("{n:count:gezin/gezinnen}", {"n": 14}, links={"n": "01.html#cel-3"})
-    '<a class="bron" href="01.html#cel-3">14</a> gezinnen'
+    '<a class="bron" href="01.html#cel-3" title="kerngetal n">14</a> gezinnen'
     """
     return _Formatter(numbers, links or {}, figure_ref).format(template)
 
@@ -327,9 +331,9 @@ class _Formatter(string.Formatter):
         if format_spec.startswith("count:") and "/" in format_spec:
             singular, plural = format_spec[len("count:"):].split("/", 1)
             if isinstance(value, (int, float)) and not float(value).is_integer():
-                return link_count(f"{format_value(value)} {plural}", href)
-            return link_count(count_noun(value, singular, plural), href)
-        return link(format_value(value, format_spec), href)
+                return link_count(f"{format_value(value)} {plural}", href, self.key)
+            return link_count(count_noun(value, singular, plural), href, self.key)
+        return link(format_value(value, format_spec), href, self.key)
 
 
 _FIGURE = object()
