@@ -63,7 +63,7 @@ SDQ_SCALES: tuple[str, ...] = ("total", "emotional", "conduct", "hyperactivity",
 CHAIN_COLUMNS = ("step", "key", "label_nl", "k", "n", "proportion", "ci_low", "ci_high")
 
 
-@computes("*_n", "*_t0_only_n")
+@computes("*_n", "*_t0_only_n", "*_forms_nl")
 def score_all(tables: Mapping[str, pd.DataFrame], *, schemes: Mapping[str, str] | None = None,
               ages: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Score every defined instrument present in ``tables`` (validated tables by file stem).
@@ -101,7 +101,8 @@ def analysis_set(scores: Mapping[str, pd.DataFrame],
     return sorted(set.intersection(*sets)) if sets else []
 
 
-@computes("*_rci_*", "*_improved_n", "*_deteriorated_n", "*_clinically_significant_n")
+@computes("*_rci_*", "*_improved_n", "*_deteriorated_n", "*_clinically_significant_n",
+          "*_improved_n_all_informants")
 def reliable_changes(scores: Mapping[str, pd.DataFrame], *,
                      schemes: Mapping[str, str] | None = None) -> pd.DataFrame:
     """T0 -> T1 change of every scale of every scored instrument (one row per family x scale).
@@ -221,7 +222,7 @@ def usable_schemes(instrument_id: str) -> list[str]:
     return names
 
 
-@computes("*_scales_tested_n", "*_verdict_nl")
+@computes("*_scales_tested_n", "*_verdict_nl", "*_all_informants")
 def group_change(changes: pd.DataFrame, *, instrument: str = PRIMARY,
                  scales: Iterable[str] | None = None, seed: int | None = None) -> pd.DataFrame:
     """Wilcoxon (primary) and paired t (sensitivity) T0 -> T1 per scale, stacked (tidy)."""
@@ -277,7 +278,7 @@ def dropout_pairs(scores: pd.DataFrame, *, column: str) -> pd.DataFrame:
     return wide[wide["T0"].notna()].sort_index()
 
 
-@computes("*_mixed_*", "*_tipping_*")
+@computes("*_mixed_*", "*_tipping_*", "*_mi_*")
 def dropout_sensitivity(scores: pd.DataFrame, *, instrument: str = PRIMARY,
                         scale: str = "total", seed: int | None = None) -> dict | None:
     """Drop-out sensitivity of the change on one scale, using every family with a T0 score.

@@ -33,7 +33,7 @@ coverage is 0.83-0.87 for the largest effect at every n from 10 to 30 (see
 :func:`rank_biserial_interval`), so the default interval is the test inversion instead."""
 
 
-@computes("*_hl", "*_hl_ci_low", "*_hl_ci_high")
+@computes("*_hl", "*_hl_ci_low", "*_hl_ci_high", "*_hl_ci_zero_bound")
 def hodges_lehmann(differences, *, confidence: float = 0.95) -> dict:
     """Hodges-Lehmann estimate of a paired change with its exact distribution-free interval.
 
