@@ -150,7 +150,7 @@ def notebook_to_html(
                  "compendium_banner": BANNER_TEXT if synthetic else ""}
     page, _ = _exporter(hide_input).from_notebook_node(clean, resources=resources)
     if not hide_input:  # readers of the code: anchors #cel-N and the functions each cell calls
-        from analysis.report.site import annotate_cells
+        from analysis.report.cells import annotate_cells
 
         page = annotate_cells(page, clean)
     page = _embed_images(page, [Path(d) for d in image_dirs], where=where)

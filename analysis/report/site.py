@@ -69,6 +69,13 @@ nav.toc { border: 1px solid #ccc; padding: 0.4em 1em; margin: 1em 0; font-family
 figure { break-inside: avoid; }
 a.bron { color: inherit; text-decoration: underline dotted #0b4f8a; text-underline-offset: 2px; }
 a.bron:hover { color: #0b4f8a; }
+[id] { scroll-margin-top: 4.5em; }
+:target { outline: 2px solid #0b4f8a; outline-offset: 2px; }
+.kg-herkomst { font-family: sans-serif; font-size: 0.85em; border-left: 3px solid #0b4f8a;
+  background: #f5f8fb; padding: 0.2em 0.7em; margin: 0.2em 0 0.5em 0; }
+.kg-herkomst ul { margin: 0.2em 0; padding-left: 1.2em; }
+.kg-herkomst .module, .kg-herkomst .sleutels { color: #444; }
+a.functie { color: #0b4f8a; }
 aside.kernbevindingen, aside.kanttekening { break-inside: avoid; }
 @media print {
   nav.site-nav, details.functies { display: none; }
@@ -89,153 +96,11 @@ class NotebookPage:
     title: str
 
 
-# --------------------------------------------------------------------------- cells and functions
-
-
-def cell_positions(nb) -> dict[str, int]:
-    """Cell id -> position in the notebook file (from 1, Markdown counted), for every cell of
-    the executed notebook ``nb`` except papermill's injected parameters cell."""
-    out, position = {}, 0
-    for cell in nb.cells:
-        if "injected-parameters" in (cell.get("metadata", {}).get("tags") or []):
-            continue
-        position += 1
-        if cell.get("id"):
-            out[str(cell["id"])] = position
-    return out
-
-
-def called_functions(nb) -> dict[str, list[tuple[str, str, str]]]:
-    """Per code cell id: the ``analysis`` functions it calls, as (qualified name, signature,
-    first docstring line), in order of first call.
-
-    Names are resolved statically from the notebook's imports (``from analysis.x import y as z``)
-    and from simple assignments whose value is returned by a resolved function with a return
-    annotation (``ctx = start(...)`` makes ``ctx.save_figure`` a method of the annotated class).
-    """
-    import ast
-
-    aliases: dict[str, Any] = {}
-    out: dict[str, list[tuple[str, str, str]]] = {}
-    for cell in nb.cells:
-        if cell.get("cell_type") != "code":
-            continue
-        try:
-            tree = ast.parse("".join(cell.get("source", "")))
-        except SyntaxError:
-            continue
-        _collect_imports(tree, aliases)
-        found: list[tuple[str, str, str]] = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                returned = _returned_class(_resolve(node.value.func, aliases))
-                for target in node.targets:
-                    if returned is not None and isinstance(target, ast.Name):
-                        aliases[target.id] = returned
-            if isinstance(node, ast.Call):
-                entry = _describe(_resolve(node.func, aliases))
-                if entry is not None and entry not in found:
-                    found.append(entry)
-        if found and cell.get("id"):
-            out[str(cell["id"])] = found
-    return out
-
-
-def _collect_imports(tree, aliases: dict[str, Any]) -> None:
-    import ast
-    import importlib
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("analysis"):
-            for name in node.names:
-                try:
-                    module = importlib.import_module(node.module)
-                    aliases[name.asname or name.name] = getattr(module, name.name)
-                except (ImportError, AttributeError):
-                    try:
-                        aliases[name.asname or name.name] = importlib.import_module(
-                            f"{node.module}.{name.name}")
-                    except ImportError:
-                        continue
-        elif isinstance(node, ast.Import):
-            for name in node.names:
-                if name.name.startswith("analysis") and name.asname:
-                    try:
-                        aliases[name.asname] = importlib.import_module(name.name)
-                    except ImportError:
-                        continue
-
-
-def _resolve(expr, aliases: Mapping[str, Any]) -> Any:
-    import ast
-
-    if isinstance(expr, ast.Name):
-        return aliases.get(expr.id)
-    if isinstance(expr, ast.Attribute):
-        owner = _resolve(expr.value, aliases)
-        return getattr(owner, expr.attr, None) if owner is not None else None
-    return None
-
-
-def _returned_class(function: Any) -> Any:
-    import typing
-
-    if not callable(function) or isinstance(function, type):
-        return function if isinstance(function, type) else None
-    try:
-        hint = typing.get_type_hints(function).get("return")
-    except Exception:  # unresolvable annotations: no type to follow
-        return None
-    return hint if isinstance(hint, type) and hint.__module__.startswith("analysis") else None
-
-
-def _describe(obj: Any) -> tuple[str, str, str] | None:
-    import inspect
-
-    if obj is None or not callable(obj):
-        return None
-    module = getattr(obj, "__module__", "") or ""
-    if not module.startswith("analysis"):
-        return None
-    name = f"{module}.{getattr(obj, '__qualname__', getattr(obj, '__name__', '?'))}"
-    try:
-        signature = str(inspect.signature(obj))
-    except (TypeError, ValueError):
-        signature = "(...)"
-    doc = (inspect.getdoc(obj) or "").strip().splitlines()
-    return name, signature, doc[0] if doc else ""
-
-
-def annotate_cells(page: str, nb, *, show_functions: bool = True) -> str:
-    """``page`` (nbconvert HTML of ``nb``) with an anchor ``cel-N`` and a "cel N" heading at every
-    cell, and under each code cell the package functions it calls (see :func:`called_functions`)."""
-    positions = cell_positions(nb)
-    functions = called_functions(nb) if show_functions else {}
-    kinds = {str(c.get("id")): c.get("cell_type") for c in nb.cells}
-
-    def insert(match: re.Match) -> str:
-        cell_id = match.group(2)
-        position = positions.get(cell_id)
-        if position is None:
-            return match.group(0)
-        extra = f'<a id="cel-{position}"></a>'
-        if kinds.get(cell_id) == "code":
-            extra += (f'<div class="cel-kop"><a href="#cel-{position}">cel {position}</a></div>'
-                      + _functions_box(functions.get(cell_id, [])))
-        return match.group(0) + extra
-
-    return re.sub(r'(<div class="jp-Cell [^"]*" id="cell-id=([^"]+)">)', insert, page)
-
-
-def _functions_box(entries: Sequence[tuple[str, str, str]]) -> str:
-    if not entries:
-        return ""
-    items = "".join(f"<li><code>{html.escape(name)}{html.escape(signature)}</code>"
-                    f"{': ' + html.escape(doc) if doc else ''}</li>"
-                    for name, signature, doc in entries)
-    return (f'<details class="functies"><summary>Functies uit het pakket in deze cel '
-            f'({len(entries)})</summary><ul>{items}</ul></details>')
-
+from analysis.report.cells import (  # noqa: E402,F401  (re-exported: the site's cell API)
+    annotate_cells,
+    called_functions,
+    cell_positions,
+)
 
 # --------------------------------------------------------------------------- the site
 
@@ -259,13 +124,13 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
     title = str(numbers.get("cohort_title") or cohort)
     from analysis.report import keynumbers
 
-    sources = keynumbers.read_sources(cohort, root=root)
+    origins = keynumbers.read_origins(cohort, root=root)
     stages = keynumbers.read_fragments(cohort, root=root)
     pngs = sorted(figures.glob("*.png"))
     bodies = {
         "index.html": _index_body(title, pages, reports),
         "figuren.html": _figures_body(pngs, pages),
-        "kerngetallen.html": _numbers_body(stages, sources, pages),
+        "kerngetallen.html": _numbers_body(stages, origins, pages),
         "beweringen.html": _claims_body(reports / "claims.csv"),
     }
     for name, body in bodies.items():
@@ -279,9 +144,53 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
         updated = _with_navigation(page, name, nav_pages)
         if name == "findings.html":
             updated = annotate_findings(updated, pages)
+        stage = name.removesuffix(".html")
+        if stage in {p.name for p in pages}:
+            updated = _with_cell_origins(updated, stage, origins)
         if updated != page:
             write_text_atomic(reports / name, updated)
+    _source_pages(reports, pages, origins, nav_pages, synthetic=synthetic)
     return reports / "index.html"
+
+
+def _with_cell_origins(page: str, stage: str, origins: Mapping[str, Mapping[str, Any]]) -> str:
+    from analysis.report.cells import with_origins
+    from analysis.report.labels import label_nl
+
+    mine = {key: where for key, where in origins.items() if where["stage"] == stage}
+    return with_origins(page, mine, {key: label_nl(key) for key in mine})
+
+
+def _source_pages(reports: Path, pages: Sequence[NotebookPage],
+                  origins: Mapping[str, Mapping[str, Any]],
+                  nav_pages: Sequence[tuple[str, str]], *, synthetic: bool) -> None:
+    """The source page of every package function a notebook page names (called by a cell or
+    computing a key number), in ``bron/``, with the navigation; stale pages are removed."""
+    import nbformat
+
+    from analysis.report import cells
+
+    names = cells.origin_names(origins)
+    for page in pages:
+        notebook = reports / f"{page.name}.ipynb"
+        if notebook.is_file():
+            nb = nbformat.read(notebook, as_version=4)
+            names |= {name for entries in cells.called_functions(nb).values()
+                      for name, _, _ in entries}
+    written = set(cells.write_source_pages(reports, names, synthetic=synthetic))
+    folder = reports / cells.SOURCE_FOLDER
+    up = [(f"../{name}", title) for name, title in nav_pages]
+    for file in sorted(folder.glob("*.html")) if folder.is_dir() else []:
+        if file not in written:
+            file.unlink()
+            continue
+        text = file.read_text(encoding="utf-8")
+        updated = _with_navigation(text, "", up)
+        if synthetic and "compendium-banner" not in updated:
+            updated = re.sub(r"(<main )", lambda m: _banner_html() + "\n" + m.group(1), updated,
+                             count=1)
+        if updated != text:
+            write_text_atomic(file, updated)
 
 
 PUBLISHED_FOLDER: str = "publicatie"
@@ -436,12 +345,16 @@ def _load_json(path: Path) -> dict[str, Any]:
         return {}
 
 
-def _page(title: str, body: str, *, synthetic: bool) -> str:
+def _banner_html() -> str:
     from analysis.report.pages import BANNER_TEXT
 
-    banner = (f'<div class="compendium-banner" role="note" style="background:#b3261e;color:#fff;'
-              f'font-family:sans-serif;font-weight:bold;text-align:center;padding:0.6em">'
-              f'{html.escape(BANNER_TEXT)}</div>' if synthetic else "")
+    return (f'<div class="compendium-banner" role="note" style="background:#b3261e;color:#fff;'
+            f'font-family:sans-serif;font-weight:bold;text-align:center;padding:0.6em">'
+            f'{html.escape(BANNER_TEXT)}</div>')
+
+
+def _page(title: str, body: str, *, synthetic: bool) -> str:
+    banner = _banner_html() if synthetic else ""
     return ("<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{html.escape(title)}</title>\n</head>\n<body>\n{banner}\n"
             f"<main class=\"site-body\">\n{body}\n</main>\n</body>\n</html>\n")
@@ -520,25 +433,30 @@ def _source_link(source: str, known: set[str]) -> str:
 
 
 def _numbers_body(stages: Mapping[str, Mapping[str, Any]],
-                  sources: Mapping[str, tuple[str, int]], pages: Sequence[NotebookPage]) -> str:
+                  origins: Mapping[str, Mapping[str, Any]], pages: Sequence[NotebookPage]) -> str:
+    from analysis.report.cells import function_link, short_name
     from analysis.report.labels import format_key_number, label_nl
 
     titles = {p.name: p.title for p in pages}
     parts = ["<h1>Kerngetallen</h1>",
              "<p>Elk getal dat de notebooks van deze run vastlegden, met de cel die het "
-             "vastlegde. Een leeg getal betekent dat de gegevens het niet toelaten.</p>"]
+             "berekende en de functie uit het pakket die dat deed (een link naar de broncode). "
+             "Een leeg getal betekent dat de gegevens het niet toelaten.</p>"]
     for stage, numbers in stages.items():
         parts.append(f'<h2 id="{html.escape(stage)}">{html.escape(titles.get(stage, stage))}'
                      "</h2>\n<table><tr><th>kerngetal</th><th>waarde</th><th>naam</th>"
-                     "<th>cel</th></tr>")
+                     "<th>berekend in</th><th>door</th></tr>")
         for key in sorted(numbers):
-            where = sources.get(key)
-            cell = (f'<a href="{where[0]}.html#cel-{where[1]}">cel {where[1]}</a>'
-                    if where and where[0] in titles else "")
+            where = origins.get(key)
+            cell = (f'<a href="{where["stage"]}.html#cel-{where["cell"]}">cel {where["cell"]}'
+                    "</a>" if where and where["stage"] in titles else "")
+            function = (function_link(where["function"],
+                                      text=short_name(where["function"])[0])
+                        if where and where.get("function") and where["stage"] in titles else "")
             shown = format_key_number(numbers[key])
-            parts.append(f"<tr><td>{html.escape(label_nl(key))}</td><td class=\"getal\">"
-                         f"{html.escape(shown)}</td><td><code>{html.escape(key)}</code></td>"
-                         f"<td>{cell}</td></tr>")
+            parts.append(f'<tr id="{html.escape(key)}"><td>{html.escape(label_nl(key))}</td>'
+                         f'<td class="getal">{html.escape(shown)}</td><td><code>'
+                         f"{html.escape(key)}</code></td><td>{cell}</td><td>{function}</td></tr>")
         parts.append("</table>")
     return "\n".join(parts)
 
