@@ -129,6 +129,15 @@ def test_block_is_byte_identical_for_the_same_state_and_names_changes(project):
     assert "01_a `total` 1 → 2" in reproducibility.block(COHORT, USED, root=project).text
 
 
+def test_block_rebuilt_after_the_run_was_recorded_compares_with_the_run_before(project):
+    keynumbers.write_fragment({"total": 1}, cohort=COHORT, stage="01_a", root=project)
+    history.record_run(COHORT, USED, root=project)
+    keynumbers.write_fragment({"total": 2}, cohort=COHORT, stage="01_a", root=project)
+    history.record_run(COHORT, USED, root=project)  # this run, kept before the site is built
+    text = reproducibility.block(COHORT, USED, root=project, after_record=True).text
+    assert "de vorige run (run 1" in text and "01_a `total` 1 → 2" in text
+
+
 def test_lock_hash_ignores_windows_line_endings(tmp_path):
     (tmp_path / "requirements.lock").write_bytes(b"a==1\n  --hash=sha256:00\n")
     unix = reproducibility.lock_hash(tmp_path)
@@ -155,7 +164,9 @@ def test_colophon_block_combines_executed_and_own_parameters(project):
     shown = reproducibility.with_block("**Colofon.** Tekst.", COHORT,
                                        {"cohort": COHORT, "n_sim": 100, "simulation_seed": 5,
                                         "label": "y"}, root=project)
-    assert shown.text.startswith("**Colofon.** Tekst.\n\n**Reproduceerbaarheid.**")
+    assert shown.text.startswith(reproducibility.COLOPHON_START
+                                 + "\n\n**Colofon.** Tekst.\n\n**Reproduceerbaarheid.**")
+    assert shown.text.endswith(reproducibility.COLOPHON_END)
     assert "Seeds: 01_a: `seed` = 12; 02_b: `simulation_seed` = 5." in shown.text
     assert ("Parameters anders dan de standaard: 01_a: `factor` = 2 → 4, `seed` = 11 → 12; "
             "02_b: `label` = 'x' → 'y'.") in shown.text

@@ -530,12 +530,13 @@ class Findings:
         wide.index.name, wide.columns.name = "stap", "afkapschema"
         return wide
 
-    def colophon(self, parameters: Mapping[str, Any]) -> Any:
+    def colophon(self, parameters: Mapping[str, Any], *, after_record: bool = False) -> Any:
         """Package versions, parameters, commit and run date of this document, then the
         reproducibility block (:mod:`analysis.report.reproducibility`; marked volatile, so
         committed notebooks hold a fixed placeholder instead). The published document states
         its threshold and leaves out what changed since an earlier run (that would show the
-        earlier run's values)."""
+        earlier run's values). ``after_record``: rebuilt by the site after the run was kept in
+        the history (:func:`analysis.report.reproducibility.block`)."""
         from analysis.report import reproducibility
 
         parameters = {k: v for k, v in parameters.items() if k != "published"}
@@ -546,7 +547,8 @@ class Findings:
                 f"Python {info['python']}. Parameters: {params}. Pakketten: {versions}.")
         raw_root = self.config.get("_raw_root")
         if self.published is None:
-            return reproducibility.with_block(text, self.cohort, parameters, raw_root=raw_root)
+            return reproducibility.with_block(text, self.cohort, parameters, raw_root=raw_root,
+                                              after_record=after_record)
         text += (f" Publicatieversie, gemaakt met grens {self.published.threshold} voor kleine "
                  "aantallen (`python -m analysis publish`).")
         used = reproducibility.used_parameters(self.cohort)

@@ -75,7 +75,7 @@ def current_record(cohort: str, parameters: Mapping[str, Mapping[str, Any]], *,
                    raw_dir: str | os.PathLike | None = None) -> dict[str, Any]:
     """The record of the state on disk now: key-number fragments, git, parameters, hashes."""
     from analysis.report.provenance import hash_files
-    from analysis.report.reproducibility import git_state, lock_hash
+    from analysis.report.runstate import git_state, lock_hash
 
     base = Path(root) if root is not None else _paths.ROOT
     raw = Path(raw_dir) if raw_dir is not None else base / "data" / "raw" / cohort
@@ -236,17 +236,25 @@ def _show(value: Any) -> str:
 
 
 def changes_since_previous(cohort: str, *, root: str | os.PathLike | None = None,
-                           shown: int = 10) -> str:
+                           shown: int = 10, commit: str | None = None,
+                           dirty: bool | None = None) -> str:
     """Dutch sentence: which key numbers changed since the latest recorded run.
 
     Compares the key-number fragments on disk now (the running pipeline's) with the latest
-    record in the history. At most ``shown`` changes are named; the rest are counted.
+    record in the history. With ``commit`` and ``dirty`` (the state of this run), a latest
+    record with that state and these key numbers is this run's own record (the pipeline keeps
+    it before the site is built) and the one before it is compared. At most ``shown`` changes
+    are named; the rest are counted.
     """
     recorded = runs(cohort, root=root)
+    now = keynumbers.read_fragments(cohort, root=root)
+    if recorded and commit is not None and recorded[-1].get("commit") == commit and \
+            recorded[-1].get("dirty") == dirty and recorded[-1].get("key_numbers") == now:
+        recorded = recorded[:-1]  # the latest record is this run itself: compare with the one before
     if not recorded:
         return "Dit is de eerste vastgelegde run van dit cohort; er is nog niets om mee te vergelijken."
     last = recorded[-1]
-    changes = _changes(last.get("key_numbers", {}), keynumbers.read_fragments(cohort, root=root))
+    changes = _changes(last.get("key_numbers", {}), now)
     where = f"de vorige run (run {last['run']}, commit `{(last.get('commit') or 'onbekend')[:7]}`)"
     if not changes:
         return f"Geen kerngetal veranderd sinds {where}."

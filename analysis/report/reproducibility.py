@@ -38,9 +38,14 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from analysis import paths as _paths
-
-LOCK_FILE: str = "requirements.lock"
-"""The lock at the project root (made by ``make lock`` with ``uv pip compile``)."""
+from analysis.report.runstate import (  # noqa: F401  (re-exported: git and lock of a run)
+    LOCK_FILE,
+    UNNAMED_FOLDERS,
+    GitState,
+    _git,
+    git_state,
+    lock_hash,
+)
 
 ANALYSIS_STACK: tuple[str, ...] = (
     "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn", "pandera", "deduce",
@@ -55,78 +60,15 @@ PLACEHOLDER_NL: str = ("*Gegevens van de run (commit, wijzigingen, omgeving) sta
                        "document van de run zelf: `reports/<cohort>/findings.html`.*")
 """What a volatile output becomes in a committed notebook."""
 
+COLOPHON_START, COLOPHON_END = "<!-- colofon-van-de-run -->", "<!-- /colofon-van-de-run -->"
+"""Markers around the colophon of the internal findings document: the site replaces what is
+between them on every run, cached or not (:func:`analysis.report.site.build_site`), so no date
+or fact in it is older than the run."""
+
 CHANGED_FILES_SHOWN: int = 5
 """Changed tracked code files named in the warning of a dirty tree (the rest are counted)."""
 
-UNNAMED_FOLDERS: tuple[str, ...] = ("data/",)
-"""Folders whose changed files are counted but never named (cohort data, also when tracked)."""
-
 _SEED_NAME = re.compile(r"^(seed|seed_.+|.+_seed)$")
-
-
-@dataclass(frozen=True)
-class GitState:
-    """The commit of a work tree and whether it had uncommitted changes.
-
-    Attributes
-    ----------
-    commit : str or None
-        Full commit hash (40 hex digits), None outside git or without git.
-    dirty : bool
-        Tracked files changed, or untracked files not ignored by git present.
-    changed : tuple of str
-        The changed *tracked* files outside :data:`UNNAMED_FOLDERS` (relative POSIX paths as
-        git shows them, sorted): the only paths the block names.
-    uncommitted : int
-        Every uncommitted file: changed tracked files, untracked files and files under
-        :data:`UNNAMED_FOLDERS` (counted, never named).
-    """
-
-    commit: str | None
-    dirty: bool
-    changed: tuple[str, ...] = ()
-    uncommitted: int = 0
-
-    @property
-    def short(self) -> str:
-        """Seven hex digits of the commit, or ``"onbekend"``."""
-        return self.commit[:7] if self.commit else "onbekend"
-
-
-def git_state(root: str | os.PathLike = _paths.ROOT) -> GitState:
-    """Commit and uncommitted changes of the work tree at ``root``; never raises."""
-    commit = _git(root, "rev-parse", "HEAD")
-    if commit is None:
-        return GitState(None, False)
-    status = _git(root, "status", "--porcelain", "--untracked-files=all", strip=False) or ""
-    entries = [(line[:2], line[3:].split(" -> ")[-1].strip().strip('"'))
-               for line in status.splitlines() if len(line) > 3]
-    named = tuple(sorted(path for code, path in entries if code not in ("??", "!!")
-                         and not path.startswith(UNNAMED_FOLDERS)))
-    return GitState(commit, bool(entries), named, len(entries))
-
-
-def _git(root: str | os.PathLike, *args: str, strip: bool = True) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", os.fspath(root), *args], capture_output=True,
-                              text=True, encoding="utf-8", timeout=30, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    return done.stdout.strip() if strip else done.stdout
-
-
-def lock_hash(root: str | os.PathLike = _paths.ROOT) -> str | None:
-    """SHA-256 (64 hex digits) of the lock file at ``root``, None when there is none.
-
-    Line endings are normalised to ``\\n`` first, so a Windows checkout (``core.autocrlf``)
-    hashes the same as a Linux one.
-    """
-    path = Path(root) / LOCK_FILE
-    if not path.is_file():
-        return None
-    return hashlib.sha256(path.read_bytes().replace(b"\r\n", b"\n")).hexdigest()
 
 
 def environment(packages: tuple[str, ...] = ANALYSIS_STACK) -> dict[str, Any]:
@@ -245,22 +187,27 @@ def checks(cohort: str, parameters: Mapping[str, Mapping[str, Any]] | None = Non
 
 def block(cohort: str, parameters: Mapping[str, Mapping[str, Any]] | None = None, *,
           root: str | os.PathLike = _paths.ROOT,
-          raw_root: str | os.PathLike | None = None) -> "VolatileMarkdown":
+          raw_root: str | os.PathLike | None = None,
+          after_record: bool = False) -> "VolatileMarkdown":
     """The reproducibility block of the findings document (Dutch Markdown, marked volatile).
 
     Same arguments as :func:`checks`. Also says what changed in the key numbers since the
-    previous recorded run (:func:`analysis.report.history.changes_since_previous`).
+    previous recorded run (:func:`analysis.report.history.changes_since_previous`);
+    ``after_record`` says the pipeline has already kept this run in the history (the site's
+    rebuild of the block), so a latest record equal to this run's state is this run's own.
     """
     from analysis.report import history
 
     info = checks(cohort, parameters, root=root, raw_root=raw_root)
-    changes = history.changes_since_previous(cohort, root=root)
+    own = {"commit": info["commit"], "dirty": info["dirty"]} if after_record else {}
+    changes = history.changes_since_previous(cohort, root=root, **own)
     return VolatileMarkdown(format_block(info, changes))
 
 
 def with_block(text: str, cohort: str, parameters: Mapping[str, Any], *,
                root: str | os.PathLike = _paths.ROOT,
-               raw_root: str | os.PathLike | None = None) -> "VolatileMarkdown":
+               raw_root: str | os.PathLike | None = None,
+               after_record: bool = False) -> "VolatileMarkdown":
     """``text`` (the findings colophon) followed by the reproducibility block, marked volatile.
 
     ``parameters`` are the findings notebook's own (``cohort`` and ``raw_root`` are left out);
@@ -271,8 +218,8 @@ def with_block(text: str, cohort: str, parameters: Mapping[str, Any], *,
     name = findings_notebook(Path(root) / "notebooks" / "pipeline.yaml")
     if name is not None:
         used[name] = {k: v for k, v in parameters.items() if k not in ("cohort", "raw_root")}
-    shown = block(cohort, used, root=root, raw_root=raw_root)
-    return VolatileMarkdown(f"{text}\n\n{shown.text}")
+    shown = block(cohort, used, root=root, raw_root=raw_root, after_record=after_record)
+    return VolatileMarkdown(f"{COLOPHON_START}\n\n{text}\n\n{shown.text}\n\n{COLOPHON_END}")
 
 
 def findings_notebook(pipeline_file: str | os.PathLike = _paths.PIPELINE_FILE) -> str | None:

@@ -144,6 +144,8 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
         updated = _with_navigation(page, name, nav_pages)
         if name == "findings.html":
             updated = annotate_findings(updated, pages)
+            if root is None or Path(root).resolve() == paths.ROOT:
+                updated = fresh_colophon(updated, cohort)
         stage = name.removesuffix(".html")
         if stage in {p.name for p in pages}:
             updated = _with_cell_origins(updated, stage, origins)
@@ -151,6 +153,40 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
             write_text_atomic(reports / name, updated)
     _source_pages(reports, pages, origins, nav_pages, synthetic=synthetic)
     return reports / "index.html"
+
+
+def fresh_colophon(page: str, cohort: str) -> str:
+    """The internal findings page with its colophon rebuilt from the state of this run.
+
+    The findings notebook may be cached (a run that re-executed only notebook 03); its
+    colophon would then show the commit, the dirty flag and the date of an older run. The
+    block between :data:`~analysis.report.reproducibility.COLOPHON_START` and ``_END`` is
+    replaced by the colophon made now (:meth:`analysis.report.findings.Findings.colophon`,
+    after the run was kept in the history), so every date and fact in it is this run's.
+    A page without the markers is returned as it is.
+    """
+    from nbconvert.filters.markdown import markdown2html
+
+    from analysis.report import reproducibility
+    from analysis.report.findings import open_findings
+
+    start, end = reproducibility.COLOPHON_START, reproducibility.COLOPHON_END
+    if start not in page or end not in page:
+        return page
+    name = reproducibility.findings_notebook() or "05_findings"
+    executed = paths.reports_dir(cohort) / f"{name}.ipynb"
+    try:
+        meta = json.loads(executed.read_text(encoding="utf-8"))["metadata"]["papermill"]
+        parameters = dict(meta.get("parameters") or {})
+    except (OSError, ValueError, KeyError, TypeError):
+        parameters = {"cohort": cohort}
+    raw_root = parameters.get("raw_root")
+    doc = open_findings(cohort, raw_root=raw_root)
+    text = doc.colophon({"cohort": cohort}, after_record=True).text
+    inner = text.replace(start, "").replace(end, "").strip()
+    fresh = f"{start}\n{markdown2html(inner)}\n{end}"
+    return re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: fresh, page, count=1,
+                  flags=re.S)
 
 
 def _with_cell_origins(page: str, stage: str, origins: Mapping[str, Mapping[str, Any]]) -> str:
