@@ -78,14 +78,24 @@ def format_key_number(value: Any) -> str:
     """A key number's value in Dutch notation, as every list of key numbers shows it.
 
     Numbers with three significant digits (whole numbers in full, thousands grouped from
-    10 000: :func:`analysis.report.narrative.format_value` with ``g3``), booleans as ja/nee,
-    text as is, None (the data did not allow it) as "niet te berekenen".
+    10 000: :func:`analysis.report.narrative.format_value` with ``g3``; no trailing zeros
+    after the comma), booleans as ja/nee, text through the display layer
+    (:func:`analysis.report.display.cell_nl`: "ok" reads "haalbaar"), None (the data did not
+    allow it) as "niet te berekenen".
 
     >>> [format_key_number(v) for v in (25350.0, 0.05312, -3.456, 14, True, None, "voorlopig")]
     ['25 350', '0,0531', '-3,46', '14', 'ja', 'niet te berekenen', 'voorlopig']
+    >>> format_key_number(0.5), format_key_number("negligible")
+    ('0,5', 'verwaarloosbaar')
     """
+    from analysis.report.display import cell_nl
     from analysis.report.narrative import format_value
 
     if value is None:
         return "niet te berekenen"
-    return format_value(value, "g3")
+    if isinstance(value, str):
+        return cell_nl(value)
+    text = format_value(value, "g3")
+    if "," in text and text.replace(",", "").replace("-", "").replace("\u2212", "").isdigit():
+        text = text.rstrip("0").rstrip(",")
+    return text

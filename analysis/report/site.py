@@ -35,6 +35,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from analysis import paths
 from analysis.atomic import write_text_atomic
+from analysis.report.display import dutch_tables
 
 NAV_START, NAV_END = "<!-- site-nav -->", "<!-- /site-nav -->"
 STYLE_START, STYLE_END = "<!-- site-style -->", "<!-- /site-style -->"
@@ -149,6 +150,7 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
         stage = name.removesuffix(".html")
         if stage in {p.name for p in pages}:
             updated = _with_cell_origins(updated, stage, origins)
+            updated = dutch_tables(updated)
         if updated != page:
             write_text_atomic(reports / name, updated)
     _source_pages(reports, pages, origins, nav_pages, synthetic=synthetic)
@@ -320,8 +322,9 @@ def _published_figures_body(folder: Path, figures: Sequence[Any]) -> str:
             f"<figcaption><strong>Figuur {number}.</strong> "
             f"{html.escape(meta.get('Description', ''))}</figcaption></figure>\n{redrawn}"
             "<table><tr><th>bestand</th><td>" + html.escape(figure.file) + "</td></tr>"
-            + "".join(f"<tr><th>{html.escape(k.lower())}</th><td>{html.escape(str(meta[k]))}"
-                      "</td></tr>" for k in ("Cohort", "Inputs hash", "Synthetic") if k in meta)
+            + "".join(f"<tr><th>{html.escape(PROVENANCE_NL[k])}</th><td>"
+                      f"{html.escape(_provenance_value(meta[k]))}</td></tr>"
+                      for k in ("Cohort", "Inputs hash", "Synthetic") if k in meta)
             + "</table>")
     if not shown:
         parts.append("<p>Geen figuur van deze run staat in de publicatie.</p>")
@@ -450,13 +453,24 @@ def _figures_body(pngs: Iterable[Path], pages: Sequence[NotebookPage]) -> str:
             f"{html.escape(meta.get('Description', ''))}</figcaption></figure>\n"
             "<table><tr><th>bestand</th><td>" + html.escape(png.name) + "</td></tr>"
             "<tr><th>bron</th><td>" + _source_link(source, known) + "</td></tr>"
-            + "".join(f"<tr><th>{html.escape(k.lower())}</th><td>{html.escape(str(meta[k]))}"
-                      "</td></tr>" for k in ("Cohort", "Inputs hash", "Commit", "Synthetic")
-                      if k in meta)
+            + "".join(f"<tr><th>{html.escape(PROVENANCE_NL[k])}</th><td>"
+                      f"{html.escape(_provenance_value(meta[k]))}</td></tr>"
+                      for k in ("Cohort", "Inputs hash", "Commit", "Synthetic") if k in meta)
             + "</table>")
     if len(parts) == 1:
         parts.append("<p>Deze run heeft geen figuren gemaakt.</p>")
     return "\n".join(parts)
+
+
+PROVENANCE_NL: dict[str, str] = {"Cohort": "cohort", "Inputs hash": "hash van de ruwe data",
+                                 "Commit": "commit van de code", "Synthetic": "synthetische data"}
+"""Dutch names of the provenance fields a figure's PNG carries (its metadata stays English)."""
+
+
+def _provenance_value(value: Any) -> str:
+    from analysis.report.display import cell_nl
+
+    return cell_nl(str(value))
 
 
 def _source_link(source: str, known: set[str]) -> str:
@@ -500,7 +514,7 @@ def _numbers_body(stages: Mapping[str, Mapping[str, Any]],
 def _claims_body(claims_csv: Path) -> str:
     import pandas as pd
 
-    from analysis.report.claims import statements_nl
+    from analysis.report.claims import notes_nl, statements_nl
     from analysis.report.narrative import format_value
 
     parts = ["<h1>Beweringen</h1>"]
@@ -513,6 +527,7 @@ def _claims_body(claims_csv: Path) -> str:
         return "\n".join(parts)
     dutch, status_nl = statements_nl(), {"reproduced": "gereproduceerd", "differs": "wijkt af",
                                          "not_computable": "niet te berekenen"}
+    notes = notes_nl()
     parts.append("<table><tr><th>bewering</th><th>gepubliceerd</th><th>gereproduceerd</th>"
                  "<th>95%-interval</th><th>status</th><th>toelichting</th></tr>")
     for row in table.itertuples():
@@ -526,7 +541,7 @@ def _claims_body(claims_csv: Path) -> str:
             f"<td class=\"getal\">{html.escape(interval)}</td>"
             f'<td><span class="badge {html.escape(status)}">'
             f"{html.escape(status_nl.get(status, status))}</span></td>"
-            f"<td>{html.escape(str(row.note))}</td></tr>")
+            f"<td>{html.escape(notes.get(row.claim_id, str(row.note)))}</td></tr>")
     parts.append("</table>")
     return "\n".join(parts)
 

@@ -1,0 +1,89 @@
+"""The Dutch display layer: computed tables stay English, a reader sees them in Dutch.
+
+The notebooks keep their tables tidy and English (``scale``, ``p_value``, ``0.643``, ``True``):
+the processed files, the tests and other code read those names. What a reader sees on a
+notebook page is translated here, at the last step, from data:
+``analysis/definitions/display_labels.yaml`` (``columns``: header -> Dutch header; ``values``:
+cell or row label -> Dutch text). Numbers get a decimal comma (Dutch notation,
+:mod:`analysis.text`), true/false become ja/nee, a missing value a dash.
+
+:func:`dutch_tables` rewrites every pandas table (``<table class="dataframe">``) of an HTML page;
+a table it has rewritten carries ``data-nl="ja"`` and is left alone the next time, so building
+the site twice gives the same page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from analysis import paths
+
+LABELS_FILE = paths.DEFINITIONS / "display_labels.yaml"
+"""Dutch headers and values (definitions as data)."""
+
+_NUMBER = re.compile(r"^[-+−]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?%?$")
+
+
+@lru_cache(maxsize=1)
+def labels() -> tuple[dict[str, str], dict[str, str]]:
+    """(columns, values) of :data:`LABELS_FILE`."""
+    data: dict[str, Any] = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8")) or {}
+    return ({str(k): str(v) for k, v in (data.get("columns") or {}).items()},
+            {str(k): str(v) for k, v in (data.get("values") or {}).items()})
+
+
+def header_nl(text: str) -> str:
+    """A table header in Dutch: its entry under ``columns``, else under ``values`` (a row
+    label), else a number in Dutch notation, else as it is.
+
+    >>> header_nl("p_value"), header_nl("total"), header_nl("0.8"), header_nl("gezinnen")
+    ('p-waarde', 'totaal', '0,8', 'gezinnen')
+    """
+    columns, values = labels()
+    if text in columns:
+        return columns[text]
+    return cell_nl(text)
+
+
+def cell_nl(text: str) -> str:
+    """A table cell in Dutch: its entry under ``values``, else a number with a decimal comma,
+    else as it is.
+
+    >>> cell_nl("0.643"), cell_nl("True"), cell_nl("NaN"), cell_nl("-1.5e-05"), cell_nl("ok")
+    ('0,643', 'ja', '–', '-1,5e-05', 'haalbaar')
+    """
+    _, values = labels()
+    stripped = text.strip()
+    if stripped in values:
+        return values[stripped]
+    if _NUMBER.match(stripped):
+        return stripped.replace(".", ",")
+    return text
+
+
+def dutch_tables(page: str) -> str:
+    """``page`` with every pandas table's headers and cells in Dutch (see the module doc)."""
+
+    def table(match: re.Match) -> str:
+        opening, body = match.group(1), match.group(2)
+        if "data-nl=" in opening:
+            return match.group(0)
+        body = re.sub(r"(<th\b[^>]*>)([^<]*)(</th>)",
+                      lambda m: m.group(1) + _escaped(header_nl, m.group(2)) + m.group(3), body)
+        body = re.sub(r"(<td\b[^>]*>)([^<]*)(</td>)",
+                      lambda m: m.group(1) + _escaped(cell_nl, m.group(2)) + m.group(3), body)
+        return opening.replace("<table", '<table data-nl="ja"', 1) + body + "</table>"
+
+    return re.sub(r'(<table\b[^>]*class="dataframe[^"]*"[^>]*>)(.*?)</table>', table, page,
+                  flags=re.S)
+
+
+def _escaped(translate, raw: str) -> str:
+    text = html.unescape(raw)
+    shown = translate(text)
+    return raw if shown == text else html.escape(shown, quote=False)
