@@ -55,7 +55,7 @@ def test_power_curve_figure_draws_one_panel_per_test_and_a_line_per_scenario(pow
                       if len(line.get_xdata()) == 2}
         assert horizontal == {(0.8, 0.8), (0.9, 0.9)}
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend == ["waargenomen effect", "safeguard: grens 60%-interval"]
+    assert legend == ["waargenomen effect", "voorzichtig effect: grens 60%-interval"]
     assert "totale problemenscore" in fig._suptitle.get_text()
     assert any("afronding 64%" in t.get_text() for t in fig.texts)
     _renders(fig)

@@ -358,6 +358,158 @@ def test_print_pdf_needs_a_findings_document(tmp_path):
         site.print_pdf("nothing-here", root=tmp_path)
 
 
+# --------------------------------------------------------------------------- Dutch everywhere
+
+ENGLISH_WORDS: tuple[str, ...] = (
+    "the", "and", "with", "without", "planned", "capacity", "every", "stays", "under", "this",
+    "denominator", "ambiguous", "at least", "target", "reached", "within", "safeguard",
+    "placeholder", "negligible", "inputs hash", "synthetic", "true", "false", "nan", "none",
+    "scale", "estimate", "effect size", "p value", "count", "mean", "median", "share", "step",
+    "missing", "reason", "note", "source", "small", "medium", "large", "improved", "unchanged",
+    "deteriorated", "total", "group", "session", "theme", "proportion", "assumption", "method",
+    "observed", "enrolled", "family", "families", "analysis", "yes", "ok",
+)
+"""English words a Dutch reader must not meet on the site (none of them is also Dutch; words
+that are, such as "of", "status", "code", "cohort", "power" or "scenario", are not listed)."""
+
+
+class _Visible(HTMLParser):
+    """The text a reader sees: everything outside code (notebook inputs, ``<code>``, the
+    function boxes), scripts and styles, plus image alt texts and hover titles."""
+
+    SKIP_TAGS = {"code", "script", "style", "title"}
+    SKIP_CLASSES = ("jp-InputArea", "functies", "highlight")
+    VOID = {"br", "img", "hr", "meta", "link", "input", "source", "wbr", "col"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.stack: list[bool] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("alt", "title"):
+            if attrs.get(key):
+                self.parts.append(attrs[key])
+        if tag in self.VOID:
+            return
+        skip = (tag in self.SKIP_TAGS
+                or any(c in (attrs.get("class") or "") for c in self.SKIP_CLASSES))
+        self.stack.append(skip or (bool(self.stack) and self.stack[-1]))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not (self.stack and self.stack[-1]):
+            self.parts.append(data)
+
+
+def visible_text(page: str) -> str:
+    """What a reader of ``page`` sees (see :class:`_Visible`), one string."""
+    parser = _Visible()
+    parser.feed(page)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def english_and_points(page: str) -> list[str]:
+    """English words (:data:`ENGLISH_WORDS`) and numbers with a decimal point in the visible
+    text of ``page``, each with some context."""
+    text = visible_text(page)
+    found = []
+    for word in ENGLISH_WORDS:
+        for m in re.finditer(rf"(?<![\w.-]){re.escape(word)}(?![\w-])", text, flags=re.I):
+            found.append(f"English {word!r}: ...{text[max(0, m.start() - 40):m.end() + 30]}...")
+    for m in re.finditer(r"(?<![\w.])[-+]?\d+\.\d+(?![\w.]|\.\w)", text):
+        found.append(f"decimal point: ...{text[max(0, m.start() - 40):m.end() + 30]}...")
+    return found
+
+
+KNOWN_ENGLISH: tuple[str, ...] = (
+    "No errors: the cohort follows the data contract",  # analysis/data/report.py (inputs)
+    "placeholder for one session", "placeholder, set equal to the session",
+    "collaboration hour of therapist and", "Placeholder: an indicated trajectory",
+    "per vaktherapie session",  # analysis/definitions/tariffs.yaml: unit and rationale
+)
+"""English still shown, in files this helper does not own; each is a phrase the scan skips
+(listed so that it is visible, and so that any other English still fails the scan)."""
+
+
+def site_language_problems(folder: Path) -> list[str]:
+    """English words and decimal points on every page of a site folder (its ``*.html``;
+    the source pages in ``bron/`` are code and not scanned). The names of a printed mapping
+    (``'synthetic':``) are code; :data:`KNOWN_ENGLISH` phrases are skipped."""
+    found = []
+    for page in sorted(Path(folder).glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        text = re.sub(r"'[a-z_]+':", "'':", text)
+        for phrase in KNOWN_ENGLISH:
+            text = text.replace(phrase, "")
+        found += [f"{page.name}: {problem}" for problem in english_and_points(text)]
+    return found
+
+
+def test_the_language_scan_finds_english_and_decimal_points_but_not_code():
+    page = ('<p>Het aandeel is 0,5 (p = 0.053) en the share is ok.</p><img alt="Figuur: 4.5"/>'
+            '<code>p_value 0.1 the</code><div class="jp-InputArea"><pre>x = 0.5 # the</pre>'
+            '</div><p title="kerngetal sdq_n">Versie 3.11.7 van Python.</p>')
+    found = english_and_points(page)
+    assert sum(f.startswith("English") for f in found) == 3  # the, share, ok
+    points = [f for f in found if f.startswith("decimal point")]
+    assert len(points) == 2 and "0.053" in points[0] and "4.5" in points[1]  # not 3.11.7
+
+
+# --------------------------------------------------------------------------- number trace
+
+
+def number_trace(cohort: str) -> tuple[list[dict], list[str]]:
+    """Every linked number of the findings page of ``cohort``, traced: the key it shows (its
+    hover title), the cell it lands on, and the function recorded as computing it.
+
+    Returns the traces and the problems: a link whose target cell does not exist, or whose
+    cell neither calls the recorded function nor lists it as the computing function of that key
+    (the box the site puts under the cell)."""
+    from analysis.report import cells
+
+    reports = paths.reports_dir(cohort)
+    origins = keynumbers.read_origins(cohort)
+    findings = (reports / "findings.html").read_text(encoding="utf-8")
+    called: dict[str, dict[int, set[str]]] = {}
+    pages: dict[str, str] = {}
+    traces, problems = [], []
+    for m in re.finditer(r'<a class="bron" href="([\w.-]+)\.html#cel-(\d+)"'
+                         r'(?: title="kerngetal ([^"]+)")?>([^<]*)</a>', findings):
+        stage, cell, key, shown = m.group(1), int(m.group(2)), m.group(3), m.group(4)
+        if stage not in called:
+            nb = nbformat.read(reports / f"{stage}.ipynb", as_version=4)
+            positions = cells.cell_positions(nb)
+            calls = cells.called_functions(nb)
+            called[stage] = {positions[cid]: {name for name, _, _ in entries}
+                             for cid, entries in calls.items() if cid in positions}
+            pages[stage] = (reports / f"{stage}.html").read_text(encoding="utf-8")
+        if f'id="cel-{cell}"' not in pages[stage]:
+            problems.append(f"{shown} -> {stage}#cel-{cell}: no such cell on the page")
+            continue
+        where = origins.get(key) if key else None
+        trace = {"shown": shown, "key": key, "stage": stage, "cell": cell,
+                 "function": where and where["function"], "via": where and where["via"]}
+        traces.append(trace)
+        if where is None:
+            continue  # a count from a table, linked to the cell of the key number holding it
+        if (where["stage"], where["cell"]) != (stage, cell):
+            problems.append(f"{shown} ({key}) lands on {stage}#cel-{cell}, computed in "
+                            f"{where['stage']}#cel-{where['cell']}")
+        function = where["function"]
+        direct = called[stage].get(cell, set())
+        if function and function not in direct and where["via"] not in direct:
+            problems.append(f"{shown} ({key}): cell {cell} of {stage} calls neither "
+                            f"{function} nor {where['via']}")
+        if function and f'id="kg-{key}"' not in pages[stage]:
+            problems.append(f"{shown} ({key}): the page of {stage} does not list it")
+    return traces, problems
+
+
 # --------------------------------------------------------------------------- helpers for e2e
 
 
@@ -381,6 +533,11 @@ def site_problems(cohort: str) -> list[str]:
     numbers = json.loads((reports / "key_numbers.json").read_text(encoding="utf-8"))
     problems += [f"key number without a Dutch label: {k} ({labels.unknown_words(k)})"
                  for k in numbers if labels.unknown_words(k)]
+    problems += number_trace(cohort)[1]
+    problems += site_language_problems(reports)
+    if (reports / site.PUBLISHED_FOLDER / "index.html").is_file():
+        problems += [f"publicatie/{p}" for p in
+                     site_language_problems(reports / site.PUBLISHED_FOLDER)]
     return problems
 
 

@@ -46,7 +46,7 @@ SCENARIOS: tuple[str, ...] = ("observed", "safeguard", "ci_bound")
 
 
 SCENARIO_LABELS_NL: dict[str, str] = {"observed": "waargenomen effect",
-                                      "safeguard": "safeguard: grens 60%-interval",
+                                      "safeguard": "voorzichtig effect: grens 60%-interval",
                                       "ci_bound": "grens 95%-interval"}
 
 

@@ -248,11 +248,11 @@ def with_origins(page: str, origins: Mapping[str, Mapping[str, Any]],
             else:
                 short, module = short_name(function)
                 head = (f"berekend door {function_link(function, text=short)} "
-                        f'<span class="module">({html.escape(module)})</span>')
+                        f'(<code class="module">{html.escape(module)}</code>)')
                 if via and via != function:
                     via_short, via_module = short_name(via)
                     head += (f", aangeroepen via {function_link(via, text=via_short)} "
-                             f'<span class="module">({html.escape(via_module)})</span>')
+                             f'(<code class="module">{html.escape(via_module)}</code>)')
             count = len(keys)
             items.append(f"<li>{head}: {count} {'kerngetal' if count == 1 else 'kerngetallen'}"
                          f' <span class="sleutels">{names}</span></li>')

@@ -83,6 +83,48 @@ def dutch_tables(page: str) -> str:
                   flags=re.S)
 
 
+_TOKEN = re.compile(r"(?<![\w.'-])([-+]?\d+\.\d+(?:[eE][-+]?\d+)?|True|False|NaN|None|[A-Za-z][A-Za-z0-9_]*)"
+                    r"(?![\w'-]|\.\w)")
+
+
+def text_output_nl(text: str) -> str:
+    r"""A plain-text output (a printed table or mapping) in Dutch where it can be done word by
+    word: decimal commas, ja/nee, a dash for missing, and every token listed under ``columns``
+    or ``values`` in its Dutch form (multi-word headers get underscores, so columns stay
+    aligned as well as they can).
+
+    >>> text_output_nl("   estimate  p_value\n0  -2.05  True")
+    '   schatting  p-waarde\n0  -2,05  ja'
+    """
+    columns, values = labels()
+
+    def token(match: re.Match) -> str:
+        word = match.group(1)
+        if word in columns:
+            return columns[word]
+        if word in values:
+            return values[word]
+        if word[0].isdigit() or word[0] in "+-":
+            return word.replace(".", ",")
+        return word
+
+    return _TOKEN.sub(token, text)
+
+
+def dutch_text_outputs(page: str) -> str:
+    """``page`` with every plain-text output of a notebook cell through :func:`text_output_nl`
+    (the ``<pre>`` of an output area; code cells' inputs are not touched). Marked with
+    ``data-nl="ja"`` so a second build leaves it alone."""
+
+    def pre(match: re.Match) -> str:
+        return (match.group(1) + '<pre data-nl="ja">'
+                + html.escape(text_output_nl(html.unescape(match.group(2))), quote=False)
+                + "</pre>")
+
+    return re.sub(r'(<div class="jp-RenderedText jp-OutputArea-output[^"]*"[^>]*>\s*)<pre>'
+                  r"([^<]*)</pre>", pre, page)
+
+
 def _escaped(translate, raw: str) -> str:
     text = html.unescape(raw)
     shown = translate(text)

@@ -35,7 +35,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from analysis import paths
 from analysis.atomic import write_text_atomic
-from analysis.report.display import dutch_tables
+from analysis.report.display import dutch_tables, dutch_text_outputs
 
 NAV_START, NAV_END = "<!-- site-nav -->", "<!-- /site-nav -->"
 STYLE_START, STYLE_END = "<!-- site-style -->", "<!-- /site-style -->"
@@ -150,7 +150,7 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
         stage = name.removesuffix(".html")
         if stage in {p.name for p in pages}:
             updated = _with_cell_origins(updated, stage, origins)
-            updated = dutch_tables(updated)
+            updated = dutch_text_outputs(dutch_tables(updated))
         if updated != page:
             write_text_atomic(reports / name, updated)
     _source_pages(reports, pages, origins, nav_pages, synthetic=synthetic)
