@@ -579,3 +579,67 @@ def test_published_site_shows_values_as_given_and_links_only_inside(tmp_path):
     assert "01_questionnaires.html" not in index and "grens 5" in index
     assert outside_links(folder) == []  # navigation, numbers and index stay in the folder
     assert BANNER_TEXT in numbers_page
+
+
+# --------------------------------------------------------------------------- journal furniture
+
+
+LIGHT_BACKGROUNDS = ("#ffffff", "#f3f3f3", "#f5f8fb", "#f4f8fc", "#fff6e5")
+"""Backgrounds text sits on (page, navigation, key-number box, key findings, caveats)."""
+
+
+def _css_pairs(css: str) -> list[tuple[str, str, str]]:
+    """(text colour, background, rule) of every CSS rule with a text colour: its own
+    background, else every light background of the site; a rule with only a background (a
+    badge variant) pairs it with the white text of its base rule (white text without a
+    background of its own is checked through those variants)."""
+    pairs = []
+    for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        colour = re.search(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{3,6})", body)
+        background = re.search(r"background:\s*(#[0-9a-fA-F]{3,6})", body)
+        if colour and background:
+            pairs.append((colour.group(1), background.group(1), selector.strip()))
+        elif colour and colour.group(1).lower() not in ("#fff", "#ffffff"):
+            pairs += [(colour.group(1), bg, selector.strip()) for bg in LIGHT_BACKGROUNDS]
+        elif background and ".badge." in selector:
+            pairs.append(("#ffffff", background.group(1), selector.strip()))
+    return pairs
+
+
+def test_every_text_colour_of_the_site_has_contrast_at_least_4_5():
+    from analysis.report import findings
+    from analysis.report.display import MIN_CONTRAST, contrast_ratio
+
+    template = (paths.ROOT / "analysis/report/templates/compendium.html.j2").read_text(
+        encoding="utf-8")
+    pairs = _css_pairs(site.SITE_CSS) + _css_pairs(template)
+    pairs += [("#ffffff", c, f"status {s}") for s, c in findings.ClaimsTable.STATUS_COLOURS.items()]
+    pairs.append(("#ffffff", "#b3261e", "banner of the site pages"))
+    assert len(pairs) > 20
+    low = [(f, b, r, round(contrast_ratio(f, b), 2)) for f, b, r in pairs
+           if contrast_ratio(f, b) < MIN_CONTRAST]
+    assert low == []
+    assert contrast_ratio("#999999", "#ffffff") < MIN_CONTRAST  # the check can fail
+
+
+def test_figures_are_numbered_once_for_all_pages_and_have_a_sentence_as_alt_text(tmp_path):
+    pngs = [tmp_path / f"{n}.png" for n in ("a_flow", "b_power", "c_extra")]
+    page = '<figure id="fig-b_power"></figure><figure id="fig-a_flow"></figure>'
+    assert site.figure_order(page, pngs) == ["b_power", "a_flow", "c_extra"]
+    assert site.alt_text({"Description": "Power per aantal gezinnen. Bron: notebook 04, cel 3"},
+                         "b_power") == "Power per aantal gezinnen."
+    assert site.alt_text({}, "b_power") == "Figuur b_power"
+
+
+def test_tables_with_captions_are_numbered_and_referenced_by_number():
+    from analysis.report.display import with_caption
+
+    page = ('<p>Zie <a class="tabelverwijzing" href="#tabel-b">tabel</a>.</p>'
+            "<table><tr><td>1</td></tr></table>"
+            + with_caption("<table><tr><td>2</td></tr></table>", "b", "Twee.")
+            + '<a class="tabelverwijzing" href="#tabel-weg">tabel</a>')
+    once = site._number_tables(page)
+    assert '<caption><strong>Tabel 2.</strong> Twee.</caption>' in once
+    assert 'href="#tabel-b">tabel 2</a>' in once and "tabel-weg" not in once
+    assert '<p class="tabelnummer" id="tabel-1"><strong>Tabel 1</strong></p>' in once
+    assert site._number_tables(once) == once

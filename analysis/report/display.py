@@ -33,8 +33,21 @@ _NUMBER = re.compile(r"^[-+−]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?%?$")
 def labels() -> tuple[dict[str, str], dict[str, str]]:
     """(columns, values) of :data:`LABELS_FILE`."""
     data: dict[str, Any] = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8")) or {}
-    return ({str(k): str(v) for k, v in (data.get("columns") or {}).items()},
-            {str(k): str(v) for k, v in (data.get("values") or {}).items()})
+    values = _scheme_labels()
+    values.update({str(k): str(v) for k, v in (data.get("values") or {}).items()})
+    return ({str(k): str(v) for k, v in (data.get("columns") or {}).items()}, values)
+
+
+def _scheme_labels() -> dict[str, str]:
+    """Cut-off scheme id -> its label in the instrument definitions (``cutoffs.<id>.label``),
+    "et al." written the Dutch way ("e.a.")."""
+    out: dict[str, str] = {}
+    for file in sorted((paths.DEFINITIONS / "instruments").glob("*.yaml")):
+        spec = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        for scheme, entry in (spec.get("cutoffs") or {}).items():
+            if isinstance(entry, dict) and entry.get("label"):
+                out.setdefault(str(scheme), str(entry["label"]).replace(" et al.", " e.a."))
+    return out
 
 
 def header_nl(text: str) -> str:
@@ -129,3 +142,60 @@ def _escaped(translate, raw: str) -> str:
     text = html.unescape(raw)
     shown = translate(text)
     return raw if shown == text else html.escape(shown, quote=False)
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2.1 contrast ratio of two sRGB colours ``#rgb`` or ``#rrggbb`` (1 to 21).
+
+    Relative luminance L = 0.2126 R + 0.7152 G + 0.0722 B of the linearised channels
+    (c / 12.92 when c <= 0.04045, else ((c + 0.055) / 1.055) ** 2.4), ratio
+    (L1 + 0.05) / (L2 + 0.05) with L1 the lighter. Source: W3C, *Web Content Accessibility
+    Guidelines (WCAG) 2.1*, definitions "contrast ratio" and "relative luminance"
+    (https://www.w3.org/TR/WCAG21/#dfn-contrast-ratio); success criterion 1.4.3 asks at least
+    4.5:1 for body text.
+
+    >>> round(contrast_ratio("#000", "#fff"), 1), round(contrast_ratio("#999999", "#ffffff"), 2)
+    (21.0, 2.85)
+    """
+    def luminance(colour: str) -> float:
+        value = colour.lstrip("#")
+        if len(value) == 3:
+            value = "".join(c * 2 for c in value)
+        channels = [int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+MIN_CONTRAST: float = 4.5
+"""Smallest contrast ratio of text on the site (WCAG 2.1, success criterion 1.4.3, level AA)."""
+
+
+class CaptionedTable:
+    """A table shown with a caption and an anchor: ``<table id="tabel-NAME"><caption>``.
+
+    Displays as the frame does in plain text (committed notebooks compare that), and in HTML
+    as the frame's table with the anchor ``tabel-NAME`` and the caption, which the site
+    numbers ("Tabel N. ...") and to which a reference in the text
+    (``<a class="tabelverwijzing" href="#tabel-NAME">tabel</a>``) then points by number
+    (:func:`analysis.report.site.annotate_findings`).
+    """
+
+    def __init__(self, frame, name: str, caption: str):
+        self.frame, self.name, self.caption = frame, name, caption
+
+    def __repr__(self) -> str:
+        return repr(self.frame)
+
+    def _repr_html_(self) -> str:
+        table = self.frame.to_html()
+        return with_caption(table, self.name, self.caption)
+
+
+def with_caption(table_html: str, name: str, caption: str) -> str:
+    """``table_html`` (one ``<table>``) with the anchor ``tabel-NAME`` and a ``<caption>``."""
+    return re.sub(r"<table\b([^>]*)>", lambda m: f'<table id="tabel-{html.escape(name)}"'
+                  f"{m.group(1)}><caption>{html.escape(caption)}</caption>", table_html,
+                  count=1)

@@ -528,7 +528,10 @@ class Findings:
         wide = table.pivot(index=["step", "label_nl"], columns="scheme", values="k")
         wide.index = wide.index.get_level_values("label_nl")
         wide.index.name, wide.columns.name = "stap", "afkapschema"
-        return wide
+        from analysis.report.display import CaptionedTable
+
+        return CaptionedTable(wide, "afkapschemas", "Aantal gezinnen bij elke stap van de keten "
+                              "onder elk bruikbaar afkapschema van de SDQ.")
 
     def colophon(self, parameters: Mapping[str, Any], *, after_record: bool = False) -> Any:
         """Package versions, parameters, commit and run date of this document, then the
@@ -575,8 +578,8 @@ def disclosure_legend(threshold: int) -> str:
 class ClaimsTable:
     """The Dutch claims table: full statements, wrapping text, a coloured status, no ids."""
 
-    STATUS_COLOURS = {"gereproduceerd": "#009E73", "wijkt af": "#D55E00",
-                      "niet te berekenen": "#999999"}
+    STATUS_COLOURS = {"gereproduceerd": "#2e7d32", "wijkt af": "#b3261e",
+                      "niet te berekenen": "#6d6d6d"}  # white text at 5.1 to 6.5:1 (WCAG AA)
 
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame
@@ -590,12 +593,14 @@ class ClaimsTable:
             for column, value in zip(self.frame.columns, record):
                 text = html.escape(str(value))
                 if column == "status":
-                    colour = self.STATUS_COLOURS.get(str(value), "#999999")
+                    colour = self.STATUS_COLOURS.get(str(value), "#6d6d6d")
                     text = (f'<span style="background:{colour};color:white;padding:1px 6px;'
                             f'border-radius:8px;white-space:nowrap">{text}</span>')
                 cells.append(f'<td style="{cell}">{text}</td>')
             rows.append("<tr>" + "".join(cells) + "</tr>")
-        return ('<table class="claims" style="border-collapse:collapse;width:100%">'
+        return ('<table id="tabel-beweringen" class="claims" style="border-collapse:collapse;'
+                'width:100%"><caption>De getallen van de publicatie naast de waarden die deze '
+                "analyse berekent, met status en toelichting.</caption>"
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
     def __repr__(self) -> str:

@@ -127,7 +127,10 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
 
     origins = keynumbers.read_origins(cohort, root=root)
     stages = keynumbers.read_fragments(cohort, root=root)
-    pngs = sorted(figures.glob("*.png"))
+    findings_page = reports / "findings.html"
+    order = figure_order(findings_page.read_text(encoding="utf-8")
+                         if findings_page.is_file() else "", figures.glob("*.png"))
+    pngs = [figures / f"{name}.png" for name in order]
     bodies = {
         "index.html": _index_body(title, pages, reports),
         "figuren.html": _figures_body(pngs, pages),
@@ -144,7 +147,8 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
         page = (reports / name).read_text(encoding="utf-8")
         updated = _with_navigation(page, name, nav_pages)
         if name == "findings.html":
-            updated = annotate_findings(updated, pages)
+            updated = dutch_tables(annotate_findings(updated, pages))
+            updated = with_alt_texts(updated, figures)
             if root is None or Path(root).resolve() == paths.ROOT:
                 updated = fresh_colophon(updated, cohort)
         stage = name.removesuffix(".html")
@@ -272,7 +276,9 @@ def build_published_site(folder: str | Path, *, title: str, synthetic: bool, thr
         page = (folder / name).read_text(encoding="utf-8")
         updated = _with_navigation(page, name, nav_pages)
         if name == "findings.html":
-            updated = annotate_findings(updated, [])
+            updated = dutch_tables(annotate_findings(updated, []))
+            for place in sorted({(folder / f.file).parent for f in figures if f.shown}):
+                updated = with_alt_texts(updated, place)
         if updated != page:
             write_text_atomic(folder / name, updated)
     return folder / "index.html"
@@ -318,7 +324,7 @@ def _published_figures_body(folder: Path, figures: Sequence[Any]) -> str:
                    and figure.reason_nl else "")
         parts.append(
             f'<figure id="{html.escape(figure.name)}"><img src="data:image/png;base64,{data}" '
-            f'alt="{html.escape(meta.get("Title", figure.name))}" style="max-width:100%"/>'
+            f'alt="{html.escape(alt_text(meta, figure.name))}" style="max-width:100%"/>'
             f"<figcaption><strong>Figuur {number}.</strong> "
             f"{html.escape(meta.get('Description', ''))}</figcaption></figure>\n{redrawn}"
             "<table><tr><th>bestand</th><td>" + html.escape(figure.file) + "</td></tr>"
@@ -437,18 +443,57 @@ def _index_body(title: str, pages: Sequence[NotebookPage], reports: Path) -> str
             "navigatie.</p>\n<ul>\n" + "\n".join(items) + "\n</ul>")
 
 
+def figure_order(findings_page: str, pngs: Iterable[Path]) -> list[str]:
+    """One numbering of the figures on every page: the figures of the findings document in
+    the order they appear there (``<figure id="fig-NAME">``), then the run's other figures by
+    name. Figure N on ``figuren.html`` is figure N in the findings."""
+    names = {png.stem for png in pngs}
+    shown = [n for n in dict.fromkeys(re.findall(r'<figure id="fig-([^"]+)"', findings_page))
+             if n in names]
+    return shown + sorted(names - set(shown))
+
+
+def alt_text(meta: Mapping[str, str], name: str) -> str:
+    """What a figure shows in one Dutch sentence: its caption (the PNG's ``Description``, the
+    Dutch caption given to ``save_figure``) without the provenance that follows it; the name
+    only when a figure has no caption."""
+    caption = " ".join(str(meta.get("Description", "")).split())
+    sentence = re.split(r"(?<=[.!?])\s", caption, maxsplit=1)[0].strip() if caption else ""
+    if not sentence:
+        return f"Figuur {name}"
+    return sentence if sentence.endswith((".", "!", "?")) else sentence + "."
+
+
+def with_alt_texts(page: str, figures: Path) -> str:
+    """``page`` with every figure ``<figure id="fig-NAME">`` whose image has no sentence as
+    alt text (the bare name) given :func:`alt_text` from ``figures/NAME.png``."""
+    from analysis.report import provenance
+
+    def replace(match: re.Match) -> str:
+        name = match.group(2)
+        png = figures / f"{name}.png"
+        if not png.is_file():
+            return match.group(0)
+        alt = alt_text(provenance.read_png_metadata(png), name)
+        return re.sub(r'alt="[^"]*"', f'alt="{html.escape(alt)}"', match.group(0), count=1)
+
+    return re.sub(r'(<figure id="fig-([^"]+)"[^>]*>\s*<img\b[^>]*>)', replace, page)
+
+
 def _figures_body(pngs: Iterable[Path], pages: Sequence[NotebookPage]) -> str:
     from analysis.report import provenance
 
     known = {p.name for p in pages}
-    parts = ["<h1>Figuren</h1>"]
+    parts = ["<h1>Figuren</h1>",
+             "<p>De figuren van deze run, genummerd zoals in de bevindingen (daarna de figuren "
+             "die alleen in de notebooks staan), elk met bijschrift en herkomst.</p>"]
     for number, png in enumerate(pngs, start=1):
         meta = provenance.read_png_metadata(png)
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         source = meta.get("Source", "")
         parts.append(
-            f'<figure id="figuur-{number}"><img src="data:image/png;base64,{data}" '
-            f'alt="{html.escape(meta.get("Title", png.stem))}" style="max-width:100%"/>'
+            f'<figure id="fig-{html.escape(png.stem)}"><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(alt_text(meta, png.stem))}" style="max-width:100%"/>'
             f"<figcaption><strong>Figuur {number}.</strong> "
             f"{html.escape(meta.get('Description', ''))}</figcaption></figure>\n"
             "<table><tr><th>bestand</th><td>" + html.escape(png.name) + "</td></tr>"
@@ -572,10 +617,33 @@ def annotate_findings(page: str, pages: Sequence[NotebookPage]) -> str:
                   lambda m: (f'Bron: <a href="{m.group(1)}.html#cel-{m.group(2)}">notebook '
                              f"{m.group(1)}, cel {m.group(2)}</a>") if m.group(1) in known
                   else m.group(0), page)
-    page = re.sub(r'<p class="tabelnummer"[^>]*><strong>Tabel \d+</strong></p>', "", page)
-    tables = iter(range(1, 10_000))
-    page = re.sub(r"(<table[^>]*>)", lambda m: _table_label(next(tables)) + m.group(1), page)
+    page = _number_tables(page)
     return _with_contents(page)
+
+
+def _number_tables(page: str) -> str:
+    """Every table numbered "Tabel N" in order: a table with a caption (``<table
+    id="tabel-NAME"><caption>``, :class:`analysis.report.display.CaptionedTable`) gets the
+    number in its caption and each reference ``<a class="tabelverwijzing"
+    href="#tabel-NAME">`` reads "tabel N"; a table without one gets a numbered label."""
+    page = re.sub(r'<p class="tabelnummer"[^>]*><strong>Tabel \d+</strong></p>', "", page)
+    page = re.sub(r"(<caption>)<strong>Tabel \d+\.</strong> ", r"\1", page)
+    counter = iter(range(1, 10_000))
+    numbers: dict[str, int] = {}
+
+    def number(match: re.Match) -> str:
+        n = next(counter)
+        name = re.search(r'\bid="(tabel-[^"]+)"', match.group(1))
+        if name and match.group(2):
+            numbers[name.group(1)] = n
+            return f"{match.group(1)}{match.group(2)}<strong>Tabel {n}.</strong> "
+        return _table_label(n) + match.group(0)
+
+    page = re.sub(r"(<table\b[^>]*>)(\s*<caption>)?", number, page)
+    return re.sub(r'<a class="tabelverwijzing" href="#([^"]+)">tabel(?: \d+)?</a>',
+                  lambda m: (f'<a class="tabelverwijzing" href="#{m.group(1)}">tabel '
+                             f"{numbers[m.group(1)]}</a>") if m.group(1) in numbers
+                  else "", page)
 
 
 def _number_figures(page: str) -> tuple[str, dict[str, int]]:
