@@ -375,10 +375,11 @@ that are, such as "of", "status", "code", "cohort", "power" or "scenario", are n
 
 class _Visible(HTMLParser):
     """The text a reader sees: everything outside code (notebook inputs, ``<code>``, the
-    function boxes), scripts and styles, plus image alt texts and hover titles."""
+    function boxes), scripts, styles and the reference list (titles of cited works keep their
+    language), plus image alt texts and hover titles."""
 
     SKIP_TAGS = {"code", "script", "style", "title"}
-    SKIP_CLASSES = ("jp-InputArea", "functies", "highlight")
+    SKIP_CLASSES = ("jp-InputArea", "functies", "highlight", "literatuur")
     VOID = {"br", "img", "hr", "meta", "link", "input", "source", "wbr", "col"}
 
     def __init__(self):

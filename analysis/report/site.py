@@ -78,15 +78,42 @@ a.bron:hover { color: #0b4f8a; }
 .kg-herkomst .module, .kg-herkomst .sleutels { color: #444; }
 a.functie { color: #0b4f8a; }
 aside.kernbevindingen, aside.kanttekening { break-inside: avoid; }
+nav.toc ul { list-style: none; padding-left: 0; columns: 2; column-gap: 2em; }
+nav.toc li { break-inside: avoid; }
+section.titelblok { font-family: sans-serif; border-top: 2px solid #0b4f8a;
+  border-bottom: 1px solid #ccc; margin: 0.5em 0 1.5em 0; padding: 0.5em 0; }
+section.titelblok p.titel { font-size: 1.2em; font-weight: bold; margin: 0.2em 0; }
+section.titelblok dl { display: grid; grid-template-columns: 9em 1fr; gap: 0.2em 1em;
+  margin: 0; }
+section.titelblok dt { font-weight: bold; color: #444; }
+section.titelblok dd { margin: 0; }
+ul.literatuur li { margin-bottom: 0.4em; padding-left: 1.5em; text-indent: -1.5em;
+  list-style: none; }
+caption { caption-side: top; text-align: left; font-family: sans-serif; font-size: 0.9em;
+  padding: 0.3em 0; }
 @media print {
-  nav.site-nav, details.functies { display: none; }
-  .compendium-banner { position: fixed; top: 0; left: 0; right: 0; }
-  body { margin-top: 2.5em; }
-  figure, table { break-inside: avoid; }
-  h2, h3 { break-after: avoid; }
+  nav.site-nav, details.functies, .kg-herkomst { display: none; }
+  .compendium-banner, nav.site-nav { position: static !important; }
+  body { margin: 0; font-size: 10.5pt; }
+  figure, table, tr, img, aside { break-inside: avoid; }
+  h1, h2, h3, h4, p.tabelnummer, caption, figcaption { break-after: avoid; }
+  figcaption, caption { break-before: avoid; }
+  table.claims { font-size: 8.5pt; table-layout: fixed; }
+  table.claims span { white-space: normal !important; display: inline-block; }
+  img { max-width: 100% !important; }
+  a.bron { text-decoration: none; }
 }
-@page { margin: 2cm 1.5cm; @bottom-center { content: "pagina " counter(page) " van " counter(pages); font-family: sans-serif; font-size: 9pt; } }
+@page { size: A4; margin: 2cm 1.8cm 2cm 1.8cm;
+  @bottom-center { content: "pagina " counter(page) " van " counter(pages);
+    font-family: sans-serif; font-size: 9pt; } }
 """
+
+PRINT_BANNER_CSS = """
+@page { @top-center { content: "SYNTHETISCHE DATA - geen echte gezinnen"; color: #b3261e;
+  font-family: sans-serif; font-size: 9pt; font-weight: bold; } }
+"""
+"""Added to the pages of a synthetic cohort: every printed page names the synthetic data in
+its top margin, where it covers no text (the banner itself prints once, at the top)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +176,8 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
         if name == "findings.html":
             updated = dutch_tables(annotate_findings(updated, pages))
             updated = with_alt_texts(updated, figures)
+            updated = _with_furniture(updated, cohort, reports, numbers, pages, published=False)
+            updated = annotate_findings(updated, pages)  # the contents list the back matter too
             if root is None or Path(root).resolve() == paths.ROOT:
                 updated = fresh_colophon(updated, cohort)
         stage = name.removesuffix(".html")
@@ -193,6 +222,31 @@ def fresh_colophon(page: str, cohort: str) -> str:
     fresh = f"{start}\n{markdown2html(inner)}\n{end}"
     return re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: fresh, page, count=1,
                   flags=re.S)
+
+
+def _with_furniture(page: str, cohort: str, folder: Path, numbers: Mapping[str, Any],
+                    pages: Sequence[NotebookPage], *, published: bool) -> str:
+    """Title block, lists of figures and tables, references and files
+    (:mod:`analysis.report.furniture`); files only from ``folder`` (the published bundle
+    links only to its own files)."""
+    from analysis.report import furniture
+    from analysis.report.runstate import git_state
+
+    try:
+        from analysis.data import processed
+
+        config = dict(processed.read_config(cohort))
+    except Exception:  # noqa: BLE001 - no validated settings (a test folder): the title alone
+        config = {"title": numbers.get("cohort_title") or cohort}
+    candidates = [("findings.pdf", "dit document als PDF (A4)"),
+                  ("claims.csv", "de gepubliceerde beweringen naast de gereproduceerde waarden"),
+                  ("key_numbers.json", "alle kerngetallen van de run, met hun naam"),
+                  ("disclosure_check.csv", "de openbaarmakingscontrole per bestand"),
+                  ("publicatie.json", "drempel, hash van de ruwe data, commit en datum")]
+    candidates += [(f"{p.name}.ipynb", f"notebook {p.title}, uitgevoerd") for p in pages]
+    files = furniture.files_beside(folder, candidates)
+    return furniture.with_furniture(page, config, files=files, commit=git_state().commit,
+                                    published=published)
 
 
 def _with_cell_origins(page: str, stage: str, origins: Mapping[str, Mapping[str, Any]]) -> str:
@@ -279,6 +333,9 @@ def build_published_site(folder: str | Path, *, title: str, synthetic: bool, thr
             updated = dutch_tables(annotate_findings(updated, []))
             for place in sorted({(folder / f.file).parent for f in figures if f.shown}):
                 updated = with_alt_texts(updated, place)
+            updated = _with_furniture(updated, folder.parent.name, folder, {"cohort_title": title},
+                                      [], published=True)
+            updated = annotate_findings(updated, [])
         if updated != page:
             write_text_atomic(folder / name, updated)
     return folder / "index.html"
@@ -412,7 +469,8 @@ def _with_navigation(page: str, current: str, nav_pages: Sequence[tuple[str, str
         f'<a href="{html.escape(name)}"' + (' aria-current="page"' if name == current else "")
         + f">{html.escape(text)}</a>" for name, text in nav_pages)
     nav = f'{NAV_START}<nav class="site-nav" aria-label="Site">{links}</nav>{NAV_END}'
-    style = f"{STYLE_START}<style>{SITE_CSS}</style>{STYLE_END}"
+    css = SITE_CSS + (PRINT_BANNER_CSS if "compendium-banner" in page else "")
+    style = f"{STYLE_START}<style>{css}</style>{STYLE_END}"
     page = page.replace("</head>", style + "\n</head>", 1)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav + "\n", page, count=1)
 
