@@ -80,7 +80,7 @@ class _Prose(HTMLParser):
     headings, quotes, code and captions, up to the colophon; one string per block."""
 
     SKIP = {"a", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "code", "figcaption",
-            "script", "style", "table"}
+            "script", "style", "table", "dl"}  # dl: the title block (dates, licence, version)
 
     def __init__(self):
         super().__init__(convert_charrefs=True)

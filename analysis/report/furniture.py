@@ -65,13 +65,13 @@ def cited(text: str) -> list[dict[str, Any]]:
 
 
 def reference_html(entry: Mapping[str, Any]) -> str:
-    """One reference in APA style, the DOI as a link (``https://doi.org/...``)."""
+    """One reference in APA style with its DOI written out (``https://doi.org/...``; as text,
+    not a link: the pages make no request and link to nothing outside the site)."""
     year = entry.get("year") or "z.d."
     parts = [f"{html.escape(str(entry['authors']))} ({year}). {html.escape(str(entry['title']))}."
              f" <em>{html.escape(str(entry['source']))}</em>."]
-    if entry.get("doi"):
-        doi = html.escape(str(entry["doi"]))
-        parts.append(f' <a href="https://doi.org/{doi}">https://doi.org/{doi}</a>')
+    if entry.get("doi"):  # as text: the site links to nothing outside itself
+        parts.append(f' <span class="doi">https://doi.org/{html.escape(str(entry["doi"]))}</span>')
     return "".join(parts)
 
 
@@ -117,8 +117,8 @@ def back_matter(page: str, *, files: Sequence[tuple[str, str]]) -> str:
     """Lists of figures and tables, references and files, as HTML (see the module doc)."""
     figures = re.findall(r'<figure id="([^"]+)"[^>]*>.*?<figcaption[^>]*><strong>(Figuur \d+)\.'
                          r"</strong>\s*([^<]*)", page, flags=re.S)
-    tables = re.findall(r'<table id="(tabel-[^"]+)"[^>]*>\s*<caption><strong>(Tabel \d+)\.'
-                        r"</strong>\s*([^<]*)</caption>", page, flags=re.S)
+    tables = re.findall(r'<table\b[^>]*\bid="(tabel-[^"]+)"[^>]*>\s*<caption><strong>'
+                        r"(Tabel \d+)\.</strong>\s*([^<]*)</caption>", page, flags=re.S)
     parts = ['<section class="achterwerk">']
     if figures:
         parts.append('<h2 id="Lijst-van-figuren">Lijst van figuren</h2><ol class="lijst">'
