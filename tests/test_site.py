@@ -644,3 +644,15 @@ def test_tables_with_captions_are_numbered_and_referenced_by_number():
     assert 'href="#tabel-b">tabel 2</a>' in once and "tabel-weg" not in once
     assert '<p class="tabelnummer" id="tabel-1"><strong>Tabel 1</strong></p>' in once
     assert site._number_tables(once) == once
+
+
+def test_print_css_is_a4_and_keeps_the_banner_off_the_text():
+    print_rules = site.SITE_CSS[site.SITE_CSS.index("@media print"):]
+    assert "size: A4" in site.SITE_CSS and "position: fixed" not in print_rules
+    assert "counter(pages)" in site.SITE_CSS and "break-after: avoid" in print_rules
+    page = site._with_navigation('<html><head></head><body><div class="compendium-banner">'
+                                 "x</div></body></html>", "a.html", [("a.html", "A")])
+    assert "@top-center" in page  # a synthetic page names it in every printed page's margin
+    plain = site._with_navigation("<html><head></head><body></body></html>", "a.html",
+                                  [("a.html", "A")])
+    assert "@top-center" not in plain

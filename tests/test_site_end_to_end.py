@@ -18,10 +18,10 @@ from analysis.pipeline import runner as pipeline
 
 try:
     import browser
-    from test_site import crawl, site_problems
+    from test_site import crawl, number_trace, site_problems
 except ImportError:  # pragma: no cover
     from tests import browser
-    from tests.test_site import crawl, site_problems
+    from tests.test_site import crawl, number_trace, site_problems
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +53,12 @@ def test_site_crawls_clean(cohorts, which):
     assert site_problems(cohorts[which]) == []
 
 
+def test_every_linked_number_lands_on_the_cell_that_calls_its_function(cohorts):
+    traces, problems = number_trace(cohorts[0])
+    assert problems == []
+    assert len(traces) >= 100 and sum(bool(t["function"]) for t in traces) >= len(traces) * 0.8
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("which", [0, 1], ids=["bundled", "second"])
 def test_every_site_page_loads_offline_without_errors(cohorts, which, chromium):
@@ -76,6 +82,9 @@ def test_findings_pdf_has_pages_and_every_section(cohorts, chromium):
     assert data.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
     assert 8 <= pages <= 60, pages
+    boxes = {tuple(round(float(v)) for v in box.split())
+             for box in re.findall(rb"/MediaBox\s*\[([^\]]*)\]", data)}
+    assert boxes == {(0, 0, 595, 842)}, boxes  # A4 in points (210 x 297 mm), every page
     pdftotext = shutil.which("pdftotext")
     if pdftotext is None:
         pytest.skip("pdftotext (Debian: poppler-utils) is needed to read the PDF's text")
@@ -89,3 +98,8 @@ def test_findings_pdf_has_pages_and_every_section(cohorts, chromium):
     for title in titles:
         assert " ".join(title.split()) in flat, title
     assert "pagina 1 van" in flat
+    for heading in ("Inhoud", "Lijst van figuren", "Lijst van tabellen", "Literatuur",
+                    "Citeren als"):
+        assert heading in flat, heading
+    banner = "SYNTHETISCHE DATA - geen echte gezinnen"  # in the top margin of every page
+    assert flat.count(banner) >= pages, (flat.count(banner), pages)

@@ -215,10 +215,10 @@ class Findings:
             return _Markdown(
                 f"{head}\n\n{does} Dit is de **interne versie** voor de onderzoeker, niet voor "
                 "publicatie: elk getal in de tekst komt uit de kerngetallen van deze run "
-                "(`reports/<cohort>/key_numbers.json`) en is een link naar de cel die het "
-                "berekende; elke figuur noemt het notebook, de cel, de invoer en de commit "
-                "waarmee ze is gemaakt. De publicatieversie maakt `python -m analysis publish` "
-                "in `reports/<cohort>/publicatie/`.")
+                "(`key_numbers.json`, bij de bestanden onderaan) en is een link naar de cel die "
+                "het berekende; elke figuur noemt het notebook, de cel en de invoer waarmee ze "
+                "is gemaakt, het colofon de commit. De publicatieversie maakt "
+                f"`python -m analysis publish` in `reports/{html.escape(self.cohort)}/publicatie/`.")
         k = self.published.threshold
         return _Markdown(
             f"{head}\n\n{does} Dit is de **publicatieversie**: elk getal in de tekst komt uit "
