@@ -32,7 +32,7 @@ import pandas as pd
 
 from analysis.origin import computes
 from analysis.qualitative.qda import UNKNOWN_CODER
-from analysis.qualitative.themes import codes_at_level
+from analysis.qualitative.qda import codes_at_level
 
 RELIABLE: float = 0.800
 """Alpha from which data count as reliable (Krippendorff, 2004, p. 241)."""

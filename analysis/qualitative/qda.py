@@ -55,6 +55,22 @@ from analysis.qualitative.readers.base import (  # noqa: F401  (re-exported)
 )
 from analysis.qualitative.readers.refi import SCHEMA_PATH, SOFTWARE_NAMES  # noqa: F401
 
+
+def codes_at_level(codes: pd.Series, level: int | None) -> pd.Series:
+    """Code paths cut to their first ``level`` levels (``None``: unchanged).
+
+    Here, beside :data:`CODE_SEPARATOR`, so that themes and agreement both read it without
+    importing each other.
+
+    >>> codes_at_level(pd.Series(["Kansen > Samen > Leren", "Voorwaarden"]), 1).tolist()
+    ['Kansen', 'Voorwaarden']
+    """
+    if level is None:
+        return codes
+    if level < 1:
+        raise ValueError(f"level must be a whole number >= 1 or None; got {level!r}")
+    return codes.map(lambda p: CODE_SEPARATOR.join(str(p).split(CODE_SEPARATOR)[:level]))
+
 FILE_LIST: str = "coding/files.csv"
 """Optional list of a cohort's coding exports: ``file`` (name in ``coding/``) and ``coder``
 (who coded it, for exports that do not name the coder)."""

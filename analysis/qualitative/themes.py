@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.origin import returns_key_numbers
-from analysis.qualitative.qda import CODE_SEPARATOR
+from analysis.qualitative.qda import CODE_SEPARATOR, codes_at_level  # noqa: F401  (re-exported)
 
 HANDREIKING_THEMES: dict[str, str] = {
     "working_elements": "Werkzame elementen",
@@ -44,19 +44,6 @@ UNKNOWN_GROUP: str = "unknown"
 QUOTE_COLUMNS: list[str] = ["theme", "rank", "session_id", "segment_id", "quote", "n_chars",
                             "n_replacements"]
 REVIEW_COLUMNS: list[str] = ["theme", "session_id", "segment_id", "clean_text", "reasons"]
-
-
-def codes_at_level(codes: pd.Series, level: int | None) -> pd.Series:
-    """Code paths cut to their first ``level`` levels (``None``: unchanged).
-
-    >>> codes_at_level(pd.Series(["Kansen > Samen > Leren", "Voorwaarden"]), 1).tolist()
-    ['Kansen', 'Voorwaarden']
-    """
-    if level is None:
-        return codes
-    if level < 1:
-        raise ValueError(f"level must be a whole number >= 1 or None; got {level!r}")
-    return codes.map(lambda p: CODE_SEPARATOR.join(str(p).split(CODE_SEPARATOR)[:level]))
 
 
 def theme_of(code_path: str) -> str:

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
+
+from analysis import paths
 
 SOURCE_FOLDER: str = "bron"
 """Folder of the function source pages, beside the notebook pages."""
@@ -319,3 +322,31 @@ def _highlight(code: str, first: int) -> str:
     formatter = HtmlFormatter(noclasses=True, linenos="inline", linenostart=first,
                               style="default", wrapcode=True)
     return highlight(code, PythonLexer(), formatter)
+
+
+# --------------------------------------------------------------------------- notebook pages
+
+
+@dataclass(frozen=True)
+class NotebookPage:
+    """One executed notebook of the run: file stem and Dutch title."""
+
+    name: str
+    title: str
+
+
+def notebook_titles() -> dict[str, str]:
+    """Notebook name -> Dutch title ("01 Vragenlijsten"), from ``notebooks/pipeline.yaml``;
+    key numbers are grouped under these titles on the site and in ``compare``."""
+    return {page.name: page.title for page in _pipeline_notebooks()}
+
+
+def _pipeline_notebooks() -> list[NotebookPage]:
+    import yaml
+
+    spec = yaml.safe_load(paths.PIPELINE_FILE.read_text(encoding="utf-8")) or {}
+    out = []
+    for entry in spec.get("notebooks", []):
+        name = Path(entry["file"]).stem
+        out.append(NotebookPage(name, f"{name[:2]} {entry.get('title', {}).get('nl', name)}"))
+    return out

@@ -473,7 +473,7 @@ def _grouped_keys(numbers: Mapping[str, Mapping[str, Any]],
                   stages: Mapping[str, str]) -> list[tuple[str, list[str]]]:
     """(Dutch notebook title, keys sorted by name) per notebook in pipeline order; keys that no
     cohort's sources place last, as "Overige kerngetallen"."""
-    from analysis.report.site import notebook_titles
+    from analysis.report.cells import notebook_titles
 
     titles = notebook_titles()
     names = sorted({name for n in numbers.values() for name in n})

@@ -116,18 +116,13 @@ PRINT_BANNER_CSS = """
 its top margin, where it covers no text (the banner itself prints once, at the top)."""
 
 
-@dataclass(frozen=True)
-class NotebookPage:
-    """One executed notebook of the run: file stem and Dutch title."""
-
-    name: str
-    title: str
-
-
 from analysis.report.cells import (  # noqa: E402,F401  (re-exported: the site's cell API)
+    NotebookPage,
+    _pipeline_notebooks,
     annotate_cells,
     called_functions,
     cell_positions,
+    notebook_titles,
 )
 
 # --------------------------------------------------------------------------- the site
@@ -421,23 +416,6 @@ def _published_numbers_body(numbers: Mapping[str, Any], stages: Mapping[str, str
                          f"<td><code>{html.escape(key)}</code></td></tr>")
         parts.append("</table>")
     return "\n".join(parts)
-
-
-def notebook_titles() -> dict[str, str]:
-    """Notebook name -> Dutch title ("01 Vragenlijsten"), from ``notebooks/pipeline.yaml``;
-    key numbers are grouped under these titles on the site and in ``compare``."""
-    return {page.name: page.title for page in _pipeline_notebooks()}
-
-
-def _pipeline_notebooks() -> list[NotebookPage]:
-    import yaml
-
-    spec = yaml.safe_load(paths.PIPELINE_FILE.read_text(encoding="utf-8")) or {}
-    out = []
-    for entry in spec.get("notebooks", []):
-        name = Path(entry["file"]).stem
-        out.append(NotebookPage(name, f"{name[:2]} {entry.get('title', {}).get('nl', name)}"))
-    return out
 
 
 def _load_json(path: Path) -> dict[str, Any]:
