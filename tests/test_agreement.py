@@ -216,7 +216,8 @@ def test_segment_agreement_threshold():
         agreement.segment_agreement(segments, threshold=1.5)
 
 
-def test_agreement_by_code_marks_codes_one_coder_used():
+def test_agreement_by_code_marks_codes_one_coder_used(monkeypatch):
+    monkeypatch.setattr(agreement, "MIN_DOUBLE_CODED_PER_CODE", 1)  # the statuses themselves
     table = agreement.agreement_by_code(_segments()).set_index("code_path")
     assert table["status"].to_dict() == {
         "Kansen > Ouderbegeleiding": "judged", "Voorwaarden > Rolverdeling": "not_double_coded",
@@ -224,3 +225,11 @@ def test_agreement_by_code_marks_codes_one_coder_used():
     assert table.loc["Werkzame elementen > Regie", "n_double_coded"] == 1
     assert table.loc[table["status"] != "judged", "alpha"].isna().all()
     assert table.loc[table["status"] == "judged", "n_both"].gt(0).all()
+
+
+def test_a_code_on_too_few_double_coded_segments_gets_no_alpha_of_its_own():
+    table = agreement.agreement_by_code(_segments()).set_index("code_path")
+    few = table["n_double_coded"].between(1, agreement.MIN_DOUBLE_CODED_PER_CODE - 1)
+    assert few.any() and (table.loc[few & (table["status"] != "one_coder"), "status"]
+                          == "too_few").all()
+    assert table.loc[table["status"] == "too_few", "alpha"].isna().all()

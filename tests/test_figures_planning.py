@@ -158,3 +158,13 @@ def test_planning_marks_are_planned_points_and_the_pilot(inputs, power_curves):
     assert marks.at["pilot: geanalyseerd", "n"] == pilot["n_analysed"]
     assert marks.at["pilot: geanalyseerd", "unit"] == "families"
     assert marks.at["pilot: aangemeld", "key"] == "trajectories_started"
+
+
+def test_ordered_values_get_an_ordered_palette_light_to_dark():
+    from analysis.report.display import contrast_ratio
+    from analysis.report.figures.style import ordered_colours
+
+    colours = ordered_colours(7)
+    darkness = [contrast_ratio(c, "#ffffff") for c in colours]
+    assert darkness == sorted(darkness) and len(set(colours)) == 7  # lightness follows the order
+    assert "#F0E442" not in colours  # no categorical yellow among ordered values

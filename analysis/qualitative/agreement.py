@@ -56,6 +56,14 @@ VERDICTS_NL: dict[str, str] = {**RELIABILITY_LABELS_NL, "at_least_tentative": "m
                                "at_most_tentative": "hooguit voorlopig",
                                "undetermined": "niet te beoordelen"}
 """Dutch wording of :func:`alpha_verdict`."""
+MIN_DOUBLE_CODED_PER_CODE: int = 5
+"""Fewest double-coded segments with a code before its own alpha is drawn or judged.
+
+A choice of this compendium, not a published rule: with fewer paired decisions one segment
+moves a code's alpha by a large step, and a per-code alpha from one or two segments says
+nothing about how the code is applied. Codes below it keep their count and are marked
+``"too_few"`` (:func:`agreement_by_code`); the overall alpha still uses every segment."""
+
 DEFAULT_ALPHA_SEED: int = 20232024
 """Seed of the bootstrap of :func:`alpha_interval` (the package's default seed)."""
 DEFAULT_ALPHA_RESAMPLES: int = 9999
@@ -666,8 +674,9 @@ def agreement_by_code(segments: pd.DataFrame, *, level: int | None = None) -> pd
         (Krippendorff's alpha of the code, :func:`code_agreement`; NaN unless judged);
         ``status``: ``"judged"``, ``"one_coder"`` (on double-coded segments only one coder
         ever used the code: alpha would be 0 or below from that alone and says nothing about
-        how the code is applied) or ``"not_double_coded"`` (never used on double-coded
-        material).
+        how the code is applied), ``"too_few"`` (fewer than
+        :data:`MIN_DOUBLE_CODED_PER_CODE` double-coded segments) or ``"not_double_coded"``
+        (never used on double-coded material).
     """
     per_pair = code_agreement(segments, level=level)
     used = codes_at_level(segments["code_path"].dropna(), level).unique()
@@ -682,6 +691,8 @@ def agreement_by_code(segments: pd.DataFrame, *, level: int | None = None) -> pd
         both = int(block["n_both"].max())
         one_sided = both == 0 and ((block["n_a_only"] == 0) | (block["n_b_only"] == 0)).all()
         status = "not_double_coded" if n == 0 else ("one_coder" if one_sided else "judged")
+        if status == "judged" and n < MIN_DOUBLE_CODED_PER_CODE:
+            status = "too_few"
         rows.append({"code_path": code, "n_double_coded": n, "n_both": both,
                      "alpha": float(block["alpha"].iloc[0]) if status == "judged"
                      else float("nan"), "status": status})

@@ -32,7 +32,14 @@ from matplotlib.ticker import FuncFormatter
 from analysis.errors import ConfigError
 from analysis.questionnaires.instruments import load_instrument
 from analysis.report.figures.drawn import Drawn, mark, marks_frame
-from analysis.report.figures.style import OKABE_ITO, PALETTE, dutch_figure, figure_style, format_nl
+from analysis.report.figures.style import (
+    OKABE_ITO,
+    PALETTE,
+    dutch_figure,
+    figure_style,
+    format_nl,
+    ordered_colours,
+)
 
 COMPLETION_KEY: str = "follow_up_completion_rate"
 """Key number of the completion rate that every figure's note repeats (notebook 04)."""
@@ -187,9 +194,10 @@ def two_group_curve_figure(curves: pd.DataFrame, *,
     with figure_style():
         fig = Figure(figsize=(7.0, 4.4), layout="constrained")
         ax = fig.subplots()
+        ramp = ordered_colours(curves["effect_size"].nunique())  # ordered values: one hue
         for i, (effect, line) in enumerate(curves.groupby("effect_size", sort=True)):
             line = line.sort_values("n_enrolled_per_arm")
-            ax.plot(line["n_enrolled_per_arm"], line["power"], color=PALETTE[i % len(PALETTE)],
+            ax.plot(line["n_enrolled_per_arm"], line["power"], color=ramp[i],
                     marker="o", ms=3, label=f"d = {format_nl(effect, 1)}")
             rows += [mark(f"d = {format_nl(effect, 2)}, {int(n)} per groep", None, "none",
                           element="point", effect_size=float(effect), n_enrolled_per_arm=int(n),

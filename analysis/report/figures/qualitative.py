@@ -225,7 +225,8 @@ def _participants(sessions: pd.DataFrame | None, by: str) -> dict[str, int]:
 
 
 STATUS_NL: dict[str, str] = {"one_coder": "door één codeur gebruikt",
-                             "not_double_coded": "niet dubbel gecodeerd"}
+                             "not_double_coded": "niet dubbel gecodeerd",
+                             "too_few": "te weinig"}
 """Dutch notes for codes without a meaningful alpha (:func:`agreement.agreement_by_code`)."""
 
 

@@ -35,6 +35,27 @@ PALETTE: list[str] = [OKABE_ITO[k] for k in ("blue", "orange", "bluish_green", "
                                              "reddish_purple", "sky_blue", "yellow", "black")]
 """Default colour cycle, in the order categories are drawn."""
 
+def ordered_colours(n: int) -> list[str]:
+    """``n`` colours for ordered values (effect sizes, doses), light to dark blue.
+
+    A single-hue ramp, not the categorical :data:`PALETTE`: the order of the values reads from
+    the lightness, also in grey print and with colour blindness. Taken from matplotlib's
+    ``Blues`` colour map (ColorBrewer; Harrower, M. & Brewer, C. A. (2003). ColorBrewer.org: an
+    online tool for selecting colour schemes for maps. *The Cartographic Journal*, 40(1),
+    27-37) between 0.35 and 0.95, so that the lightest line stays visible on white.
+
+    >>> ordered_colours(3)
+    ['#a6cee4', '#3b8bc2', '#083c7d']
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    ramp = colormaps["Blues"]
+    if n <= 1:
+        return [to_hex(ramp(0.75))] * max(n, 0)
+    return [to_hex(ramp(0.35 + 0.6 * i / (n - 1))) for i in range(n)]
+
+
 TIMEPOINT_COLOURS: dict[str, str] = {"T0": OKABE_ITO["grey"], "T1": OKABE_ITO["blue"],
                                      "T2": OKABE_ITO["bluish_green"]}
 CHANGE_COLOURS: dict[str, str] = {"improved": OKABE_ITO["bluish_green"],
