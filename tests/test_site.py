@@ -496,8 +496,11 @@ def number_trace(cohort: str) -> tuple[list[dict], list[str]]:
         trace = {"shown": shown, "key": key, "stage": stage, "cell": cell,
                  "function": where and where["function"], "via": where and where["via"]}
         traces.append(trace)
-        if where is None:
-            continue  # a count from a table, linked to the cell of the key number holding it
+        if where is None:  # a link without its key's name (a chain step, a table count)
+            computed_here = {k for k, w in origins.items() if (w["stage"], w["cell"]) == (stage, cell)}
+            if not computed_here:
+                problems.append(f"{shown} -> {stage}#cel-{cell}: no key number computed there")
+            continue
         if (where["stage"], where["cell"]) != (stage, cell):
             problems.append(f"{shown} ({key}) lands on {stage}#cel-{cell}, computed in "
                             f"{where['stage']}#cel-{where['cell']}")
