@@ -45,8 +45,16 @@ def date_nl(day: _dt.date | None = None) -> str:
     >>> date_nl(_dt.date(2026, 12, 7))
     '7 december 2026'
     """
-    day = day or _dt.date.today()
+    day = day or run_date()
     return f"{day.day} {MONTHS_NL[day.month - 1]} {day.year}"
+
+
+def run_date() -> _dt.date:
+    """The date of this run, as the colophon has it (``SOURCE_DATE_EPOCH`` when set:
+    :func:`analysis.report.provenance.colophon`); the only clock this module reads."""
+    from analysis.report.provenance import _today
+
+    return _dt.date.fromisoformat(_today())
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +111,7 @@ def title_block(config: Mapping[str, Any], *, commit: str | None = None,
                "getal is gekoppeld aan zijn bron.")
     made = date_nl(day)
     ref = f"versie {version()}" + (f", commit {commit[:7]}" if commit else "")
-    cite = (f"{html.escape(who or title)} ({(day or _dt.date.today()).year}). "
+    cite = (f"{html.escape(who or title)} ({(day or run_date()).year}). "
             f"<em>Bevindingen: {html.escape(title)}</em> ({kind}; compendium {ref}).")
     rows = [("Auteurs", html.escape(who) if who else "niet opgegeven in cohort.yaml"),
             ("Datum", made), ("Samenvatting", summary), ("Licentie", html.escape(LICENCE_NL)),
