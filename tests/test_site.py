@@ -118,13 +118,15 @@ class _Prose(HTMLParser):
 TYPED_IN_TEMPLATES = (
     "95%-interval", "0,800 betrouwbaar", "0,667 voorlopig", "p onder 0,05", "80% power",
     "d = 0,3", "25% hoger", "±10 procentpunt", "±18 procentpunt", "Onder de 30 gezinnen",
-    "80% haalt", "80% power)",
+    "80% haalt", "80% power)", "95%-interval tot 0 vanaf", "Wilcoxon-toets boven 0,05 vanaf",
 )
 """Constants typed in the findings' templates (definitions of the method, not results)."""
 
-TYPED_PATTERNS = (r"\([A-Z][^()]*?,? \d{4}\)", r"\d+-\d+-jarig\w*")
-"""Typed text that holds digits: literature citations "(Vugteveen e.a., 2022)" and the age
-groups of a cited norm ("6-11-jarigen")."""
+TYPED_PATTERNS = (r"\([A-Z][^()]*?,? \d{4}\)", r"\d+-\d+-jarig\w*",
+                  r"[A-Z][\w-]+ e\.a\., \d{4}")
+"""Typed text that holds digits: literature citations "(Vugteveen e.a., 2022)", also inside a
+longer parenthesis ("Maurice-Stam e.a., 2018, en ..."), and the age groups of a cited norm
+("6-11-jarigen")."""
 
 
 def unlinked_numbers(page: str, allowed: Sequence[str] = ()) -> list[str]:
