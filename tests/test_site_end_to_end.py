@@ -56,7 +56,8 @@ def test_site_crawls_clean(cohorts, which):
 def test_every_linked_number_lands_on_the_cell_that_calls_its_function(cohorts):
     traces, problems = number_trace(cohorts[0])
     assert problems == []
-    assert len(traces) >= 100 and sum(bool(t["function"]) for t in traces) >= len(traces) * 0.8
+    keyed = [t for t in traces if t["key"]]  # chain steps and table counts carry no key name
+    assert len(traces) >= 100 and sum(bool(t["function"]) for t in keyed) >= 0.9 * len(keyed)
 
 
 @pytest.mark.browser
