@@ -71,7 +71,11 @@ def config_record(config) -> dict[str, Any]:
         "synthetic": bool(config.synthetic),
         "organisation": getattr(config, "organisation", None),
         "publication": getattr(config, "publication", None),
-        "substitution_target": float(getattr(config, "substitution_target", 0.5)),
+        "substitution_target": (None if getattr(config, "substitution_target", None) is None
+                                else float(config.substitution_target)),
+        "hypotheses": list(getattr(config, "hypotheses", ())),
+        "theme_level": int(getattr(config, "theme_level", 1) or 1),
+        "tariffs": config.tariffs.name if getattr(config, "tariffs", None) else None,
         "published_claims": config.published_claims.name if config.published_claims else None,
         "limits": dict(config.limits),
     }
