@@ -256,7 +256,9 @@ class Findings:
         """Which qualitative sessions took place, with whom, and how many interviewed parents
         were positive about the collaboration (when any were interviewed)."""
         table = self._table("participation",
-                            lambda: sections.participation_table(self._validated("sessions")))
+                            lambda: sections.participation_table(
+                                self._validated("sessions"),
+                                self._processed("qualitative", "participation")))
         text = sections.participation(table, source=self.source)
         k, n = self.numbers.get("parents_positive"), self.numbers.get("parents_interviewed")
         if k is not None and n is not None and (narrative.withheld(n) or n):
@@ -268,6 +270,12 @@ class Findings:
         if reference:
             text += f" Hoe vaak elk thema per groep voorkwam, staat in een figuur{reference}."
         return _Markdown(text)
+
+    def hypotheses(self) -> _Markdown:
+        """The cohort's own hypotheses (``cohort.yaml``) and the stress-attachment association
+        (:func:`~.findings_sections.hypotheses`)."""
+        stated = self.config.get("hypotheses") or []
+        return _Markdown(sections.hypotheses(stated, self.numbers, say=self._render))
 
     def chain(self) -> _Markdown:
         """The chain of shares of notebook 01 as a list, or one sentence when it is absent."""
