@@ -70,6 +70,32 @@ THERAPIST_NOUNS_NL: dict[str, tuple[str, str]] = {
 """Therapist noun per therapy type of the contract; another type reads "vaktherapeut (<type>)"."""
 
 
+FIGURE_NAMES_NL: dict[str, str] = {
+    "trajectories_flow": "de stroom van deelnemers",
+    "trajectories_sessions": "de sessies per traject",
+    "qualitative_theme_matrix": "de thema's per soort sessie",
+    "qualitative_codes": "de codeboom",
+    "qualitative_cooccurrence": "het samen voorkomen van thema's",
+    "qualitative_agreement": "de overeenstemming per code",
+    "qualitative_survey_likert": "de antwoorden op de oudervragenlijst",
+    "questionnaires_sdq_jacobson_truax": "de verandering per gezin op de SDQ",
+    "questionnaires_ari_cp_profile": "het profiel van de ervaren hechting",
+    "follow_up_power": "de power voor een vervolgonderzoek",
+    "follow_up_precision": "de precisie voor een vervolgonderzoek",
+}
+"""What a figure shows, in Dutch words for a sentence about it (a reader never sees a figure's
+internal name); a figure not listed is "deze figuur"."""
+
+
+def figure_name_nl(name: str) -> str:
+    """Dutch words for figure ``name`` (:data:`FIGURE_NAMES_NL`).
+
+    >>> figure_name_nl("trajectories_flow"), figure_name_nl("x_y")
+    ('de figuur over de stroom van deelnemers', 'deze figuur')
+    """
+    return f"de figuur over {FIGURE_NAMES_NL[name]}" if name in FIGURE_NAMES_NL else "deze figuur"
+
+
 def contract_labels(file: str, column: str) -> dict[str, str]:
     """Dutch label per category value of ``column`` in contract file ``file``."""
     from analysis.data.cohort import load_contract
