@@ -60,6 +60,9 @@ class CohortConfig:
         The pilot's own hypotheses (``hypotheses:``, Dutch sentences); empty by default.
     theme_level : int
         Level of the cohort's code tree whose codes are the qualitative themes (1: top level).
+    positive_parent_code : str or None
+        Code of its code tree marking a parent positive about the collaboration; None: the
+        share of positive parents is not counted.
     tariffs : pathlib.Path or None
         Absolute path of the cohort's own tariffs file (``tariffs:``, relative to the folder);
         None: the package's assumed tariffs.
@@ -90,6 +93,7 @@ class CohortConfig:
     substitution_target: float | None = None
     hypotheses: tuple[str, ...] = ()
     theme_level: int = 1
+    positive_parent_code: str | None = None
     tariffs: Path | None = None
     published_claims: Path | None = None
     limits: dict[str, float] = field(default_factory=dict)
@@ -717,6 +721,7 @@ synthetic: {synthetic}                    # true: generated data; every output t
 # hypotheses:                        # optional: the pilot's own hypotheses, one sentence each
 #   - "Ouders ervaren minder stress na het traject."
 # theme_level: 1                     # optional: level of your code tree that holds the themes
+# positive_parent_code: "Ervaring ouders > Positief"   # optional: code of a positive parent
 # tariffs: tarieven.yaml             # optional: your own tariffs (see analysis/definitions/
 #                                     # tariffs.yaml); absent: assumed placeholder tariffs
 # published_claims: published_claims.csv   # optional: claims to reproduce (relative path)

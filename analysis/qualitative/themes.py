@@ -371,11 +371,6 @@ def _units(data: pd.DataFrame, level: int | None, overlap: bool) -> list[set[str
     return units
 
 
-POSITIVE_PARENT_CODE: str = "Ervaring ouders > Positief over samenwerking"
-"""Code marking a parent who is positive about the collaboration (handreiking, "1. Werkzame
-elementen": all 22 interviewed parents were positive). A parameter of the notebook."""
-
-
 SESSION_FILE: str = "coding/sessions.csv"
 """The contract's file of qualitative sessions, whose categories the key numbers iterate."""
 
@@ -467,10 +462,10 @@ def participant_counts(sessions: pd.DataFrame | None,
 
 
 def session_key_numbers(sessions: pd.DataFrame | None, segments: pd.DataFrame | None, *,
-                        positive_code: str = POSITIVE_PARENT_CODE,
+                        positive_code: str | None = None,
                         session_types: Iterable[str] | None = None,
                         groups: Iterable[str] | None = None) -> dict[str, int | None]:
-    """Participant counts per session type and group, as in the handreiking's Bijlage C.
+    """Sessions and people per session type and group, each person counted once.
 
     Every key is recorded for every session type and group of the data contract (and any other
     value in ``sessions``), whatever the cohort holds: absent is not an error.
@@ -499,8 +494,9 @@ def session_key_numbers(sessions: pd.DataFrame | None, segments: pd.DataFrame | 
         ``parents_interviewed``: parents interviewed, each once (None when there was none or
         they cannot be told apart); ``parents_positive``: of those interviews, the ones with at
         least one segment coded ``positive_code`` by any coder (None when there was no parent
-        interview, or when no segment of the cohort carries ``positive_code``: its code tree
-        then has no such code, and 0 would be a false count).
+        interview, when the cohort names no ``positive_code`` (``cohort.yaml``:
+        ``positive_parent_code``), or when no segment carries it: its code tree then has no
+        such code, and 0 would be a false count).
         ``qualitative_sessions_n``: all sessions (None without coding).
     """
     types = _union(session_types if session_types is not None else session_categories(
@@ -528,7 +524,7 @@ def session_key_numbers(sessions: pd.DataFrame | None, segments: pd.DataFrame | 
         return counts
     counts["parents_interviewed"] = counts["interview_parents_n"]
     coded = segments if segments is not None else pd.DataFrame(columns=["session_id", "code_path"])
-    if not (coded["code_path"] == positive_code).any():
+    if positive_code is None or not (coded["code_path"] == positive_code).any():
         return counts  # the cohort's code tree has no such code: nothing to count, not zero
     positive = coded[(coded["code_path"] == positive_code)
                      & coded["session_id"].astype(str).isin(set(interviews["session_id"].astype(str)))]
