@@ -113,6 +113,25 @@ def test_people_counts_say_what_they_count_for_publication():
     assert not disclosure.is_person_count("focus_group_sessions_n")
 
 
+def test_the_sdq_elevated_share_is_reported_without_the_attachment_measure():
+    from analysis.questionnaires import outcomes
+    from tests.test_forms import hand_frame
+
+    one = hand_frame("parent_4_17")
+    sdq = pd.concat([one, one.assign(timepoint="T1")], ignore_index=True).drop(
+        columns=["child_age"])
+    results = outcomes.analyse_questionnaires({"sdq": sdq,
+                                               "trajectories": one[["family_id", "child_age"]]})
+    numbers = results.key_numbers()
+    assert numbers["t0_elevated_n"] is not None and numbers["t0_elevated_denominator_n"] > 0
+    assert numbers["t0_elevated_pct"] is not None
+    # the steps that need the attachment measure are absent, never a false 0
+    for step in outcomes.ATTACHMENT_STEPS:
+        assert numbers[f"{step}_n"] is None, step
+    assert list(results.chain["key"]) == ["t0_elevated", "t0_not_elevated",
+                                          "t1_reliable_improvement_all_elevated"]
+
+
 # ------------------------------------------------------------------ the cohort's own settings
 
 def test_the_hand_made_cohort_states_its_own_settings():
@@ -176,7 +195,10 @@ def test_the_hand_made_cohort_runs_and_its_sites_hold_only_its_own_words(tmp_pat
                                   errors="replace")
             assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         reports = paths.reports_dir(name)
-        pages = sorted(reports.glob("*.html")) + sorted((reports / "publicatie").glob("*.html"))
+        # the pages a reader reads (the notebook pages show code and the validation table)
+        pages = [reports / p for p in ("findings.html", "index.html", "kerngetallen.html",
+                                       "figuren.html", "beweringen.html")]
+        pages += sorted((reports / "publicatie").glob("*.html"))
         assert any(p.parent.name == "publicatie" for p in pages)
         for page in pages:
             text = _visible_text(page.read_text(encoding="utf-8"))
@@ -190,6 +212,8 @@ def test_the_hand_made_cohort_runs_and_its_sites_hold_only_its_own_words(tmp_pat
         assert numbers["substitution_target"] is None
         assert numbers["substitution_target_verdict_nl"] is None
         assert numbers["therapists_total"] == 4
+        # elevated at T0 under each form's norms, without ARI-CP in the cohort
+        assert numbers["t0_elevated_n"] is not None and numbers["sdq_informant_switch_n"] == 1
     finally:
         for folder in (paths.processed_dir(name), paths.figures_dir(name),
                        paths.reports_dir(name)):

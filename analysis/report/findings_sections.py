@@ -96,6 +96,45 @@ def figure_name_nl(name: str) -> str:
     return f"de figuur over {FIGURE_NAMES_NL[name]}" if name in FIGURE_NAMES_NL else "deze figuur"
 
 
+def absent_part_keys(numbers: Mapping[str, Any]) -> list[str]:
+    """Key numbers of what this cohort does not have, to be left out of the key-number pages.
+
+    A questionnaire not administered (``<id>_n`` recorded as 0, ``<id>_t0_only_n`` 0 or absent;
+    a count recorded as None is "the data did not allow it", not absence): its
+    ``<id>_*`` keys, and for the attachment measure the chain steps that need it
+    (:data:`analysis.questionnaires.outcomes.ATTACHMENT_STEPS`, any suffix) and the stress
+    association (``stress_*``); no target set (``substitution_target`` None): the target and
+    its verdict. Only keys whose value is absent (None) or a count of 0 for the absent part.
+
+    >>> sorted(absent_part_keys({"ari_cp_n": 0, "ari_cp_t0_only_n": 0, "sdq_n": 9,
+    ...                          "t0_elevated_high_disorganized_n": None, "t0_elevated_n": 4,
+    ...                          "substitution_target": None, "substitution_share": 0.5}))
+    ['ari_cp_n', 'ari_cp_t0_only_n', 'substitution_target', 't0_elevated_high_disorganized_n']
+    """
+    from analysis.questionnaires import instruments
+    from analysis.questionnaires.outcomes import ATTACHMENT, ATTACHMENT_STEPS
+
+    def zero(key: str) -> bool:
+        value = numbers.get(key)
+        return isinstance(value, int) and not isinstance(value, bool) and value == 0
+
+    absent = [i for i in instruments.available()
+              if zero(f"{i}_n") and (zero(f"{i}_t0_only_n") or f"{i}_t0_only_n" not in numbers)]
+    out = [k for k in numbers if any(k.startswith(f"{i}_") for i in absent)]
+    if ATTACHMENT in absent:
+        out += [k for k in numbers if numbers[k] is None and (
+            k.startswith("stress_") or any(k.startswith(step) for step in ATTACHMENT_STEPS))]
+    if numbers.get("substitution_target") is None:
+        out += [k for k in ("substitution_target", "substitution_target_verdict_nl",
+                            "substitution_target_met") if k in numbers]
+    return list(dict.fromkeys(out))
+
+
+ABSENT_PARTS_NL: str = ("Kerngetallen van wat dit cohort niet heeft (een vragenlijst die niet is "
+                        "afgenomen, een doel dat niet is gesteld) staan hier niet.")
+"""The one line a key-number page shows when it leaves out :func:`absent_part_keys`."""
+
+
 def contract_labels(file: str, column: str) -> dict[str, str]:
     """Dutch label per category value of ``column`` in contract file ``file``."""
     from analysis.data.cohort import load_contract

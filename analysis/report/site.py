@@ -390,7 +390,11 @@ def _published_figures_body(folder: Path, figures: Sequence[Any]) -> str:
 def _published_numbers_body(numbers: Mapping[str, Any], stages: Mapping[str, str]) -> str:
     from analysis.report.labels import format_key_number, label_nl
 
+    from analysis.report.findings_sections import ABSENT_PARTS_NL, absent_part_keys
+
     titles = notebook_titles()
+    left_out = set(absent_part_keys(numbers))  # parts the cohort does not have (issue 22)
+    numbers = {k: v for k, v in numbers.items() if k not in left_out}
     order = list(titles) + sorted({s for s in stages.values() if s not in titles})
     groups = [(titles.get(stage, stage), [k for k in sorted(numbers) if stages.get(k) == stage])
               for stage in order]
@@ -399,6 +403,8 @@ def _published_numbers_body(numbers: Mapping[str, Any], stages: Mapping[str, str
              "<p>Elk gepubliceerd getal, met zijn naam in <code>key_numbers.json</code>. "
              "\"&lt;k\" is een klein aantal personen, \"x\" een getal dat een verborgen aantal "
              "zou verraden; een leeg getal betekent dat de gegevens het niet toelaten.</p>"]
+    if left_out:
+        parts.append(f"<p>{html.escape(ABSENT_PARTS_NL)}</p>")
     for title, keys in groups:
         if not keys:
             continue
@@ -523,11 +529,17 @@ def _numbers_body(stages: Mapping[str, Mapping[str, Any]],
                   sources: Mapping[str, tuple[str, int]], pages: Sequence[NotebookPage]) -> str:
     from analysis.report.labels import format_key_number, label_nl
 
+    from analysis.report.findings_sections import ABSENT_PARTS_NL, absent_part_keys
+
     titles = {p.name: p.title for p in pages}
+    left_out = set(absent_part_keys({k: v for n in stages.values() for k, v in n.items()}))
     parts = ["<h1>Kerngetallen</h1>",
              "<p>Elk getal dat de notebooks van deze run vastlegden, met de cel die het "
              "vastlegde. Een leeg getal betekent dat de gegevens het niet toelaten.</p>"]
+    if left_out:  # parts the cohort does not have (issue 22)
+        parts.append(f"<p>{html.escape(ABSENT_PARTS_NL)}</p>")
     for stage, numbers in stages.items():
+        numbers = {k: v for k, v in numbers.items() if k not in left_out}
         parts.append(f'<h2 id="{html.escape(stage)}">{html.escape(titles.get(stage, stage))}'
                      "</h2>\n<table><tr><th>kerngetal</th><th>waarde</th><th>naam</th>"
                      "<th>cel</th></tr>")
