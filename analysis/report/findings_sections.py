@@ -73,6 +73,10 @@ THERAPIST_NOUNS_NL: dict[str, tuple[str, str]] = {
 FIGURE_NAMES_NL: dict[str, str] = {
     "trajectories_flow": "de stroom van deelnemers",
     "trajectories_sessions": "de sessies per traject",
+    "trajectories_characteristics": "de kenmerken van de trajecten",
+    "questionnaires_sdq_bands": "de SDQ-banden bij begin en einde",
+    "questionnaires_sdq_lines": "de SDQ-score per gezin bij begin en einde",
+    "follow_up_two_group": "een vergelijkingsgroep in een vervolgonderzoek",
     "qualitative_theme_matrix": "de thema's per soort sessie",
     "qualitative_codes": "de codeboom",
     "qualitative_cooccurrence": "het samen voorkomen van thema's",

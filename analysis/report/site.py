@@ -381,9 +381,11 @@ def _published_figures_body(folder: Path, figures: Sequence[Any]) -> str:
     if not shown:
         parts.append("<p>Geen figuur van deze run staat in de publicatie.</p>")
     if withheld:
-        parts.append("<h2>Weggelaten figuren</h2>\n<ul>" + "".join(
-            f"<li><code>{html.escape(f.name)}</code>: {html.escape(f.reason_nl)}</li>"
-            for f in withheld) + "</ul>")
+        from analysis.report.findings_sections import figure_name_nl
+
+        parts.append("<h2>Weggelaten figuren</h2>\n<ul>" + "".join(  # Dutch words, no ids
+            f"<li>{html.escape(figure_name_nl(f.name)[:1].upper() + figure_name_nl(f.name)[1:])}: "
+            f"{html.escape(f.reason_nl)}</li>" for f in withheld) + "</ul>")
     return "\n".join(parts)
 
 
