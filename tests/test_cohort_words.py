@@ -173,7 +173,7 @@ def test_the_hand_made_cohort_has_its_own_themes_and_people(tmp_path):
 def _visible_text(page: str) -> str:
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
     page = re.sub(r'data:[^"\')]+', " ", page)
-    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", page)).split())
 
 
 @pytest.mark.slow
