@@ -76,7 +76,8 @@ def config_record(config) -> dict[str, Any]:
         "hypotheses": list(getattr(config, "hypotheses", ())),
         "theme_level": int(getattr(config, "theme_level", 1) or 1),
         "positive_parent_code": getattr(config, "positive_parent_code", None),
-        "tariffs": config.tariffs.name if getattr(config, "tariffs", None) else None,
+        "tariffs": (Path(config.tariffs).relative_to(config.folder).as_posix()
+                    if getattr(config, "tariffs", None) else None),  # relative to the folder
         "published_claims": config.published_claims.name if config.published_claims else None,
         "limits": dict(config.limits),
     }
