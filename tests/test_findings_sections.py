@@ -192,7 +192,9 @@ HEADLINE = {"t0_elevated_n": 9, "t0_elevated_denominator_n": 14, "t0_elevated_ci
             "t0_elevated_ci_high_pct": 87.2, "substituted_n": 1, "indicated_n": 1,
             "substitution_ci_low": 0.025, "substitution_ci_high": 1.0,
             "sdq_total_hl": -1.5, "sdq_total_hl_ci_low": -6.0, "sdq_total_hl_ci_high": 0.0,
-            "sdq_total_wilcoxon_p": 0.0527}
+            "sdq_total_wilcoxon_p": 0.0527, "sdq_total_wilcoxon_p_zero_dropped": 0.0469,
+            "sdq_scales_tested_n": 5, "sdq_total_wilcoxon_p_holm": 0.21,
+            "sdq_total_verdict_nl": "grensgeval"}
 
 
 def _say(numbers, links=None):
@@ -205,6 +207,7 @@ def test_key_findings_show_headlines_with_intervals_and_leave_out_absent_lines()
     assert "9 van de 14 gezinnen (64%; 95%-interval 35% tot 87%)" in box
     assert "1 van 1 traject (100%; 95%-interval 3% tot 100%)" in box  # one, in trajecten
     assert "-1,5 punten" in box and "p = 0,053" in box
+    assert "5 schalen 0,210" in box and "oordeel: grensgeval" in box and "0,047" in box
     assert "Betrouwbaar verbeterd" not in box and "Krippendorff" not in box  # absent data
     assert box.count("<li>") == 3
 

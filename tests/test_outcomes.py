@@ -93,3 +93,24 @@ def test_attrition_compares_baseline_only_with_the_analysis_set(bundled):
 def test_stress_hypothesis_needs_a_stress_instrument(bundled):
     scores, _ = bundled
     assert outcomes.stress_and_attachment(outcomes.reliable_changes(scores)) is None
+
+
+@pytest.mark.parametrize("n_families", [1, 2, 3, 4])
+def test_a_cohort_of_a_few_families_is_analysed_without_a_test_it_cannot_carry(
+        tmp_path, n_families):
+    """Three families (two completed, one T0 only) stopped notebook 01 with "each group needs
+    at least 2 values"; two with "need at least 2 complete rows". Tests that need two values per
+    group or two complete pairs are left out, the rest is computed."""
+    from analysis.data.synthetic.shapes import Shape, write_shape
+
+    folder = write_shape(Shape(f"few-{n_families}", families=n_families, seed=3), tmp_path)
+    cohort = load_cohort(folder)
+    results = outcomes.analyse_questionnaires(cohort.tables)
+    complete = results.changes[(results.changes["instrument"] == "sdq")
+                               & (results.changes["scale"] == "total")].dropna(
+                                   subset=["t0", "t1"])
+    assert (results.tests is not None) == (len(complete) >= outcomes.MIN_GROUP)
+    if results.attrition is not None and not results.attrition.empty:
+        assert (results.attrition[["n_1", "n_2"]] >= outcomes.MIN_GROUP).all().all()
+    numbers = results.key_numbers()
+    assert numbers["analysis_set_n"] == len(results.families)

@@ -146,7 +146,7 @@ def _rewrite(path, member, transform):
 
 
 BROKEN = {
-    "not_a_zip": (lambda p: p.write_text("no zip"), "not a zip archive"),
+    "not_a_zip": (lambda p: p.write_text("no zip", encoding="utf-8"), "not a zip archive"),
     "no_qde": (lambda p: _rewrite(p, None, lambda c: {k: v for k, v in c.items()
                                                       if not k.endswith(".qde")}),
                "expected project.qde"),
@@ -179,7 +179,7 @@ def test_schema_validation_when_a_schema_is_given(tmp_path):
     xsd = tmp_path / "tiny.xsd"
     xsd.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
                    'targetNamespace="urn:QDA-XML:project:1.0">'
-                   '<xs:element name="Other"/></xs:schema>')
+                   '<xs:element name="Other"/></xs:schema>', encoding="utf-8")
     with pytest.raises(qda.CodingFileError, match="not valid against tiny.xsd"):
         qda.read_qdpx(make_qdpx(tmp_path / "p.qdpx", _sources()), schema=xsd)
 

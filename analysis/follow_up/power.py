@@ -424,7 +424,8 @@ def power_curves(inputs: PlanningInputs, n_enrolled: Iterable[int], *, scale: st
                                       method_nl=METHOD_LABELS_NL[method]))
     if not parts:
         return pd.DataFrame(columns=["scale", "scenario", "scenario_nl", "method", "method_nl",
-                                     "n_enrolled", "n_analysed", "power", "mc_se"])
+                                     "n_enrolled", "n_analysed", "power", "mc_se",
+                                     "completion_rate"])
     curves = pd.concat(parts, ignore_index=True)
     front = ["scale", "scenario", "scenario_nl", "method", "method_nl"]
     return curves[front + [c for c in curves.columns if c not in front]]

@@ -40,7 +40,6 @@ Fail safe, by construction:
 
 from __future__ import annotations
 
-import datetime
 import html
 import json
 import os
@@ -308,9 +307,7 @@ def _build(cohort: str, threshold: int, raw_base: Path, root: Path, notebooks_di
     if pdf:
         site.print_pdf(cohort, folder=stage)
     manifest = {"cohort": cohort, "threshold": threshold, "run": run_fingerprint(cohort, root=root),
-                "inputs_hash": input_hash(cohort, raw_base), "commit": git_commit(root),
-                "created": datetime.datetime.now(datetime.timezone.utc).replace(
-                    microsecond=0).isoformat()}
+                "inputs_hash": input_hash(cohort, raw_base), "commit": git_commit(root)}
     write_json_atomic(stage / MANIFEST, manifest)
     decisions = decisions + [d for table in tables.values() for d in table.decisions]
     made = _made_rows(stage, published, tables, figures, decisions, threshold)
@@ -600,7 +597,7 @@ def _made_rows(folder: Path, published: Mapping[str, Any],
                          "the folder", None))
         elif file == MANIFEST:
             rows.append((file, "manifest", "published", "threshold, raw data hash, run, "
-                         "commit, date", None))
+                         "commit (no date: the same run publishes the same bytes)", None))
         elif file.startswith("figuren/"):
             rows.append((file, "figure file without a decision", "fail",
                          "not named by the figure checker", None))

@@ -49,6 +49,8 @@ from analysis.stats import sensitivity
 from analysis.stats.paired import DEFAULT_SEED
 
 PRIMARY = "sdq"
+MIN_GROUP = 2
+"""Fewest values per group (attrition) or complete pairs (change tests) a test is run on."""
 ATTACHMENT = "ari_cp"
 STRESS = "obvl"
 INFORMANT_RULE = "same_informant"
@@ -240,8 +242,9 @@ def attrition(scores: pd.DataFrame, families: Iterable[str], *, scales: Iterable
     """T0 scores of baseline-only families vs the analysis set (Mann-Whitney per scale).
 
     Baseline-only = a T0 row and no T1 row. Returns one row per scale with the columns of
-    :func:`analysis.stats.association.compare_groups` plus ``scale``; scales are skipped when either group
-    is empty (then the table is empty and the notebook says so).
+    :func:`analysis.stats.association.compare_groups` plus ``scale``; a scale is skipped when
+    either group has fewer than :data:`MIN_GROUP` values (without any scale the table is empty
+    and the notebook says so).
     """
     t0 = scores[scores["timepoint"] == "T0"].copy()
     baseline_only = families_with(scores, "T0") - families_with(scores, "T1")
@@ -254,11 +257,14 @@ def attrition(scores: pd.DataFrame, families: Iterable[str], *, scales: Iterable
         return pd.DataFrame()
     for scale in scales:
         column = f"{instrument}_{scale}"
+        sizes = t0.dropna(subset=[column]).groupby("groep")[column].size()
+        if sizes.reindex(["analyseset", "alleen T0"]).fillna(0).min() < MIN_GROUP:
+            continue  # a rank test needs two values per group (a cohort of 2-3 families)
         result = _association.compare_groups(t0, value=column, group="groep",
-                                      order=["analyseset", "alleen T0"])
+                                             order=["analyseset", "alleen T0"])
         result.insert(0, "scale", scale)
         rows.append(result)
-    return pd.concat(rows, ignore_index=True)
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
 def dropout_pairs(scores: pd.DataFrame, *, column: str) -> pd.DataFrame:
@@ -447,7 +453,8 @@ def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
         results.chain = published_chain(changes_all, families)
         results.chain_schemes = chain_by_scheme(scores, families)
     primary_sdq = changes[changes["instrument"] == PRIMARY]
-    if PRIMARY in scores and not primary_sdq.empty:
+    complete = primary_sdq[(primary_sdq["scale"] == "total")].dropna(subset=["t0", "t1"])
+    if PRIMARY in scores and len(complete) >= MIN_GROUP:  # a test needs two pairs
         results.tests = group_change(primary_sdq, scales=list(scales), seed=seed)
         total = primary_sdq[primary_sdq["scale"] == "total"]
         if (total["t0_elevated"].notna() & total["t1_elevated"].notna()).any():
