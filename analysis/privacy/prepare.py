@@ -18,7 +18,8 @@ key, and so a fresh build.
 
 deduce accepts its cache only when it is newer than every folder of its lookup lists (it
 compares the saved time with their modification times, which a new installation sets to the
-time it unpacked them); a restored copy is therefore written with the time of the restore.
+time it unpacked them); a restored copy is therefore stamped with the modification time of the
+newest of these lists (never the clock: outputs do not depend on the day).
 
 The cache folder is ``$ANALYSIS_CACHE_DIR`` when set (an empty value turns the cache off), else
 the system's per-user cache folder (``%LOCALAPPDATA%`` on Windows, ``~/Library/Caches`` on
@@ -128,7 +129,8 @@ def is_prepared() -> bool:
 
 def restore(source: Path, target: Path) -> None:
     """Write the structures of the per-user copy ``source`` into deduce's cache ``target``,
-    stamped with the time of the restore (deduce's test of freshness), atomically."""
+    stamped with the newest lookup list's modification time (deduce's test of freshness),
+    atomically."""
     import gc
 
     enabled = gc.isenabled()
@@ -146,13 +148,14 @@ def _restore(cache: object, target: Path) -> None:
     if not isinstance(cache, dict) or cache.get("deduce_version") != deduce_version():
         raise ValueError(f"the per-user copy does not hold deduce {deduce_version()}'s "
                          "structures")
-    cache["saved_datetime"] = str(datetime.now())
+    src = target.parent.parent / "src"
+    newest = max((f.stat().st_mtime for f in [src, *src.rglob("*")] if f.exists()), default=0.0)
+    cache["saved_datetime"] = str(datetime.fromtimestamp(newest))  # not older than any list
     from deduce import lookup_structs
 
     if not lookup_structs.validate_lookup_struct_cache(
             cache=cache, base_path=target.parent.parent, deduce_version=deduce_version()):
-        raise ValueError("deduce would not accept the restored structures (lists changed after "
-                         "the restore's time?)")
+        raise ValueError("deduce would not accept the restored structures")
     target.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(target, lambda out: pickle.dump(cache, out, protocol=pickle.HIGHEST_PROTOCOL))
 
