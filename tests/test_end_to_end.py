@@ -244,11 +244,12 @@ def test_publication_mode_leaks_no_planted_form(publication_run):
     assert leaks == [], "\n".join(leaks)
 
 
-def test_share_bundles_only_checked_files_without_small_cells(publication_run):
+def test_share_bundles_only_checked_files_without_small_cells(run, publication_run):
     import zipfile
 
-    code = cli.main(["share", "--cohort", COHORT, "--planted", str(publication_run["planted"])])
-    check = pd.read_csv(paths.reports_dir(COHORT) / "disclosure_check.csv")
+    code = cli.main(["share", "--cohort", COHORT, "--raw-dir", str(run["raw_root"]),
+                     "--planted", str(publication_run["planted"])])
+    check = pd.read_csv(paths.reports_dir(COHORT) / "publicatie" / "disclosure_check.csv")
     assert code == 0, check[check["status"] == "fail"].to_string()
     bundle = paths.reports_dir(COHORT) / f"{COHORT}_publicatie.zip"
     with zipfile.ZipFile(bundle) as archive:

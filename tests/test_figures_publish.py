@@ -10,6 +10,7 @@ thresholds 5 and 10.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -368,6 +369,50 @@ def test_decisions_frame_for_the_output_checker(project):
                                    "reason_nl", "files"]
     assert frame.set_index("figure").at["trajectories_bars", "files"] == \
         "trajectories_bars.png trajectories_bars.svg trajectories_bars.marks.csv"
+
+
+def _figure_names() -> set[str]:
+    """The names figures are saved under: string literals in the notebook cells that call
+    ``ctx.save_figure`` and in the questionnaire figure plan (f-strings with the scale filled in)."""
+    import inspect
+    import json
+
+    from analysis.questionnaires import outcomes
+    from analysis.report.figures import questionnaires as fq
+
+    pattern = re.compile(r"""f?["']((?:questionnaires|trajectories|qualitative|follow_up)_"""
+                         r"""(?:\{\w+\}|[a-z_])+)["']""")
+    texts = ["".join(cell["source"]) for nb in sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
+             for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]
+             if cell["cell_type"] == "code" and "save_figure(" in "".join(cell["source"])]
+    texts.append(inspect.getsource(fq.figure_plan))
+    fill = {"{PRIMARY}": outcomes.PRIMARY, "{ATTACHMENT}": outcomes.ATTACHMENT}
+    names = set()
+    for text in texts:
+        for name in pattern.findall(text):
+            for key, value in fill.items():
+                name = name.replace(key, value)
+            if "{" not in name:
+                names.add(name)
+    return names
+
+
+def test_no_figure_is_decided_by_its_name():
+    """The checker decides from the marks table alone: no figure name (a deny-list such as the
+    old ``per_family_figures``, or an allow-list) in the publish code or the disclosure rules."""
+    names = _figure_names()
+    assert {"questionnaires_sdq_lines", "trajectories_sessions", "trajectories_characteristics",
+            "qualitative_survey_likert", "questionnaires_sdq_bands"} <= names
+    sources = sorted((paths.ROOT / "analysis/publish").glob("*.py")) + [
+        paths.ROOT / "analysis/definitions/disclosure.yaml"]
+    found = []
+    for source in sources:
+        code = "\n".join(line for line in source.read_text(encoding="utf-8").splitlines()
+                         if not line.lstrip().startswith("#"))
+        code = re.sub(r'"""(?s:.*?)"""', "", code)  # docstrings may name an example
+        found += [f"{source.name}: {name}" for name in sorted(names)
+                  if re.search(rf"\b{name}\b", code)]
+    assert found == []
 
 
 # ----------------------------------------------------------------------------- the bundled cohort

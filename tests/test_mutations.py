@@ -684,8 +684,9 @@ finally:  # VmHWM: this process's own high-water mark (ru_maxrss keeps the paren
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM")) / 1024
-    except (OSError, StopIteration):
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    except (OSError, StopIteration):  # no /proc (macOS): ru_maxrss in bytes there, KiB on Linux
+        from benchmarks.measure import maxrss_mb
+        peak = maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     print(f"PEAK_MB={{peak:.0f}}", file=sys.stderr)
 sys.exit(code)
 """

@@ -184,6 +184,30 @@ def test_the_checkout_check_sees_a_conversion_where_no_attributes_prevent_it(tmp
     assert _as_checked_out(["data/sdq.csv"], cwd=tmp_path) == _committed(["data/sdq.csv"], tmp_path)
 
 
+@needs_git
+def test_new_cohort_in_a_git_clone_passes_under_warn_default_encoding(tmp_path):
+    """Run time, whatever flags started pytest: ``new-cohort`` in a clone asks git for its top
+    folder (a subprocess read as text). In a child interpreter with ``-X warn_default_encoding``
+    and the package's EncodingWarnings as errors, an implicit encoding was an internal error
+    (exit 1) that also wrote ``reports/error.log`` into the compendium."""
+    _git("init", "--quiet", str(tmp_path), cwd=tmp_path)
+    raw = tmp_path / "data" / "raw"
+    log = paths.ROOT / "reports" / "error.log"
+    before = log.stat().st_mtime_ns if log.exists() else None
+    script = ("import sys, warnings\n"  # as pyproject.toml's filters: our own code only
+              "warnings.filterwarnings('error', category=EncodingWarning, module=r'analysis')\n"
+              "from analysis import cli\n"
+              f"sys.exit(cli.main(['new-cohort', 'real-2025', '--raw-dir', {str(raw)!r}]))\n")
+    done = subprocess.run([sys.executable, "-X", "warn_default_encoding", "-c", script],
+                          cwd=paths.ROOT, capture_output=True, timeout=300)
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 0, err
+    assert "EncodingWarning" not in err
+    assert "/data/raw/real-2025/" in (tmp_path / ".git" / "info" / "exclude").read_text(
+        encoding="utf-8").splitlines()
+    assert (log.stat().st_mtime_ns if log.exists() else None) == before, "an internal error log"
+
+
 # ------------------------------------------------------------------------ platform helpers
 
 def test_kill_this_process_ends_a_python_process_at_once():

@@ -251,6 +251,64 @@ def test_nothing_below_the_threshold_in_any_published_file(matrix, state, thresh
             assert text in (numbers[key], "x"), (key, text, numbers[key])
 
 
+def site_numbers_problems(folder, threshold):
+    """What the site pages of a published folder show that is not the published set: each row
+    of ``kerngetallen.html`` against ``key_numbers.json`` (same keys, the value as
+    :func:`analysis.report.labels.format_key_number` writes it), each claim of
+    ``beweringen.html`` against ``claims.csv``, the only number of ``index.html`` (the
+    threshold), and no people count below the threshold in any figure caption or note of
+    ``figuren.html``."""
+    import pandas as pd
+
+    from analysis.report.labels import format_key_number
+    from analysis.report.narrative import format_value
+
+    problems = []
+    numbers = json.loads((folder / "key_numbers.json").read_text(encoding="utf-8"))
+    page = (folder / "kerngetallen.html").read_text(encoding="utf-8")
+    rows = {key: html.unescape(value) for key, value in re.findall(
+        r'<tr id="([^"]+)"><td>[^<]*</td><td class="getal">([^<]*)</td>', page)}
+    if set(rows) != set(numbers):
+        problems.append(f"kerngetallen.html keys differ: {sorted(set(rows) ^ set(numbers))[:5]}")
+    problems += [f"kerngetallen.html#{k}: {rows[k]!r} is not the published {numbers[k]!r}"
+                 for k in sorted(set(rows) & set(numbers))
+                 if rows[k] != format_key_number(numbers[k])]
+    claims = pd.read_csv(folder / "claims.csv", dtype=str, keep_default_na=False)
+    page = (folder / "beweringen.html").read_text(encoding="utf-8")
+    shown = [[html.unescape(c) for c in cells] for cells in re.findall(
+        r'<tr><td>[^<]*</td><td class="getal">([^<]*)</td><td class="getal">([^<]*)</td>', page)]
+
+    def num(text):
+        try:
+            value = float(text)
+        except ValueError:
+            return text
+        return int(value) if value.is_integer() else value
+
+    expected = [[format_value(num(r.published)) if r.published != "" else "n.b.",
+                 format_value(num(r.reproduced)) if r.reproduced != "" else "n.b."]
+                for r in claims.itertuples()]
+    if shown != expected:
+        problems.append(f"beweringen.html shows {shown[:3]}..., claims.csv {expected[:3]}...")
+    index = _plain((folder / "index.html").read_text(encoding="utf-8"))
+    if set(re.findall(r"(?<![\w.,-])\d+(?![\w.,-])", index)) - {str(threshold)}:
+        problems.append("index.html shows a number other than the threshold")
+    figures = _plain(re.sub(r'src="data:[^"]+"', "", (folder / "figuren.html")
+                            .read_text(encoding="utf-8")))
+    for count, unit in re.findall(r"\b(\d+) (gezinnen|gezin|kinderen|kind|ouders|ouder|"
+                                  r"personen|deelnemers|professionals)\b", figures):
+        if 0 < int(count) < threshold:
+            problems.append(f"figuren.html: {count} {unit}")
+    return problems
+
+
+@pytest.mark.parametrize("state, threshold", BUNDLES)
+def test_every_number_of_the_site_pages_is_the_published_one(matrix, state, threshold):
+    """kerngetallen.html, beweringen.html, index.html and figuren.html show the published set
+    and nothing else (the numbers of findings.html: the test above)."""
+    assert site_numbers_problems(_bundle(matrix, state, threshold), threshold) == []
+
+
 @pytest.mark.parametrize("state", STATES)
 def test_share_at_threshold_10_renders_the_set_again_and_zips_it_whole(matrix, state):
     folder = _bundle(matrix, state, 10)

@@ -210,3 +210,37 @@ def test_a_figure_hiding_a_key_number_the_text_shows_is_withheld():
     one_shown = {"a_n": Suppressed("<5"), "b_n": 7}
     out = _withhold_if_shown_elsewhere(redrawn, one_shown)
     assert out.status == "withheld" and out.files == () and "elders" in out.reason_nl
+
+
+@pytest.mark.parametrize("leak", [False, True])
+def test_publish_runs_the_attacker_and_refuses_a_set_that_gives_a_hidden_count_back(
+        tmp_path, monkeypatch, leak):
+    """The publish stage itself (not only ``share``) runs the attacker on the folder it built:
+    a set whose hidden count follows from what it shows is never renamed into place."""
+    from analysis.pipeline import runner
+
+    run = {"trajectories_started": 20, "trajectories_completed": 8,
+           "trajectories_dropped_out": 3, "trajectories_ongoing": 9}
+    shown = {"trajectories_started": 20, "trajectories_completed": 8,
+             "trajectories_dropped_out": "<5", "trajectories_ongoing": 9 if leak else "x"}
+
+    def build(cohort, threshold, raw_base, root, notebooks_dir, stage, pdf, say):
+        (stage / "key_numbers.json").write_text(json.dumps(shown), encoding="utf-8")
+        (stage / "findings.html").write_text("<p>Van de 20 gezinnen ...</p>", encoding="utf-8")
+        return render._Built([], [], [("findings.html", "rendered", "published", "", None)], 0,
+                             run)
+
+    monkeypatch.setattr(runner, "last_run_problems", lambda *a, **k: [])
+    monkeypatch.setattr(render, "_build", build)
+    (tmp_path / "reports" / "c").mkdir(parents=True)
+    folder = render.published_dir("c", root=tmp_path)
+    if not leak:
+        render.publish("c", threshold=5, root=tmp_path, say=lambda _: None)
+        assert (folder / "key_numbers.json").is_file()
+        return
+    with pytest.raises(render.PublicationRefused, match="1 problem"):
+        render.publish("c", threshold=5, root=tmp_path, say=lambda _: None)
+    assert not folder.exists()
+    refused = pd.read_csv(folder.parent / render.REFUSED, keep_default_na=False)
+    reasons = " ".join(refused.loc[refused["status"] == "fail", "reason"])
+    assert "recovered: the hidden count trajectories_dropped_out can be worked out" in reasons

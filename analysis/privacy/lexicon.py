@@ -62,7 +62,7 @@ CITED_NAMES: tuple[str, ...] = (
     "Krippendorff", "Jacobson-Truax", "Jacobson", "Truax", "Clopper-Pearson", "Pearson",
     "Spearman", "Wilson", "Holm", "Bonferroni", "Fisher", "Likert", "Kendall", "Mann-Whitney",
     "Shapiro-Wilk", "Student", "Cronbach", "Theunissen", "Goodman", "Vermeulen", "Nouwen",
-    "Menger",
+    "Menger", "Rubin", "Pratt", "Satterthwaite",
 )
 """Names the compendium's own outputs print: eponyms of statistical methods and authors of
 the sources they cite. The output scanner (:mod:`analysis.privacy.scanner`) does not take them

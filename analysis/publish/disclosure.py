@@ -668,22 +668,6 @@ def magnitude_check(contributions: Iterable[float], *, threshold: int = DEFAULT_
     return failed
 
 
-def figure_has_small_cells(png, threshold: int = DEFAULT_THRESHOLD) -> bool:
-    """Whether the figure (its SVG twin's text, else the PNG's text chunks) shows a group
-    "n = k" with ``0 < k < threshold``. (Kept until every figure goes through
-    :mod:`analysis.publish.figures`.)"""
-    from pathlib import Path
-
-    from analysis.privacy.scanner import ScanFailure, scan_file
-
-    png = Path(png)
-    files = [f for f in (png.with_suffix(".svg"), png) if f.is_file()]
-    failures: list[ScanFailure] = []
-    for file in files:
-        failures += scan_file(file, threshold=threshold, identifiers=False)
-    return any(f.rule == "small_cell" for f in failures)
-
-
 def decisions_frame(decisions: Iterable[Decision]) -> pd.DataFrame:
     """Decisions as the ``disclosure_check.csv`` table (output, rule, status, reason,
     smallest_cell)."""

@@ -31,7 +31,8 @@ Fail safe, by construction:
   cached number of another state is ever published;
 - it holds the cohort's run lock (:mod:`analysis.pipeline.lock`) from start to end;
 - the old published folder and zip are removed first; the new folder is built in a hidden
-  folder next to it and renamed into place only when every file passed the scan, so a failed
+  folder next to it and renamed into place only when every file passed the scan and the
+  attacker (:func:`audit_folder`) worked out no hidden count from it, so a failed
   publish leaves no folder at all (and ``publicatie_geweigerd.csv`` saying why, never a value);
 - nothing made in the internal run is copied in: figures come from the checker, numbers from
   the published set, the document from its own execution; a link that would leave the folder
@@ -237,7 +238,10 @@ def _publish(cohort: str, threshold: int, raw_base: Path, root: Path, notebooks_
     stage = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-", dir=reports))
     try:
         result = _build(cohort, threshold, raw_base, root, notebooks_dir, stage, pdf, say)
-        rows, failures = seal(stage, threshold=threshold, made=result.made)
+        # the attacker on the folder's own key_numbers.json: what share would refuse is never
+        # renamed into place either
+        recovered = audit_folder(stage, result.numbers, threshold=threshold)
+        rows, failures = seal(stage, threshold=threshold, made=result.made, found=recovered)
         if failures:
             write_csv_atomic(reports / REFUSED, _check_frame(rows))
             raise PublicationRefused(
@@ -263,6 +267,8 @@ class _Built:
     decisions: list[disclosure.Decision]
     made: list[tuple[str, str, str, str, Any]]
     unlinked: int
+    numbers: dict[str, Any] = field(default_factory=dict)
+    """The run's own key numbers (which relations hold, for the attacker)."""
 
 
 def _build(cohort: str, threshold: int, raw_base: Path, root: Path, notebooks_dir: Path,
@@ -311,7 +317,7 @@ def _build(cohort: str, threshold: int, raw_base: Path, root: Path, notebooks_di
     write_json_atomic(stage / MANIFEST, manifest)
     decisions = decisions + [d for table in tables.values() for d in table.decisions]
     made = _made_rows(stage, published, tables, figures, decisions, threshold)
-    return _Built(figures, decisions, made, unlinked)
+    return _Built(figures, decisions, made, unlinked, dict(numbers))
 
 
 def _umask() -> int:
