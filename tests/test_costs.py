@@ -59,7 +59,7 @@ def test_tariff_file_problems_are_config_errors(tmp_path):
 
 
 def test_substitution_share_and_exact_interval():
-    row = costs.substitution(_trajectories()).iloc[0]
+    row = costs.substitution(_trajectories(), target=0.5).iloc[0]
     assert row["indicated_n"] == 5 and row["substituted_n"] == 2
     assert row["share"] == pytest.approx(0.4)
     assert row["ci_low"] == pytest.approx(0.05274495, abs=1e-7)
@@ -140,10 +140,40 @@ def test_substitution_verdict_is_the_findings_verdict(low, high, target):
 
 
 def test_substitution_key_numbers_report_the_interval_verdict():
-    row = costs.substitution(_trajectories()).iloc[0]  # 2 of 5, interval 0.05-0.85, target 0.5
+    row = costs.substitution(_trajectories(), target=0.5).iloc[0]  # 2 of 5, 0.05-0.85, target 0.5
     assert row["target_verdict"] == "undetermined"
-    numbers = costs.substitution_key_numbers(costs.substitution(_trajectories()),
+    numbers = costs.substitution_key_numbers(costs.substitution(_trajectories(), target=0.5),
                                              pd.DataFrame({"item": [], "total_eur": [],
                                                            "tariffs_assumed": []}))
     assert numbers["substitution_target_verdict_nl"] == "niet aantoonbaar"
     assert "substitution_target_met" not in numbers
+
+
+def test_no_target_unless_the_cohort_sets_one():
+    row = costs.substitution(_trajectories()).iloc[0]
+    assert np.isnan(row["target"]) and pd.isna(row["target_met"]) and pd.isna(row["target_verdict"])
+    numbers = costs.substitution_key_numbers(costs.substitution(_trajectories()),
+                                             costs.cost_summary(_trajectories()))
+    assert numbers["substitution_target"] is None
+    assert numbers["substitution_target_verdict_nl"] is None
+    assert numbers["substitution_share"] == pytest.approx(0.4)  # the share is still reported
+
+
+def test_tariffs_from_the_cohorts_own_file_say_whose_they_are(tmp_path):
+    own = tmp_path / "tarieven.yaml"
+    own.write_text("source: Tarieven gemeente Deventer, contract 2025\ntariffs:\n"
+                   "  therapy_session: {value: 90}\n  collaboration_hour: {value: 70}\n"
+                   "  indicated_trajectory_avoided: {value: 2000}\n", encoding="utf-8")
+    summary = costs.cost_summary(_trajectories(), path=own).set_index("item")
+    direct = costs.family_costs(_trajectories(), tariffs={"therapy_session": 90,
+                                                          "collaboration_hour": 70,
+                                                          "indicated_trajectory_avoided": 2000})
+    assert summary.loc["net_cost", "total_eur"] == pytest.approx(direct["net_cost"].sum())
+    assert not summary["tariffs_assumed"].any()  # the cohort's own tariffs are not assumptions
+    assert costs.tariff_source(own) == "tarieven uit Tarieven gemeente Deventer, contract 2025"
+    assert "aangenomen" in costs.tariff_source() and costs.cost_summary(
+        _trajectories())["tariffs_assumed"].all()
+    nameless = tmp_path / "zonder_bron.yaml"
+    nameless.write_text("tariffs:\n  therapy_session: {value: 90}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="source"):
+        costs.tariff_source(nameless)

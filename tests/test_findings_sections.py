@@ -38,8 +38,8 @@ def test_staff_zero_one_many_without_bundled_therapy_types():
     frame = pd.DataFrame({"therapy": ["drama", "drama", "muziek"],
                           "therapist_id": ["T1", "T2", "T3"], "social_worker_id": ["W1"] * 3})
     assert sections.staff(sections.staff_table(frame)) == (
-        "In de trajecten werkten 2 dramatherapeuten en 1 muziektherapeut samen met 1 sociaal "
-        "werker jeugd en gezin.")
+        "In de trajecten werkten 3 vaktherapeuten (2 dramatherapeuten en 1 muziektherapeut) "
+        "samen met 1 sociaal werker jeugd en gezin.")
 
 
 def test_sections_render_a_published_table_as_given():

@@ -40,14 +40,19 @@ def _segments() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
 
 
-@pytest.mark.parametrize("top,theme", [
-    ("Werkzame elementen", "working_elements"), ("Kansen", "opportunities"),
-    ("Risico's/uitdagingen", "risks_challenges"), ("Uitdagingen", "risks_challenges"),
-    ("Voorwaarden", "conditions"), ("Belemmeringen", "barriers"),
-    ("Transfer naar huis", "transfer_home"), ("Opbrengsten", "other"),
+@pytest.mark.parametrize("code,level,theme", [
+    ("Werkzame elementen > Iets", 1, "Werkzame elementen"), ("Opbrengsten", 1, "Opbrengsten"),
+    ("Rust in het gezin > Slaap > Ritme", 2, "Rust in het gezin > Slaap"),
+    ("Kort", 3, "Kort"),
 ])
-def test_theme_of_top_level(top, theme):
-    assert qualitative.theme_of(f"{top} > Iets") == theme
+def test_theme_of_is_the_cohorts_own_code(code, level, theme):
+    assert qualitative.theme_of(code, level) == theme
+
+
+def test_no_theme_list_in_the_package():
+    assert not hasattr(qualitative, "HANDREIKING_THEMES")
+    assert qualitative.cohort_themes(_segments())[0] == "Werkzame elementen"  # most segments
+    assert "Opbrengsten" in qualitative.cohort_themes(_segments())
 
 
 def test_primary_coding_keeps_one_coder_per_segment():
@@ -91,15 +96,17 @@ def test_code_frequencies_at_theme_level_and_checks():
         qualitative.code_frequencies(_segments(), SESSIONS.drop(columns="group"))
 
 
-def test_theme_matrix_has_all_themes_with_zeros():
+def test_theme_matrix_has_the_cohorts_themes_with_zeros():
     matrix = qualitative.theme_matrix(_segments(), SESSIONS, by="session_type")
-    themes = list(qualitative.HANDREIKING_THEMES) + ["other"]
-    assert list(dict.fromkeys(matrix["theme_id"])) == themes
+    assert list(dict.fromkeys(matrix["theme_id"])) == qualitative.cohort_themes(_segments())
+    assert "Belemmeringen" not in set(matrix["theme"])  # no theme the data do not have
     assert set(matrix["session_type"]) == {"focus_group", "interview", "survey_open", "unknown"}
     cell = matrix.set_index(["theme_id", "session_type"])
-    assert cell.loc[("working_elements", "focus_group"), "n_segments"] == 3
-    assert cell.loc[("barriers", "focus_group"), "n_segments"] == 0
-    assert cell.loc[("transfer_home", "focus_group"), "theme"] == "Transfer naar huis"
+    assert cell.loc[("Werkzame elementen", "focus_group"), "n_segments"] == 3
+    assert cell.loc[("Kansen", "focus_group"), "n_segments"] == 0
+    assert cell.loc[("Opbrengsten", "unknown"), "n_segments"] == 1
+    deeper = qualitative.theme_matrix(_segments(), SESSIONS, level=2).set_index("theme_id")
+    assert deeper.loc["Werkzame elementen > Screening", "theme"].iloc[0] == "Screening"
 
 
 def test_cooccurrence_within_segments():

@@ -150,6 +150,40 @@ def test_no_words_of_the_bundled_cohort(matrix, shape):
         assert words not in html, f"{shape.name}: findings.html says {words!r}"
 
 
+def test_own_words_shape_sites_hold_none_of_the_bundled_cohorts_words(matrix):
+    """Issue 22: a cohort with its own code tree and session types, another pilot's hypotheses,
+    no target and no ARI-CP: neither its internal site nor its published one names Helmond's
+    codes, hypothesis, target, publication or the instruments it lacks."""
+    import html as _html
+    import re
+
+    from analysis.data.synthetic.shapes import OWN_CODE_TREE
+
+    name = "shape-own-words"
+    run = matrix["runs"].get(name)
+    assert run is not None and run["code"] == 0, run and run["log"][-3000:]
+    done = subprocess.run([sys.executable, "-m", "analysis", "publish", "--cohort", name,
+                           "--raw-dir", str(matrix["raw_root"])], cwd=paths.ROOT,
+                          capture_output=True, text=True, encoding="utf-8", errors="replace")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    reports = paths.reports_dir(name)
+    pages = sorted(reports.glob("*.html")) + sorted((reports / "publicatie").glob("*.html"))
+    assert any(p.parent.name == "publicatie" for p in pages)
+    words = [*OWN_CODE_TREE, "vermoedt", "stress van ouders afneemt", "pilot stelt",
+             "gemeentelijke opdracht", "Gemeentelijke opdracht", "handreiking", "Handreiking",
+             "ARI-CP", "ari_cp"]
+    for page in pages:
+        text = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(encoding="utf-8"),
+                      flags=re.S)
+        text = _html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r'data:[^"\')]+', " ", text)))
+        for word in words:
+            assert word not in text, f"{page.relative_to(reports)} says {word!r}"
+    findings = (reports / "findings.html").read_text(encoding="utf-8")
+    assert "Kinderen slapen beter wanneer de thuissituatie rustiger wordt." in findings
+    assert "Wat hielp" in (paths.processed_dir(name) / "qualitative" / "theme_matrix.csv"
+                           ).read_text(encoding="utf-8")
+
+
 def test_empty_chain_step_has_null_share_and_zero_denominator(matrix):
     run = matrix["runs"].get("shape-all-elevated")
     assert run is not None and run["code"] == 0

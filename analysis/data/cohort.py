@@ -53,8 +53,19 @@ class CohortConfig:
     organisation, publication : str or None
         Organisation that ran the pilot; the publication the cohort re-analyses (None: the
         cohort is an evaluation of its own).
-    substitution_target : float
-        Municipal target share (0-1) of indicated trajectories to substitute (default 0.5).
+    substitution_target : float or None
+        Municipal target share (0-1) of indicated trajectories to substitute; None (the
+        default) when the cohort set no target: the findings then judge none.
+    hypotheses : tuple of str
+        The pilot's own hypotheses (``hypotheses:``, Dutch sentences); empty by default.
+    theme_level : int
+        Level of the cohort's code tree whose codes are the qualitative themes (1: top level).
+    positive_parent_code : str or None
+        Code of its code tree marking a parent positive about the collaboration; None: the
+        share of positive parents is not counted.
+    tariffs : pathlib.Path or None
+        Absolute path of the cohort's own tariffs file (``tariffs:``, relative to the folder);
+        None: the package's assumed tariffs.
     published_claims : pathlib.Path or None
         Absolute path of the optional CSV of published claims (given relative to the folder).
     limits : dict of str to float
@@ -79,7 +90,11 @@ class CohortConfig:
     synthetic: bool
     organisation: str | None = None
     publication: str | None = None
-    substitution_target: float = 0.5
+    substitution_target: float | None = None
+    hypotheses: tuple[str, ...] = ()
+    theme_level: int = 1
+    positive_parent_code: str | None = None
+    tariffs: Path | None = None
     published_claims: Path | None = None
     limits: dict[str, float] = field(default_factory=dict)
     folder: Path = Path(".")
@@ -193,6 +208,9 @@ def read_config(folder: str | os.PathLike) -> CohortConfig:
     if isinstance(start, datetime.date) and isinstance(end, datetime.date) and end < start:
         problems.append(f"period_end {end} is before period_start {start}")
     claims = _claims_file(folder, values.pop("published_claims"), problems)
+    values["tariffs"] = _claims_file(folder, values.pop("tariffs"), problems, field="tariffs")
+    values["hypotheses"] = tuple(values.get("hypotheses") or ())
+    values["theme_level"] = values.get("theme_level") or 1
     files = parse_files(values.pop("files", None), tables=table_files(),
                         columns_of=template_columns, problems=problems)
     if problems:
@@ -204,14 +222,16 @@ def read_config(folder: str | os.PathLike) -> CohortConfig:
                         extra={k: v for k, v in values.items() if k not in own})
 
 
-def _claims_file(folder: Path, name: str | None, problems: list[str]) -> Path | None:
-    """The published-claims file, confined to the cohort folder and a regular file."""
+def _claims_file(folder: Path, name: str | None, problems: list[str], *,
+                 field: str = "published_claims") -> Path | None:
+    """The file named by ``field`` (published claims, tariffs), confined to the cohort folder
+    and a regular file."""
     if name is None:
         return None
     try:
-        name = check_relative_path(name, file=CONFIG_FILE, field="published_claims")
+        name = check_relative_path(name, file=CONFIG_FILE, field=field)
         if not check_entry(folder / name, folder, name):
-            problems.append(f"published_claims file {name!r} not found in the cohort folder")
+            problems.append(f"{field} file {name!r} not found in the cohort folder")
             return None
     except CompendiumError as error:
         problems.append(str(error).removeprefix(f"{CONFIG_FILE}: ").rstrip("."))
@@ -255,7 +275,8 @@ def _config_field(spec: dict[str, Any], field_spec: dict[str, Any], problems: li
 
 _KIND_TEXT = {"string": "text", "date": "a date YYYY-MM-DD or DD-MM-YYYY",
               "integer": "a whole number", "number": "a number", "bool": "true or false",
-              "mapping": "a mapping of 'key: value' lines"}
+              "mapping": "a mapping of 'key: value' lines",
+              "text_list": "a list of texts ('- ...' lines), each non-empty"}
 
 
 def _convert(value: Any, kind: str) -> Any:
@@ -271,6 +292,10 @@ def _convert(value: Any, kind: str) -> Any:
         return value if isinstance(value, bool) else None
     if kind == "mapping":
         return value if isinstance(value, dict) else None
+    if kind == "text_list":
+        items = [value] if isinstance(value, str) else value
+        ok = isinstance(items, list) and all(isinstance(v, str) and v.strip() for v in items)
+        return [" ".join(v.split()) for v in items] if ok else None
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -692,7 +717,13 @@ synthetic: {synthetic}                    # true: generated data; every output t
 # publication: "Titel van het rapport (Organisatie, 2025)"   # optional: the report this cohort
 #                                     # re-analyses; absent: no comparison with published numbers
 # substitution_target: 0.5          # optional: municipal target share (0-1) of indicated
-#                                     # trajectories to substitute (default 0.5)
+#                                     # trajectories to substitute (absent: no target judged)
+# hypotheses:                        # optional: the pilot's own hypotheses, one sentence each
+#   - "Ouders ervaren minder stress na het traject."
+# theme_level: 1                     # optional: level of your code tree that holds the themes
+# positive_parent_code: "Ervaring ouders > Positief"   # optional: code of a positive parent
+# tariffs: tarieven.yaml             # optional: your own tariffs (see analysis/definitions/
+#                                     # tariffs.yaml); absent: assumed placeholder tariffs
 # published_claims: published_claims.csv   # optional: claims to reproduce (relative path)
 
 # Pilot limits; defaults from the handreiking ("Over de innovatiepilot", p. 6). Uncomment to

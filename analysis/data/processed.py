@@ -71,7 +71,13 @@ def config_record(config) -> dict[str, Any]:
         "synthetic": bool(config.synthetic),
         "organisation": getattr(config, "organisation", None),
         "publication": getattr(config, "publication", None),
-        "substitution_target": float(getattr(config, "substitution_target", 0.5)),
+        "substitution_target": (None if getattr(config, "substitution_target", None) is None
+                                else float(config.substitution_target)),
+        "hypotheses": list(getattr(config, "hypotheses", ())),
+        "theme_level": int(getattr(config, "theme_level", 1) or 1),
+        "positive_parent_code": getattr(config, "positive_parent_code", None),
+        "tariffs": (Path(config.tariffs).relative_to(config.folder).as_posix()
+                    if getattr(config, "tariffs", None) else None),  # relative to the folder
         "published_claims": config.published_claims.name if config.published_claims else None,
         "limits": dict(config.limits),
     }

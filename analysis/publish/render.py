@@ -389,7 +389,8 @@ def published_tables(cohort: str, numbers: Mapping[str, Any], published: Mapping
     staff = sections.staff_table(validated("trajectories"))
     if not staff.empty:
         out["staff"] = _published_staff(staff, numbers, published, decide)
-    participation = sections.participation_table(validated("sessions"))
+    participation = sections.participation_table(validated("sessions"),
+                                                 table("qualitative", "participation"))
     if not participation.empty:
         decided = decide("participation", participation.rename(columns={"people": "n"}))
         out["participation"] = disclosure.PublishedTable(
@@ -404,17 +405,18 @@ def published_tables(cohort: str, numbers: Mapping[str, Any], published: Mapping
 
 def _published_staff(staff: pd.DataFrame, numbers: Mapping[str, Any],
                      published: Mapping[str, Any], decide) -> disclosure.PublishedTable:
-    """Therapists per type through the document table ``staff``; the social workers row from
-    the published key number ``social_workers`` (withheld as "x" when none holds it)."""
+    """Therapists per type through the document table ``staff``; the rows of all therapists
+    and of the social workers from the published key numbers ``therapists_total`` and
+    ``social_workers`` (withheld as "x" when none holds it)."""
     therapists = staff[staff["role"] == "therapists"].copy()
     therapists["therapy_key"] = therapists["key"].str.removeprefix("therapists_")
     decided = decide("staff", therapists)
     frame = decided.frame.drop(columns=["therapy_key"]).astype(object)
-    workers = staff[staff["role"] == "social_workers"].astype(object)
+    workers = staff[staff["role"].isin(["therapists_total", "social_workers"])].astype(object)
     for i in workers.index:
-        raw = workers.at[i, "n"]
-        workers.at[i, "n"] = (published["social_workers"] if "social_workers" in published
-                              and _same(numbers.get("social_workers"), raw)
+        raw, key = workers.at[i, "n"], str(workers.at[i, "key"])
+        workers.at[i, "n"] = (published[key] if key in published
+                              and _same(numbers.get(key), raw)
                               else disclosure.Suppressed(disclosure.HIDDEN))
     shown = [v for v in workers["n"] if not _withheld(v)]
     smallest = _smallest([decided.smallest_cell, *shown])

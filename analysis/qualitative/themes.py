@@ -5,14 +5,13 @@ matter, ``coding/sessions.csv`` (``session_id, session_type, group, date, n_part
 Everything here counts; nothing tests. Double-coded material is counted once: the counting
 functions use :func:`primary_coding`, agreement is in :mod:`analysis.qualitative.agreement`.
 
-The six themes of the handreiking (Sociale Teams Helmond, 2024, *De verbinding tussen sociaal
-werk en vaktherapie*, Bevindingen) are :data:`HANDREIKING_THEMES`; a code belongs to a theme by
-its top level (:func:`theme_of`).
+The themes are the cohort's own: the codes of its code tree at one level (1, the top-level
+codes, unless ``cohort.yaml`` sets ``theme_level``), never a list held by the package
+(:func:`theme_of`, :func:`cohort_themes`).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Callable, Iterable
 
 import numpy as np
@@ -20,24 +19,6 @@ import pandas as pd
 
 from analysis.qualitative.qda import CODE_SEPARATOR
 
-HANDREIKING_THEMES: dict[str, str] = {
-    "working_elements": "Werkzame elementen",
-    "opportunities": "Kansen",
-    "risks_challenges": "Risico's/uitdagingen",
-    "conditions": "Voorwaarden",
-    "barriers": "Belemmeringen",
-    "transfer_home": "Transfer naar huis",
-    "parent_experience": "Ervaring ouders",
-}
-"""Theme id -> Dutch name, in the order of the handreiking's findings (the parents' experience
-of the collaboration is the first finding of "1. Werkzame elementen": all parents positive)."""
-OTHER_THEME: tuple[str, str] = ("other", "Overig")
-_THEME_PATTERNS: list[tuple[str, str]] = [
-    ("working_elements", r"werkzame|werkzaam"), ("opportunities", r"^kans"),
-    ("risks_challenges", r"risico|uitdaging"), ("conditions", r"voorwaarde"),
-    ("barriers", r"belemmering"), ("transfer_home", r"transfer|naar huis|thuissituatie"),
-    ("parent_experience", r"ervaring ouders|ervaringen ouders|ouderervaring"),
-]
 UNKNOWN_GROUP: str = "unknown"
 """``session_type``/``group`` of a session missing from ``sessions.csv``."""
 QUOTE_COLUMNS: list[str] = ["theme", "rank", "session_id", "segment_id", "quote", "n_chars",
@@ -58,14 +39,34 @@ def codes_at_level(codes: pd.Series, level: int | None) -> pd.Series:
     return codes.map(lambda p: CODE_SEPARATOR.join(str(p).split(CODE_SEPARATOR)[:level]))
 
 
-def theme_of(code_path: str) -> str:
-    """Theme id of a code from its top level; :data:`OTHER_THEME` id when none matches.
+def theme_of(code_path: str, level: int = 1) -> str:
+    """The theme of a code: its path cut to ``level`` levels of the cohort's own code tree.
 
-    >>> theme_of("Risico's / uitdagingen > Wachtlijsten"), theme_of("Opbrengsten")
-    ('risks_challenges', 'other')
+    >>> theme_of("Risico's / uitdagingen > Wachtlijsten"), theme_of("Opbrengsten > Rust", 2)
+    ("Risico's / uitdagingen", 'Opbrengsten > Rust')
     """
-    top = str(code_path).split(CODE_SEPARATOR)[0].strip().lower()
-    return next((t for t, pattern in _THEME_PATTERNS if re.search(pattern, top)), OTHER_THEME[0])
+    if level < 1:
+        raise ValueError(f"level must be a whole number >= 1; got {level!r}")
+    return CODE_SEPARATOR.join(str(code_path).split(CODE_SEPARATOR)[:level]).strip()
+
+
+def cohort_themes(segments: pd.DataFrame, *, level: int = 1) -> list[str]:
+    """The cohort's themes: its codes at ``level``, most segments first (ties by name).
+
+    Counts use :func:`primary_coding`; a code that no segment uses is not a theme of the data.
+
+    >>> seg = pd.DataFrame({"session_id": ["S", "S", "S"], "segment_id": ["1", "2", "3"],
+    ...                     "coder": "A", "code_path": ["B > x", "A", "B > y"]})
+    >>> cohort_themes(seg)
+    ['B', 'A']
+    """
+    data = primary_coding(segments)
+    if data.empty:
+        return []
+    theme = data["code_path"].map(lambda p: theme_of(p, level))
+    n = data.assign(theme=theme).drop_duplicates(["theme", "session_id", "segment_id"]) \
+        .groupby("theme").size()
+    return sorted(n.index, key=lambda t: (-int(n[t]), t))
 
 
 def primary_coding(segments: pd.DataFrame) -> pd.DataFrame:
@@ -87,8 +88,8 @@ def primary_coding(segments: pd.DataFrame) -> pd.DataFrame:
 def theme_hierarchy(segments: pd.DataFrame) -> pd.DataFrame:
     """The code tree with counts, one row per node (parents included), depth first.
 
-    Top levels follow the handreiking's order of themes (:data:`HANDREIKING_THEMES`), other
-    top levels after them alphabetically; children alphabetically under their parent.
+    Top levels in the order of :func:`cohort_themes` (most segments first), children
+    alphabetically under their parent: the cohort's own tree, whatever its codes.
 
     Returns
     -------
@@ -102,9 +103,9 @@ def theme_hierarchy(segments: pd.DataFrame) -> pd.DataFrame:
     parts = data["code_path"].str.split(CODE_SEPARATOR)
     depth = int(parts.map(len).max()) if len(data) else 0
     rows = []
-    rank = {t: i for i, t in enumerate(HANDREIKING_THEMES)}
+    rank = {t: i for i, t in enumerate(cohort_themes(segments))}
     nodes = sorted({tuple(p[:i]) for p in parts for i in range(1, len(p) + 1)},
-                   key=lambda n: (rank.get(theme_of(n[0]), len(rank)), n))
+                   key=lambda n: (rank.get(n[0], len(rank)), n))
     for node in nodes:
         path = CODE_SEPARATOR.join(node)
         below = data[(data["code_path"] == path) | data["code_path"].str.startswith(
@@ -179,30 +180,38 @@ def code_frequencies(segments: pd.DataFrame, sessions: pd.DataFrame, *, by: str 
 
 
 def theme_matrix(segments: pd.DataFrame, sessions: pd.DataFrame, *,
-                 by: str = "session_type") -> pd.DataFrame:
-    """Handreiking themes x session type (or group): counts, zeros included.
+                 by: str = "session_type", level: int = 1) -> pd.DataFrame:
+    """The cohort's themes x session type (or group): counts, zeros included.
+
+    Parameters
+    ----------
+    by : {"session_type", "group"}
+    level : int
+        Level of the cohort's code tree that holds the themes (1: its top-level codes;
+        ``cohort.yaml``: ``theme_level``).
 
     Returns
     -------
     DataFrame
-        ``theme_id, theme`` (Dutch), ``<by>``, ``n_segments``, ``n_sessions``; every theme of
-        :data:`HANDREIKING_THEMES` (plus "Overig" when codes fall outside them) crossed with
-        every value of ``by`` in the data. Counts, not tests: the sessions are few and chosen.
+        ``theme_id`` (the code path at ``level``), ``theme`` (its last level, as a reader sees
+        it), ``<by>``, ``n_segments``, ``n_sessions``: every theme of :func:`cohort_themes`
+        crossed with every value of ``by`` in the data. Counts, not tests: the sessions are
+        few and chosen.
     """
+    if by not in ("group", "session_type"):
+        raise ValueError(f"by must be 'group' or 'session_type'; got {by!r}")
     data = attach_sessions(primary_coding(segments), sessions)
-    data["theme_id"] = data["code_path"].map(theme_of)
+    data["theme_id"] = data["code_path"].map(lambda p: theme_of(p, level))
     counts = (data.drop_duplicates(["theme_id", by, "session_id", "segment_id"])
               .groupby(["theme_id", by])
               .agg(n_segments=("segment_id", "size"), n_sessions=("session_id", "nunique"))
               .reset_index())
-    themes = list(HANDREIKING_THEMES) + ([OTHER_THEME[0]] if (data["theme_id"] == OTHER_THEME[0])
-                                         .any() else [])
+    themes = cohort_themes(segments, level=level)
     grid = pd.MultiIndex.from_product([themes, sorted(data[by].unique())],
                                       names=["theme_id", by]).to_frame(index=False)
     out = grid.merge(counts, on=["theme_id", by], how="left").fillna({"n_segments": 0,
                                                                      "n_sessions": 0})
-    names = {**HANDREIKING_THEMES, OTHER_THEME[0]: OTHER_THEME[1]}
-    out.insert(1, "theme", out["theme_id"].map(names))
+    out.insert(1, "theme", out["theme_id"].map(lambda t: t.split(CODE_SEPARATOR)[-1]))
     return out.astype({"n_segments": int, "n_sessions": int})
 
 
@@ -362,11 +371,6 @@ def _units(data: pd.DataFrame, level: int | None, overlap: bool) -> list[set[str
     return units
 
 
-POSITIVE_PARENT_CODE: str = "Ervaring ouders > Positief over samenwerking"
-"""Code marking a parent who is positive about the collaboration (handreiking, "1. Werkzame
-elementen": all 22 interviewed parents were positive). A parameter of the notebook."""
-
-
 SESSION_FILE: str = "coding/sessions.csv"
 """The contract's file of qualitative sessions, whose categories the key numbers iterate."""
 
@@ -386,11 +390,82 @@ def session_categories(column: str) -> list[str]:
                      "session_type or group")
 
 
+PARTICIPATION_COLUMNS: list[str] = ["session_type", "group", "sessions", "participations",
+                                     "people", "counted_by"]
+"""Columns of :func:`participant_counts`."""
+
+
+def participant_counts(sessions: pd.DataFrame | None,
+                       segments: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Sessions, participations and people per session type and group: each person once.
+
+    ``participations`` is the sum of ``n_participants`` over the sessions: the same person in
+    two sessions counts twice. ``people`` counts each person once, when the data allow it:
+
+    * one session of that type and group: its ``n_participants`` (``counted_by = "session"``);
+    * several sessions, each of whose participants all speak in the coded segments (distinct
+      ``participant`` pseudonyms of the session equal its ``n_participants``): the distinct
+      pseudonyms over those sessions (``counted_by = "pseudonym"``). Pseudonyms are taken to
+      name the same person across sessions, as the data contract asks;
+    * otherwise unknown (``people`` missing, ``counted_by = ""``): the text then reports
+      ``participations`` ("deelnames"), never a number of people.
+
+    Parameters
+    ----------
+    sessions : DataFrame or None
+        ``coding/sessions.csv`` (``session_id, session_type, group, n_participants``).
+    segments : DataFrame, optional
+        Coded segments with ``session_id`` and ``participant`` (the speaker pseudonym).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`PARTICIPATION_COLUMNS`, one row per session type and group present;
+        ``sessions`` counts the sessions of that type and group. Empty without sessions.
+
+    Examples
+    --------
+    >>> sessions = pd.DataFrame({"session_id": ["A", "B"], "session_type": "focus_group",
+    ...                          "group": "social_workers", "n_participants": [5, 5]})
+    >>> segments = pd.DataFrame({"session_id": list("AAAAABBBBB"),
+    ...                          "participant": [f"P{i}" for i in range(5)] * 2})
+    >>> row = participant_counts(sessions, segments).iloc[0]
+    >>> int(row["participations"]), row["people"], row["counted_by"]
+    (10, 5, 'pseudonym')
+    >>> participant_counts(sessions)["people"].iloc[0] is None
+    True
+    """
+    if sessions is None or sessions.empty:
+        return pd.DataFrame(columns=PARTICIPATION_COLUMNS)
+    frame = sessions.assign(session_id=sessions["session_id"].astype(str),
+                            session_type=sessions["session_type"].astype(str),
+                            group=sessions["group"].astype(str),
+                            n_=pd.to_numeric(sessions["n_participants"], errors="coerce"))
+    speakers: dict[str, set[str]] = {}
+    if segments is not None and not segments.empty and "participant" in segments:
+        named = segments.dropna(subset=["participant"])
+        for session, who in named.groupby(named["session_id"].astype(str))["participant"]:
+            speakers[session] = {str(p).strip() for p in who if str(p).strip()}
+    rows = []
+    for (session_type, group), block in frame.groupby(["session_type", "group"], sort=False):
+        participations = int(block["n_"].fillna(0).sum())
+        people, how = None, ""
+        if len(block) == 1 and block["n_"].notna().all():
+            people, how = int(block["n_"].iloc[0]), "session"
+        elif block["n_"].notna().all() and all(
+                len(speakers.get(r.session_id, ())) == int(r.n_) for r in block.itertuples()):
+            people = len(set().union(*(speakers[s] for s in block["session_id"])))
+            how = "pseudonym"
+        rows.append({"session_type": session_type, "group": group, "sessions": len(block),
+                     "participations": participations, "people": people, "counted_by": how})
+    return pd.DataFrame(rows, columns=PARTICIPATION_COLUMNS).astype({"people": object})
+
+
 def session_key_numbers(sessions: pd.DataFrame | None, segments: pd.DataFrame | None, *,
-                        positive_code: str = POSITIVE_PARENT_CODE,
+                        positive_code: str | None = None,
                         session_types: Iterable[str] | None = None,
                         groups: Iterable[str] | None = None) -> dict[str, int | None]:
-    """Participant counts per session type and group, as in the handreiking's Bijlage C.
+    """Sessions and people per session type and group, each person counted once.
 
     Every key is recorded for every session type and group of the data contract (and any other
     value in ``sessions``), whatever the cohort holds: absent is not an error.
@@ -409,13 +484,19 @@ def session_key_numbers(sessions: pd.DataFrame | None, segments: pd.DataFrame | 
     Returns
     -------
     dict
-        ``<session_type>_<group>_n``: participants (sum of ``n_participants``) of the sessions
-        of that combination, e.g. ``focus_group_social_workers_n``; None when the cohort held
-        no such session (or has no coding). ``<session_type>_sessions_n``: sessions of that
+        ``<session_type>_<group>_n``: people of that group in the sessions of that type, each
+        counted once (:func:`participant_counts`), e.g. ``focus_group_social_workers_n``; None
+        when the cohort held no such session, has no coding, or the data cannot tell people
+        apart. ``<session_type>_<group>_participations_n``: participations (sum of
+        ``n_participants``; one person in two sessions counts twice), recorded for the
+        combinations the cohort held. ``<session_type>_sessions_n``: sessions of that
         type (0 when none; None without coding). ``case_study_n``: case-study sessions.
-        ``parents_interviewed``: participants of interviews with parents (None when there was
-        none); ``parents_positive``: of those interviews, the ones with at least one segment
-        coded ``positive_code`` by any coder (None when there was no parent interview).
+        ``parents_interviewed``: parents interviewed, each once (None when there was none or
+        they cannot be told apart); ``parents_positive``: of those interviews, the ones with at
+        least one segment coded ``positive_code`` by any coder (None when there was no parent
+        interview, when the cohort names no ``positive_code`` (``cohort.yaml``:
+        ``positive_parent_code``), or when no segment carries it: its code tree then has no
+        such code, and 0 would be a false count).
         ``qualitative_sessions_n``: all sessions (None without coding).
     """
     types = _union(session_types if session_types is not None else session_categories(
@@ -428,11 +509,10 @@ def session_key_numbers(sessions: pd.DataFrame | None, segments: pd.DataFrame | 
                   qualitative_sessions_n=None)
     if sessions is None:
         return counts
-    participants = pd.to_numeric(sessions["n_participants"], errors="coerce").fillna(0)
-    grouped = participants.groupby([sessions["session_type"].astype(str),
-                                    sessions["group"].astype(str)]).sum()
-    for (session_type, group), n in grouped.items():
-        counts[f"{session_type}_{group}_n"] = int(n)
+    for row in participant_counts(sessions, segments).itertuples(index=False):
+        counts[f"{row.session_type}_{row.group}_n"] = (None if row.people is None
+                                                       else int(row.people))
+        counts[f"{row.session_type}_{row.group}_participations_n"] = int(row.participations)
     held = sessions["session_type"].astype(str).value_counts()
     for session_type in types:
         counts[f"{session_type}_sessions_n"] = int(held.get(session_type, 0))
@@ -444,6 +524,8 @@ def session_key_numbers(sessions: pd.DataFrame | None, segments: pd.DataFrame | 
         return counts
     counts["parents_interviewed"] = counts["interview_parents_n"]
     coded = segments if segments is not None else pd.DataFrame(columns=["session_id", "code_path"])
+    if positive_code is None or not (coded["code_path"] == positive_code).any():
+        return counts  # the cohort's code tree has no such code: nothing to count, not zero
     positive = coded[(coded["code_path"] == positive_code)
                      & coded["session_id"].astype(str).isin(set(interviews["session_id"].astype(str)))]
     counts["parents_positive"] = int(positive["session_id"].nunique())

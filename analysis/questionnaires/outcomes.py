@@ -121,8 +121,9 @@ def published_chain(changes: pd.DataFrame, families: Iterable[str], *,
     Parameters
     ----------
     changes : DataFrame
-        Output of :func:`reliable_changes` (needs the SDQ ``total`` and the ARI-CP
-        ``disorganized`` rows).
+        Output of :func:`reliable_changes` (the SDQ ``total`` rows and, when the cohort has
+        it, the ARI-CP ``disorganized`` rows; without them the chain holds the SDQ steps only,
+        :data:`ATTACHMENT_STEPS` left out).
     families : iterable of str
         The analysis set (families with T0 and T1).
 
@@ -157,9 +158,18 @@ def published_chain(changes: pd.DataFrame, families: Iterable[str], *,
         ("t1_reliable_improvement_all_elevated",
          "Gevoeligheid: betrouwbaar verbeterd van alle verhoogden", improved & elevated, elevated),
     ]
+    if not (changes["instrument"] == ATTACHMENT).any():  # not measured: no step, never a 0
+        steps = [s for s in steps if s[0] not in ATTACHMENT_STEPS]
     rows = [_step(i + 1, key, label, len(hit), len(base), confidence)
             for i, (key, label, hit, base) in enumerate(steps)]
     return pd.DataFrame(rows, columns=list(CHAIN_COLUMNS))
+
+
+ATTACHMENT_STEPS: frozenset[str] = frozenset({
+    "t0_elevated_high_disorganized", "t1_reliable_improvement", "t1_disorganized_resolved",
+    "t0_not_elevated_low_disorganized"})
+"""Steps of :func:`published_chain` that need the attachment measure: without it they are left
+out (their key numbers None), and the SDQ steps are still reported."""
 
 
 CHAIN_KEYS: tuple[str, ...] = (
@@ -189,14 +199,16 @@ def chain_by_scheme(scores: Mapping[str, pd.DataFrame], families: Iterable[str])
     Returns the chain rows with a leading ``scheme`` column; schemes that cannot be applied
     (placeholder thresholds) are left out.
     """
-    attachment = reliable_changes({i: scores[i] for i in (ATTACHMENT,) if i in scores})
+    attachment = (reliable_changes({ATTACHMENT: scores[ATTACHMENT]}) if ATTACHMENT in scores
+                  else None)
     parts = []
     for name in usable_schemes(PRIMARY):  # only the SDQ changes depend on the scheme
         try:
             primary = reliable_changes({PRIMARY: scores[PRIMARY]}, schemes={PRIMARY: name})
         except ConfigError:  # no SDQ form in the cohort has verified thresholds under it
             continue
-        chain = published_chain(pd.concat([primary, attachment], ignore_index=True), families)
+        chain = published_chain(pd.concat([primary, attachment], ignore_index=True)
+                                if attachment is not None else primary, families)
         chain.insert(0, "scheme", name)
         parts.append(chain)
     if not parts:
@@ -449,7 +461,7 @@ def analyse_questionnaires(tables: Mapping[str, pd.DataFrame], *,
     families = analysis_set(scores)
     results = QuestionnaireResults(scores=scores, changes=changes, families=families,
                                    changes_all=changes_all)
-    if PRIMARY in scores and ATTACHMENT in scores:  # an empty analysis set: every share None
+    if PRIMARY in scores:  # an empty analysis set: every share None; no ARI-CP: SDQ steps only
         results.chain = published_chain(changes_all, families)
         results.chain_schemes = chain_by_scheme(scores, families)
     primary_sdq = changes[changes["instrument"] == PRIMARY]

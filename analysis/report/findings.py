@@ -256,7 +256,9 @@ class Findings:
         """Which qualitative sessions took place, with whom, and how many interviewed parents
         were positive about the collaboration (when any were interviewed)."""
         table = self._table("participation",
-                            lambda: sections.participation_table(self._validated("sessions")))
+                            lambda: sections.participation_table(
+                                self._validated("sessions"),
+                                self._processed("qualitative", "participation")))
         text = sections.participation(table, source=self.source)
         k, n = self.numbers.get("parents_positive"), self.numbers.get("parents_interviewed")
         if k is not None and n is not None and (narrative.withheld(n) or n):
@@ -268,6 +270,12 @@ class Findings:
         if reference:
             text += f" Hoe vaak elk thema per groep voorkwam, staat in een figuur{reference}."
         return _Markdown(text)
+
+    def hypotheses(self) -> _Markdown:
+        """The cohort's own hypotheses (``cohort.yaml``) and the stress-attachment association
+        (:func:`~.findings_sections.hypotheses`)."""
+        stated = self.config.get("hypotheses") or []
+        return _Markdown(sections.hypotheses(stated, self.numbers, say=self._render))
 
     def chain(self) -> _Markdown:
         """The chain of shares of notebook 01 as a list, or one sentence when it is absent."""
@@ -346,25 +354,28 @@ class Findings:
         """
         if self.published is not None:
             decision = self.published.figures.get(name)
-            if decision is None:
-                return _Markdown(f"*Figuur `{name}` is voor dit cohort niet gemaakt of niet "
-                                 "gecontroleerd, en staat dus niet in de publicatie.*")
+            what = sections.figure_name_nl(name)
+            if decision is None:  # the run did not make it (the cohort lacks its data): silent
+                return _Markdown("" if not (paths.figures_dir(self.cohort)
+                                            / f"{name}.png").is_file() else
+                                 f"*{what[0].upper() + what[1:]} is niet gecontroleerd en staat "
+                                 "dus niet in de publicatie.*")
             if not decision.shown:
-                return _Markdown(f"*Figuur `{name}` is weggelaten in de publicatieversie. "
-                                 f"{html.escape(decision.reason_nl)}*")
+                return _Markdown(f"*{what[0].upper() + what[1:]} is weggelaten in de "
+                                 f"publicatieversie. {html.escape(decision.reason_nl)}*")
             png = self.published.folder / decision.file
             meta = provenance.read_png_metadata(png)
             return _Figure(png.read_bytes(), meta.get("Title", name), meta.get("Description", ""),
                            figure_id=f"fig-{name}")
         png = paths.figures_dir(self.cohort) / f"{name}.png"
-        if not png.is_file():
-            return _Markdown(f"*Figuur `{name}` is voor dit cohort niet gemaakt (de gegevens "
-                             "ontbreken).*")
+        if not png.is_file():  # the cohort lacks its data: a document names what it has
+            return _Markdown("")
         meta = provenance.read_png_metadata(png)
         if not self.made_by_this_run(meta):
-            return _Markdown(f"*Figuur `{name}` ontbreekt: het bestand is niet in deze run "
-                             "gemaakt (de invoer is sindsdien veranderd), dus het wordt niet "
-                             "getoond.*")
+            what = sections.figure_name_nl(name)
+            return _Markdown(f"*{what[0].upper() + what[1:]} ontbreekt: het bestand is niet in "
+                             "deze run gemaakt (de invoer is sindsdien veranderd), dus het wordt "
+                             "niet getoond.*")
         return _Figure(png.read_bytes(), meta.get("Title", name), meta.get("Description", ""),
                        figure_id=f"fig-{name}")
 

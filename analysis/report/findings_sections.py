@@ -70,6 +70,75 @@ THERAPIST_NOUNS_NL: dict[str, tuple[str, str]] = {
 """Therapist noun per therapy type of the contract; another type reads "vaktherapeut (<type>)"."""
 
 
+FIGURE_NAMES_NL: dict[str, str] = {
+    "trajectories_flow": "de stroom van deelnemers",
+    "trajectories_sessions": "de sessies per traject",
+    "trajectories_characteristics": "de kenmerken van de trajecten",
+    "questionnaires_sdq_bands": "de SDQ-banden bij begin en einde",
+    "questionnaires_sdq_lines": "de SDQ-score per gezin bij begin en einde",
+    "follow_up_two_group": "een vergelijkingsgroep in een vervolgonderzoek",
+    "qualitative_theme_matrix": "de thema's per soort sessie",
+    "qualitative_codes": "de codeboom",
+    "qualitative_cooccurrence": "het samen voorkomen van thema's",
+    "qualitative_agreement": "de overeenstemming per code",
+    "qualitative_survey_likert": "de antwoorden op de oudervragenlijst",
+    "questionnaires_sdq_jacobson_truax": "de verandering per gezin op de SDQ",
+    "questionnaires_ari_cp_profile": "het profiel van de ervaren hechting",
+    "follow_up_power": "de power voor een vervolgonderzoek",
+    "follow_up_precision": "de precisie voor een vervolgonderzoek",
+}
+"""What a figure shows, in Dutch words for a sentence about it (a reader never sees a figure's
+internal name); a figure not listed is "deze figuur"."""
+
+
+def figure_name_nl(name: str) -> str:
+    """Dutch words for figure ``name`` (:data:`FIGURE_NAMES_NL`).
+
+    >>> figure_name_nl("trajectories_flow"), figure_name_nl("x_y")
+    ('de figuur over de stroom van deelnemers', 'deze figuur')
+    """
+    return f"de figuur over {FIGURE_NAMES_NL[name]}" if name in FIGURE_NAMES_NL else "deze figuur"
+
+
+def absent_part_keys(numbers: Mapping[str, Any]) -> list[str]:
+    """Key numbers of what this cohort does not have, to be left out of the key-number pages.
+
+    A questionnaire not administered (``<id>_n`` recorded as 0, ``<id>_t0_only_n`` 0 or absent;
+    a count recorded as None is "the data did not allow it", not absence): its
+    ``<id>_*`` keys, and for the attachment measure the chain steps that need it
+    (:data:`analysis.questionnaires.outcomes.ATTACHMENT_STEPS`, any suffix) and the stress
+    association (``stress_*``); no target set (``substitution_target`` None): the target and
+    its verdict. Only keys whose value is absent (None) or a count of 0 for the absent part.
+
+    >>> sorted(absent_part_keys({"ari_cp_n": 0, "ari_cp_t0_only_n": 0, "sdq_n": 9,
+    ...                          "t0_elevated_high_disorganized_n": None, "t0_elevated_n": 4,
+    ...                          "substitution_target": None, "substitution_share": 0.5}))
+    ['ari_cp_n', 'ari_cp_t0_only_n', 'substitution_target', 't0_elevated_high_disorganized_n']
+    """
+    from analysis.questionnaires import instruments
+    from analysis.questionnaires.outcomes import ATTACHMENT, ATTACHMENT_STEPS
+
+    def zero(key: str) -> bool:
+        value = numbers.get(key)
+        return isinstance(value, int) and not isinstance(value, bool) and value == 0
+
+    absent = [i for i in instruments.available()
+              if zero(f"{i}_n") and (zero(f"{i}_t0_only_n") or f"{i}_t0_only_n" not in numbers)]
+    out = [k for k in numbers if any(k.startswith(f"{i}_") for i in absent)]
+    if ATTACHMENT in absent:
+        out += [k for k in numbers if numbers[k] is None and (
+            k.startswith("stress_") or any(k.startswith(step) for step in ATTACHMENT_STEPS))]
+    if numbers.get("substitution_target") is None:
+        out += [k for k in ("substitution_target", "substitution_target_verdict_nl",
+                            "substitution_target_met") if k in numbers]
+    return list(dict.fromkeys(out))
+
+
+ABSENT_PARTS_NL: str = ("Kerngetallen van wat dit cohort niet heeft (een vragenlijst die niet is "
+                        "afgenomen, een doel dat niet is gesteld) staan hier niet.")
+"""The one line a key-number page shows when it leaves out :func:`absent_part_keys`."""
+
+
 def contract_labels(file: str, column: str) -> dict[str, str]:
     """Dutch label per category value of ``column`` in contract file ``file``."""
     from analysis.data.cohort import load_contract
@@ -80,39 +149,56 @@ def contract_labels(file: str, column: str) -> dict[str, str]:
     return {}
 
 
-def participation_table(sessions: pd.DataFrame | None) -> pd.DataFrame:
-    """Sessions and participants per session type and group, from the validated sessions.
+def participation_table(sessions: pd.DataFrame | None,
+                        counts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Sessions, participations and people per session type and group.
 
     Parameters
     ----------
     sessions : DataFrame or None
         The validated ``coding/sessions.csv`` (``session_type``, ``group``,
         ``n_participants``); None or empty when the cohort has no qualitative sessions.
+    counts : DataFrame, optional
+        :func:`analysis.qualitative.themes.participant_counts` of the run
+        (``qualitative/participation.csv``), which knows the speakers' pseudonyms and so
+        counts each person once. Without it people are known only for a type and group of one
+        session.
 
     Returns
     -------
     DataFrame
         One row per session type and group, types and groups in the order of the contract,
         then any others by name: ``session_type``, ``group``, ``sessions`` (sessions of that
-        type; not people), ``people`` (participants of that group summed over the sessions).
-        The key numbers holding the same counts are ``<session_type>_sessions_n`` and
-        ``<session_type>_<group>_n``. Empty (same columns) without sessions.
+        type; not people), ``people`` (distinct people of that group over those sessions;
+        missing when the data cannot tell them apart), ``participations`` (sum of
+        ``n_participants``: one person in two sessions counts twice). The key numbers holding
+        the same counts are ``<session_type>_sessions_n``, ``<session_type>_<group>_n`` and
+        ``<session_type>_<group>_participations_n``. Empty (same columns) without sessions.
     """
-    columns = ["session_type", "group", "sessions", "people"]
+    from analysis.qualitative.themes import participant_counts
+
+    columns = ["session_type", "group", "sessions", "people", "participations"]
     if sessions is None or sessions.empty:
         return pd.DataFrame(columns=columns)
     types = contract_labels("coding/sessions.csv", "session_type")
     groups = contract_labels("coding/sessions.csv", "group")
-    people = pd.to_numeric(sessions["n_participants"], errors="coerce").fillna(0)
-    frame = sessions.assign(_people=people, session_type=sessions["session_type"].astype(str),
-                            group=sessions["group"].astype(str))
+    own = participant_counts(sessions)
+    if counts is not None and not counts.empty:
+        known = counts.astype({"session_type": str, "group": str}).set_index(
+            ["session_type", "group"])["people"]
+        own["people"] = [_count(known.get((t, g), p)) for t, g, p in
+                         zip(own["session_type"], own["group"], own["people"])]
+    held = own.groupby("session_type")["sessions"].sum()
     rows = []
-    for session_type in _ordered(frame["session_type"], types):
-        of_type = frame[frame["session_type"] == session_type]
-        for group in _ordered(of_type["group"], groups):
-            rows.append((session_type, group, len(of_type),
-                         int(of_type.loc[of_type["group"] == group, "_people"].sum())))
-    return pd.DataFrame(rows, columns=columns)
+    for session_type in _ordered(own["session_type"], types):
+        of_type = own[own["session_type"] == session_type].set_index("group")
+        for group in _ordered(pd.Series(of_type.index), groups):
+            row = of_type.loc[group]
+            people = row["people"] if row["people"] is not None and pd.notna(row["people"]) \
+                else None
+            rows.append((session_type, group, int(held[session_type]),
+                         None if people is None else int(people), int(row["participations"])))
+    return pd.DataFrame(rows, columns=columns).astype({"people": object})
 
 
 def participation(table: pd.DataFrame | None, *, source: Source = _no_source) -> str:
@@ -128,7 +214,9 @@ def participation(table: pd.DataFrame | None, *, source: Source = _no_source) ->
     -------
     str
         E.g. "Het kwalitatieve materiaal komt uit 2 focusgroepen (5 sociaal werkers en 3
-        vaktherapeuten) en 1 casestudy (3 deelnemers, gemengd)."
+        vaktherapeuten) en 1 casestudy (3 deelnemers, gemengd)." A count of people counts each
+        person once; where the data cannot tell people apart the sentence counts
+        "deelnames" (2 focusgroepen met 11 deelnames van sociaal werkers), never people.
     """
     if table is None or table.empty:
         return narrative.absent_sentence("kwalitatief materiaal (focusgroepen, interviews of "
@@ -143,13 +231,31 @@ def participation(table: pd.DataFrame | None, *, source: Source = _no_source) ->
         who = []
         for row in rows.itertuples(index=False):
             people = _count(row.people)
-            href = source(f"{session_type}_{row.group}_n", people)
-            who.append(narrative.link_count(_group_count(str(row.group), people, groups), href))
+            if people is not None:
+                href = source(f"{session_type}_{row.group}_n", people)
+                who.append(narrative.link_count(_group_count(str(row.group), people, groups),
+                                                href))
+                continue
+            times = _count(getattr(row, "participations", None))
+            href = source(f"{session_type}_{row.group}_participations_n", times)
+            who.append(narrative.link_count(narrative.count_noun(times, "deelname", "deelnames"),
+                                            href) + f" van {_group_plural(str(row.group), groups)}")
         held = _count(rows["sessions"].iloc[0])
         held_text = narrative.link_count(narrative.count_noun(held, *noun),
                                          source(f"{session_type}_sessions_n", held))
         parts.append(f"{held_text} ({narrative.join_nl(who)})")
-    return f"Het kwalitatieve materiaal komt uit {narrative.join_nl(parts)}."
+    text = f"Het kwalitatieve materiaal komt uit {narrative.join_nl(parts)}."
+    if "participations" in table and table["people"].map(_count).isna().any():
+        text += (" Waar de gegevens geen deelnemers onderscheiden (geen schuilnaam per "
+                 "deelnemer), telt de tekst deelnames: wie aan twee sessies meedeed, telt twee "
+                 "keer.")
+    return text
+
+
+def _group_plural(group: str, labels: Mapping[str, str]) -> str:
+    if group in GROUP_NOUNS_NL:
+        return GROUP_NOUNS_NL[group][1]
+    return f"deelnemers ({labels.get(group, group.replace('_', ' '))})"
 
 
 def staff_table(trajectories: pd.DataFrame | None) -> pd.DataFrame:
@@ -158,10 +264,13 @@ def staff_table(trajectories: pd.DataFrame | None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``role`` (``therapists`` or ``social_workers``), ``kind`` (the therapy type of the
-        contract; empty for social workers), ``key`` (the key number holding the same count:
-        ``therapists_<type>`` or ``social_workers``) and ``n`` (distinct people). Therapy types
-        in the order of the contract; no rows without trajectories or therapists.
+        ``role`` (``therapists``, ``therapists_total`` or ``social_workers``), ``kind`` (the
+        therapy type of the contract; empty for the totals), ``key`` (the key number holding
+        the same count: ``therapists_<type>``, ``therapists_total`` or ``social_workers``) and
+        ``n`` (distinct people). ``therapists_total`` counts each therapist once by
+        ``therapist_id``, across therapy types: one therapist who gave drama and music therapy
+        is one therapist, and counts once under each type. Therapy types in the order of the
+        contract; no rows without trajectories or therapists.
     """
     from analysis.trajectories.flow import THERAPY_KEYS
 
@@ -176,6 +285,8 @@ def staff_table(trajectories: pd.DataFrame | None) -> pd.DataFrame:
         rows.append(("therapists", kind, f"therapists_{THERAPY_KEYS.get(kind, kind)}", int(n)))
     if not rows:
         return pd.DataFrame(columns=columns)
+    rows.append(("therapists_total", "", "therapists_total",
+                 int(therapy["therapist_id"].astype(str).nunique())))
     rows.append(("social_workers", "", "social_workers",
                  int(trajectories["social_worker_id"].dropna().nunique())))
     return pd.DataFrame(rows, columns=columns)
@@ -190,9 +301,13 @@ def staff(table: pd.DataFrame | None, *, source: Source = _no_source) -> str:
     if table is None or table.empty:
         return ""
     labels = contract_labels("trajectories.csv", "therapy")
-    who, workers_text = [], ""
+    who, workers_text, total_text = [], "", ""
     for row in table.itertuples(index=False):
         n = _count(row.n)
+        if row.role == "therapists_total":
+            total_text = narrative.link_count(
+                narrative.count_noun(n, "vaktherapeut", "vaktherapeuten"), source(row.key, n))
+            continue
         if row.role == "social_workers":
             workers_text = narrative.link_count(
                 narrative.count_noun(n, "sociaal werker", "sociaal werkers"), source(row.key, n))
@@ -203,6 +318,14 @@ def staff(table: pd.DataFrame | None, *, source: Source = _no_source) -> str:
         who.append(narrative.link_count(narrative.count_noun(n, *noun), source(row.key, n)))
     if not who:
         return ""
+    per_type = table[table["role"] == "therapists"]["n"].map(_count)
+    total = table.loc[table["role"] == "therapists_total", "n"].map(_count)
+    overlap = (len(total) and not any(narrative.withheld(v) for v in [*per_type, *total])
+               and sum(per_type) > int(total.iloc[0]))
+    if total_text and (len(who) > 1 or overlap):
+        note = "; wie in meer dan één vaktherapie werkte, telt bij elk" if overlap else ""
+        return (f"In de trajecten werkten {total_text} ({narrative.join_nl(who)}{note}) samen "
+                f"met {workers_text} jeugd en gezin.")
     return (f"In de trajecten werkten {narrative.join_nl(who)} samen met {workers_text} "
             "jeugd en gezin.")
 
@@ -271,6 +394,46 @@ def _count(value: Any) -> Any:
     """A count cell: a whole number (int), a mark as is, absent as None."""
     value = _value(value)
     return int(round(value)) if isinstance(value, float) and value.is_integer() else value
+
+
+def hypotheses(stated: list[str] | tuple[str, ...], numbers: Mapping[str, Any], *,
+               say: Callable[[str], str]) -> str:
+    """The pilot's own hypotheses (``cohort.yaml``: ``hypotheses``) and the stress analysis.
+
+    Hypotheses are the cohort's words, listed as given; without any the document states none
+    (no package holds a hypothesis of one pilot). The association between change in parental
+    stress and change in experienced disorganized attachment is reported when the run computed
+    it (``stress_rho``); when the cohort has the attachment measure but no stress measure, one
+    sentence says the association could not be computed.
+
+    Returns
+    -------
+    str
+        Markdown; "" when there is neither a hypothesis nor anything about stress to say.
+    """
+    parts = []
+    if stated:
+        items = "\n".join(f"- {html.escape(h)}" for h in stated)
+        head = ("**Hypothese van de pilot** (uit de instellingen van het cohort):" if
+                len(stated) == 1 else
+                "**Hypothesen van de pilot** (uit de instellingen van het cohort):")
+        parts.append(f"{head}\n\n{items}")
+    if numbers.get("stress_rho") is not None:
+        parts.append(say(
+            "**Ouderlijke stress en hechting.** Bij {stress_n:count} gezinnen hing de verandering "
+            "in ouderlijke stress samen met de verandering in ervaren gedesorganiseerde hechting: "
+            "Spearman rho = {stress_rho:.2} (95%-interval {stress_rho_ci_low:.2} tot "
+            "{stress_rho_ci_high:.2})."))
+    elif _positive(numbers.get("ari_cp_n")) and stated:
+        parts.append("Dit cohort heeft geen meting van ouderlijke stress (zoals de OBVL) bij "
+                     "begin en einde; de samenhang tussen de verandering in stress en die in "
+                     "ervaren hechting is daarom niet berekend.")
+    return "\n\n".join(parts)
+
+
+def _positive(value: Any) -> bool:
+    return narrative.withheld(value) or (isinstance(value, (int, float))
+                                         and not isinstance(value, bool) and value > 0)
 
 
 # --------------------------------------------------------------------------- top of the document

@@ -381,16 +381,22 @@ def _published_figures_body(folder: Path, figures: Sequence[Any]) -> str:
     if not shown:
         parts.append("<p>Geen figuur van deze run staat in de publicatie.</p>")
     if withheld:
-        parts.append("<h2>Weggelaten figuren</h2>\n<ul>" + "".join(
-            f"<li><code>{html.escape(f.name)}</code>: {html.escape(f.reason_nl)}</li>"
-            for f in withheld) + "</ul>")
+        from analysis.report.findings_sections import figure_name_nl
+
+        parts.append("<h2>Weggelaten figuren</h2>\n<ul>" + "".join(  # Dutch words, no ids
+            f"<li>{html.escape(figure_name_nl(f.name)[:1].upper() + figure_name_nl(f.name)[1:])}: "
+            f"{html.escape(f.reason_nl)}</li>" for f in withheld) + "</ul>")
     return "\n".join(parts)
 
 
 def _published_numbers_body(numbers: Mapping[str, Any], stages: Mapping[str, str]) -> str:
     from analysis.report.labels import format_key_number, label_nl
 
+    from analysis.report.findings_sections import ABSENT_PARTS_NL, absent_part_keys
+
     titles = notebook_titles()
+    left_out = set(absent_part_keys(numbers))  # parts the cohort does not have (issue 22)
+    numbers = {k: v for k, v in numbers.items() if k not in left_out}
     order = list(titles) + sorted({s for s in stages.values() if s not in titles})
     groups = [(titles.get(stage, stage), [k for k in sorted(numbers) if stages.get(k) == stage])
               for stage in order]
@@ -399,6 +405,8 @@ def _published_numbers_body(numbers: Mapping[str, Any], stages: Mapping[str, str
              "<p>Elk gepubliceerd getal, met zijn naam in <code>key_numbers.json</code>. "
              "\"&lt;k\" is een klein aantal personen, \"x\" een getal dat een verborgen aantal "
              "zou verraden; een leeg getal betekent dat de gegevens het niet toelaten.</p>"]
+    if left_out:
+        parts.append(f"<p>{html.escape(ABSENT_PARTS_NL)}</p>")
     for title, keys in groups:
         if not keys:
             continue
@@ -523,11 +531,17 @@ def _numbers_body(stages: Mapping[str, Mapping[str, Any]],
                   sources: Mapping[str, tuple[str, int]], pages: Sequence[NotebookPage]) -> str:
     from analysis.report.labels import format_key_number, label_nl
 
+    from analysis.report.findings_sections import ABSENT_PARTS_NL, absent_part_keys
+
     titles = {p.name: p.title for p in pages}
+    left_out = set(absent_part_keys({k: v for n in stages.values() for k, v in n.items()}))
     parts = ["<h1>Kerngetallen</h1>",
              "<p>Elk getal dat de notebooks van deze run vastlegden, met de cel die het "
              "vastlegde. Een leeg getal betekent dat de gegevens het niet toelaten.</p>"]
+    if left_out:  # parts the cohort does not have (issue 22)
+        parts.append(f"<p>{html.escape(ABSENT_PARTS_NL)}</p>")
     for stage, numbers in stages.items():
+        numbers = {k: v for k, v in numbers.items() if k not in left_out}
         parts.append(f'<h2 id="{html.escape(stage)}">{html.escape(titles.get(stage, stage))}'
                      "</h2>\n<table><tr><th>kerngetal</th><th>waarde</th><th>naam</th>"
                      "<th>cel</th></tr>")

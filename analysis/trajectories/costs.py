@@ -1,15 +1,17 @@
-"""Substitution of indicated care, placement threats, and cost arithmetic under assumed tariffs.
+"""Substitution of indicated care, placement threats, and cost arithmetic under named tariffs.
 
-The handreiking (Sociale Teams Helmond, 2024, "Hoe verder? Kansen voor gemeenten") states that
-the municipal target, 50% of indicated vaktherapie replaced or reduced by non-indicated offer
-(the integrated pilot), was met, and that for at least two families a threatened out-of-home
-placement was averted. It gives no tariffs or amounts. Here:
+A municipality may set a target share of indicated vaktherapie to replace or reduce; a cohort
+states it in ``cohort.yaml`` (``substitution_target``) and without one no target is judged. The
+Helmond pilot's was 50% (Sociale Teams Helmond, 2024, "Intro"), which its bundled cohort sets.
+Here:
 
 * :func:`substitution` and :func:`placement_threats` count from the trajectories (contract
   columns ``indicated``, ``substituted``, ``placement_threat``, ``placement_averted``);
 * :func:`family_costs`, :func:`cost_summary` and :func:`tariff_sensitivity` price sessions,
-  collaboration hours and avoided indicated trajectories with tariffs that are ASSUMPTIONS
-  (``analysis/definitions/tariffs.yaml``, overridable by a dict), never facts.
+  collaboration hours and avoided indicated trajectories with the cohort's own tariffs (a file
+  named by ``cohort.yaml``: ``tariffs``, whose ``source:`` says whose they are) or else with
+  ASSUMED placeholder tariffs (``analysis/definitions/tariffs.yaml``), never facts;
+  :func:`tariff_source` says in Dutch which it is.
 """
 
 from __future__ import annotations
@@ -27,10 +29,6 @@ from analysis.stats.intervals import exact_interval
 
 TARIFFS_FILE: Path = paths.DEFINITIONS / "tariffs.yaml"
 """Default tariffs: round placeholders, documented as assumptions in the file itself."""
-
-MUNICIPAL_TARGET: float = 0.5
-"""Municipal target share of indicated vaktherapie to replace or reduce (handreiking, "Intro":
-"om 50% van de geindiceerde inzet vaktherapie te reduceren en/of te vervangen")."""
 
 COST_ITEMS: dict[str, str] = {
     "therapy_cost": "Kosten sessies vaktherapie",
@@ -94,7 +92,8 @@ def tariff_table(overrides: Mapping[str, float] | None = None, *,
     values = load_tariffs(overrides, path=path)
     rows = [{"tariff": name, "value_eur": values[name], "unit": spec.get("unit", ""),
              "label_nl": spec.get("label_nl", name),
-             "assumption": name not in (overrides or {}) and bool(spec.get("assumption", True)),
+             "assumption": name not in (overrides or {}) and bool(spec.get("assumption",
+                                                                           path is None)),
              "overridden": name in (overrides or {}), "rationale": spec.get("rationale", "")}
             for name, spec in specs.items()]
     return pd.DataFrame(rows)
@@ -124,7 +123,7 @@ def target_verdict(low: float, high: float, target: float) -> str | None:
     return "not_met" if high < target else "undetermined"
 
 
-def substitution(trajectories: pd.DataFrame, *, target: float = MUNICIPAL_TARGET,
+def substitution(trajectories: pd.DataFrame, *, target: float | None = None,
                  confidence: float = 0.95) -> pd.DataFrame:
     """Share of indicated trajectories substituted, with an exact (Clopper-Pearson) interval.
 
@@ -152,7 +151,7 @@ def substitution(trajectories: pd.DataFrame, *, target: float = MUNICIPAL_TARGET
     judged on the whole interval.
     """
     _require(trajectories, ["indicated", "substituted"])
-    if not 0 <= target <= 1:
+    if target is not None and not 0 <= target <= 1:
         raise ConfigError(f"substitution: target is a fraction 0-1, got {target!r}")
     indicated = _flag(trajectories["indicated"])
     substituted = _flag(trajectories["substituted"])
@@ -162,9 +161,10 @@ def substitution(trajectories: pd.DataFrame, *, target: float = MUNICIPAL_TARGET
     share = k / n if n else np.nan
     return pd.DataFrame([{
         "indicated_n": n, "substituted_n": k, "share": share, "ci_low": low, "ci_high": high,
-        "confidence": confidence, "target": target,
-        "target_met": bool(share >= target) if n else pd.NA,
-        "target_verdict": target_verdict(low, high, target) if n else pd.NA,
+        "confidence": confidence, "target": np.nan if target is None else target,
+        "target_met": bool(share >= target) if n and target is not None else pd.NA,
+        "target_verdict": target_verdict(low, high, target) if n and target is not None
+        else pd.NA,
         "unknown_n": int((indicated.fillna(False) & substituted.isna()).sum()),
         "substituted_not_indicated_n": int((substituted.fillna(False)
                                             & ~indicated.fillna(False)).sum()),
@@ -245,7 +245,8 @@ def _number(value) -> float | None:
 
 
 def family_costs(trajectories: pd.DataFrame, *,
-                 tariffs: Mapping[str, float] | None = None) -> pd.DataFrame:
+                 tariffs: Mapping[str, float] | None = None,
+                 path: str | Path | None = None) -> pd.DataFrame:
     """Costs per family trajectory under the given (or assumed default) tariffs, in EUR.
 
     Formulas, per trajectory::
@@ -263,6 +264,9 @@ def family_costs(trajectories: pd.DataFrame, *,
     ----------
     tariffs : mapping, optional
         Overrides of :func:`load_tariffs`; defaults are ASSUMPTIONS.
+    path : path, optional
+        The cohort's own tariff file (``cohort.yaml``: ``tariffs``); default the package's
+        assumed tariffs (:data:`TARIFFS_FILE`).
 
     Returns
     -------
@@ -272,7 +276,7 @@ def family_costs(trajectories: pd.DataFrame, *,
     """
     _require(trajectories, ["family_id", "therapy_sessions", "collaboration_hours",
                             "indicated", "substituted"])
-    t = load_tariffs(tariffs)
+    t = load_tariffs(tariffs, path=path)
     sessions = pd.to_numeric(trajectories["therapy_sessions"], errors="coerce").fillna(0)
     hours = pd.to_numeric(trajectories["collaboration_hours"], errors="coerce").fillna(0)
     swapped = (_flag(trajectories["indicated"]).fillna(False)
@@ -292,7 +296,8 @@ def family_costs(trajectories: pd.DataFrame, *,
 
 
 def cost_summary(trajectories: pd.DataFrame, *,
-                 tariffs: Mapping[str, float] | None = None) -> pd.DataFrame:
+                 tariffs: Mapping[str, float] | None = None,
+                 path: str | Path | None = None) -> pd.DataFrame:
     """Totals and per-family means of :func:`family_costs`, in EUR.
 
     Returns
@@ -302,9 +307,9 @@ def cost_summary(trajectories: pd.DataFrame, *,
         per_family_eur`` (total / number of trajectories), ``n_families`` and
         ``tariffs_assumed`` (True while any tariff used is a file default, i.e. an assumption).
     """
-    costs = family_costs(trajectories, tariffs=tariffs)
+    costs = family_costs(trajectories, tariffs=tariffs, path=path)
     n = len(costs)
-    assumed = _assumed(tariffs)
+    assumed = _assumed(tariffs, path)
     return pd.DataFrame([{"item": item, "label_nl": label, "total_eur": float(costs[item].sum()),
                           "per_family_eur": float(costs[item].sum() / n) if n else np.nan,
                           "n_families": n, "tariffs_assumed": assumed}
@@ -313,6 +318,7 @@ def cost_summary(trajectories: pd.DataFrame, *,
 
 def tariff_sensitivity(trajectories: pd.DataFrame, *,
                        tariffs: Mapping[str, float] | None = None,
+                       path: str | Path | None = None,
                        factors: Sequence[float] = (0.75, 1.0, 1.25)) -> pd.DataFrame:
     """One-way sensitivity: each tariff in turn multiplied by each factor, the others fixed.
 
@@ -324,16 +330,16 @@ def tariff_sensitivity(trajectories: pd.DataFrame, *,
         ``net_cost_per_family_eur`` and ``tariffs_assumed`` (as in :func:`cost_summary`: the
         varied base still holds file defaults, i.e. assumptions).
     """
-    base = load_tariffs(tariffs)
+    base = load_tariffs(tariffs, path=path)
     bad = [f for f in factors if isinstance(f, bool) or not isinstance(f, (int, float))
            or not np.isfinite(f) or f < 0]
     if bad or not len(factors):
         raise ConfigError(f"tariff_sensitivity: factors must be numbers >= 0, got {list(factors)}")
-    assumed, rows = _assumed(tariffs), []
+    assumed, rows = _assumed(tariffs, path), []
     for name in base:
         for factor in factors:
             varied = {**base, name: base[name] * float(factor)}
-            costs = family_costs(trajectories, tariffs=varied)
+            costs = family_costs(trajectories, tariffs=varied, path=path)
             net = float(costs["net_cost"].sum())
             rows.append({"tariff": name, "factor": float(factor), "tariff_eur": varied[name],
                          "pilot_cost_eur": float(costs["pilot_cost"].sum()),
@@ -344,9 +350,51 @@ def tariff_sensitivity(trajectories: pd.DataFrame, *,
     return pd.DataFrame(rows)
 
 
-def _assumed(tariffs: Mapping[str, float] | None) -> bool:
-    """True while at least one default (assumed) tariff is not overridden by the caller."""
-    return not set(_tariff_specs(None)) <= set(tariffs or {})
+def _assumed(tariffs: Mapping[str, float] | None, path: str | Path | None = None) -> bool:
+    """True while at least one tariff of the file that is marked an assumption (the package's
+    file marks all) is not overridden by the caller."""
+    specs = _tariff_specs(path)
+    marked = {name for name, spec in specs.items() if spec.get("assumption", path is None)}
+    return not marked <= set(tariffs or {})
+
+
+def cohort_tariff_file(config: Mapping, raw_folder: str | Path) -> Path | None:
+    """The cohort's own tariff file: ``cohort.yaml``'s ``tariffs`` (a name, as the manifest of
+    the validated data records it) inside ``raw_folder``; None when the cohort names none.
+
+    >>> cohort_tariff_file({"tariffs": None}, "data/raw/x") is None
+    True
+    """
+    name = config.get("tariffs")
+    return Path(raw_folder) / str(name) if name else None
+
+
+def tariff_source(path: str | Path | None = None,
+                  overrides: Mapping[str, float] | None = None) -> str:
+    """Whose tariffs the costs use, in one Dutch phrase for the document.
+
+    The package's file: assumed placeholder tariffs of this compendium, no municipality's. A
+    cohort's own file (``cohort.yaml``: ``tariffs``) says whose they are in its ``source:``
+    field, which is then required. ``overrides`` (the notebook's ``tariffs`` parameter) are
+    named as given by the analyst.
+
+    >>> tariff_source()
+    'aangenomen tarieven van deze analyse (rekenvoorbeeld; geen tarieven van een gemeente)'
+    """
+    if path is None:
+        text = "aangenomen tarieven van deze analyse (rekenvoorbeeld; geen tarieven van een gemeente)"
+    else:
+        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        source = spec.get("source") if isinstance(spec, dict) else None
+        if not isinstance(source, str) or not source.strip():
+            raise ConfigError(f"{paths.display(Path(path))}: expected a 'source:' line saying "
+                              "whose tariffs these are (e.g. \"Tarieven gemeente Deventer, "
+                              "contract 2025\")")
+        text = f"tarieven uit {' '.join(source.split())}"
+    if overrides:
+        text += f", met {len(overrides)} door de onderzoeker opgegeven tarief" + (
+            "" if len(overrides) == 1 else "en")
+    return text
 
 
 def _tariff_specs(path: str | Path | None) -> dict[str, dict]:

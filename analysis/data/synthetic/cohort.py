@@ -40,6 +40,9 @@ class CohortMeta:
     published_claims: str | None
     organisation: str | None = None
     publication: str | None = None
+    substitution_target: float | None = None
+    hypotheses: tuple[str, ...] = ()
+    positive_parent_code: str | None = None
 
 
 def rng_for(seed: int, component: str) -> np.random.Generator:
@@ -72,7 +75,10 @@ def cohort_meta(name: str, families: int) -> CohortMeta:
                           Period(np.datetime64("2023-09-01"), np.datetime64("2024-10-31")), 30,
                           "published_claims.csv", "Sociale Teams Helmond",
                           "De verbinding tussen sociaal werk en vaktherapie (Sociale Teams "
-                          "Helmond, 2024)")
+                          "Helmond, 2024)", substitution_target=0.5,
+                          hypotheses=("De ervaren hechting verbetert wanneer de stress van "
+                                      "ouders afneemt.",),
+                          positive_parent_code="Ervaring ouders > Positief over samenwerking")
     parts = name.replace("_", "-").split("-")
     year = int(parts[-1]) if re.fullmatch(r"\d{4}", parts[-1]) else 2025
     place = " ".join(p for p in parts if not re.fullmatch(r"\d{4}", p)).title() or "Onbekend"
@@ -95,6 +101,12 @@ def cohort_yaml(meta: CohortMeta) -> str:
     ]
     lines += [f"{key}: {_quote(value)}" for key, value in
               (("organisation", meta.organisation), ("publication", meta.publication)) if value]
+    if meta.substitution_target is not None:
+        lines.append(f"substitution_target: {meta.substitution_target:g}")
+    if meta.hypotheses:
+        lines += ["hypotheses:"] + [f"  - {_quote(h)}" for h in meta.hypotheses]
+    if meta.positive_parent_code:
+        lines.append(f"positive_parent_code: {_quote(meta.positive_parent_code)}")
     if meta.published_claims:
         lines.append(f"published_claims: {meta.published_claims}")
     return "\n".join(lines) + "\n"

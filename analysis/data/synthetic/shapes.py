@@ -118,6 +118,14 @@ class Shape:
     spss : bool
         Write the SDQ as an SPSS file with value labels (:data:`SPSS_SDQ_FILE`) instead of
         ``sdq.csv``, mapped in ``cohort.yaml`` (needs ``pyreadstat``).
+    own_codes : bool
+        Replace the generator's code tree (the bundled pilot's themes) by the cohort's own
+        (:data:`OWN_CODE_TREE`): every code path is renamed, top level and below (use with
+        ``qdpx=False``: the REFI-QDA writer knows only the generator's codebook).
+    hypotheses : tuple of str
+        Hypotheses written to ``cohort.yaml`` (``hypotheses:``).
+    substitution_target : float, optional
+        Target written to ``cohort.yaml``; None writes none.
     """
 
     name: str
@@ -142,6 +150,9 @@ class Shape:
     drop_columns: tuple[tuple[str, str], ...] = ()
     export_names: bool = False
     spss: bool = False
+    own_codes: bool = False
+    hypotheses: tuple[str, ...] = ()
+    substitution_target: float | None = None
     description: str = field(default="", compare=False)
 
     def __post_init__(self):
@@ -318,6 +329,8 @@ def _coding(files: dict, shape: Shape, traj: pd.DataFrame) -> None:
     sessions = sessions.assign(session_type=sessions["session_type"].replace(dict(shape.relabel_types)),
                                group=sessions["group"].replace(dict(shape.relabel_groups)))
     segments = _coders(segments, shape)
+    if shape.own_codes:
+        segments = segments.assign(code=segments["code"].map(_own_code))
     files["coding/sessions.csv"] = sessions.reset_index(drop=True)
     in_qdpx = segments["session_id"] == qualitative.QDPX_SESSION
     if shape.qdpx and in_qdpx.any():
@@ -325,6 +338,33 @@ def _coding(files: dict, shape: Shape, traj: pd.DataFrame) -> None:
             segments[in_qdpx].to_dict("records"), shape.seed)
         segments = segments[~in_qdpx]
     files["coding/segments.csv"] = segments.reset_index(drop=True)
+
+
+OWN_CODE_TREE: dict[str, str] = {
+    "Werkzame elementen": "Wat hielp", "Kansen": "Groeipunten",
+    "Risico's en uitdagingen": "Zorgen", "Voorwaarden": "Nodig vooraf",
+    "Belemmeringen": "Drempels", "Transfer naar huis": "Thuis merkbaar",
+    "Ervaring ouders": "Stem van ouders",
+}
+"""Top-level codes of the generator -> the own top-level codes of an ``own_codes`` shape; the
+codes below them become ``Aspect A``, ``Aspect B`` ... in the order of their names (not
+"Punt 1": the privacy scanner rightly reads a word and a number as an address)."""
+
+
+def _own_code(path: str) -> str:
+    """A generator code path in the own code tree (:data:`OWN_CODE_TREE`)."""
+    parts = [p.strip() for p in str(path).split(">")]
+    top = OWN_CODE_TREE.get(parts[0], f"Eigen thema {len(parts[0])}")
+    if len(parts) == 1:
+        return top
+    children = sorted(c for c in _children(parts[0]))
+    index = children.index(parts[1]) if parts[1] in children else len(children)
+    return f"{top} > Aspect {chr(ord('A') + index)}"
+
+
+def _children(top: str) -> list[str]:
+    """Second-level codes under ``top`` in the generator's code tree."""
+    return sorted({p.split(" > ")[1] for p in qualitative.codebook_paths() if p.startswith(top + " > ")})
 
 
 def _coders(segments: pd.DataFrame, shape: Shape) -> pd.DataFrame:
@@ -355,6 +395,11 @@ def _cohort_yaml(files: dict, shape: Shape) -> str:
                    else line for line in lines)
     if "published_claims.csv" in files and "published_claims:" not in text:
         text += "published_claims: published_claims.csv\n"
+    if shape.substitution_target is not None:
+        text += f"substitution_target: {shape.substitution_target:g}\n"
+    if shape.hypotheses:
+        text += "hypotheses:\n" + "".join(
+            '  - "' + h.replace('"', '\\"') + '"\n' for h in shape.hypotheses)
     return text
 
 
@@ -482,6 +527,11 @@ CATALOGUE: tuple[Shape, ...] = _shapes(
     Shape("shape-export-names", export_names=True,
           description="an export with its own column names mapped in cohort.yaml"),
     Shape("shape-spss-labels", spss=True, description="an SPSS file with value labels"),
+    Shape("shape-own-words", instruments=("sdq",), own_codes=True, qdpx=False,
+          relabel_types=(("reflection", "focus_group"),),
+          hypotheses=("Kinderen slapen beter wanneer de thuissituatie rustiger wordt.",),
+          description="its own code tree and session types, another pilot's hypotheses, no "
+                      "target, no ARI-CP"),
 )
 """The shapes of the test matrix of issue 11 (``tests/test_shapes.py``)."""
 

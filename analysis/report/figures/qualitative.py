@@ -162,7 +162,7 @@ def cooccurrence_figure(matrix: pd.DataFrame, *,
 def theme_matrix_figure(table: pd.DataFrame, *, by: str = "session_type",
                         value: str = "n_segments",
                         sessions: pd.DataFrame | None = None) -> Drawn:
-    """Heatmap of the handreiking themes x session type (or group), counts in the cells.
+    """Heatmap of the cohort's own themes x session type (or group), counts in the cells.
 
     Parameters
     ----------
