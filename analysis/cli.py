@@ -357,37 +357,20 @@ def _coding(args: argparse.Namespace) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
-def _deduce_cache() -> Path | None:
-    """deduce's cache of lookup structures (None when deduce is not installed)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("deduce")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(list(spec.submodule_search_locations)[0]) / "data" / "lookup" / "cache" / \
-        "lookup_structs.pickle"
-
-
 def _deduce_prepared() -> bool:
-    cache = _deduce_cache()
-    return cache is None or cache.is_file()
+    from analysis.privacy import prepare
+
+    return prepare.is_prepared()
 
 
 def _prepare(args: argparse.Namespace) -> int:
-    """Build deduce's lookup structures now, with a progress line, so notebook 02 never does."""
-    import time
+    """Make deduce's lookup structures ready now (from the per-user cache, or built), with a
+    progress line, so notebook 02 never builds them (:mod:`analysis.privacy.prepare`)."""
+    from analysis.privacy import prepare
 
-    if _deduce_cache() is None:
-        print("prepare: the de-identifier deduce is not installed; nothing to prepare")
-        return EXIT_OK
-    print("prepare: building the lookup structures of the de-identifier deduce (once per "
-          "installation; 1-3 minutes the first time) ...", flush=True)
-    began = time.perf_counter()
-    from deduce import Deduce
-
-    Deduce()
-    print(f"prepare: done in {time.perf_counter() - began:.0f} s")
+    prepare.prepare(say=lambda line: print(line, flush=True))
     return EXIT_OK
+
 
 def _export_kind(qda, file: str) -> str:
     try:

@@ -9,14 +9,17 @@ into phases at the lines the Makefile prints:
 ===========  =========================================================================
 clone        ``git clone`` and checkout of the commit
 install      from ``make run`` starting to the first ``prepare:`` line (venv, uv, lock)
-prepare      from the first ``prepare:`` line to ``prepare: done`` (deduce's lookup build)
+prepare      from the first ``prepare:`` line to ``prepare: done`` (deduce's lookup build,
+             or its restore from the per-user cache)
 pipeline     from there to the end of ``make run`` (all notebooks, HTML, findings)
 ===========  =========================================================================
 
 ``cache="user"`` uses the user's uv and pip caches as they are (warm when the project was
-installed before on this machine); ``cache="empty"`` points ``UV_CACHE_DIR`` and
-``PIP_CACHE_DIR`` at empty temporary folders, so every wheel is downloaded: a first install
-on a new machine. Uncommitted changes of the working tree are not in the clone.
+installed before on this machine) and the per-user copy of deduce's lookup structures
+(:mod:`analysis.privacy.prepare`: restored in seconds when this deduce was prepared here before);
+``cache="empty"`` points ``UV_CACHE_DIR``, ``PIP_CACHE_DIR`` and ``ANALYSIS_CACHE_DIR`` at empty
+temporary folders, so every wheel is downloaded and deduce builds its structures: a first
+install on a new machine. Uncommitted changes of the working tree are not in the clone.
 """
 
 from __future__ import annotations
@@ -121,6 +124,7 @@ def fresh_clone(root: Path, *, cohort: str, cache: str = "user", target: str = "
         if cache == "empty":
             env["UV_CACHE_DIR"] = str(Path(scratch) / "uv-cache")
             env["PIP_CACHE_DIR"] = str(Path(scratch) / "pip-cache")
+            env["ANALYSIS_CACHE_DIR"] = str(Path(scratch) / "analysis-cache")  # deduce builds
         say(f"fresh clone: {commit[:7]} cloned in {clone_seconds:.1f} s; make {target} "
             f"({cache} caches) ...")
         code, lines = timed_lines([make, target, f"COHORT={cohort}"], cwd=dest, env=env, say=say)

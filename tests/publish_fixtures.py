@@ -191,9 +191,11 @@ def write_hand_cohort(raw_root: Path, name: str, *, drop: tuple[str, ...] = ()) 
     return folder
 
 
-APPROVED = ("IV2/IV2-001", "Het contact met school ging beter.")
+APPROVED = ("FG2/FG2-002", "Ik leerde veel van de blik van de sociaal werker.")
 """The one quote the researcher approved (source, text): it may appear in the published
-document; the other interview quote (:data:`UNAPPROVED_WORD`) may not."""
+document; the interview quote of the same theme (:data:`UNAPPROVED_WORD`) may not. Both are
+among the two quotes per theme that notebook 02 picks (``quotes_per_theme``); a quote that is
+approved but not picked is never shown."""
 UNAPPROVED_WORD = "trampolinespel"
 """A word only in a quote that passed the guard but was not approved."""
 

@@ -149,17 +149,19 @@ class Package:
         """Data files (relative) the ``modules`` (relative files) read, by the rule above."""
         data = self.data_files
         code_folders = {str(Path(rel).parent) for rel in self._files if rel.endswith(".py")}
+        names = {f: Path(f).name for f in data}
+        folders_of = {f: [(str(p), p.name) for p in Path(f).parents if str(p) not in (".", "")]
+                      for f in data}  # made once: this was most of a no-op run's time
         used: set[str] = set()
         for rel in modules:
             if rel in NAMES_ONLY:
                 continue
             facts = self.facts(rel)
             strings = set(facts.strings)
-            named = {f for f in data if Path(f).name in strings}
+            named = {f for f in data if names[f] in strings}
             for f in data:  # a data-only folder named, none of whose files is named
-                folders = [str(p) for p in Path(f).parents if str(p) not in (".", "")]
-                for folder in folders:
-                    if (Path(folder).name in strings and folder not in code_folders
+                for folder, folder_name in folders_of[f]:
+                    if (folder_name in strings and folder not in code_folders
                             and not any(n.startswith(folder + "/") for n in named)):
                         used.add(f)
             used |= named

@@ -242,12 +242,38 @@ def render(notebook: Path, html: Path, *, hide_input: bool, title: str,
         render_html(notebook, html, hide_input=hide_input, **extra)
 
 
+UNUSED_FORMAT_CHECKERS = ("rfc3987_syntax",)
+"""Optional modules of jsonschema's format checkers that the runner never uses. nbformat imports
+jsonschema, whose ``_format`` module imports ``rfc3987_syntax`` when installed (it comes with
+``jsonschema[format-nongpl]``, pulled in by the Jupyter server packages of the lock); that module
+builds 38 lark grammars at import: 1-2 s of every run. Notebook validation passes no format
+checker, so the ``iri`` formats it would check are never asked for."""
+
+
+def skip_unused_format_checkers() -> None:
+    """Make :data:`UNUSED_FORMAT_CHECKERS` unimportable in this process if nothing imported them
+    yet (jsonschema then skips those checkers, as when the package is not installed).
+
+    Only the runner's process calls this (kernels are left as they are).
+
+    >>> import sys
+    >>> skip_unused_format_checkers()
+    >>> "rfc3987_syntax" in sys.modules
+    True
+    """
+    import sys
+
+    for name in UNUSED_FORMAT_CHECKERS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
 def import_executor() -> None:
     """Import papermill and the kernel machinery in the calling (main) thread.
 
     Worker threads and :func:`warm_renderer` then find them imported: two threads importing
     ``jupyter_client`` at once can meet its circular imports half-initialised.
     """
+    skip_unused_format_checkers()
     import jupyter_client.manager  # noqa: F401
     import nbclient  # noqa: F401
     import papermill  # noqa: F401

@@ -206,8 +206,10 @@ def run(
     if update_notebooks:
         _check_bundled(ctx, raw_root)
     workers = _workers(jobs)
+    planned = _signature(ctx.reports / STATE_FILE)
     state = State.load(ctx.reports / STATE_FILE)
-    reasons = _plan(ctx, selected, set(targets), state, FileHashes(state.files), force)
+    hashes = FileHashes(state.files)
+    reasons = _plan(ctx, selected, set(targets), state, hashes, force)
     if dry_run:
         from analysis.pipeline.status import describe_plan
 
@@ -221,9 +223,10 @@ def run(
         if recovered:
             say(f"recovered from an interrupted run: earlier outputs of "
                 f"{', '.join(recovered)} put back")
-        state = State.load(ctx.reports / STATE_FILE)  # another run may have finished meanwhile
-        hashes = FileHashes(state.files)
-        reasons = _plan(ctx, selected, set(targets), state, hashes, force)
+        if recovered or _signature(ctx.reports / STATE_FILE) != planned:
+            state = State.load(ctx.reports / STATE_FILE)  # another run finished meanwhile
+            hashes = FileHashes(state.files)
+            reasons = _plan(ctx, selected, set(targets), state, hashes, force)
         to_run = [n for n in ctx.pipeline.names if reasons.get(n)]
         if to_run and not validated:
             _validate_cohort(ctx)
@@ -270,9 +273,11 @@ def _publication(ctx: _Run) -> bool:
     """Render the published set when the parameters ask for it (``publication: true``), else
     remove a published set that an earlier run left (it would show other numbers). True when
     the published folder changed."""
+    settings = ctx.parameters.get(PUBLISH_SECTION, {})
+    if not settings.get("publication") and not ctx.executed:
+        return False  # nothing ran, nothing to remove: a no-op run does not import pandas
     from analysis.publish import render
 
-    settings = ctx.parameters.get(PUBLISH_SECTION, {})
     if not settings.get("publication"):
         if ctx.executed and render.remove_published(ctx.cohort, root=ctx.root):
             ctx.say(f"removed the published set of an earlier run "
@@ -577,6 +582,16 @@ def _workers(jobs: int | None) -> int:
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ConfigError(f"--jobs must be a whole number of at least 1, got {jobs!r}")
     return jobs
+
+
+def _signature(file: Path) -> tuple[int, int] | None:
+    """Size and modification time of the state file (None when absent): the plan made before
+    the lock is taken holds inside it when these are unchanged (no other run finished)."""
+    try:
+        found = file.stat()
+    except OSError:
+        return None
+    return found.st_size, found.st_mtime_ns
 
 
 def _package(ctx: _Run, state: State, hashes: FileHashes) -> Any:

@@ -220,16 +220,21 @@ def _pair_frame(first: pd.DataFrame, second: pd.DataFrame, instrument: Instrumen
         if name not in part.columns:
             return np.full(n, None, dtype=object)
         values = part[name].astype("object").to_numpy()
-        return np.array([None if _missing(v) else str(v) for v in values], dtype=object)
+        out = np.full(n, None, dtype=object)
+        present = ~np.asarray(pd.isna(values), dtype=bool)  # as _missing, element by element
+        if present.any():  # str() of each value, in pandas' compiled loop (100,000s of rows)
+            out[present] = pd.Series(values[present], dtype=object).astype(str).to_numpy(
+                dtype=object)
+        return out
 
     form_t0, form_t1 = column(first, _forms.FORM_COLUMN), column(second, _forms.FORM_COLUMN)
     if instrument.form is not None:  # rows without a form column are the base form's
         form_t0 = np.where(pd.isna(form_t0), instrument.form, form_t0).astype(object)
         form_t1 = np.where(pd.isna(form_t1), instrument.form, form_t1).astype(object)
     inf_t0, inf_t1 = column(first, "informant"), column(second, "informant")
-    switched = np.array([a is not None and b is not None and a != b
-                         for a, b in zip(inf_t0, inf_t1)], dtype=bool)
-    crossed = np.array([a != b for a, b in zip(form_t0, form_t1)], dtype=bool)
+    switched = (pd.notna(inf_t0) & pd.notna(inf_t1)
+                & np.asarray(inf_t0 != inf_t1, dtype=bool))  # None only: column() made them
+    crossed = np.asarray(form_t0 != form_t1, dtype=bool)
     status = np.where(crossed, "form_switch", np.where(switched, "informant_switch", "same"))
     return pd.DataFrame({"family_id": first[id_column].to_numpy(), "form_t0": form_t0,
                          "form_t1": form_t1, "informant_t0": inf_t0, "informant_t1": inf_t1,
@@ -340,7 +345,9 @@ def _fill_bands(bands: dict, moment: str, rows: np.ndarray, values: np.ndarray,
     where = np.flatnonzero(rows)
     band, flag = _classify(values[where], scheme, name, ages[where])
     known = ~np.asarray(flag.isna())
-    bands[f"{moment}_band"][where] = [None if pd.isna(b) else b for b in band]
+    labels = np.asarray(band, dtype=object).copy()
+    labels[np.asarray(pd.isna(labels), dtype=bool)] = None
+    bands[f"{moment}_band"][where] = labels
     bands[f"{moment}_elevated"][where[known]] = np.asarray(flag[known], dtype=bool)
     bands[f"{moment}_known"][where[known]] = True
 

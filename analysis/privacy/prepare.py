@@ -1,0 +1,257 @@
+"""deduce's lookup structures: built once per installation, kept once per user.
+
+The de-identifier deduce (:mod:`analysis.privacy.guard`) turns its lookup lists (names, places,
+streets, institutions: ``deduce/data/lookup/src``) into lookup structures the first time
+``Deduce()`` is made, and pickles them into its own package folder
+(``deduce/data/lookup/cache/lookup_structs.pickle``, about 75 MB). That build takes 70-85 s on
+a quiet 2-core machine (minutes under load), in every new virtual environment: each clone, each
+``rm -rf .venv``, each CI job.
+
+:func:`prepare` (``python -m analysis prepare``, run by ``make install``) keeps a copy of the
+built structures in a per-user cache, :func:`user_cache_file`, keyed on deduce's version and a
+digest of its lookup lists (:func:`lists_digest`: every file's path and bytes), so a new
+environment with the same deduce and the same lists restores them in a few seconds instead of
+building them again. The structures are deduce's own, built by deduce from the same lists: the
+guard's findings (and so every quote, number and test of ``tests/test_privacy.py``) are the
+same whichever way they arrived. Another deduce version or any change in a list gives another
+key, and so a fresh build.
+
+deduce accepts its cache only when it is newer than every folder of its lookup lists (it
+compares the saved time with their modification times, which a new installation sets to the
+time it unpacked them); a restored copy is therefore stamped with the modification time of the
+newest of these lists (never the clock: outputs do not depend on the day).
+
+The cache folder is ``$ANALYSIS_CACHE_DIR`` when set (an empty value turns the cache off), else
+the system's per-user cache folder (``%LOCALAPPDATA%`` on Windows, ``~/Library/Caches`` on
+macOS, ``$XDG_CACHE_HOME`` or ``~/.cache`` elsewhere) under ``helmond-compendium``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+CACHE_ENV = "ANALYSIS_CACHE_DIR"
+"""Environment variable: folder of the per-user cache (empty: no per-user cache)."""
+CACHE_NAME = "helmond-compendium"
+"""Folder of this compendium inside the system's per-user cache folder."""
+CACHE_FILE = "lookup_structs.pickle"
+"""File name of the structures, in deduce's cache and in the per-user cache."""
+
+
+def deduce_folder() -> Path | None:
+    """deduce's package folder, None when deduce is not installed."""
+    spec = importlib.util.find_spec("deduce")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def deduce_cache_file() -> Path | None:
+    """deduce's own cache of lookup structures (None when deduce is not installed)."""
+    folder = deduce_folder()
+    return None if folder is None else folder / "data" / "lookup" / "cache" / CACHE_FILE
+
+
+def deduce_version() -> str:
+    """The installed deduce's version, as deduce records it in its cache."""
+    from importlib.metadata import version
+
+    return version("deduce")
+
+
+def lists_digest(source: Path) -> str:
+    """SHA-256 over every file of deduce's lookup lists below ``source``: relative path and bytes
+    (``__pycache__`` left out), in sorted order.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = (Path(d) / "names.txt").write_text("Jan\\n", encoding="utf-8")
+    ...     first = lists_digest(Path(d))
+    ...     _ = (Path(d) / "names.txt").write_text("Jan\\nPiet\\n", encoding="utf-8")
+    ...     first != lists_digest(Path(d))
+    True
+    """
+    digest = hashlib.sha256()
+    for file in sorted(p for p in source.rglob("*") if p.is_file()
+                       and "__pycache__" not in p.parts):
+        digest.update(file.relative_to(source).as_posix().encode("utf-8") + b"\0")
+        digest.update(file.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def user_cache_root(environ: dict | None = None) -> Path | None:
+    """The per-user cache folder of this compendium; None when ``$ANALYSIS_CACHE_DIR`` is set
+    empty (no per-user cache).
+
+    >>> user_cache_root({"ANALYSIS_CACHE_DIR": "/tmp/c"}).as_posix()
+    '/tmp/c'
+    >>> user_cache_root({"ANALYSIS_CACHE_DIR": ""}) is None
+    True
+    """
+    environ = os.environ if environ is None else environ
+    if CACHE_ENV in environ:
+        return Path(environ[CACHE_ENV]) if environ[CACHE_ENV] else None
+    if sys.platform == "win32" and environ.get("LOCALAPPDATA"):
+        base = Path(environ["LOCALAPPDATA"])
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / CACHE_NAME
+
+
+def user_cache_file(environ: dict | None = None) -> Path | None:
+    """Where the per-user copy of the installed deduce's structures is kept, or None (no
+    deduce, or no per-user cache): ``<root>/deduce-<version>-<lists digest, 16 hex>/``."""
+    root, folder = user_cache_root(environ), deduce_folder()
+    if root is None or folder is None:
+        return None
+    key = lists_digest(folder / "data" / "lookup" / "src")[:16]
+    return root / f"deduce-{deduce_version()}-{key}" / CACHE_FILE
+
+
+def is_prepared() -> bool:
+    """True when deduce's own cache file exists (or deduce is not installed)."""
+    cache = deduce_cache_file()
+    return cache is None or cache.is_file()
+
+
+def restore(source: Path, target: Path) -> None:
+    """Write the structures of the per-user copy ``source`` into deduce's cache ``target``,
+    stamped with the newest lookup list's modification time (deduce's test of freshness),
+    atomically."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()  # millions of small objects: 4x faster without collections
+    try:
+        with open(source, "rb") as file:
+            cache = pickle.load(file)
+        _restore(cache, target)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _restore(cache: object, target: Path) -> None:
+    if not isinstance(cache, dict) or cache.get("deduce_version") != deduce_version():
+        raise ValueError(f"the per-user copy does not hold deduce {deduce_version()}'s "
+                         "structures")
+    src = target.parent.parent / "src"
+    newest = max((f.stat().st_mtime for f in [src, *src.rglob("*")] if f.exists()), default=0.0)
+    cache["saved_datetime"] = str(datetime.fromtimestamp(newest))  # not older than any list
+    from deduce import lookup_structs
+
+    if not lookup_structs.validate_lookup_struct_cache(
+            cache=cache, base_path=target.parent.parent, deduce_version=deduce_version()):
+        raise ValueError("deduce would not accept the restored structures")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(target, lambda out: pickle.dump(cache, out, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def keep(source: Path, target: Path) -> None:
+    """Copy deduce's freshly built cache ``source`` to the per-user cache ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(source, "rb") as fin:
+        _write_atomic(target, lambda out: shutil.copyfileobj(fin, out, 1 << 20))
+
+
+def _write_atomic(target: Path, write: Callable) -> None:
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)  # as an ordinary file (mkstemp makes it private)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def prepare(say: Callable[[str], object] = print) -> str:
+    """Make deduce's lookup structures ready: from the per-user cache when it holds them for
+    this deduce and these lists, else built by deduce (and then kept in the per-user cache).
+
+    Returns what was done: ``"absent"`` (deduce not installed), ``"ready"`` (deduce's own cache
+    was fine), ``"restored"`` or ``"built"``.
+    Problems with the per-user cache (unwritable, damaged) are said and end in a build.
+    """
+    target = deduce_cache_file()
+    if target is None:
+        say("prepare: the de-identifier deduce is not installed; nothing to prepare")
+        return "absent"
+    began = time.perf_counter()
+    try:
+        kept = user_cache_file()
+    except OSError as error:
+        say(f"prepare: the per-user cache cannot be used ({error}); building instead")
+        kept = None
+    if target.is_file() and _accepted(target):
+        if kept is not None and not kept.is_file():
+            _keep_quietly(target, kept, say)
+        say("prepare: the lookup structures of the de-identifier deduce are ready")
+        return "ready"
+    if kept is not None and kept.is_file():
+        say(f"prepare: restoring the lookup structures of the de-identifier deduce from the "
+            f"per-user cache ({kept.parent.name}) ...")
+        try:
+            restore(kept, target)
+            say(f"prepare: done in {time.perf_counter() - began:.0f} s")
+            return "restored"
+        except Exception as error:  # noqa: BLE001 - a damaged copy: build instead
+            say(f"prepare: the per-user copy could not be used ({type(error).__name__}: "
+                f"{error}); building instead")
+            target.unlink(missing_ok=True)
+    say("prepare: building the lookup structures of the de-identifier deduce (once per "
+        "installation and deduce version; 1-3 minutes on a quiet machine, longer under load) ...")
+    began = time.perf_counter()
+    from deduce import Deduce
+
+    Deduce()
+    say(f"prepare: done in {time.perf_counter() - began:.0f} s")
+    if kept is not None and target.is_file():
+        _keep_quietly(target, kept, say)
+    return "built"
+
+
+def _keep_quietly(target: Path, kept: Path, say: Callable[[str], object]) -> None:
+    try:
+        keep(target, kept)
+        say(f"prepare: kept a copy in the per-user cache ({kept.parent.name}; "
+            f"{CACHE_ENV}= turns this off)")
+    except OSError as error:
+        say(f"prepare: no copy kept in the per-user cache ({error})")
+
+
+def _accepted(cache_file: Path) -> bool:
+    """Whether deduce would load ``cache_file`` rather than build (its version and freshness
+    test, :func:`deduce.lookup_structs.validate_lookup_struct_cache`)."""
+    import gc
+
+    from deduce import lookup_structs
+
+    enabled = gc.isenabled()
+    gc.disable()  # millions of small objects: reading is 4x faster without collections
+    try:
+        with open(cache_file, "rb") as file:
+            cache = pickle.load(file)
+        return bool(lookup_structs.validate_lookup_struct_cache(
+            cache=cache, base_path=cache_file.parent.parent, deduce_version=deduce_version()))
+    except Exception:  # noqa: BLE001 - unreadable: not accepted
+        return False
+    finally:
+        if enabled:
+            gc.enable()

@@ -1,0 +1,142 @@
+"""analysis.privacy.prepare: deduce's lookup structures restored from a per-user cache.
+
+No real build here (70-85 s): deduce's cache and the per-user cache are small stand-ins in
+``tmp_path``, and ``Deduce`` is replaced where a build would happen. The real structures are
+exercised by every test that makes ``Deduce()`` (tests/test_privacy.py).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+
+import pytest
+
+from analysis.privacy import prepare
+
+
+@pytest.fixture
+def lookup(tmp_path, monkeypatch):
+    """A stand-in of deduce's ``data/lookup`` folder (lists just unpacked, as by a new
+    installation) and of the per-user cache, both in tmp_path."""
+    base = tmp_path / "deduce" / "data" / "lookup"
+    (base / "src" / "names").mkdir(parents=True)
+    (base / "src" / "names" / "first.txt").write_text("Jan\nPiet\n", encoding="utf-8")
+    target = base / "cache" / prepare.CACHE_FILE
+    kept = tmp_path / "user-cache" / "deduce-x" / prepare.CACHE_FILE
+    monkeypatch.setattr(prepare, "deduce_cache_file", lambda: target)
+    monkeypatch.setattr(prepare, "user_cache_file", lambda environ=None: kept)
+    return {"base": base, "target": target, "kept": kept}
+
+
+def _no_build(monkeypatch):
+    import deduce
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("built although the per-user cache holds the structures")
+
+    monkeypatch.setattr(deduce, "Deduce", refuse)
+
+
+def _write_copy(path, version, saved="2000-01-01 00:00:00"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as out:
+        pickle.dump({"deduce_version": version, "saved_datetime": saved,
+                     "lookup_structs": {"first_names": ["jan", "piet"]}}, out)
+
+
+def _accepted(lookup):
+    from deduce import lookup_structs
+
+    with open(lookup["target"], "rb") as file:
+        cache = pickle.load(file)
+    return lookup_structs.validate_lookup_struct_cache(
+        cache=cache, base_path=lookup["base"], deduce_version=prepare.deduce_version()), cache
+
+
+def test_a_kept_copy_is_restored_without_a_build_and_deduce_accepts_it(lookup, monkeypatch):
+    _write_copy(lookup["kept"], prepare.deduce_version())
+    _no_build(monkeypatch)
+    said = []
+    assert prepare.prepare(say=said.append) == "restored"
+    accepted, cache = _accepted(lookup)
+    assert accepted  # newer than the freshly unpacked lists: deduce loads it
+    assert cache["lookup_structs"] == {"first_names": ["jan", "piet"]}
+    assert any("per-user cache" in line for line in said) and said[-1].startswith(
+        "prepare: done in")
+
+
+def test_the_copy_as_kept_would_be_refused_by_deduce(lookup):
+    """Why the restore stamps a new time: deduce refuses a cache older than its lists."""
+    from deduce import lookup_structs
+
+    _write_copy(lookup["kept"], prepare.deduce_version())
+    with open(lookup["kept"], "rb") as file:
+        cache = pickle.load(file)
+    assert not lookup_structs.validate_lookup_struct_cache(
+        cache=cache, base_path=lookup["base"], deduce_version=prepare.deduce_version())
+
+
+@pytest.mark.parametrize("damage", ["other-version", "not-a-pickle"])
+def test_a_damaged_or_foreign_copy_ends_in_a_build_that_is_kept(lookup, monkeypatch, damage):
+    import deduce
+
+    if damage == "other-version":
+        _write_copy(lookup["kept"], "0.0.1")
+    else:
+        lookup["kept"].parent.mkdir(parents=True)
+        lookup["kept"].write_bytes(b"not a pickle")
+    built = []
+
+    def build():
+        built.append(True)
+        _write_copy(lookup["target"], prepare.deduce_version(), saved=str(
+            __import__("datetime").datetime.now()))
+
+    monkeypatch.setattr(deduce, "Deduce", build)
+    said = []
+    assert prepare.prepare(say=said.append) == "built"
+    assert built == [True]
+    assert any("could not be used" in line for line in said)
+    with open(lookup["kept"], "rb") as file:  # the fresh build replaced the bad copy
+        assert pickle.load(file)["deduce_version"] == prepare.deduce_version()
+
+
+def test_an_accepted_deduce_cache_is_left_alone_and_copied_once(lookup, monkeypatch):
+    time.sleep(0.01)
+    _write_copy(lookup["target"], prepare.deduce_version(),
+                saved=str(__import__("datetime").datetime.now()))
+    before = lookup["target"].stat().st_mtime_ns
+    _no_build(monkeypatch)
+    assert prepare.prepare(say=lambda line: None) == "ready"
+    assert lookup["target"].stat().st_mtime_ns == before
+    assert lookup["kept"].read_bytes() == lookup["target"].read_bytes()
+
+
+def test_no_per_user_cache_when_the_variable_is_empty(lookup, monkeypatch):
+    import deduce
+
+    monkeypatch.setattr(prepare, "user_cache_file", lambda environ=None: None)
+    monkeypatch.setattr(deduce, "Deduce", lambda: _write_copy(
+        lookup["target"], prepare.deduce_version(),
+        saved=str(__import__("datetime").datetime.now())))
+    assert prepare.prepare(say=lambda line: None) == "built"
+    assert not lookup["kept"].exists()
+
+
+def test_the_key_follows_the_version_and_the_lists(tmp_path, monkeypatch):
+    monkeypatch.setenv(prepare.CACHE_ENV, str(tmp_path))
+    first = prepare.user_cache_file()
+    assert first.parent.parent == tmp_path
+    assert first.parent.name.startswith(f"deduce-{prepare.deduce_version()}-")
+    monkeypatch.setattr(prepare, "deduce_version", lambda: "9.9.9")
+    assert prepare.user_cache_file().parent.name.startswith("deduce-9.9.9-")
+
+
+def test_restore_writes_atomically_and_readably(lookup):
+    _write_copy(lookup["kept"], prepare.deduce_version())
+    prepare.restore(lookup["kept"], lookup["target"])
+    assert [p.name for p in lookup["target"].parent.iterdir()] == [prepare.CACHE_FILE]
+    if os.name == "posix":
+        assert lookup["target"].stat().st_mode & 0o044  # not mkstemp's private mode
