@@ -477,8 +477,8 @@ def session_key_numbers(sessions: pd.DataFrame | None, segments: pd.DataFrame | 
         counted once (:func:`participant_counts`), e.g. ``focus_group_social_workers_n``; None
         when the cohort held no such session, has no coding, or the data cannot tell people
         apart. ``<session_type>_<group>_participations_n``: participations (sum of
-        ``n_participants``; one person in two sessions counts twice), recorded for the
-        combinations the cohort held. ``<session_type>_sessions_n``: sessions of that
+        ``n_participants``; one person in two sessions counts twice), None for the
+        combinations the cohort did not hold (the same names for every cohort). ``<session_type>_sessions_n``: sessions of that
         type (0 when none; None without coding). ``case_study_n``: case-study sessions.
         ``parents_interviewed``: parents interviewed, each once (None when there was none or
         they cannot be told apart); ``parents_positive``: of those interviews, the ones with at
@@ -493,6 +493,7 @@ def session_key_numbers(sessions: pd.DataFrame | None, segments: pd.DataFrame | 
     kinds = _union(groups if groups is not None else session_categories("group"), sessions,
                    "group")
     counts: dict[str, int | None] = {f"{t}_{g}_n": None for t in types for g in kinds}
+    counts.update({f"{t}_{g}_participations_n": None for t in types for g in kinds})
     counts.update({f"{t}_sessions_n": None for t in types})
     counts.update(case_study_n=None, parents_interviewed=None, parents_positive=None,
                   qualitative_sessions_n=None)

@@ -108,12 +108,17 @@ def absent_part_keys(numbers: Mapping[str, Any]) -> list[str]:
     ``<id>_*`` keys, and for the attachment measure the chain steps that need it
     (:data:`analysis.questionnaires.outcomes.ATTACHMENT_STEPS`, any suffix) and the stress
     association (``stress_*``); no target set (``substitution_target`` None): the target and
-    its verdict. Only keys whose value is absent (None) or a count of 0 for the absent part.
+    its verdict; a session type and group the cohort never held
+    (``<type>_<group>_participations_n`` None): that key and ``<type>_<group>_n``. Only keys
+    whose value is absent (None) or a count of 0 for the absent part.
 
     >>> sorted(absent_part_keys({"ari_cp_n": 0, "ari_cp_t0_only_n": 0, "sdq_n": 9,
     ...                          "t0_elevated_high_disorganized_n": None, "t0_elevated_n": 4,
     ...                          "substitution_target": None, "substitution_share": 0.5}))
     ['ari_cp_n', 'ari_cp_t0_only_n', 'substitution_target', 't0_elevated_high_disorganized_n']
+    >>> absent_part_keys({"interview_children_n": None, "interview_children_participations_n": None,
+    ...                   "interview_parents_n": None, "interview_parents_participations_n": 3})
+    ['interview_children_participations_n', 'interview_children_n']
     """
     from analysis.questionnaires import instruments
     from analysis.questionnaires.outcomes import ATTACHMENT, ATTACHMENT_STEPS
@@ -131,11 +136,15 @@ def absent_part_keys(numbers: Mapping[str, Any]) -> list[str]:
     if numbers.get("substitution_target") is None:
         out += [k for k in ("substitution_target", "substitution_target_verdict_nl",
                             "substitution_target_met") if k in numbers]
-    return list(dict.fromkeys(out))
+    suffix = "_participations_n"
+    for key in [k for k in numbers if k.endswith(suffix) and numbers[k] is None]:
+        out += [key, f"{key[:-len(suffix)]}_n"]  # a session type and group the cohort never held
+    return [k for k in dict.fromkeys(out) if k in numbers]
 
 
 ABSENT_PARTS_NL: str = ("Kerngetallen van wat dit cohort niet heeft (een vragenlijst die niet is "
-                        "afgenomen, een doel dat niet is gesteld) staan hier niet.")
+                        "afgenomen, een doel dat niet is gesteld, een soort sessie met een groep "
+                        "die niet is gehouden) staan hier niet.")
 """The one line a key-number page shows when it leaves out :func:`absent_part_keys`."""
 
 
