@@ -102,6 +102,46 @@ class ValidationReport:
             lines += ["", "No errors: the cohort follows the data contract."]
         return "\n".join(lines)
 
+    def format_nl(self) -> str:
+        """The report in Dutch, as the notebooks show it to a reader (:meth:`format` is the
+        command line's English): a summary per file, then the problems (their messages as the
+        checks word them, in English, with file, row and column), then omitted counts.
+
+        >>> print(ValidationReport(cohort="demo").format_nl())
+        Validatie van cohort demo: 0 fouten, 0 waarschuwingen
+        <BLANKLINE>
+        bestand                         rijen   fouten  waarschuwingen
+        <BLANKLINE>
+        Geen fouten: het cohort volgt het datacontract.
+        """
+        def count(n: int, one: str, many: str) -> str:
+            return f"{_grouped(n)} {one if n == 1 else many}"
+
+        lines = [f"Validatie van cohort {self.cohort}: "
+                 f"{count(self.n_errors, 'fout', 'fouten')}, "
+                 f"{count(self.n_warnings, 'waarschuwing', 'waarschuwingen')}"]
+        width = max([28, *(len(s.source or n) + 2 for n, s in self.files.items())])
+        lines += ["", f"{'bestand':<{width}}{'rijen':>9}{'fouten':>9}{'waarschuwingen':>16}"]
+        for name, summary in self.files.items():
+            shown = summary.source or name
+            if summary.source is None and name != "cohort.yaml":
+                lines.append(f"{shown:<{width}}{'ontbreekt':>9}")
+                continue
+            rows = "-" if summary.rows is None else _grouped(summary.rows)
+            lines.append(f"{shown:<{width}}{rows:>9}{self._count(shown, 'error'):>9}"
+                         f"{self._count(shown, 'warning'):>16}")
+        sections = [("error", "Fouten (de analyse stopt tot ze zijn opgelost)", self.errors),
+                    ("warning", "Waarschuwingen (ook in de rapporten vermeld)", self.warnings)]
+        for severity, title, problems in sections:
+            if problems:
+                lines += ["", title + ":"] + [f"  {p.format()}" for p in _by_row(problems)]
+                lines += [f"  ... en nog {_grouped(n - MAX_LISTED)} van de controle {check} in "
+                          f"{file}" for (file, check, sev), n in self.counts.items()
+                          if sev == severity and n > MAX_LISTED]
+        if not self.n_errors:
+            lines += ["", "Geen fouten: het cohort volgt het datacontract."]
+        return "\n".join(lines)
+
     def _count(self, file: str, severity: str) -> int:
         return sum(n for (f, _c, s), n in self.counts.items() if f == file and s == severity)
 
@@ -115,6 +155,11 @@ def _by_row(problems: list[Problem]) -> list[Problem]:
     """``problems`` grouped by file (in order of appearance), then by row; stable otherwise."""
     order = {file: i for i, file in enumerate(dict.fromkeys(p.file for p in problems))}
     return sorted(problems, key=lambda p: (order[p.file], p.row or 0))
+
+
+def _grouped(n: int) -> str:
+    """``n`` with Dutch digit grouping (a space from 10 000, as the Taalunie writes it)."""
+    return f"{n:,}".replace(",", " ") if n >= 10_000 else str(n)
 
 
 def _plural(n: int, word: str) -> str:

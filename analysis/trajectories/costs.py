@@ -85,17 +85,20 @@ def tariff_table(overrides: Mapping[str, float] | None = None, *,
     Returns
     -------
     DataFrame
-        Columns ``tariff, value_eur, unit, label_nl, assumption, overridden, rationale``;
-        ``assumption`` is True for a file default and False for a value given in ``overrides``
+        Columns ``tariff, value_eur, unit, label_nl, assumption, overridden, rationale``
+        (``unit`` and ``rationale`` in Dutch: the file's ``unit_nl`` and ``rationale_nl``, else
+        its ``unit`` and ``rationale`` as written); ``assumption`` is True for a file default and False for a value given in ``overrides``
         (the caller vouches for it).
     """
     specs = _tariff_specs(path)
     values = load_tariffs(overrides, path=path)
-    rows = [{"tariff": name, "value_eur": values[name], "unit": spec.get("unit", ""),
+    rows = [{"tariff": name, "value_eur": values[name],
+             "unit": spec.get("unit_nl", spec.get("unit", "")),
              "label_nl": spec.get("label_nl", name),
              "assumption": name not in (overrides or {}) and bool(spec.get("assumption",
                                                                            path is None)),
-             "overridden": name in (overrides or {}), "rationale": spec.get("rationale", "")}
+             "overridden": name in (overrides or {}),
+             "rationale": spec.get("rationale_nl", spec.get("rationale", ""))}
             for name, spec in specs.items()]
     return pd.DataFrame(rows)
 
