@@ -266,7 +266,6 @@ def site_numbers_problems(folder, threshold):
     import pandas as pd
 
     from analysis.report.labels import format_key_number
-    from analysis.report.narrative import format_value
 
     problems = []
     numbers = json.loads((folder / "key_numbers.json").read_text(encoding="utf-8"))
@@ -293,7 +292,10 @@ def site_numbers_problems(folder, threshold):
             return text
         return int(value) if value.is_integer() else value
 
-    expected = [[format_value(num(r.published)), format_value(num(r.reproduced))]
+    from analysis.report.claims import is_percent, reproduced_text, value_text
+
+    expected = [[value_text(num(r.published), is_percent(r.unit, num(r.numerator))),
+                 reproduced_text(num(r.reproduced), num(r.numerator), num(r.denominator))]
                 for r in claims.itertuples()]
     if shown != expected:
         problems.append(f"beweringen.html shows {shown[:3]}..., claims.csv {expected[:3]}...")

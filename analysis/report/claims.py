@@ -33,8 +33,9 @@ RULES_FILE: Path = paths.DEFINITIONS / "claim_rules.yaml"
 """Default mapping claim_id -> key-number names."""
 
 COLUMNS: list[str] = ["claim_id", "published", "reproduced", "numerator", "denominator",
-                      "ci_low", "ci_high", "status", "note", "section", "statement"]
-"""Columns of :func:`reproduce_claims`: the comparison, then ``section`` and ``statement``."""
+                      "ci_low", "ci_high", "status", "note", "unit", "section", "statement"]
+"""Columns of :func:`reproduce_claims`: the comparison, the claim's ``unit`` (as published:
+count, percent, max, min; empty when not given), then ``section`` and ``statement``."""
 
 STATUSES: tuple[str, ...] = ("reproduced", "differs", "not_computable")
 STATUS_LABELS_NL: dict[str, str] = {"reproduced": "gereproduceerd", "differs": "wijkt af",
@@ -73,6 +74,104 @@ def load_claim_rules(path: str | Path | None = None) -> dict[str, dict[str, Any]
     for claim_id, rule in rules.items():
         _check_rule(claim_id, rule, where)
     return rules
+
+
+def is_percent(unit: Any, numerator: Any = None) -> bool:
+    """Whether a claim is a percentage: its published ``unit`` says ``percent``, or (no unit
+    given) its reproduction has a numerator (a share rule).
+
+    >>> is_percent("percent"), is_percent("count", 3), is_percent("", 3), is_percent(None)
+    (True, False, True, False)
+    """
+    text = "" if unit is None or (isinstance(unit, float) and math.isnan(unit)) else str(unit)
+    if text.strip():
+        return text.strip() == "percent"
+    return _mark(numerator) or (numerator is not None and str(numerator) != ""
+                                and not pd.isna(numerator))
+
+
+def value_text(value: Any, percent: bool, digits: int = 0) -> str:
+    """A claim's published or reproduced value as both claim tables show it: Dutch notation,
+    ``digits`` decimals for a percentage, with "%"; a count as a whole number; a withheld value
+    ("<5", "x") as is; nothing for a missing value.
+
+    >>> value_text(50, True), value_text(53.333, True, 1), value_text(22, False)
+    ('50%', '53,3%', '22')
+    """
+    from analysis.report.narrative import format_value
+
+    if _mark(value):
+        return str(value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number):
+        return ""
+    if percent:
+        return f"{format_value(number, f'.{digits}')}%"
+    return format_value(int(number) if number.is_integer() else number)
+
+
+def _mark(value: Any) -> bool:
+    """A mark of disclosure control: :func:`analysis.report.narrative.withheld`, or as read back
+    from ``claims.csv`` a text that is not a number ("<5", "x")."""
+    from analysis.report.narrative import withheld
+
+    if withheld(value):
+        return True
+    if not isinstance(value, str) or not value.strip():
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return True
+    return False
+
+
+def reproduced_text(value: Any, numerator: Any = None, denominator: Any = None) -> str:
+    """A claim's reproduced value as both claim tables show it: a share as "53,3% (8 van 15)"
+    (one decimal unless whole; "x" for a withheld share, the counts as published), any other
+    value in Dutch notation; "niet te berekenen" when missing.
+
+    >>> reproduced_text(50.0, 8, 16), reproduced_text(22), reproduced_text("x", "x", 16)
+    ('50% (8 van 16)', '22', 'x (x van 16)')
+    >>> reproduced_text(float("nan"))
+    'niet te berekenen'
+    """
+    from analysis.report.narrative import format_value
+
+    def present(v: Any) -> bool:
+        return _mark(v) or (v is not None and str(v) != "" and not pd.isna(v))
+
+    def count(v: Any) -> str:
+        return str(v) if _mark(v) else format_value(float(v), "count")
+
+    if not present(value):
+        return "niet te berekenen"
+    if present(numerator) and present(denominator):
+        share = (str(value) if _mark(value) else
+                 value_text(value, True, 0 if float(value).is_integer() else 1))
+        return f"{share} ({count(numerator)} van {count(denominator)})"
+    if _mark(value):
+        return str(value)
+    number = float(value)
+    return value_text(number, False) if number.is_integer() else format_value(number, ".1")
+
+
+def interval_text(low: Any, high: Any) -> str:
+    """A claim's 95%-interval (percentages) as both claim tables and the findings write an
+    interval: "25% tot 75%"; "x" when withheld; nothing without an interval.
+
+    >>> interval_text(25.0, 75.2), interval_text("x", "x"), interval_text(float("nan"), 1)
+    ('25% tot 75%', 'x', '')
+    """
+    if _mark(low) or _mark(high):
+        return "x"
+    shown = [value_text(v, True) for v in (low, high)]
+    return "" if "" in shown else f"{shown[0]} tot {shown[1]}"
 
 
 def statements_nl(path: str | Path | None = None) -> dict[str, str]:
@@ -157,6 +256,7 @@ def _reproduce_one(claim: dict, rule: Mapping | None, key_numbers: Mapping[str, 
     published = _number(claim.get("published"))
     row = dict.fromkeys(COLUMNS, np.nan)
     row.update(claim_id=str(claim["claim_id"]), published=published,
+               unit=_text(claim.get("unit")),
                section=_text(claim.get("section")), statement=_text(claim.get("statement")))
     notes = [_text(claim.get("note")), _text((rule or {}).get("note"))]
     if rule is None:

@@ -52,8 +52,9 @@ from analysis.report.published import PublishedSet, read_set
 from analysis.report.figures.style import banner_html
 
 CLAIMS_COLUMNS = ["claim_id", "published", "reproduced", "numerator", "denominator", "ci_low",
-                  "ci_high", "status", "note"]
-"""Columns of ``reports/<cohort>/claims.csv`` (status: reproduced, differs, not_computable)."""
+                  "ci_high", "status", "note", "unit"]
+"""Columns of ``reports/<cohort>/claims.csv`` (status: reproduced, differs, not_computable;
+unit: the published claim's, e.g. count or percent)."""
 
 
 class _Markdown:
@@ -445,13 +446,16 @@ class Findings:
         return claim_rules.reproduce_claims(published, self.numbers)
 
     def _claims_view(self, table: pd.DataFrame) -> pd.DataFrame:
-        from analysis.report.claims import STATUS_LABELS_NL, notes_nl, statements_nl
+        from analysis.report.claims import STATUS_LABELS_NL, is_percent, notes_nl, statements_nl
+        from analysis.report.claims import value_text
 
         dutch, notes = statements_nl(), notes_nl()
         statements = table["statement"] if "statement" in table else table["claim_id"]
+        units = table["unit"] if "unit" in table else [None] * len(table)
         view = pd.DataFrame({
             "bewering": [dutch.get(c, s) for c, s in zip(table["claim_id"], statements)],
-            "gepubliceerd": table["published"].map(lambda v: narrative.format_value(v)),
+            "gepubliceerd": [value_text(v, is_percent(u, k)) for v, u, k in
+                             zip(table["published"], units, table["numerator"])],
             "gereproduceerd": [self._reproduced_text(r) for r in table.itertuples()],
             "95%-interval": [self._interval_text(r) for r in table.itertuples()],
             "status": [STATUS_LABELS_NL.get(s, str(s)) for s in table["status"]],
@@ -464,29 +468,15 @@ class Findings:
 
     @staticmethod
     def _reproduced_text(row) -> str:
-        if narrative.withheld(row.reproduced):
-            value = str(row.reproduced)
-        elif row.reproduced is None or pd.isna(row.reproduced):
-            return "niet te berekenen"
-        else:
-            value = narrative.format_value(float(row.reproduced), ".1" if not float(
-                row.reproduced).is_integer() else "")
-        k, n = row.numerator, row.denominator
-        if all(narrative.withheld(v) or (v is not None and pd.notna(v)) for v in (k, n)):
-            shown = "x" if narrative.withheld(row.reproduced) else f"{value}%"
-            return (f"{shown} ({narrative.format_value(k, 'count')} van "
-                    f"{narrative.format_value(n, 'count')})")
-        return value
+        from analysis.report.claims import reproduced_text
+
+        return reproduced_text(row.reproduced, row.numerator, row.denominator)
 
     @staticmethod
     def _interval_text(row) -> str:
-        low, high = row.ci_low, row.ci_high
-        if narrative.withheld(low) or narrative.withheld(high):
-            return "x"
-        if low is None or high is None or pd.isna(low) or pd.isna(high):
-            return ""
-        return (f"{narrative.format_value(low, '.0')}% tot "
-                f"{narrative.format_value(high, '.0')}%")
+        from analysis.report.claims import interval_text
+
+        return interval_text(row.ci_low, row.ci_high)
 
     def warnings(self) -> pd.DataFrame | _Markdown:
         """The validation warnings of the data (file, row, column, what was expected); only in

@@ -609,8 +609,8 @@ def _numbers_body(stages: Mapping[str, Mapping[str, Any]],
 def _claims_body(claims_csv: Path) -> str:
     import pandas as pd
 
-    from analysis.report.claims import notes_nl, statements_nl
-    from analysis.report.narrative import format_value
+    from analysis.report.claims import interval_text, is_percent, notes_nl, reproduced_text
+    from analysis.report.claims import statements_nl, value_text
 
     parts = ["<h1>Beweringen</h1>"]
     try:
@@ -626,13 +626,16 @@ def _claims_body(claims_csv: Path) -> str:
     parts.append("<table><tr><th>bewering</th><th>gepubliceerd</th><th>gereproduceerd</th>"
                  "<th>95%-interval</th><th>status</th><th>toelichting</th></tr>")
     for row in table.itertuples():
-        interval = (f"{format_value(_num(row.ci_low))} tot {format_value(_num(row.ci_high))}"
-                    if str(row.ci_low) != "" else "")
+        interval = interval_text(_num(row.ci_low), _num(row.ci_high))
+        unit = getattr(row, "unit", "")
+        published = value_text(_num(row.published), is_percent(unit, _num(row.numerator)))
+        reproduced = reproduced_text(*(_num(v) for v in (row.reproduced, row.numerator,
+                                                          row.denominator)))
         status = str(row.status)
         parts.append(
             f"<tr><td>{html.escape(dutch.get(row.claim_id, row.claim_id))}</td>"
-            f"<td class=\"getal\">{html.escape(format_value(_num(row.published)))}</td>"
-            f"<td class=\"getal\">{html.escape(format_value(_num(row.reproduced)))}</td>"
+            f"<td class=\"getal\">{html.escape(published)}</td>"
+            f"<td class=\"getal\">{html.escape(reproduced)}</td>"
             f"<td class=\"getal\">{html.escape(interval)}</td>"
             f'<td><span class="badge {html.escape(status)}">'
             f"{html.escape(status_nl.get(status, status))}</span></td>"

@@ -509,7 +509,7 @@ def _draw_jacobson_truax(ax, rows: pd.DataFrame, boundary: float | None, higher_
         thr = float(threshold.median())
         varies = " (mediaan)" if threshold.nunique() > 1 else ""
         ax.fill_between(grid, grid - thr, grid + thr, color=OKABE_ITO["grey"], alpha=0.2, lw=0,
-                        label=f"geen betrouwbare verandering (+/- {format_nl(thr, 1)}){varies}")
+                        label=f"geen betrouwbare verandering (± {format_nl(thr, 1)}){varies}")
     else:
         ax.text(0.02, 0.98, "geen grens voor betrouwbare verandering beschikbaar",
                 transform=ax.transAxes, fontsize=7, va="top")
