@@ -440,3 +440,15 @@ def test_internal_artefacts_left_in_reports_never_reach_the_bundle(matrix):
             assert INTERNAL_TOKEN.encode() not in archive.read(name), name
             assert not name.endswith(".pdf")
     assert INTERNAL_TOKEN.encode() not in render.zip_path("pub-hand").read_bytes()
+
+
+def test_the_published_pages_list_every_file_written_after_them(matrix):
+    """Issue 25: the manifest and the disclosure check are written after the site; the
+    published index and findings still list them, and every listed file is in the folder."""
+    folder = _bundle(matrix, "pub-bundled", 5)
+    for page in ("index.html", "findings.html"):
+        text = (folder / page).read_text(encoding="utf-8")
+        for name in (render.MANIFEST, render.CHECK, "key_numbers.json", "claims.csv"):
+            assert f'href="{name}"' in text, (page, name)
+        for href in re.findall(r'href="([\w.-]+\.(?:csv|json|pdf))"', text):
+            assert (folder / href).is_file() and (folder / href).stat().st_size > 0, href

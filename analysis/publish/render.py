@@ -306,6 +306,11 @@ def _build(cohort: str, threshold: int, raw_base: Path, root: Path, notebooks_di
     config = processed.read_config(cohort)
     title = str(config.get("title") or numbers.get("cohort_title") or cohort)
     stages = {key: where[0] for key, where in keynumbers.read_sources(cohort, root=root).items()}
+    # files written after the site (the manifest, the PDF, seal()'s check) are listed on its
+    # pages; empty placeholders now so those links resolve, each replaced before the folder is
+    # sealed (a failure on the way removes the whole stage)
+    for late in (MANIFEST, CHECK, *(("findings.pdf",) if pdf else ())):
+        (stage / late).touch()
     site.build_published_site(stage, title=title, synthetic=bool(config.get("synthetic")),
                               threshold=threshold, numbers=published, stages=stages,
                               figures=figures)

@@ -237,7 +237,7 @@ def _with_furniture(page: str, cohort: str, folder: Path, numbers: Mapping[str, 
                   ("claims.csv", "de gepubliceerde beweringen naast de gereproduceerde waarden"),
                   ("key_numbers.json", "alle kerngetallen van de run, met hun naam"),
                   ("disclosure_check.csv", "de openbaarmakingscontrole per bestand"),
-                  ("publicatie.json", "drempel, hash van de ruwe data, commit en datum")]
+                  ("publicatie.json", "drempel, hash van de ruwe data, run en commit")]
     candidates += [(f"{p.name}.ipynb", f"notebook {p.title}, uitgevoerd") for p in pages]
     files = furniture.files_beside(folder, candidates)
     return furniture.with_furniture(page, config, files=files, commit=git_state().commit,
@@ -342,7 +342,7 @@ def _published_index_body(title: str, threshold: int, folder: Path) -> str:
         ("claims.csv", "de gepubliceerde beweringen naast de gereproduceerde waarden (CSV)"),
         ("disclosure_check.csv", "de openbaarmakingscontrole: elk bestand met de toegepaste "
                                  "regel, de beslissing en de kleinste cel (CSV)"),
-        ("publicatie.json", "drempel, hash van de ruwe data, commit en datum (JSON)"),
+        ("publicatie.json", "drempel, hash van de ruwe data, run en commit (JSON)"),
         ("findings.pdf", "het document als PDF"),
     ) if (folder / name).is_file()]
     items = ['<li><a href="findings.html">Bevindingen</a>: het document met de uitkomsten; elk '
