@@ -182,6 +182,8 @@ def _fixture_keys(item) -> set[str]:
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        if str(getattr(item, "path", "")).endswith(".ipynb"):  # nbval: each cell runs in a kernel
+            item.add_marker(pytest.mark.kernel)
         keys = _fixture_keys(item)
         if keys & KERNEL_FIXTURES:
             item.add_marker(pytest.mark.kernel)

@@ -104,8 +104,10 @@ class ValidationReport:
 
     def format_nl(self) -> str:
         """The report in Dutch, as the notebooks show it to a reader (:meth:`format` is the
-        command line's English): a summary per file, then the problems (their messages as the
-        checks word them, in English, with file, row and column), then omitted counts.
+        command line's English): a summary per file given (optional files not given are
+        counted, not named: they would name instruments the cohort did not use), then the
+        problems (their messages as the checks word them, in English, with file, row and
+        column), then omitted counts.
 
         >>> print(ValidationReport(cohort="demo").format_nl())
         Validatie van cohort demo: 0 fouten, 0 waarschuwingen
@@ -122,14 +124,19 @@ class ValidationReport:
                  f"{count(self.n_warnings, 'waarschuwing', 'waarschuwingen')}"]
         width = max([28, *(len(s.source or n) + 2 for n, s in self.files.items())])
         lines += ["", f"{'bestand':<{width}}{'rijen':>9}{'fouten':>9}{'waarschuwingen':>16}"]
+        absent = 0  # not named: an optional file per instrument the cohort did not use
         for name, summary in self.files.items():
             shown = summary.source or name
             if summary.source is None and name != "cohort.yaml":
-                lines.append(f"{shown:<{width}}{'ontbreekt':>9}")
+                absent += 1
                 continue
             rows = "-" if summary.rows is None else _grouped(summary.rows)
-            lines.append(f"{shown:<{width}}{rows:>9}{self._count(shown, 'error'):>9}"
+            label = shown.replace(" (all exports)", " (alle exports)")
+            lines.append(f"{label:<{width}}{rows:>9}{self._count(shown, 'error'):>9}"
                          f"{self._count(shown, 'warning'):>16}")
+        if absent:
+            lines.append(f"(niet aangeleverd: {absent} optionele "
+                         f"{'bestand' if absent == 1 else 'bestanden'} uit het datacontract)")
         sections = [("error", "Fouten (de analyse stopt tot ze zijn opgelost)", self.errors),
                     ("warning", "Waarschuwingen (ook in de rapporten vermeld)", self.warnings)]
         for severity, title, problems in sections:
