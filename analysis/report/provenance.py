@@ -258,23 +258,10 @@ def current_cell(notebook_file: str | os.PathLike | None = None) -> str | None:
 
 
 def _running_source(shell: Any) -> str | None:
-    """Source of the cell being executed: from the kernel's execute request (also when the
-    client does not store history, as nbval), else from IPython's input history."""
-    kernel = getattr(shell, "kernel", None)
-    if kernel is not None:
-        try:
-            parent = kernel.get_parent("shell")
-        except TypeError:  # older ipykernel: no channel argument
-            parent = kernel.get_parent()
-        except Exception:  # noqa: BLE001 - no request known: fall back to the history
-            parent = None
-        code = ((parent or {}).get("content") or {}).get("code")
-        if isinstance(code, str):
-            return code
-    history = getattr(shell, "history_manager", None)
-    if history is None or not history.input_hist_raw:
-        return None
-    return history.input_hist_raw[-1]
+    """Source of the cell being executed (:func:`analysis.origin.running_source`)."""
+    from analysis.origin import running_source
+
+    return running_source(shell)
 
 
 def cell_position(notebook_file: str | os.PathLike, source: str) -> int | None:
