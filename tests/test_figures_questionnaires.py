@@ -131,7 +131,7 @@ def test_jacobson_truax_points_band_diagonal_and_cutoffs():
     assert colours == {CHANGE_COLOURS[k].lower() for k in set(change["change_class"])}
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "geen verandering" in legend
-    assert any(t.startswith("geen betrouwbare verandering (+/- 5,8)") for t in legend)
+    assert any(t.startswith("geen betrouwbare verandering (± 5,8)") for t in legend)
     assert any(t.startswith("Betrouwbaar verbeterd (") for t in legend)
     cut = [ln for ln in ax.lines if to_hex(ln.get_color()) == OKABE_ITO["vermillion"].lower()]
     assert len(cut) == 2  # vertical (T0) and horizontal (T1) cut-off
