@@ -154,8 +154,12 @@ def add_cell(root: Path, name: str, code: str) -> None:
 
 
 def copy_project(source: Path, target: Path) -> Path:
-    """Copy a project keeping modification times (so its pipeline state stays valid)."""
-    shutil.copytree(source, target, symlinks=True)
+    """Copy a project keeping modification times (so its pipeline state stays valid).
+
+    A kernel's log (``reports/<cohort>/.<name>.kernel.log``) is left out: a kernel that is
+    still shutting down after its run returned removes it, possibly during the copy."""
+    shutil.copytree(source, target, symlinks=True,
+                    ignore=shutil.ignore_patterns(".*.kernel.log"))
     return target
 
 

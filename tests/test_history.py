@@ -123,6 +123,10 @@ def test_changes_since_previous_in_dutch(project):
     text = history.changes_since_previous(COHORT, root=project)
     assert text.startswith("Sinds de vorige run (run 1, commit `")
     assert text.endswith("is 1 kerngetal veranderd: 01_a `share` 0,25 → 0,5.")
+    write(project, "01_a", {"total": 12, "share": None, "new_n": 3, "met": True})
+    text = history.changes_since_previous(COHORT, root=project)
+    assert "`share` 0,25 → niet te berekenen" in text and "None" not in text
+    assert "`new_n` (ontbreekt) → 3" in text and "`met` (ontbreekt) → ja" in text
 
 
 def cli_in(root: Path, monkeypatch, argv: list[str]) -> int:

@@ -259,12 +259,14 @@ def changes_since_previous(cohort: str, *, root: str | os.PathLike | None = None
     if not changes:
         return f"Geen kerngetal veranderd sinds {where}."
 
-    def value(v: Any) -> str:
+    from analysis.report.labels import format_key_number
+
+    def value(v: Any) -> str:  # None: "niet te berekenen"; a float in full, so a change shows
         if v == ABSENT:
             return "(ontbreekt)"
-        if isinstance(v, bool):
-            return "ja" if v else "nee"
-        return str(v).replace(".", ",") if isinstance(v, float) else str(v)
+        if isinstance(v, float):
+            return str(v).replace(".", ",")
+        return format_key_number(v)
 
     named = "; ".join(f"{c.notebook} `{c.name}` {value(c.old)} → {value(c.new)}"
                       for c in changes[:shown])

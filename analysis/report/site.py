@@ -165,6 +165,9 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
                                                 synthetic=synthetic))
     nav_pages = [(n, t) for n, t in SITE_PAGES if (reports / n).is_file()]
     nav_pages[2:2] = [(f"{p.name}.html", p.title) for p in pages]
+    from analysis.report.findings_sections import absent_part_keys
+
+    left_out = set(absent_part_keys({k: v for n in stages.values() for k, v in n.items()}))
     for name in [n for n, _ in nav_pages]:
         page = (reports / name).read_text(encoding="utf-8")
         updated = _with_navigation(page, name, nav_pages)
@@ -177,7 +180,7 @@ def build_site(cohort: str, *, notebooks: Sequence[NotebookPage] | None = None,
                 updated = fresh_colophon(updated, cohort)
         stage = name.removesuffix(".html")
         if stage in {p.name for p in pages}:
-            updated = _with_cell_origins(updated, stage, origins)
+            updated = _with_cell_origins(updated, stage, origins, left_out)
             updated = dutch_text_outputs(dutch_tables(updated))
         if updated != page:
             write_text_atomic(reports / name, updated)
@@ -244,11 +247,16 @@ def _with_furniture(page: str, cohort: str, folder: Path, numbers: Mapping[str, 
                                     published=published)
 
 
-def _with_cell_origins(page: str, stage: str, origins: Mapping[str, Mapping[str, Any]]) -> str:
+def _with_cell_origins(page: str, stage: str, origins: Mapping[str, Mapping[str, Any]],
+                       left_out: set[str] = frozenset()) -> str:
+    """The cells' boxes of key numbers; ``left_out``: keys of parts the cohort does not have
+    (:func:`analysis.report.findings_sections.absent_part_keys`), not listed, as on
+    ``kerngetallen.html``."""
     from analysis.report.cells import with_origins
     from analysis.report.labels import label_nl
 
-    mine = {key: where for key, where in origins.items() if where["stage"] == stage}
+    mine = {key: where for key, where in origins.items()
+            if where["stage"] == stage and key not in left_out}
     return with_origins(page, mine, {key: label_nl(key) for key in mine})
 
 
