@@ -571,3 +571,34 @@ def test_state_names_an_outside_raw_folder_without_its_path(project, tmp_path):
     assert code == 0
     text = (project / "reports" / fx.COHORT / ".pipeline-state.json").read_text(encoding="utf-8")
     assert str(tmp_path) not in text and '".../elsewhere/exports"' in text
+
+
+def test_a_kernel_that_dies_at_start_is_started_once_more(tmp_path, monkeypatch):
+    """A kernel that ends before replying to kernel_info ran nothing: the notebook is started
+    once more (a second death fails the notebook as before); other errors are not retried."""
+    import papermill
+
+    from analysis.pipeline import execute as ex
+    from analysis.pipeline.sanitize import Scrubber
+
+    calls, said = [], []
+
+    def dies(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", dies)
+    job = ex.Job(name="nb", source=tmp_path / "nb.ipynb", parameters={}, reports=tmp_path,
+                 root=tmp_path, scrub=Scrubber(tmp_path), findings=False, title="t",
+                 say=said.append, env={}, metadata={})
+    outcome = ex.execute(job)
+    assert not outcome.ok and len(calls) == 2 and len(said) == 1
+    assert "died while starting" in said[0]
+
+    def fails(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("division by zero")
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", fails)
+    assert not ex.execute(job).ok and len(calls) == 1

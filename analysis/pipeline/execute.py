@@ -129,10 +129,11 @@ def execute(job: Job, kernel: tuple[Any, Any] | None = None) -> Outcome:
     log = job.reports / f".{job.name}.kernel.log"
     start = time.perf_counter()
     km, given_log = kernel if kernel is not None else (None, None)
-    try:
+
+    def attempt() -> Any:
         with (contextlib.nullcontext(given_log) if km is not None else open(log, "wb")) as stderr:
             extra = {"km": km} if km is not None else {}
-            nb = papermill.execute_notebook(
+            return papermill.execute_notebook(
                 str(job.source), str(running), parameters=job.parameters,
                 engine_name=ENGINE_NAME, progress_bar=False,
                 resources={"metadata": {"path": str(job.root)}}, config=kernel_config(),
@@ -140,6 +141,15 @@ def execute(job: Job, kernel: tuple[Any, Any] | None = None) -> Outcome:
                 kernel_kwargs={"env": {**os.environ, **job.env}, "stderr": stderr},
                 start_timeout=KERNEL_START_TIMEOUT, **extra,
             )
+
+    try:
+        try:
+            nb = attempt()
+        except RuntimeError as error:
+            if km is not None or not kernel_died_at_start(error):
+                raise
+            job.say(f"[{job.name}] the kernel died while starting; starting another")
+            nb = attempt()  # once: no cell had run (a port taken by another process, say)
     except Exception as error:  # noqa: BLE001 - every failure is reported, then the run stops
         problem = _failure(job, running, error)
         if log.is_file() and not log.stat().st_size:
@@ -184,6 +194,20 @@ def _store_success(job: Job, nb: Any) -> None:
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     job.failed.unlink(missing_ok=True)
+
+
+def kernel_died_at_start(error: BaseException) -> bool:
+    """Whether ``error`` is jupyter_client's "Kernel died before replying to kernel_info": the
+    kernel process ended before it ran anything (seen on a loaded machine, when two processes
+    start kernels at once), so starting the notebook again repeats no work.
+
+    >>> kernel_died_at_start(RuntimeError("Kernel died before replying to kernel_info"))
+    True
+    >>> kernel_died_at_start(RuntimeError("division by zero"))
+    False
+    """
+    return isinstance(error, RuntimeError) and "Kernel died before replying to kernel_info" \
+        in str(error)
 
 
 def _failure(job: Job, running: Path, error: Exception) -> list[str]:
