@@ -132,21 +132,32 @@ def test_a_mark_repeating_a_hidden_key_number_is_hidden_and_protected():
     assert set(unknown.reasons) == set(marks.loc[marks["key"] != "", "mark"])
 
 
-def _attack(marks: pd.DataFrame, hiding: checker.Hiding, threshold: int) -> dict[str, tuple]:
+def _attack(marks: pd.DataFrame, hiding: checker.Hiding, threshold: int, *,
+            totals_known: bool = False) -> dict[str, tuple]:
     """Smallest and largest value of every hidden people count that the shown counts and the
-    declared sums allow (integer programming); "<k" means 1..k-1, "x" 0..the largest total."""
+    declared sums allow (integer programming). "<k" means 1..k-1; "x" 0..the largest total, or
+    1.. when the cell holds people (a category drawn only because someone is in it); a mark left
+    out of the figure 0..the largest total. ``totals_known``: the attacker also knows every
+    total's true value, as the cohort's other outputs may show it (a hidden total's range is
+    then not reported)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     people = marks[marks["unit"].isin(["families", "children", "parents"])]
     names = list(people["mark"])
     index = {m: i for i, m in enumerate(names)}
+    truth = dict(zip(people["mark"], people["n"]))
+    totals = {m for m, t in zip(people["mark"], people["total_of"]) if t}
     upper = float(people["n"].max())
     low, high = np.zeros(len(names)), np.zeros(len(names))
     for name in names:
         shown = hiding.shown[name]
-        if shown.startswith("<"):
+        if totals_known and name in totals:
+            low[index[name]] = high[index[name]] = float(truth[name])
+        elif shown.startswith("<"):
             low[index[name]], high[index[name]] = 1, threshold - 1
         elif shown == "x":
+            low[index[name]], high[index[name]] = (1 if truth[name] else 0), upper
+        elif name in hiding.dropped:
             low[index[name]], high[index[name]] = 0, upper
         else:
             low[index[name]] = high[index[name]] = float(shown)
@@ -164,7 +175,7 @@ def _attack(marks: pd.DataFrame, hiding: checker.Hiding, threshold: int) -> dict
     constraints = [LinearConstraint(np.array(rows), 0, 0)] if rows else []
     ranges = {}
     for name in hiding.reasons:
-        if name not in index:
+        if name not in index or (totals_known and name in totals):
             continue
         found = []
         for sign in (1, -1):
@@ -183,7 +194,7 @@ def _attack(marks: pd.DataFrame, hiding: checker.Hiding, threshold: int) -> dict
 def test_a_shown_total_cannot_give_back_a_hidden_cell(seed, threshold):
     """Cross tables with row totals and a grand total (as the band transitions and the
     characteristics draw them): no hidden cell has one possible value, and no cell hidden as
-    "x" is known to be small."""
+    "x" or left out is known to be small, also for a reader who knows every total."""
     rng = np.random.default_rng(seed)
     values = [0, 1, 2, 3, 4, 6, 9] if threshold == 5 else [0, 1, 3, 6, 9, 12, 20]
     counts = rng.choice(values, size=(3, 3), p=[.2, .2, .15, .15, .1, .1, .1])
@@ -196,10 +207,12 @@ def test_a_shown_total_cannot_give_back_a_hidden_cell(seed, threshold):
     rows.append(mark("all", counts.sum(), "families", total_of="all"))
     marks = marks_frame(rows)
     hiding = checker.hide_cells(marks, threshold=threshold)
-    for name, (low, high) in _attack(marks, hiding, threshold).items():
-        assert low < high, f"{name} is {low} for certain: {counts.tolist()}"
-        if hiding.shown[name] == "x":
-            assert not (1 <= low and high < threshold), f"{name} known small: {counts.tolist()}"
+    for known in (False, True):
+        for name, (low, high) in _attack(marks, hiding, threshold, totals_known=known).items():
+            assert low < high, f"{name} is {low} for certain: {counts.tolist()}"
+            if hiding.shown[name] != f"<{threshold}":
+                assert not (1 <= low and high < threshold), \
+                    f"{name} known small: {counts.tolist()}"
 
 
 def test_the_attack_finds_a_cell_without_secondary_suppression():
@@ -463,3 +476,60 @@ def test_the_bundled_cohort_every_figure_decided(bundled, tmp_path, threshold):
         counts = [int(n) for n in people["n"] if n.isdigit()]
         assert all(n == 0 or n >= threshold for n in counts), d.name
         assert (table["individual"] == "False").all(), d.name
+
+
+# ----------------------------------------------------------------------------- from the bundle
+_OLD_CHARACTERISTICS = """mark,panel,n,unit,individual,part_of,total_of,key,element,age,sex
+Trajecten,,x,families,False,,Leeftijd en geslacht,trajectories_n,title,,
+Leeftijd 6,Leeftijd en geslacht,<5,children,False,Leeftijd en geslacht,Leeftijd 6,,stack,6,
+"Leeftijd 6, Jongen",Leeftijd en geslacht,0,children,False,Leeftijd 6,,,segment,6,m
+"Leeftijd 6, Meisje",Leeftijd en geslacht,<5,children,False,Leeftijd 6,,,segment,6,f
+Leeftijd 8,Leeftijd en geslacht,<5,children,False,Leeftijd en geslacht,Leeftijd 8,,stack,8,
+"Leeftijd 8, Jongen",Leeftijd en geslacht,<5,children,False,Leeftijd 8,,,segment,8,m
+"Leeftijd 8, Meisje",Leeftijd en geslacht,0,children,False,Leeftijd 8,,,segment,8,f
+Leeftijd en geslacht: onbekend,Leeftijd en geslacht,x,families,False,Leeftijd en geslacht,,,derived,,
+"""
+
+
+def test_the_attacker_reads_a_childs_age_and_sex_from_what_the_old_checker_published(tmp_path):
+    """The shape the hand-made cohort ede-2026 published before: every age "<5" (at least 1),
+    a 0 beside each, the title's n hidden but the number of trajectories shown elsewhere. From
+    the marks table and that one number, each child's age and sex is worked out."""
+    from analysis.publish import attack
+    from analysis.publish.relations import PublicRelations
+
+    (tmp_path / "trajectories_characteristics.marks.csv").write_text(_OLD_CHARACTERISTICS,
+                                                                      encoding="utf-8")
+    shown, equations = attack.figure_relations(tmp_path)
+    published = {**shown, "trajectories_n": 2}
+    found = {f.name for f in attack.recovered(published, PublicRelations(equations=equations),
+                                              threshold=5)}
+    assert {"trajectories_characteristics: Leeftijd 6",
+            "trajectories_characteristics: Leeftijd 8, Jongen"} <= found
+
+
+@pytest.mark.parametrize("threshold", [5, 10])
+def test_nothing_is_worked_out_from_a_published_characteristics_figure(project, threshold):
+    """The same shape (mostly one child per age) drawn, saved and published through the
+    checker: from the published marks table and the number of trajectories the attacker works
+    out nothing."""
+    from analysis.publish import attack
+    from analysis.publish.relations import PublicRelations
+
+    families = pd.DataFrame({
+        "therapy": ["pmt"] * 12 + ["drama"] * 4 + ["muziek"] * 4,
+        "referral": ["parents"] * 20, "child_age": list(range(2, 18)) + [6, 7, 8, 9],
+        "child_sex": ["f", "m"] * 10})
+    project.save(ft.characteristics_figure(families), "trajectories_characteristics")
+    decision = project.publish(threshold=threshold)["trajectories_characteristics"]
+    assert decision.status == "redrawn"
+    shown, equations = attack.figure_relations(project.out)
+    # the ages stay ("<5" each, not pinned down by the 20), their split by sex is left out
+    assert any(name.endswith("Leeftijd 6") for name in shown)
+    assert not any("Jongen" in name or "Meisje" in name for name in shown)
+    published = {**shown, "trajectories_n": len(families)}
+    found = attack.recovered(published, PublicRelations(equations=equations),
+                             threshold=threshold)
+    assert [str(f) for f in found] == []
+    text = (project.out / "trajectories_characteristics.marks.csv").read_text(encoding="utf-8")
+    assert not re.search(r"\bn\s*=\s*\d", text)

@@ -329,12 +329,27 @@ def test_redraw_band_transitions_shows_signs_not_small_cells():
     from analysis.publish.figures import hide_cells, suppressed
 
     drawn = fq.band_transitions_figure(_change())
-    hiding = hide_cells(drawn.marks, threshold=2)
+    hiding = hide_cells(drawn.marks, threshold=3)
     redrawn = fq.redraw_band_transitions(suppressed(drawn.marks, hiding))
     texts = [t.get_text() for t in redrawn.figure.axes[0].texts]
-    assert "<2" in texts
-    small = drawn.marks[(drawn.marks["n"] == 1)]["mark"]
+    assert "<3" in texts and not {"1", "2"} & set(texts)
+    small = drawn.marks[drawn.marks["n"].isin([1, 2]) & ~drawn.marks["mark"].isin(
+        list(hiding.dropped))]["mark"]
     assert redrawn.marks.set_index("mark").loc[small, "n"].isna().all()
+    assert not set(redrawn.marks["mark"]) & hiding.dropped
+
+
+def test_at_threshold_two_a_sign_is_the_count_so_splits_are_left_out():
+    """"<2" can only be 1: every split holding a 1 is left out, the row totals stay."""
+    from analysis.publish.figures import hide_cells, suppressed
+
+    drawn = fq.band_transitions_figure(_change())
+    hiding = hide_cells(drawn.marks, threshold=2)
+    assert "<2" not in hiding.shown.values()
+    assert set(drawn.marks.loc[drawn.marks["element"] == "segment", "mark"]) <= hiding.dropped
+    redrawn = fq.redraw_band_transitions(suppressed(drawn.marks, hiding))
+    assert "verhoogd: begin 3 van 5, eind 2 van 5" in [
+        t.get_text() for t in redrawn.figure.axes[0].texts]
 
 
 def test_ari_cp_profile_marks_match_points_and_bars():

@@ -66,6 +66,8 @@ def test_redraw_yesno_drops_the_point_of_a_hidden_yes():
     ax = redrawn.figure.axes[0]
     assert not ax.lines  # 3 of 4 'ja', 1 'nee' (<3): both hidden, no point
     assert "x/4" in [t.get_text() for t in ax.texts]
-    # at threshold 2 "<2" means 1: the total would give the other back, so it goes too
+    # at threshold 2 "<2" means 1, and the total (4) is known: no hiding protects the split,
+    # so 'ja' and 'nee' are left out and the item keeps its row and its n
     strict = figures.redraw_yesno(suppressed(drawn.marks, hide_cells(drawn.marks, threshold=2)))
-    assert "x/x" in [t.get_text() for t in strict.figure.axes[0].texts]
+    assert "verborgen/4" in [t.get_text() for t in strict.figure.axes[0].texts]
+    assert len(strict.figure.axes[0].get_yticklabels()) == (ITEMS["type"] == "yesno").sum()

@@ -9,6 +9,7 @@ from matplotlib.patches import Rectangle
 from test_trajectories import _questionnaires, _trajectories
 
 from analysis.report.figures import trajectories as ft
+from analysis.report.figures.style import LEFT_OUT_NL
 from analysis.trajectories import flow as tr
 
 
@@ -186,8 +187,53 @@ def test_redraw_characteristics_hides_cells_and_orders_by_label():
     hiding = hide_cells(drawn.marks, threshold=3)
     redrawn = ft.redraw_characteristics(suppressed(drawn.marks, hiding))
     texts = [t.get_text() for ax in redrawn.figure.axes for t in ax.texts]
-    assert "<3" in texts and not any(t.strip() in {"1", "2"} for t in texts)
+    assert "<3" in {t.strip() for t in texts} and not any(t.strip() in {"1", "2"} for t in texts)
     labels = [t.get_text() for t in redrawn.figure.axes[1].get_yticklabels()]
     assert labels == sorted(labels, key=str.lower)
     hidden = set(hiding.reasons)
     assert redrawn.marks.loc[redrawn.marks["mark"].isin(hidden), "n"].isna().all()
+
+
+def test_ages_of_one_child_each_are_left_out_not_shown_as_small():
+    """Eight children of eight different ages: every age reads "<5", and the eight trajectories
+    are known (the title, the flow figure), so eight stacks of at least 1 are eight ones, and a
+    "0" beside a "<5" tells the child's sex. The checker leaves the age panel out; the other
+    panels and the title's n stay."""
+    from analysis.publish.figures import hide_cells, suppressed
+
+    drawn = ft.characteristics_figure(_trajectories())
+    hiding = hide_cells(drawn.marks, threshold=5)
+    marks = drawn.marks.set_index("mark")
+    age_marks = set(marks.index[marks["panel"] == "Leeftijd en geslacht"])
+    assert age_marks <= hiding.dropped
+    assert hiding.shown["Trajecten"] == "8"
+    redrawn = ft.redraw_characteristics(suppressed(drawn.marks, hiding))
+    assert not set(redrawn.marks["mark"]) & age_marks
+    texts = [t.get_text() for t in redrawn.figure.axes[2].texts]
+    assert texts == [LEFT_OUT_NL]
+    assert "(n = 8)" in redrawn.figure.get_suptitle()
+
+
+def test_a_split_of_a_small_bar_is_left_out_but_a_large_one_is_kept():
+    """Two ages: 2 children (both girls) and 9 (5 boys, 4 girls). The 2 cannot be split (a "0"
+    beside a "<5" says all are girls); the 9 keep their split with the 4 hidden and the 5
+    hidden with it."""
+    from analysis.publish.figures import hide_cells
+
+    frame = pd.DataFrame({"therapy": ["pmt"] * 11, "referral": ["parents"] * 11,
+                          "child_age": [6, 6] + [9] * 9,
+                          "child_sex": ["f", "f"] + ["m"] * 5 + ["f"] * 4})
+    hiding = hide_cells(ft.characteristics_figure(frame).marks, threshold=5)
+    assert {"Leeftijd 6, Meisje", "Leeftijd 6, Jongen"} <= hiding.dropped
+    assert hiding.shown["Leeftijd 9, Meisje"] == "<5"
+    assert hiding.shown["Leeftijd 9, Jongen"] == "x"
+    assert "Leeftijd 9, Jongen" not in hiding.dropped
+
+
+def test_a_mark_may_not_write_its_count_into_its_name():
+    from analysis.report.figures.drawn import mark, marks_frame
+
+    with pytest.raises(ValueError, match=r"column 'mark'.*holds a count"):
+        marks_frame([mark("Trajecten (n = 10)", 10, "families")])
+    with pytest.raises(ValueError, match=r"column 'label'"):
+        marks_frame([mark("t", 10, "families", label="alle (n=10)")])

@@ -140,3 +140,19 @@ def test_restore_writes_atomically_and_readably(lookup):
     assert [p.name for p in lookup["target"].parent.iterdir()] == [prepare.CACHE_FILE]
     if os.name == "posix":
         assert lookup["target"].stat().st_mode & 0o044  # not mkstemp's private mode
+
+
+def test_importing_deduce_leaves_logging_as_it_was():
+    """deduce calls logging.basicConfig(level=DEBUG) on import, which sent PIL's and
+    matplotlib's debug lines to the output of run and share; import_deduce puts the root logger
+    back. In a fresh interpreter, where deduce is not imported yet."""
+    import subprocess
+    import sys
+
+    code = ("import logging; from analysis.privacy.prepare import import_deduce; "
+            "import_deduce(); root = logging.getLogger(); "
+            "print(root.level, len(root.handlers)); "
+            "import deduce.deduce as d; print(d.__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          encoding="utf-8", check=True)
+    assert done.stdout.split() == [str(30), "0", "deduce.deduce"]

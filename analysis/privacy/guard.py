@@ -333,8 +333,9 @@ def _deduce():
     """
     import gc
 
-    from deduce import Deduce
+    from analysis.privacy.prepare import import_deduce
 
+    Deduce = import_deduce().Deduce
     enabled = gc.isenabled()
     gc.disable()
     try:

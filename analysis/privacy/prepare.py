@@ -48,6 +48,28 @@ CACHE_FILE = "lookup_structs.pickle"
 """File name of the structures, in deduce's cache and in the per-user cache."""
 
 
+def import_deduce():
+    """The ``deduce`` package, imported without its side effect on logging.
+
+    ``deduce/deduce.py`` calls ``logging.basicConfig(stream=sys.stdout, level=logging.DEBUG)``
+    when it is imported (deduce 3.x), which sends every library's debug lines (PIL reading
+    each PNG, matplotlib's font search) to the standard output of ``run`` and ``share``. The
+    root logger's level and handlers are put back as they were before the import.
+    """
+    import logging
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        import deduce
+        import deduce.lookup_structs  # noqa: F401 - imported here, under the same guard
+    finally:
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+        root.setLevel(level)
+    return deduce
+
+
 def deduce_folder() -> Path | None:
     """deduce's package folder, None when deduce is not installed."""
     spec = importlib.util.find_spec("deduce")
@@ -151,7 +173,7 @@ def _restore(cache: object, target: Path) -> None:
     src = target.parent.parent / "src"
     newest = max((f.stat().st_mtime for f in [src, *src.rglob("*")] if f.exists()), default=0.0)
     cache["saved_datetime"] = str(datetime.fromtimestamp(newest))  # not older than any list
-    from deduce import lookup_structs
+    lookup_structs = import_deduce().lookup_structs
 
     if not lookup_structs.validate_lookup_struct_cache(
             cache=cache, base_path=target.parent.parent, deduce_version=deduce_version()):
@@ -218,9 +240,7 @@ def prepare(say: Callable[[str], object] = print) -> str:
     say("prepare: building the lookup structures of the de-identifier deduce (once per "
         "installation and deduce version; 1-3 minutes on a quiet machine, longer under load) ...")
     began = time.perf_counter()
-    from deduce import Deduce
-
-    Deduce()
+    import_deduce().Deduce()
     say(f"prepare: done in {time.perf_counter() - began:.0f} s")
     if kept is not None and target.is_file():
         _keep_quietly(target, kept, say)
@@ -241,8 +261,7 @@ def _accepted(cache_file: Path) -> bool:
     test, :func:`deduce.lookup_structs.validate_lookup_struct_cache`)."""
     import gc
 
-    from deduce import lookup_structs
-
+    lookup_structs = import_deduce().lookup_structs
     enabled = gc.isenabled()
     gc.disable()  # millions of small objects: reading is 4x faster without collections
     try:

@@ -22,9 +22,15 @@ least k could have been shown), or when it was shown as "x" and its range lies w
 **inconsistent** when no assignment fits them: a sign that is false (e.g. 7 therapists shown
 as "<5"); the attack then goes on with every "<k" read as "x".
 
-Used by the tests (``tests/test_reconstruction.py``) and available to ``share`` to refuse a
-bundle; it is slow next to the suppressor (two small MILPs per hidden count), so it is not run
-on every rendering.
+The published figures add their own counts and sums (:func:`figure_relations`): each
+``figuren/<name>.marks.csv`` of a bundle names every people count a figure shows (a number,
+``"<k"`` or ``"x"``) and the sums between them (``total = parts + rest``, the rest being what
+the figure leaves out, 0 or more); a mark that repeats a key number is that key number's
+variable, so a figure and the text are attacked together.
+
+Used by the tests (``tests/test_reconstruction.py``) and by the seal of every published folder
+and ``share`` (:func:`analysis.publish.render.audit_folder`): a bundle from which a hidden
+count can be worked out is refused.
 """
 
 from __future__ import annotations
@@ -32,11 +38,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
-from analysis.publish.relations import PublicRelations, rounding
+from analysis.publish.relations import Equation, PublicRelations, rounding
 
 SEARCH_LIMIT: int = 1000
 """Largest denominator or number of pairs tried in an exhaustive search when nothing bounds it
@@ -76,6 +83,66 @@ def audit(published: Mapping[str, Any], numbers: Mapping[str, Any], *, threshold
     from analysis.publish.relations import public_relations
 
     return recovered(published, public_relations(numbers), threshold=threshold)
+
+
+PEOPLE_UNITS: tuple[str, ...] = ("families", "children", "parents", "professionals",
+                                 "participants")
+"""Units of a marks table that count people (as :data:`analysis.report.figures.drawn.
+PEOPLE_UNITS`; repeated here so that the attacker reads a bundle without the drawing code)."""
+
+
+def figure_relations(folder: str | Path) -> tuple[dict[str, Any], tuple[Equation, ...]]:
+    """The people counts and sums a bundle's published figures show, from their marks tables.
+
+    Parameters
+    ----------
+    folder : path
+        A published folder's ``figuren/`` (every ``*.marks.csv`` in it is read, nothing else).
+
+    Returns
+    -------
+    (dict, tuple of Equation)
+        ``published``: variable -> shown value (int, ``"<k"``, ``"x"``), the variable being
+        the mark's key number when it repeats one, else ``"<figure>: <mark>"``; ``equations``:
+        one per sum a figure declares with a total (``total_of``), ``total = parts + rest``
+        with the rest (0 or more) standing for whatever the figure left out.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = (Path(d) / "f.marks.csv").write_text(
+    ...         "mark,n,unit,part_of,total_of,key\\na,<5,families,t,,\\nb,x,families,t,,\\n"
+    ...         "t,9,families,,t,trajectories_started\\n", encoding="utf-8")
+    ...     shown, eqs = figure_relations(d)
+    >>> shown["f: a"], shown["trajectories_started"], str(eqs[0])
+    ('<5', 9, 'trajectories_started = f: a + f: b + f: t: rest')
+    """
+    import csv
+
+    shown: dict[str, Any] = {}
+    equations: list[Equation] = []
+    for file in sorted(Path(folder).glob("*.marks.csv")):
+        figure = file.name[: -len(".marks.csv")]
+        with file.open(encoding="utf-8", newline="") as handle:
+            rows = [r for r in csv.DictReader(handle)
+                    if (r.get("unit") or "").strip() in PEOPLE_UNITS]
+        sums: dict[str, dict[str, list[str]]] = {}
+        for row in rows:
+            name = (row.get("key") or "").strip() or f"{figure}: {row.get('mark', '')}"
+            text = (row.get("n") or "").strip()
+            value: Any = int(text) if text.isdigit() else (text or "x")
+            if not isinstance(shown.get(name), int):  # a number shown anywhere is known
+                shown[name] = value
+            for column, side in (("part_of", "parts"), ("total_of", "totals")):
+                for relation in (row.get(column) or "").split(";"):
+                    if relation.strip():
+                        sums.setdefault(relation.strip(), {"parts": [], "totals": []})[
+                            side].append(name)
+        for relation, cells in sums.items():
+            for total in cells["totals"]:
+                if cells["parts"]:
+                    equations.append(Equation(total, tuple(cells["parts"]),
+                                              f"{figure}: {relation}: rest"))
+    return shown, tuple(equations)
 
 
 def recovered(published: Mapping[str, Any], relations: PublicRelations, *, threshold: int

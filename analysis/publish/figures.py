@@ -16,13 +16,19 @@ per figure, fail safe:
    participants) with ``0 < n < threshold`` is hidden and shown as ``"<k"``; a people mark whose
    count is unknown, and a mark repeating a key number that the published key numbers hide, is
    hidden as ``"x"``. Secondary suppression then runs over every sum the marks declare
-   (``total = sum of parts``, :func:`hide_cells`): while one hidden cell of a sum, hidden
-   cells adding up to between 1 and k-1, or a hidden cell pinned down by the ranges the signs
-   give ("<5" is 1 to 4: two of them adding up to 8 are both 4) could be worked out from what is
-   shown, the smallest shown part is hidden too (``"x"``, CBS's sign), else the total. This is
-   the rule of :func:`analysis.publish.disclosure.suppress_column`, applied to sums that share
-   cells (a segment belongs to its bar and to the panel's total) and with the ranges checked. Shares, means and positions of a hidden
-   mark are blanked with it: a share of 1 of 10 parents is the count 1.
+   (``total = sum of parts``, :func:`hide_cells`), with every total taken as known to the
+   reader (totals are the cohort's counts that other outputs show; only a total repeating a
+   hidden key number is not): while one hidden cell of a sum, hidden cells adding up to
+   between 1 and k-1, or a hidden cell pinned down by the ranges the signs give ("<5" is 1 to
+   4: two of them adding up to 8 are both 4; an "x" on a drawn category is at least 1) could
+   be worked out, the smallest shown part is hidden too (``"x"``, CBS's sign). A sum with no
+   shown part left that is still unsafe (ten ages of "<5" adding up to a known 10) is **left
+   out** of the figure, with the sums its parts are the total of. This is the rule of
+   :func:`analysis.publish.disclosure.suppress_column`, applied to sums that share cells (a
+   segment belongs to its bar and to the panel's total) and with the ranges checked. Shares,
+   means and positions of a hidden mark are blanked with it: a share of 1 of 10 parents is
+   the count 1. A mark's text never holds a count (:func:`analysis.report.figures.drawn.
+   check_marks` refuses ``"n = 10"`` in a name or label), so hiding ``n`` hides the count.
 5. **Published**: nothing hidden, so the PNG and SVG are copied as saved (banner and
    provenance metadata included). **Redrawn**: something hidden, the figure declares a redraw
    function and the redrawn figure still says something; the redrawn figure's own marks are
@@ -127,6 +133,11 @@ class Hiding:
     def secondary(self) -> set[str]:
         return set(self.reasons) - self.primary
 
+    @property
+    def dropped(self) -> set[str]:
+        """Marks left out of the figure: parts of a sum that no hiding makes safe."""
+        return {m for m, r in self.reasons.items() if r.startswith("dropped")}
+
 
 def publish_figures(cohort: str, *, threshold: int = DEFAULT_THRESHOLD, out_dir: Path,
                     raw_root: str | os.PathLike | None = None,
@@ -226,9 +237,9 @@ def hide_cells(marks: pd.DataFrame, *, threshold: int,
     -------
     Hiding
         ``reasons``: hidden mark -> reason (``small``, ``unknown count``, ``key hidden``,
-        ``secondary: <sum>``); ``shown``: mark -> text for its ``n`` (``"12"``, ``"0"``,
-        ``"<5"``, ``"x"``; a count that is not of people as it is; ``""`` when the mark is no
-        count).
+        ``secondary: <sum>``, ``dropped: <sum>``); ``shown``: mark -> text for its ``n``
+        (``"12"``, ``"0"``, ``"<5"``, ``"x"``; a count that is not of people as it is; ``""``
+        when the mark is no count or is left out of the figure).
 
     Examples
     --------
@@ -255,7 +266,9 @@ def hide_cells(marks: pd.DataFrame, *, threshold: int,
     _secondary(marks, n, people, reasons, threshold)
     shown = {}
     for name in marks["mark"]:
-        if name in reasons:
+        if _dropped(name, reasons):
+            shown[name] = ""
+        elif name in reasons:
             shown[name] = (f"<{threshold}" if reasons[name] == "small" else HIDDEN)
         else:
             shown[name] = "" if n[name] is None else str(n[name])
@@ -264,14 +277,21 @@ def hide_cells(marks: pd.DataFrame, *, threshold: int,
 
 def _secondary(marks: pd.DataFrame, n: Mapping[str, int | None], people: set[str],
                reasons: dict[str, str], threshold: int) -> None:
-    """Hide more cells until no hidden people count of a declared sum can be worked out.
+    """Hide or leave out more cells until no hidden people count of a declared sum can be
+    worked out, treating every total as known.
 
-    For a sum ``total = parts`` (people marks only) with hidden cells: safe when the total is
-    hidden together with at least one part, or when the hidden parts stay unknown
-    (:func:`_safe`: at least two, their sum 0 or at least ``threshold``, none pinned down by
-    the ranges "<k" and "x" allow). Otherwise the smallest shown part above zero is hidden (a
-    zero part when there is none, else the total), and all sums are checked again until
-    nothing changes.
+    A total counts a group the cohort's other outputs usually show (the trajectories started,
+    a panel's n), so hiding it protects nothing: the reader is assumed to know every total,
+    also one shown as "x" or "<k", and the total of a group declared without a total mark (the
+    sum of its parts). The one exception is a total hidden because it repeats a key number
+    the published numbers hide: that number is nowhere to be read. For each sum with hidden
+    parts (:func:`_safe`: at least two, their sum 0 or at least ``threshold``, none pinned down
+    by the ranges the signs give) the smallest shown part above zero is hidden (``"x"``; a
+    zero part when there is none). A sum whose parts are all hidden and still unsafe (ten ages
+    of "<5" adding up to a known 10 are ten ones) is **left out**: its parts are dropped from
+    the figure (reason ``dropped: <sum>``), and with them every sum they are the total of (the
+    segments of a bar that is not drawn). A dropped part of another sum is an unpublished rest
+    there, 0 or more. Sums are checked again until nothing changes.
     """
     sums: dict[str, dict[str, list[str]]] = {}
     for name, part_of, total_of in zip(marks["mark"], marks["part_of"], marks["total_of"]):
@@ -285,48 +305,59 @@ def _secondary(marks: pd.DataFrame, n: Mapping[str, int | None], people: set[str
     while changed:
         changed = False
         for relation, cells in sums.items():
-            if not cells["totals"] or not cells["parts"]:
-                continue  # no shown total: the parts are a group, not a sum
-            victim = _victim(cells["parts"], cells["totals"], n, reasons, threshold)
-            if victim is not None:
-                reasons[victim] = f"secondary: {relation}"
-                changed = True
+            parts = [p for p in cells["parts"] if not _dropped(p, reasons)]
+            if not parts:
+                continue
+            totals = cells["totals"]
+            if totals and all(_dropped(t, reasons) for t in totals):
+                victims, why = parts, "dropped"  # a bar not drawn has no segments either
+            else:
+                victims, why = _victims(parts, cells["parts"], totals, n, reasons, threshold)
+            for victim in victims:
+                reasons[victim] = f"{why}: {relation}"
+            changed = changed or bool(victims)
 
 
-def _victim(parts: list[str], totals: list[str], n: Mapping[str, int | None],
-            reasons: Mapping[str, str], threshold: int) -> str | None:
-    hidden_parts = [p for p in parts if p in reasons]
-    total_hidden = any(t in reasons for t in totals)
-    if not hidden_parts and not total_hidden:
-        return None
-    if total_hidden:
-        if hidden_parts:
-            return None  # two unknowns in one equation
-        # every part shown: the total is their sum, so one part must go as well
-    elif _safe(hidden_parts, n, reasons, threshold):
-        return None
+def _dropped(name: str, reasons: Mapping[str, str]) -> bool:
+    return reasons.get(name, "").startswith("dropped")
+
+
+def _victims(parts: list[str], every_part: list[str], totals: list[str],
+             n: Mapping[str, int | None], reasons: Mapping[str, str], threshold: int
+             ) -> tuple[list[str], str]:
+    """What to hide next in one sum and why: nothing (safe), the smallest shown part
+    (``secondary``), or every part still drawn (``dropped``: hiding cannot make it safe)."""
+    hidden = [p for p in every_part if p in reasons]
+    if not hidden and not any(t in reasons for t in totals):
+        return [], ""
+    total_secret = bool(totals) and all(reasons.get(t) == "key hidden" for t in totals)
+    if hidden and (total_secret or _safe(hidden, n, reasons, threshold)):
+        return [], ""
+    # a hidden part that can be worked out, or a hidden total that is the sum of shown parts
     shown = [p for p in parts if p not in reasons]
     above_zero = sorted((p for p in shown if (n[p] or 0) > 0), key=lambda p: (n[p], p))
     zeros = sorted(p for p in shown if not (n[p] or 0))
     if above_zero or zeros:
-        return (above_zero or zeros)[0]
-    visible_totals = [t for t in totals if t not in reasons]
-    return visible_totals[0] if visible_totals else None
+        return [(above_zero or zeros)[0]], "secondary"
+    return parts, "dropped"
 
 
 def _safe(hidden: list[str], n: Mapping[str, int | None], reasons: Mapping[str, str],
           threshold: int) -> bool:
-    """Whether the hidden parts of a sum whose total is shown stay unknown.
+    """Whether the hidden parts of a sum whose total is known stay unknown.
 
     A reader knows their sum ``S`` (total minus shown parts) and each one's range: 1 to k-1
-    for ``"<k"``, 0 to S for ``"x"``. Safe when at least two are hidden, ``S`` is 0 or at
-    least ``threshold``, and every hidden part can still take two values, none hidden as
-    ``"x"`` being certainly between 1 and k-1 (two cells "<5" adding up to 8 are 4 and 4).
+    for ``"<k"``; for ``"x"`` 1 to S when the mark holds people (a category drawn may be drawn
+    only because someone is in it: fail safe), else 0 to S; a part left out of the figure, 0 to
+    S. Safe when at least two are hidden, ``S`` is 0 or at least ``threshold``, and every hidden
+    part can still take two values, none but a "<k" being certainly between 1 and k-1 (two
+    cells "<5" adding up to 8 are 4 and 4).
     """
     known = sum(n[p] or 0 for p in hidden)
     if len(hidden) < 2 or 0 < known < threshold:
         return False
-    bounds = {p: (1, threshold - 1) if reasons[p] == "small" else (0, known) for p in hidden}
+    bounds = {p: (1, threshold - 1) if reasons[p] == "small"
+              else (0 if _dropped(p, reasons) or not n[p] else 1, known) for p in hidden}
     for p in hidden:
         others_low = sum(bounds[q][0] for q in hidden if q != p)
         others_high = sum(bounds[q][1] for q in hidden if q != p)
@@ -337,9 +368,11 @@ def _safe(hidden: list[str], n: Mapping[str, int | None], reasons: Mapping[str, 
 
 
 def suppressed(marks: pd.DataFrame, hiding: Hiding) -> pd.DataFrame:
-    """``marks`` as a redraw function receives them: ``hidden`` and ``shown`` added, ``n`` and
-    every numeric value column blank in hidden rows (text columns, the labels, are kept)."""
+    """``marks`` as a redraw function receives them: the marks left out (``hiding.dropped``)
+    removed, ``hidden`` and ``shown`` added, ``n`` and every numeric value column blank in
+    hidden rows (text columns, the labels, are kept)."""
     out = check_marks(marks)
+    out = out[~out["mark"].isin(list(hiding.dropped))].reset_index(drop=True)
     out["hidden"] = out["mark"].isin(list(hiding.reasons))
     out["shown"] = out["mark"].map(hiding.shown).astype(str)
     keep = set(MARK_COLUMNS) | set(RELATION_COLUMNS) | set(HIDDEN_COLUMNS)
@@ -416,6 +449,8 @@ def _decide(name: str, folder: Path, meta_folder: Path, *, threshold: int,
     published = _published_marks(drawn.marks, table)
     note = (f"Groepen van minder dan {threshold} personen zijn verborgen." if hiding.primary
             else "Aantallen die de gepubliceerde cijfers verbergen, zijn ook hier verborgen.")
+    if hiding.dropped:
+        note += " Onderverdelingen die alleen uit zulke groepen bestaan, zijn weggelaten."
     files = _write_redrawn(name, meta, drawn, published, note, out_dir)
     keys = tuple(sorted({k for m, k in zip(marks["mark"], marks["key"])
                          if k and m in hiding.reasons}))
@@ -524,10 +559,14 @@ def _published_marks(marks: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_redrawn(drawn: Drawn, table: pd.DataFrame, threshold: int) -> None:
-    """The redrawn figure shows no individual mark, no small count and no hidden mark."""
+    """The redrawn figure shows no individual mark, no small count, no hidden mark and no mark
+    that was left out (``table`` holds only the marks it may draw)."""
     marks = drawn.marks
     hidden = set(table.loc[table["hidden"], "mark"])
     problems = []
+    extra = marks[~marks["mark"].isin(list(table["mark"]))]
+    if len(extra):
+        problems.append(f"a mark it was not given ({extra['mark'].iloc[0]})")
     if marks["individual"].any():
         problems.append("an individual mark")
     people = marks[marks["unit"].isin(list(PEOPLE_UNITS))]

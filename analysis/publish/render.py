@@ -635,20 +635,32 @@ def _smallest(values: Iterable[Any]) -> int | None:
 
 
 def audit_folder(folder: Path, numbers: Mapping[str, Any], *, threshold: int) -> list:
-    """The attacker (:func:`analysis.publish.attack.audit`) on the folder's published
-    ``key_numbers.json``: one failure per hidden count it can work out (rule ``recovered``),
-    naming the key number, never a value. ``numbers`` are the run's own key numbers (they only
-    decide which declared relations hold)."""
+    """The attacker (:mod:`analysis.publish.attack`) on the folder's published
+    ``key_numbers.json`` together with the counts and sums of its figures' marks tables
+    (:func:`~analysis.publish.attack.figure_relations`): one failure per hidden count it can
+    work out (rule ``recovered``), naming the key number or figure mark, never a value.
+    ``numbers`` are the run's own key numbers (they only decide which declared relations
+    hold)."""
+    from dataclasses import replace
+
     from analysis.privacy.scanner import ScanFailure
-    from analysis.publish.attack import audit
+    from analysis.publish.attack import figure_relations, recovered
+    from analysis.publish.relations import public_relations
 
     file = folder / "key_numbers.json"
-    if not file.is_file():
+    published = json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
+    shown, equations = figure_relations(folder / "figuren")
+    if not published and not shown:
         return []
-    published = json.loads(file.read_text(encoding="utf-8"))
-    return [ScanFailure("key_numbers.json", "recovered", f"the hidden count {f.name} can be "
-                        "worked out from the published numbers")
-            for f in audit(published, numbers, threshold=threshold)]
+    for name, value in shown.items():  # a figure's number is as public as the text's
+        if name not in published or isinstance(value, int):
+            published[name] = value
+    relations = public_relations(numbers)
+    relations = replace(relations, equations=relations.equations + equations)
+    return [ScanFailure("key_numbers.json" if ": " not in f.name else "figuren", "recovered",
+                        f"the hidden count {f.name} can be worked out from the published "
+                        "numbers and figures")
+            for f in recovered(published, relations, threshold=threshold)]
 
 
 def seal(folder: Path, *, threshold: int, planted: Iterable[str] = (),

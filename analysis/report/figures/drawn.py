@@ -137,7 +137,7 @@ def check_marks(marks: pd.DataFrame) -> pd.DataFrame:
     ValueError
         Naming the column and what was expected: a required column missing, a unit outside
         :data:`PEOPLE_UNITS` + :data:`OTHER_UNITS`, a negative or fractional ``n``, a mark
-        name used twice, ``individual`` missing.
+        name used twice, ``individual`` missing, a text that holds a count (``"n = 10"``).
     """
     if not isinstance(marks, pd.DataFrame):
         raise TypeError(f"marks must be a pandas DataFrame; got {type(marks).__name__}")
@@ -167,7 +167,27 @@ def check_marks(marks: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("marks table, column 'individual': missing or unreadable values; "
                          "expected True or False for every mark")
     out["individual"] = flags.astype(bool)
+    _no_count_in_text(out)
     return out
+
+
+_COUNT_IN_TEXT = re.compile(r"\bn\s*=\s*\d")
+
+
+def _no_count_in_text(marks: pd.DataFrame) -> None:
+    """Refuse a mark whose text carries a count (``"Trajecten (n = 10)"``): the checker hides
+    ``n``, not words, so a count written into a name, label or relation would be published
+    when ``n`` is hidden. The count goes in ``n``; the redraw writes the shown sign."""
+    for column in marks.columns:
+        if column == "n" or not (pd.api.types.is_string_dtype(marks[column])
+                                 or marks[column].dtype == object):
+            continue
+        text = marks[column].astype("string").fillna("")
+        found = text[text.str.contains(_COUNT_IN_TEXT)]
+        if len(found):
+            raise ValueError(f"marks table, column {column!r}, mark "
+                             f"{marks.at[found.index[0], 'mark']!r}: the text {found.iloc[0]!r} "
+                             "holds a count ('n = ...'); expected the count in column 'n' only")
 
 
 def mark(name: str, n: Any = None, unit: str = "none", *, individual: bool = False,

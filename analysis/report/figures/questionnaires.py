@@ -651,7 +651,7 @@ def stress_attachment_figure(stress: pd.DataFrame) -> Drawn:
             ax.set_title(f"Spearman rho = {format_nl(row['statistic'], 2)} "
                          f"(95%-BI {format_nl(row['ci_low'], 2)} tot {format_nl(row['ci_high'], 2)}"
                          f"; n = {int(row['n'])})")
-            marks.append(mark(f"n = {int(row['n'])}", row["n"], "families", element="text",
+            marks.append(mark("Spearman: n", row["n"], "families", element="text",
                               rho=row["statistic"], ci_low=row["ci_low"], ci_high=row["ci_high"]))
     return Drawn(dutch_figure(fig), marks_frame(marks))
 
@@ -725,7 +725,7 @@ def redraw_band_transitions(marks: pd.DataFrame) -> Drawn:
             rows = list(dict.fromkeys(part.loc[part["element"] == "stack", "t0_label"]))
             columns = list(dict.fromkeys(cells["t1_label"]))
             texts = pd.DataFrame("", index=rows, columns=[*columns, "Totaal"])
-            hidden = pd.DataFrame(False, index=rows, columns=texts.columns)
+            hidden = pd.DataFrame(True, index=rows, columns=texts.columns)  # left out: hatched
             for b0 in rows:
                 for b1 in texts.columns:
                     name = (f"{panel}: begin {b0}" if b1 == "Totaal"
@@ -739,7 +739,7 @@ def redraw_band_transitions(marks: pd.DataFrame) -> Drawn:
                             title=f"{panel} (n = {n})")
             note = [f"{m} {part.at[f'{panel}: {m} verhoogd', 'shown']} van "
                     f"{part.at[f'{panel}: {m} bekend', 'shown']}" for m in ("begin", "eind")
-                    if f"{panel}: {m} verhoogd" in part.index]
+                    if {f"{panel}: {m} verhoogd", f"{panel}: {m} bekend"} <= set(part.index)]
             if note:
                 ax.text(0.0, -0.22, "verhoogd: " + ", ".join(note), transform=ax.transAxes,
                         fontsize=7, va="top")

@@ -206,11 +206,15 @@ def draw_count_grid(ax, texts, hidden, *, row_title: str = "", column_title: str
     cells hatched grey (used by redraw functions where bars would give hidden sizes away).
 
     ``texts`` and ``hidden`` are DataFrames of the same shape (str and bool); their index and
-    columns are the row and column labels.
+    columns are the row and column labels. A grid without rows (every row left out by the
+    publication checker) says in one line that its groups are too small to show.
     """
     import numpy as np
 
     rows, cols = texts.shape
+    if rows == 0:
+        left_out_note(ax, title)
+        return
     ax.set_xlim(-0.5, cols - 0.5)
     ax.set_ylim(rows - 0.5, -0.5)
     for (i, j), text in np.ndenumerate(texts.to_numpy(dtype=object)):
@@ -223,6 +227,18 @@ def draw_count_grid(ax, texts, hidden, *, row_title: str = "", column_title: str
     ax.tick_params(length=0)
     ax.spines[:].set_visible(False)
     ax.set(xlabel=column_title, ylabel=row_title, title=title)
+
+
+LEFT_OUT_NL: str = "Niet getoond: de groepen\nzijn te klein om te tonen."
+"""What a panel says when the publication checker left all its marks out."""
+
+
+def left_out_note(ax, title: str = "") -> None:
+    """An empty panel titled ``title`` with :data:`LEFT_OUT_NL` in its middle."""
+    ax.set_axis_off()
+    ax.set_title(title)
+    ax.text(0.5, 0.5, LEFT_OUT_NL, ha="center", va="center", fontsize=9, color="0.35",
+            transform=ax.transAxes)
 
 
 def _cell_patch(x: float, y: float, secret: bool):

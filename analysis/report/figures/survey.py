@@ -212,24 +212,28 @@ def yesno_figure(summary: pd.DataFrame, *, title: str | None = None, wrap: int =
 
 def redraw_yesno(marks: pd.DataFrame) -> Drawn:
     """:func:`yesno_figure` from a suppressed marks table: an item whose 'ja' is hidden gets no
-    point and interval, only its counts as published ("x/12", "<5/<5")."""
-    yes = marks[marks["element"] == "point"].sort_values("item", kind="stable")
-    totals = marks[marks["element"] == "text"].set_index("item")
+    point and interval, only its counts as published ("x/12", "<5/<5"); an item whose 'ja' and
+    'nee' the checker left out (a split that no hiding protects) reads "verborgen/4"."""
+    totals = marks[marks["element"] == "text"].sort_values("item", kind="stable")
+    yes = marks[marks["element"] == "point"].set_index("item")
     title = next((str(t) for t in marks["title"].dropna() if str(t)), None)
     with figure_style():
-        fig = Figure(figsize=(7.0, 1.3 + 0.5 * max(len(yes), 1)))
+        fig = Figure(figsize=(7.0, 1.3 + 0.5 * max(len(totals), 1)))
         ax = fig.subplots()
-        y = np.arange(len(yes))[::-1]
-        for yy, row in zip(y, yes.itertuples()):
-            total = totals.at[row.item, "shown"]
-            if not row.hidden and pd.notna(row.share):
-                ax.hlines(yy, 100 * row.ci_low, 100 * row.ci_high, color=OKABE_ITO["blue"],
-                          linewidth=2)
-                ax.plot([100 * row.share], [yy], "o", color=OKABE_ITO["blue"], markersize=7)
-            note = "geen antwoorden" if total == "0" else f"{row.shown}/{total}"
+        y = np.arange(len(totals))[::-1]
+        for yy, item, total in zip(y, totals["item"], totals["shown"]):
+            row = yes.loc[item] if item in yes.index else None
+            if row is not None and not row["hidden"] and pd.notna(row["share"]):
+                ax.hlines(yy, 100 * row["ci_low"], 100 * row["ci_high"],
+                          color=OKABE_ITO["blue"], linewidth=2)
+                ax.plot([100 * row["share"]], [yy], "o", color=OKABE_ITO["blue"], markersize=7)
+            if total == "0":
+                note = "geen antwoorden"
+            else:
+                note = f"{'verborgen' if row is None else row['shown']}/{total}"
             ax.annotate(note, (1.01, yy), xycoords=("axes fraction", "data"), va="center",
                         fontsize=8)
-        ax.set_yticks(y, [textwrap.fill(str(t), 45) for t in yes["text"]])
+        ax.set_yticks(y, [textwrap.fill(str(t), 45) for t in totals["text"]])
         ax.set_ylim(-0.6, len(yes) - 0.4)
         ax.set_xlim(0, 100)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{format_nl(v, 0)}%"))

@@ -33,6 +33,7 @@ from analysis.report.figures.style import (
     dutch_figure,
     figure_style,
     format_nl,
+    left_out_note,
     suppression_note,
     tick_nl,
 )
@@ -176,7 +177,7 @@ def sessions_figure(trajectories: pd.DataFrame, *, limits: Mapping[str, float] |
         fig.suptitle(f"Inzet per traject (n = {len(data)})")
     sums = [ax_s.get_title(), ax_h.get_title()]
     sums += [f"{t}: histogram" for t in sums] if aggregated else []
-    rows.append(mark(f"Trajecten (n = {len(data)})", len(data), "families", total_of=sums,
+    rows.append(mark("Trajecten", len(data), "families", total_of=sums, key="trajectories_n",
                      element="title"))
     return Drawn(dutch_figure(fig), marks_frame(rows))
 
@@ -207,7 +208,7 @@ def characteristics_figure(trajectories: pd.DataFrame) -> Drawn:
         rows += _category_bars(ax_r, trajectories["referral"], "referral", "Aanmeldroute")
         rows += _age_bars(ax_a, trajectories)
         fig.suptitle(f"Kenmerken van de trajecten (n = {total})")
-    rows.append(mark(f"Trajecten (n = {total})", total, "families", element="title",
+    rows.append(mark("Trajecten", total, "families", element="title", key="trajectories_n",
                      total_of=["Soort vaktherapie", "Aanmeldroute", "Leeftijd en geslacht"]))
     marks = _derived_rest(marks_frame(rows), total)
     return Drawn(dutch_figure(fig), marks,
@@ -220,7 +221,8 @@ def redraw_characteristics(marks: pd.DataFrame) -> Drawn:
     Therapy and referral: one bar per shown category, in the order of their labels (never by
     size, which would rank hidden bars among shown ones); a hidden category gets no bar but its
     sign ("<5", "x") at zero. Age and sex: a grid of ages x sex with the age totals, hidden
-    cells hatched.
+    cells hatched. Marks the checker left out are not in ``marks``: a panel without any says
+    in one line that its groups are too small to show.
     """
     with figure_style():
         fig = Figure(figsize=(11, 4.2), layout="constrained")
@@ -405,6 +407,9 @@ def _derived_rest(marks: pd.DataFrame, total: int) -> pd.DataFrame:
 
 
 def _redraw_category_bars(ax, bars: pd.DataFrame, title: str) -> None:
+    if bars.empty:
+        left_out_note(ax, title)
+        return
     bars = bars.sort_values("label", key=lambda s: s.astype(str).str.lower())
     y = np.arange(len(bars))
     width = np.where(bars["hidden"], 0.0, bars["n"].astype("Float64").fillna(0).to_numpy(float))
@@ -420,12 +425,17 @@ def _redraw_category_bars(ax, bars: pd.DataFrame, title: str) -> None:
 
 
 def _redraw_age_grid(ax, marks: pd.DataFrame) -> None:
+    """Ages x sex as a grid; a cell the checker left out (the split of an age too small to
+    show) is hatched and empty, and an age panel left out altogether says so in one line."""
     cells = marks[marks["element"] == "segment"]
     ages = sorted(set(marks.loc[marks["element"].isin(["segment", "stack"]), "age"].astype(str)),
                   key=lambda a: float(a.replace(",", ".").replace("\u2212", "-")))
+    if not ages:
+        left_out_note(ax, "Leeftijd en geslacht")
+        return
     sexes = list(dict.fromkeys(cells["label"].astype(str)))
     texts = pd.DataFrame("", index=ages, columns=[*sexes, "Totaal"])
-    hidden = pd.DataFrame(False, index=ages, columns=texts.columns)
+    hidden = pd.DataFrame(True, index=ages, columns=texts.columns)
     lookup = marks.set_index("mark")
     for age in ages:
         for column in texts.columns:
