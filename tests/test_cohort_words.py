@@ -189,7 +189,8 @@ def test_the_hand_made_cohort_runs_and_its_sites_hold_only_its_own_words(tmp_pat
         shutil.rmtree(folder, ignore_errors=True)
     try:
         for command in (["run", "--cohort", name, "--raw-dir", str(raw), "--params", str(params),
-                         "--jobs", "1"], ["publish", "--cohort", name, "--raw-dir", str(raw)]):
+                         "--jobs", "1"], ["publish", "--cohort", name, "--raw-dir", str(raw)],
+                        ["share", "--cohort", name, "--raw-dir", str(raw)]):
             done = subprocess.run([sys.executable, "-m", "analysis", *command], cwd=paths.ROOT,
                                   capture_output=True, text=True, encoding="utf-8",
                                   errors="replace")
@@ -214,7 +215,39 @@ def test_the_hand_made_cohort_runs_and_its_sites_hold_only_its_own_words(tmp_pat
         assert numbers["therapists_total"] == 4
         # elevated at T0 under each form's norms, without ARI-CP in the cohort
         assert numbers["t0_elevated_n"] is not None and numbers["sdq_informant_switch_n"] == 1
+        _nothing_worked_out_from_the_bundle(reports / f"{name}_publicatie.zip", numbers, tmp_path)
     finally:
         for folder in (paths.processed_dir(name), paths.figures_dir(name),
                        paths.reports_dir(name)):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _nothing_worked_out_from_the_bundle(bundle: Path, numbers: dict, tmp_path: Path) -> None:
+    """What an attacker has: the zip alone. Ten children of ten ages, each "<5", used to give
+    each child's age and sex away beside the number of trajectories (issue 21); from the
+    key numbers and the figures' marks tables nothing hidden may be worked out, the figure
+    that showed them must still be published (the split is left out, not the figure), and no
+    mark's text may carry a count. ``numbers`` (the run's) only say which of the declared
+    relations between key numbers hold: names, as public as the code."""
+    import zipfile
+
+    from dataclasses import replace
+
+    from analysis.publish import attack
+    from analysis.publish.relations import public_relations
+
+    folder = tmp_path / "bundle"
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(folder)
+    published = json.loads((folder / "key_numbers.json").read_text(encoding="utf-8"))
+    shown, equations = attack.figure_relations(folder / "figuren")
+    assert "trajectories_characteristics: Soort vaktherapie: PMT" in shown
+    for variable, value in shown.items():
+        if variable not in published or isinstance(value, int):
+            published[variable] = value
+    relations = public_relations(numbers)
+    relations = replace(relations, equations=relations.equations + equations)
+    found = attack.recovered(published, relations, threshold=5)
+    assert [str(f) for f in found] == []
+    for table in (folder / "figuren").glob("*.marks.csv"):
+        assert not re.search(r"\bn\s*=\s*\d", table.read_text(encoding="utf-8")), table.name
