@@ -70,4 +70,6 @@ def test_redraw_yesno_drops_the_point_of_a_hidden_yes():
     # so 'ja' and 'nee' are left out and the item keeps its row and its n
     strict = figures.redraw_yesno(suppressed(drawn.marks, hide_cells(drawn.marks, threshold=2)))
     assert "verborgen/4" in [t.get_text() for t in strict.figure.axes[0].texts]
-    assert len(strict.figure.axes[0].get_yticklabels()) == (ITEMS["type"] == "yesno").sum()
+    rows = (ITEMS["type"] == "yesno").sum()
+    assert len(strict.figure.axes[0].get_yticklabels()) == rows
+    assert strict.figure.axes[0].get_ylim() == (-0.6, rows - 0.4)  # every row inside the axes

@@ -206,6 +206,7 @@ def test_ages_of_one_child_each_are_left_out_not_shown_as_small():
     marks = drawn.marks.set_index("mark")
     age_marks = set(marks.index[marks["panel"] == "Leeftijd en geslacht"])
     assert age_marks <= hiding.dropped
+    assert {m for m in age_marks if 0 < marks.at[m, "n"] < 5} <= hiding.primary
     assert hiding.shown["Trajecten"] == "8"
     redrawn = ft.redraw_characteristics(suppressed(drawn.marks, hiding))
     assert not set(redrawn.marks["mark"]) & age_marks

@@ -136,7 +136,7 @@ class Hiding:
     @property
     def dropped(self) -> set[str]:
         """Marks left out of the figure: parts of a sum that no hiding makes safe."""
-        return {m for m, r in self.reasons.items() if r.startswith("dropped")}
+        return {m for m, r in self.reasons.items() if "dropped:" in r}
 
 
 def publish_figures(cohort: str, *, threshold: int = DEFAULT_THRESHOLD, out_dir: Path,
@@ -237,7 +237,7 @@ def hide_cells(marks: pd.DataFrame, *, threshold: int,
     -------
     Hiding
         ``reasons``: hidden mark -> reason (``small``, ``unknown count``, ``key hidden``,
-        ``secondary: <sum>``, ``dropped: <sum>``); ``shown``: mark -> text for its ``n``
+        ``secondary: <sum>``, ``dropped: <sum>``, ``small; dropped: <sum>``); ``shown``: mark -> text for its ``n``
         (``"12"``, ``"0"``, ``"<5"``, ``"x"``; a count that is not of people as it is; ``""``
         when the mark is no count or is left out of the figure).
 
@@ -313,13 +313,14 @@ def _secondary(marks: pd.DataFrame, n: Mapping[str, int | None], people: set[str
                 victims, why = parts, "dropped"  # a bar not drawn has no segments either
             else:
                 victims, why = _victims(parts, cells["parts"], totals, n, reasons, threshold)
-            for victim in victims:
-                reasons[victim] = f"{why}: {relation}"
+            for victim in victims:  # a small cell left out stays a small cell (primary)
+                reasons[victim] = ("small; " if reasons.get(victim) == "small" else "") + \
+                    f"{why}: {relation}"
             changed = changed or bool(victims)
 
 
 def _dropped(name: str, reasons: Mapping[str, str]) -> bool:
-    return reasons.get(name, "").startswith("dropped")
+    return "dropped:" in reasons.get(name, "")
 
 
 def _victims(parts: list[str], every_part: list[str], totals: list[str],

@@ -78,13 +78,16 @@ def load_claim_rules(path: str | Path | None = None) -> dict[str, dict[str, Any]
 
 def is_percent(unit: Any, numerator: Any = None) -> bool:
     """Whether a claim is a percentage: its published ``unit`` says ``percent``, or (no unit
-    given) its reproduction has a numerator (a share rule).
+    given, or ``min``/``max``, which say how to compare and not what is counted: "target of 50%
+    met" is a ``min``) its reproduction has a numerator (a share rule).
 
     >>> is_percent("percent"), is_percent("count", 3), is_percent("", 3), is_percent(None)
     (True, False, True, False)
+    >>> is_percent("min", 8), is_percent("max")
+    (True, False)
     """
     text = "" if unit is None or (isinstance(unit, float) and math.isnan(unit)) else str(unit)
-    if text.strip():
+    if text.strip() and text.strip() not in ("min", "max"):
         return text.strip() == "percent"
     return _mark(numerator) or (numerator is not None and str(numerator) != ""
                                 and not pd.isna(numerator))

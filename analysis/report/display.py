@@ -100,25 +100,33 @@ _TOKEN = re.compile(r"(?<![\w.'-])([-+]?\d+\.\d+(?:[eE][-+]?\d+)?|True|False|NaN
                     r"(?![\w'-]|\.\w)")
 
 
-def text_output_nl(text: str) -> str:
+def text_output_nl(text: str, *, prose: bool = False) -> str:
     r"""A plain-text output (a printed table or mapping) in Dutch where it can be done word by
     word: decimal commas, ja/nee, a dash for missing, and every token listed under ``columns``
     or ``values`` in its Dutch form (multi-word headers get underscores, so columns stay
     aligned as well as they can).
 
+    ``prose``: the text is printed Dutch (a cell's ``print``), whose plain words are Dutch
+    already ("met", "test", "totaal"); only identifiers (a ``snake_case`` token), True, False,
+    NaN, None and decimal points are changed.
+
     >>> text_output_nl("   estimate  p_value\n0  -2.05  True")
     '   schatting  p-waarde\n0  -2,05  ja'
+    >>> text_output_nl("met 2.5 punten, test p_value", prose=True)
+    'met 2,5 punten, test p-waarde'
     """
     columns, values = labels()
 
     def token(match: re.Match) -> str:
         word = match.group(1)
+        if word[0].isdigit() or word[0] in "+-":
+            return word.replace(".", ",")
+        if prose and "_" not in word and word not in ("True", "False", "NaN", "None"):
+            return word
         if word in columns:
             return columns[word]
         if word in values:
             return values[word]
-        if word[0].isdigit() or word[0] in "+-":
-            return word.replace(".", ",")
         return word
 
     return _TOKEN.sub(token, text)
@@ -126,12 +134,15 @@ def text_output_nl(text: str) -> str:
 
 def dutch_text_outputs(page: str) -> str:
     """``page`` with every plain-text output of a notebook cell through :func:`text_output_nl`
-    (the ``<pre>`` of an output area; code cells' inputs are not touched). Marked with
-    ``data-nl="ja"`` so a second build leaves it alone."""
+    (the ``<pre>`` of an output area; code cells' inputs are not touched): a cell's value (an
+    ``executeResult``) word by word, printed text as prose. Marked with ``data-nl="ja"`` so a
+    second build leaves it alone."""
 
     def pre(match: re.Match) -> str:
+        prose = "jp-OutputArea-executeResult" not in match.group(1)
         return (match.group(1) + '<pre data-nl="ja">'
-                + html.escape(text_output_nl(html.unescape(match.group(2))), quote=False)
+                + html.escape(text_output_nl(html.unescape(match.group(2)), prose=prose),
+                              quote=False)
                 + "</pre>")
 
     return re.sub(r'(<div class="jp-RenderedText jp-OutputArea-output[^"]*"[^>]*>\s*)<pre>'

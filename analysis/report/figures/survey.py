@@ -234,7 +234,7 @@ def redraw_yesno(marks: pd.DataFrame) -> Drawn:
             ax.annotate(note, (1.01, yy), xycoords=("axes fraction", "data"), va="center",
                         fontsize=8)
         ax.set_yticks(y, [textwrap.fill(str(t), 45) for t in totals["text"]])
-        ax.set_ylim(-0.6, len(yes) - 0.4)
+        ax.set_ylim(-0.6, len(totals) - 0.4)
         ax.set_xlim(0, 100)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{format_nl(v, 0)}%"))
         ax.set_xlabel("Aandeel 'ja' (95%-betrouwbaarheidsinterval, exact)")
