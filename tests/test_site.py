@@ -582,6 +582,53 @@ def test_published_site_shows_values_as_given_and_links_only_inside(tmp_path):
     assert BANNER_TEXT in numbers_page
 
 
+def test_published_figures_are_numbered_as_in_the_published_findings(tmp_path):
+    """Figure 1 on the published figuren.html is figure 1 of the published findings.html (not
+    the first by name), with the same anchor (``fig-NAME``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis.report.published import PublishedFigure
+
+    folder = tmp_path / "publicatie"
+    (folder / "figuren").mkdir(parents=True)
+    for name in ("a_power", "b_flow"):
+        fig = plt.figure(figsize=(1, 1))
+        fig.savefig(folder / "figuren" / f"{name}.png")
+        plt.close(fig)
+    (folder / "findings.html").write_text(
+        '<html><head></head><body><figure id="fig-b_flow"></figure>'
+        '<figure id="fig-a_power"></figure></body></html>', encoding="utf-8")
+    (folder / "claims.csv").write_text("claim_id,published,reproduced,numerator,denominator,"
+                                       "ci_low,ci_high,status,note\n", encoding="utf-8")
+    site.build_published_site(
+        folder, title="T", synthetic=True, threshold=5, numbers={}, stages={},
+        figures=[PublishedFigure(n, "published", "", f"figuren/{n}.png")
+                 for n in ("a_power", "b_flow")])
+    page = (folder / "figuren.html").read_text(encoding="utf-8")
+    assert re.findall(r'<figure id="fig-([^"]+)"', page) == ["b_flow", "a_power"]
+    assert page.index("Figuur 1.") < page.index('id="fig-a_power"')
+
+
+def test_source_pages_of_a_synthetic_cohort_carry_the_banner_and_its_print_rule(tmp_path):
+    """bron/ pages: the banner and the print rule that repeats it in the page margin (the
+    navigation adds the rule only when it finds the banner, so the banner goes in first)."""
+    from analysis.report import cells
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    site._source_pages(reports, [], {"slots": {"stage": "03_trajectories",
+                                               "function": "analysis.report.claims.is_percent"}},
+                       [("index.html", "Overzicht")], synthetic=True)
+    pages = list((reports / cells.SOURCE_FOLDER).glob("*.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "compendium-banner" in text and site.PRINT_BANNER_CSS.strip()[:40] in text
+
+
 # --------------------------------------------------------------------------- journal furniture
 
 

@@ -275,14 +275,12 @@ def origin_names(origins: Mapping[str, Mapping[str, Any]]) -> set[str]:
                                                             where.get("via")) if name}
 
 
-def write_source_pages(folder: str | Path, names: Iterable[str], *,
-                       synthetic: bool = False) -> list[Path]:
+def write_source_pages(folder: str | Path, names: Iterable[str]) -> list[Path]:
     """Write ``folder/bron/<name>.html``: the source of each package function in ``names``,
     highlighted (Pygments, styles inline: the page works offline) with its module, file and
     first line. A name that no longer resolves gets no page. Returns the pages written."""
     import inspect
 
-    from analysis import paths
     from analysis.atomic import write_text_atomic
 
     out = []

@@ -276,7 +276,7 @@ def _source_pages(reports: Path, pages: Sequence[NotebookPage],
             nb = nbformat.read(notebook, as_version=4)
             names |= {name for entries in cells.called_functions(nb).values()
                       for name, _, _ in entries}
-    written = set(cells.write_source_pages(reports, names, synthetic=synthetic))
+    written = set(cells.write_source_pages(reports, names))
     folder = reports / cells.SOURCE_FOLDER
     up = [(f"../{name}", title) for name, title in nav_pages]
     for file in sorted(folder.glob("*.html")) if folder.is_dir() else []:
@@ -284,10 +284,12 @@ def _source_pages(reports: Path, pages: Sequence[NotebookPage],
             file.unlink()
             continue
         text = file.read_text(encoding="utf-8")
-        updated = _with_navigation(text, "", up)
-        if synthetic and "compendium-banner" not in updated:
+        updated = text
+        if synthetic and "compendium-banner" not in updated:  # before the navigation, which
+            # adds the banner's print rule to the page's style when it finds the banner
             updated = re.sub(r"(<main )", lambda m: _banner_html() + "\n" + m.group(1), updated,
                              count=1)
+        updated = _with_navigation(updated, "", up)
         if updated != text:
             write_text_atomic(file, updated)
 
@@ -374,7 +376,11 @@ def _published_figures_body(folder: Path, figures: Sequence[Any]) -> str:
     from analysis.report import provenance
 
     parts = ["<h1>Figuren</h1>"]
-    shown = [f for f in figures if f.shown]
+    findings = folder / "findings.html"
+    shown = {Path(f.file).stem: f for f in figures if f.shown}
+    order = figure_order(findings.read_text(encoding="utf-8") if findings.is_file() else "",
+                         [Path(f.file) for f in shown.values()])
+    shown = [shown[name] for name in order]  # figure N here is figure N in the findings
     withheld = [f for f in figures if not f.shown]
     for number, figure in enumerate(shown, start=1):
         png = folder / figure.file
@@ -383,7 +389,7 @@ def _published_figures_body(folder: Path, figures: Sequence[Any]) -> str:
         redrawn = (f"<p>{html.escape(figure.reason_nl)}</p>" if figure.status == "redrawn"
                    and figure.reason_nl else "")
         parts.append(
-            f'<figure id="{html.escape(figure.name)}"><img src="data:image/png;base64,{data}" '
+            f'<figure id="fig-{html.escape(figure.name)}"><img src="data:image/png;base64,{data}" '
             f'alt="{html.escape(alt_text(meta, figure.name))}" style="max-width:100%"/>'
             f"<figcaption><strong>Figuur {number}.</strong> "
             f"{html.escape(meta.get('Description', ''))}</figcaption></figure>\n{redrawn}"
