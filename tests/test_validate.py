@@ -451,3 +451,16 @@ def test_invisible_characters_in_ids_are_refused(valid_cohort):
     report = validate.validate_cohort(valid_cohort)
     assert [(p.row, p.column, p.check) for p in report.errors if p.check == "identifier"] == [
         (2, "family_id", "identifier")]
+
+
+def test_the_dutch_report_names_the_cohort_not_its_folder_and_counts_in_dutch():
+    from analysis.data.report import MAX_LISTED, ValidationReport
+    from analysis.errors import Problem
+
+    report = ValidationReport(cohort="data/raw/ede-2026")
+    for row in range(MAX_LISTED + 3):
+        report.add(Problem("sdq.csv", row + 2, "item_1", "", "a score 0-2", "warning",
+                           "missing_value"))
+    text = report.format_nl()
+    assert text.startswith("Validatie van cohort ede-2026:") and "data/raw" not in text
+    assert "... en nog 3 meldingen van de controle 'missing_value' in sdq.csv" in text

@@ -7,6 +7,7 @@ re-exported there.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -109,7 +110,7 @@ class ValidationReport:
         problems (their messages as the checks word them, in English, with file, row and
         column), then omitted counts.
 
-        >>> print(ValidationReport(cohort="demo").format_nl())
+        >>> print(ValidationReport(cohort="data/raw/demo").format_nl())
         Validatie van cohort demo: 0 fouten, 0 waarschuwingen
         <BLANKLINE>
         bestand                         rijen   fouten  waarschuwingen
@@ -119,7 +120,7 @@ class ValidationReport:
         def count(n: int, one: str, many: str) -> str:
             return f"{_grouped(n)} {one if n == 1 else many}"
 
-        lines = [f"Validatie van cohort {self.cohort}: "
+        lines = [f"Validatie van cohort {Path(str(self.cohort)).name}: "  # a name, no path
                  f"{count(self.n_errors, 'fout', 'fouten')}, "
                  f"{count(self.n_warnings, 'waarschuwing', 'waarschuwingen')}"]
         width = max([28, *(len(s.source or n) + 2 for n, s in self.files.items())])
@@ -142,9 +143,9 @@ class ValidationReport:
         for severity, title, problems in sections:
             if problems:
                 lines += ["", title + ":"] + [f"  {p.format()}" for p in _by_row(problems)]
-                lines += [f"  ... en nog {_grouped(n - MAX_LISTED)} van de controle {check} in "
-                          f"{file}" for (file, check, sev), n in self.counts.items()
-                          if sev == severity and n > MAX_LISTED]
+                lines += [f"  ... en nog {count(n - MAX_LISTED, 'melding', 'meldingen')} van de "
+                          f"controle '{check}' in {file}" for (file, check, sev), n
+                          in self.counts.items() if sev == severity and n > MAX_LISTED]
         if not self.n_errors:
             lines += ["", "Geen fouten: het cohort volgt het datacontract."]
         return "\n".join(lines)
