@@ -533,3 +533,12 @@ def test_nothing_is_worked_out_from_a_published_characteristics_figure(project, 
     assert [str(f) for f in found] == []
     text = (project.out / "trajectories_characteristics.marks.csv").read_text(encoding="utf-8")
     assert not re.search(r"\bn\s*=\s*\d", text)
+
+
+def test_the_attacker_knows_the_same_people_units_as_the_figures():
+    """analysis.publish.attack reads a bundle without the drawing code (no matplotlib), so it
+    keeps its own copy of the units that count people: the two must agree."""
+    from analysis.publish import attack
+    from analysis.report.figures import drawn
+
+    assert attack.PEOPLE_UNITS == drawn.PEOPLE_UNITS

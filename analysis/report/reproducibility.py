@@ -28,12 +28,9 @@ such outputs by a fixed placeholder when executed notebooks are copied back into
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import re
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
