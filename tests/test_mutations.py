@@ -692,6 +692,7 @@ sys.exit(code)
 """
 
 
+@pytest.mark.kernel  # validation (stage 00) in a child interpreter under a memory cap: 1-8 s each
 @pytest.mark.parametrize("case, mutate, expected", HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_hostile_file_refused_under_a_memory_cap(tmp_path, case, mutate, expected):
     resource = pytest.importorskip("resource")  # absent on Windows
