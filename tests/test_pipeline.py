@@ -602,3 +602,17 @@ def test_a_kernel_that_dies_at_start_is_started_once_more(tmp_path, monkeypatch)
     calls.clear()
     monkeypatch.setattr(papermill, "execute_notebook", fails)
     assert not ex.execute(job).ok and len(calls) == 1
+
+    # a warm kernel (started ahead) that died while it waited: the second attempt gets a
+    # kernel of its own (no km), seen at load 5-8 in the publication matrix of make test
+    managers = []
+
+    def warm_dies(*args, **kwargs):
+        managers.append(kwargs.get("km"))
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", warm_dies)
+    warm = object()
+    with open(tmp_path / "warm.log", "wb") as given:
+        assert not ex.execute(job, kernel=(warm, given)).ok
+    assert managers == [warm, None]

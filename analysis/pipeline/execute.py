@@ -130,9 +130,10 @@ def execute(job: Job, kernel: tuple[Any, Any] | None = None) -> Outcome:
     start = time.perf_counter()
     km, given_log = kernel if kernel is not None else (None, None)
 
-    def attempt() -> Any:
-        with (contextlib.nullcontext(given_log) if km is not None else open(log, "wb")) as stderr:
-            extra = {"km": km} if km is not None else {}
+    def attempt(manager: Any) -> Any:
+        with (contextlib.nullcontext(given_log) if manager is not None
+              else open(log, "wb")) as stderr:
+            extra = {"km": manager} if manager is not None else {}
             return papermill.execute_notebook(
                 str(job.source), str(running), parameters=job.parameters,
                 engine_name=ENGINE_NAME, progress_bar=False,
@@ -144,12 +145,15 @@ def execute(job: Job, kernel: tuple[Any, Any] | None = None) -> Outcome:
 
     try:
         try:
-            nb = attempt()
+            nb = attempt(km)
         except RuntimeError as error:
-            if km is not None or not kernel_died_at_start(error):
+            if not kernel_died_at_start(error):
                 raise
             job.say(f"[{job.name}] the kernel died while starting; starting another")
-            nb = attempt()  # once: no cell had run (a port taken by another process, say)
+            # once, and with a kernel papermill starts: no cell had run (a port taken by
+            # another process, a warm kernel that died while it waited); the caller still
+            # shuts the dead warm kernel down
+            nb = attempt(None)
     except Exception as error:  # noqa: BLE001 - every failure is reported, then the run stops
         problem = _failure(job, running, error)
         if log.is_file() and not log.stat().st_size:

@@ -141,8 +141,11 @@ class WarmKernel:
                                   stderr=stderr)
         try:
             run_sync(_warm_up)(km, warmup_code(self.modules))
-        except Exception:  # noqa: BLE001 - a cold kernel still works
-            pass
+        except Exception:  # noqa: BLE001 - a cold kernel still works, a dead one does not
+            if not run_sync(km.is_alive)():
+                _shutdown(km)
+                stderr.close()
+                raise  # papermill starts a kernel of its own when the notebook runs
         return km, stderr
 
 
