@@ -48,6 +48,11 @@ PSEUDONYM_MAX_CHARS: int = 40
 PSEUDONYM_SHAPES: frozenset[str] = frozenset({"plate"})
 """Kinds of finding a pseudonym may look like (``AB-12-CD`` is a plausible code, not a plate)."""
 
+LABEL_WORDS: frozenset[str] = frozenset("fase wijk rol voogd middag".split())
+"""Ordinary Dutch words that deduce's name lists hold (``Fase``, ``Wijk``, ``Rol`` are
+surnames) and that exports use as column labels or code names ("Fase", "Wijk", "Rol van de
+voogd"): never a name in a label (:func:`code_name_problem`). Quotes are guarded as before."""
+
 _KIND_EN: dict[str, str] = {
     "name": "a name", "child_name": "a name", "email": "an e-mail address",
     "phone": "a phone number", "bsn": "a BSN", "number": "a long number",
@@ -140,7 +145,8 @@ def _name_token(text: str) -> bool:
             if not word[:1].isupper() or word.isupper() or len(low) < 3:
                 continue
             if low in lex.common or low in NOT_NAMES or low in NOT_NAMES_LOWER \
-                    or low in _FAMILY_WORDS or low in _TITLES or low in lex.residences:
+                    or low in LABEL_WORDS or low in _FAMILY_WORDS or low in _TITLES \
+                    or low in lex.residences:
                 continue
             if low in lex.first_names or low in lex.surnames:
                 return True
