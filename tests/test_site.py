@@ -554,20 +554,27 @@ def _allowed_phrases(cohort: str) -> tuple[str, ...]:
     return TYPED_IN_TEMPLATES + tuple(names) + tuple(words)
 
 
+def _published_site(folder, body: str, *, numbers=None, stages=None, figures=()) -> None:
+    """A published folder holding a findings page with ``body`` and an empty claims table,
+    with the published site built into it at threshold 5."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "findings.html").write_text(f"<html><head></head><body>{body}</body></html>",
+                                          encoding="utf-8")
+    (folder / "claims.csv").write_text("claim_id,published,reproduced,numerator,denominator,"
+                                       "ci_low,ci_high,status,note\n", encoding="utf-8")
+    site.build_published_site(folder, title="T", synthetic=True, threshold=5,
+                              numbers=numbers or {}, stages=stages or {}, figures=list(figures))
+
+
 def test_published_site_shows_values_as_given_and_links_only_inside(tmp_path):
     from analysis.publish.render import outside_links
     from analysis.report.pages import BANNER_TEXT
     from analysis.report.published import Mark, PublishedFigure
 
     folder = tmp_path / "publicatie"
-    folder.mkdir()
-    (folder / "findings.html").write_text(
-        "<html><head></head><body><h2 id='t'>B</h2><p><a class='bron' "
-        "href=\"kerngetallen.html#analysis_set_n\">&lt;5</a></p></body></html>", encoding="utf-8")
-    (folder / "claims.csv").write_text("claim_id,published,reproduced,numerator,denominator,"
-                                       "ci_low,ci_high,status,note\n", encoding="utf-8")
-    site.build_published_site(
-        folder, title="T", synthetic=True, threshold=5,
+    _published_site(
+        folder, "<h2 id='t'>B</h2><p><a class='bron' "
+        "href=\"kerngetallen.html#analysis_set_n\">&lt;5</a></p>",
         numbers={"slots": 30, "analysis_set_n": Mark("<5"), "sdq_n": 14},
         stages={"slots": "03_trajectories", "analysis_set_n": "01_questionnaires"},
         figures=[PublishedFigure("questionnaires_sdq_lines", "withheld", "Eén lijn per gezin.")])
@@ -598,15 +605,9 @@ def test_published_figures_are_numbered_as_in_the_published_findings(tmp_path):
         fig = plt.figure(figsize=(1, 1))
         fig.savefig(folder / "figuren" / f"{name}.png")
         plt.close(fig)
-    (folder / "findings.html").write_text(
-        '<html><head></head><body><figure id="fig-b_flow"></figure>'
-        '<figure id="fig-a_power"></figure></body></html>', encoding="utf-8")
-    (folder / "claims.csv").write_text("claim_id,published,reproduced,numerator,denominator,"
-                                       "ci_low,ci_high,status,note\n", encoding="utf-8")
-    site.build_published_site(
-        folder, title="T", synthetic=True, threshold=5, numbers={}, stages={},
-        figures=[PublishedFigure(n, "published", "", f"figuren/{n}.png")
-                 for n in ("a_power", "b_flow")])
+    _published_site(folder, '<figure id="fig-b_flow"></figure><figure id="fig-a_power"></figure>',
+                    figures=[PublishedFigure(n, "published", "", f"figuren/{n}.png")
+                             for n in ("a_power", "b_flow")])
     page = (folder / "figuren.html").read_text(encoding="utf-8")
     assert re.findall(r'<figure id="fig-([^"]+)"', page) == ["b_flow", "a_power"]
     assert page.index("Figuur 1.") < page.index('id="fig-a_power"')
