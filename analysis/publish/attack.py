@@ -43,7 +43,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from analysis.publish.relations import Equation, PublicRelations, rounding
+from analysis.publish.relations import Equation, PublicRelations, declared_sums, rounding
 
 SEARCH_LIMIT: int = 1000
 """Largest denominator or number of pairs tried in an exhaustive search when nothing bounds it
@@ -125,18 +125,15 @@ def figure_relations(folder: str | Path) -> tuple[dict[str, Any], tuple[Equation
         with file.open(encoding="utf-8", newline="") as handle:
             rows = [r for r in csv.DictReader(handle)
                     if (r.get("unit") or "").strip() in PEOPLE_UNITS]
-        sums: dict[str, dict[str, list[str]]] = {}
-        for row in rows:
-            name = (row.get("key") or "").strip() or f"{figure}: {row.get('mark', '')}"
+        names = [(row.get("key") or "").strip() or f"{figure}: {row.get('mark', '')}"
+                 for row in rows]
+        for name, row in zip(names, rows):
             text = (row.get("n") or "").strip()
             value: Any = int(text) if text.isdigit() else (text or "x")
             if not isinstance(shown.get(name), int):  # a number shown anywhere is known
                 shown[name] = value
-            for column, side in (("part_of", "parts"), ("total_of", "totals")):
-                for relation in (row.get(column) or "").split(";"):
-                    if relation.strip():
-                        sums.setdefault(relation.strip(), {"parts": [], "totals": []})[
-                            side].append(name)
+        sums = declared_sums((name, row.get("part_of"), row.get("total_of"))
+                             for name, row in zip(names, rows))
         for relation, cells in sums.items():
             for total in cells["totals"]:
                 if cells["parts"]:

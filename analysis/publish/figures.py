@@ -63,6 +63,7 @@ from analysis import paths
 from analysis.atomic import write_bytes_atomic, write_csv_atomic
 from analysis.errors import CompendiumError
 from analysis.publish.disclosure import DEFAULT_THRESHOLD, HIDDEN, Suppressed, publish_numbers
+from analysis.publish.relations import declared_sums
 from analysis.report import provenance
 from analysis.report.figures.drawn import (
     ANNOTATIONS,
@@ -74,7 +75,6 @@ from analysis.report.figures.drawn import (
     Drawn,
     as_drawn,
     check_marks,
-    relation_names,
 )
 
 STATUSES: tuple[str, ...] = ("published", "redrawn", "withheld")
@@ -293,14 +293,9 @@ def _secondary(marks: pd.DataFrame, n: Mapping[str, int | None], people: set[str
     segments of a bar that is not drawn). A dropped part of another sum is an unpublished rest
     there, 0 or more. Sums are checked again until nothing changes.
     """
-    sums: dict[str, dict[str, list[str]]] = {}
-    for name, part_of, total_of in zip(marks["mark"], marks["part_of"], marks["total_of"]):
-        if name not in people:
-            continue
-        for relation in relation_names(part_of):
-            sums.setdefault(relation, {"parts": [], "totals": []})["parts"].append(name)
-        for relation in relation_names(total_of):
-            sums.setdefault(relation, {"parts": [], "totals": []})["totals"].append(name)
+    sums = declared_sums((name, part_of, total_of) for name, part_of, total_of
+                         in zip(marks["mark"], marks["part_of"], marks["total_of"])
+                         if name in people)
     changed = True
     while changed:
         changed = False

@@ -284,6 +284,24 @@ def _statistics(specs, keys, numeric) -> list[Statistic]:
     return out
 
 
+def declared_sums(marks: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, list[str]]]:
+    """The sums a figure's marks declare: relation -> ``{"parts": [...], "totals": [...]}``
+    from ``(name, part_of, total_of)`` triples (relation names ";"-separated, as in a marks
+    table). Used by the figure checker and by the attacker reading a published marks table.
+
+    >>> declared_sums([("a", "t", ""), ("b", "t; u", ""), ("t", "", "t")])
+    {'t': {'parts': ['a', 'b'], 'totals': ['t']}, 'u': {'parts': ['b'], 'totals': []}}
+    """
+    sums: dict[str, dict[str, list[str]]] = {}
+    for name, part_of, total_of in marks:
+        for cell, side in ((part_of, "parts"), (total_of, "totals")):
+            for relation in str(cell or "").split(";"):
+                if relation.strip():
+                    sums.setdefault(relation.strip(), {"parts": [], "totals": []})[
+                        side].append(name)
+    return sums
+
+
 def rounding(value: float, decimals: int | None = None) -> float:
     """The largest rounding error of a recorded ``value``: half a unit of its ``decimals``th
     decimal, or (None) of its :data:`SIGNIFICANT_DIGITS`-th significant digit.

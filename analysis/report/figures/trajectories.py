@@ -430,9 +430,6 @@ def _redraw_age_grid(ax, marks: pd.DataFrame) -> None:
     cells = marks[marks["element"] == "segment"]
     ages = sorted(set(marks.loc[marks["element"].isin(["segment", "stack"]), "age"].astype(str)),
                   key=lambda a: float(a.replace(",", ".").replace("\u2212", "-")))
-    if not ages:
-        left_out_note(ax, "Leeftijd en geslacht")
-        return
     sexes = list(dict.fromkeys(cells["label"].astype(str)))
     texts = pd.DataFrame("", index=ages, columns=[*sexes, "Totaal"])
     hidden = pd.DataFrame(True, index=ages, columns=texts.columns)
