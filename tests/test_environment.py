@@ -207,6 +207,11 @@ def test_make_lock_and_install_use_the_lock_with_hashes():
     assert stamp_rule.count("--require-hashes -r $(LOCK)") == 4, (
         "uv and pip both install the lock with hashes and check every hash again")
     assert "--reinstall --target $(VERIFY)" in stamp_rule and "download" in stamp_rule
+    assert "--compile-bytecode --require-hashes -r $(LOCK)" in stamp_rule, (
+        "uv writes no .pyc unless asked (pip does): kernels would compile pandas from source "
+        "wherever PYTHONDONTWRITEBYTECODE is set")
+    assert stamp_rule.index("--compile-bytecode") < stamp_rule.index("-m analysis prepare"), (
+        "deduce's lookup cache must be built after the .pyc are written into its folders")
     assert stamp_rule.count("--no-deps -e .") == 2
     install_rule = makefile.split("\ninstall:", 1)[1].split("\n\n", 1)[0]
     assert "-m analysis.lockfile $(LOCK)" in install_rule, "make install checks .venv every time"
