@@ -1,6 +1,6 @@
 """analysis.privacy.prepare: deduce's lookup structures restored from a per-user cache.
 
-No real build here (70-85 s): deduce's cache and the per-user cache are small stand-ins in
+No real build here (25 s quick, 70-85 s deduce's own): deduce's cache and the per-user cache are small stand-ins in
 ``tmp_path``, and ``Deduce`` is replaced where a build would happen. The real structures are
 exercised by every test that makes ``Deduce()`` (tests/test_privacy.py).
 """
@@ -156,3 +156,77 @@ def test_importing_deduce_leaves_logging_as_it_was():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           encoding="utf-8", check=True)
     assert done.stdout.split() == [str(30), "0", "deduce.deduce"]
+
+
+# ----------------------------------------------------------------------- the quick build
+
+def _lists_with_transforms():
+    """deduce's own lookup lists that have a transform.json: (folder, items, transform)."""
+    import json
+
+    src = prepare.deduce_folder() / "data" / "lookup" / "src"
+    found = []
+    for config in sorted(src.rglob("transform.json")):
+        items = prepare.import_deduce().utils.optional_load_items(config.parent / "items.txt")
+        found.append((config.parent.relative_to(src).as_posix(), sorted(items or []),
+                      json.loads(config.read_text(encoding="utf-8"))))
+    return found
+
+
+def _sample(items, size=1500):
+    """About ``size`` items spread evenly over the sorted list, and every item with a
+    bracket, ``&`` or a full stop (the rarest patterns): the deterministic part of a list the
+    replacements are tested on."""
+    every = max(1, len(items) // size)
+    return [item for i, item in enumerate(items)
+            if i % every == 0 or any(c in item for c in "().&")]
+
+
+def test_the_quick_variations_are_deduces_own_in_the_same_order():
+    """Every transform of every list of deduce's, on a sample of its items: the same
+    variations, in the same order (replacements made, and none where nothing matches)."""
+    from deduce import utils
+
+    lists = _lists_with_transforms()
+    assert {name for name, _, _ in lists} >= {"locations/lst_street", "locations/lst_placename",
+                                              "institutions/lst_hospital"}
+    compared = changed = 0
+    for name, items, config in lists:
+        for transform in config.get("transforms", {}).values():
+            for item in _sample(items):
+                own = utils.str_variations(item, transform)
+                assert prepare._str_variations(item, transform) == own, (name, item)
+                compared += 1
+                changed += own != [item]
+    assert compared > 5_000 and changed > 1_000, (compared, changed)
+
+
+def test_the_quick_trie_holds_the_token_texts_deduce_would_store():
+    import docdeid
+    from deduce import utils
+    from deduce.tokenizer import DeduceTokenizer
+
+    tokenizer = DeduceTokenizer()
+    items = [item for name, items, _ in _lists_with_transforms()
+             if name.startswith("institutions") for item in _sample(items)]
+    lookup = docdeid.ds.LookupSet()
+    lookup.add_items_from_iterable(items)
+    own, quick = (utils.lookup_set_to_trie(lookup, tokenizer),
+                  prepare._lookup_set_to_trie(lookup, tokenizer))
+    assert pickle.dumps(quick) == pickle.dumps(own)
+    assert len(items) > 1_000
+
+
+def test_the_quick_build_puts_deduce_back_as_it_was():
+    import gc
+
+    from deduce import lookup_struct_loader, utils
+
+    before = (utils.str_variations, lookup_struct_loader.lookup_set_to_trie, gc.isenabled())
+    with pytest.raises(RuntimeError, match="inside"):
+        with prepare.quick_build():
+            assert utils.str_variations is prepare._str_variations
+            assert not gc.isenabled()
+            raise RuntimeError("a failure inside the build")
+    assert (utils.str_variations, lookup_struct_loader.lookup_set_to_trie,
+            gc.isenabled()) == before
