@@ -6,8 +6,12 @@ without open items, no ARI-CP, ARI-CP for the 2-5 year olds only, every family e
 elevated, all dropped out, all ongoing, nobody with T1, one family, 200 families, T2, published
 claims on another shape, trajectories only, exports under their own names, an SPSS file with
 value labels, ...) is written to a temporary raw folder, validated, and run through the WHOLE
-pipeline (``python -m analysis run``, notebooks 00-05) in subprocesses, two at a time, in one
-module-scoped fixture. Each shape then asserts: exit 0, no ``MissingKeyNumber``, a findings
+pipeline (:func:`analysis.pipeline.runner.run`, what ``python -m analysis run`` calls:
+notebooks 00-05), two at a time, in one module-scoped fixture. The runs share one
+:class:`~analysis.pipeline.pool.KernelPool`: each notebook runs in a kernel that ran the same
+notebook for an earlier shape, cleared (``tests/test_pool.py`` checks that such a kernel gives
+what a fresh one gives), instead of starting and importing a new kernel for each of the
+150 notebooks. Each shape then asserts: exit 0, no ``MissingKeyNumber``, a findings
 document, every key number the claims need recorded (a value or an explicit null), the same
 key names in every shape's fragments of 00-03, and no sentence of the bundled cohort where
 ``cohort.yaml`` says otherwise.
@@ -19,7 +23,6 @@ test-only cohort names (``shape-*``) and are removed afterwards.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -51,13 +54,21 @@ def _outputs(name):
     return [paths.processed_dir(name), paths.figures_dir(name), paths.reports_dir(name)]
 
 
-def _run_one(shape, raw_root, params, env):
+def _run_one(shape, raw_root, params, pool):
+    """Run ``shape`` as ``python -m analysis run --jobs 1`` would, in this process: exit code
+    (2 for a refusal, as the command line), the printed lines and the seconds."""
+    from analysis.errors import CompendiumError
+    from analysis.pipeline import runner
+
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "analysis", "run", "--cohort", shape.name, "--raw-dir",
-         str(raw_root), "--params", str(params), "--jobs", "1"],
-        capture_output=True, text=True, encoding="utf-8", errors="replace", env=env, cwd=paths.ROOT)
-    return shape.name, {"code": done.returncode, "log": done.stdout + done.stderr,
+    lines: list[str] = []
+    try:
+        code = runner.run(shape.name, raw_root=raw_root, params_file=params, jobs=1,
+                          kernel_pool=pool, out=lines.append)
+    except CompendiumError as error:
+        code = 2
+        lines.append(f"error: {error}")
+    return shape.name, {"code": code, "log": "\n".join(lines),
                         "seconds": time.monotonic() - started}
 
 
@@ -73,13 +84,16 @@ def matrix(tmp_path_factory):
     for shape in RUNNABLE:
         shapes.write_shape(shape, raw_root)
         reports[shape.name] = validate_cohort(raw_root / shape.name)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(paths.ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    from analysis.pipeline import execute
+    from analysis.pipeline.pool import KernelPool
+
+    execute.import_executor()  # in this thread: the runs' threads then find it imported
     started = time.monotonic()
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        runs = dict(pool.map(lambda s: _run_one(s, raw_root, params, env), RUNNABLE))
+    with KernelPool() as kernels, ThreadPoolExecutor(PARALLEL) as pool:
+        runs = dict(pool.map(lambda s: _run_one(s, raw_root, params, kernels), RUNNABLE))
     print(f"\nshape matrix: {len(RUNNABLE)} shapes in {time.monotonic() - started:.0f} s "
-          f"({PARALLEL} at a time)")
+          f"({PARALLEL} at a time; {kernels.started} kernels started, "
+          f"{kernels.reused} notebooks in a kept kernel)")
     yield {"raw_root": raw_root, "validation": reports, "runs": runs}
     for shape in SHAPES:
         for folder in _outputs(shape.name):

@@ -117,6 +117,7 @@ class _Run:
     say: Callable[[str], None]
     executed: list[str] = field(default_factory=list)
     warm: bool = True
+    pool: Any = None
 
     @property
     def reports(self) -> Path:
@@ -147,6 +148,7 @@ def run(
     wait: bool = False,
     dry_run: bool = False,
     warm_kernels: bool = True,
+    kernel_pool: Any = None,
     notebooks_dir: str | os.PathLike = paths.NOTEBOOKS,
     root: str | os.PathLike = paths.ROOT,
     out: Callable[[str], Any] = print,
@@ -177,6 +179,11 @@ def run(
     warm_kernels : bool
         Start the next notebooks' kernels ahead and import what they use
         (:mod:`analysis.pipeline.warm`); false: each kernel starts when its notebook does.
+    kernel_pool : analysis.pipeline.pool.KernelPool, optional
+        Run each notebook in a kernel of this pool that ran the same notebook before (for
+        another cohort), cleared, instead of a new kernel (:mod:`analysis.pipeline.pool`): for
+        processes that run many cohorts (test matrices, benchmarks). Default: a new kernel per
+        notebook, as ``python -m analysis run``.
     notebooks_dir, root : path-like
         Folder with ``pipeline.yaml`` and the notebooks; project root (injectable for tests).
     out : callable
@@ -200,6 +207,7 @@ def run(
     say = _sayer(out)
     ctx = _prepare(cohort, raw_root, params_file, Path(notebooks_dir), Path(root), say)
     ctx.warm = warm_kernels
+    ctx.pool = kernel_pool
     targets = resolve_only(ctx.pipeline, only) if only else []
     selected = ctx.pipeline.with_upstream(targets) if targets else set(ctx.pipeline.names)
     _check_notebooks(ctx, selected)
@@ -803,6 +811,8 @@ def _warm_kernel(ctx: _Run, name: str, package: Any, *, warm: bool = True) -> An
         kernel_name = kernelspec.get("name") or "python3"
     except (OSError, ValueError, KeyError, TypeError):
         kernel_name = "python3"
+    if ctx.pool is not None:
+        return ctx.pool.take(name, kernel_name, ctx.root, _kernel_env(ctx, name), modules)
     return WarmKernel(name, kernel_name, ctx.root, _kernel_env(ctx, name),
                       ctx.reports / f".{name}.kernel.log", modules, start=warm)
 

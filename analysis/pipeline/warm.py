@@ -129,27 +129,41 @@ class WarmKernel:
                 self.log.unlink(missing_ok=True)
 
     def _start(self) -> tuple[Any, Any]:
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-
-        from analysis.pipeline.execute import kernel_config
-
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        stderr = open(self.log, "wb")
-        km = AsyncKernelManager(kernel_name=self.kernel_name, config=kernel_config())
-        run_sync(km.start_kernel)(cwd=str(self.root), env={**os.environ, **self.env},
-                                  stderr=stderr)
-        try:
-            run_sync(_warm_up)(km, warmup_code(self.modules))
-        except Exception:  # noqa: BLE001 - a cold kernel still works, a dead one does not
-            if not run_sync(km.is_alive)():
-                _shutdown(km)
-                stderr.close()
-                raise  # papermill starts a kernel of its own when the notebook runs
-        return km, stderr
+        return start_kernel(self.kernel_name, self.root, self.env, self.log, self.modules)
 
 
-async def _warm_up(km: Any, code: str) -> None:
+def start_kernel(kernel_name: str, root: Path, env: dict, log: Path,
+                 modules: list[str]) -> tuple[Any, Any]:
+    """Start a kernel in ``root`` with ``env`` on top of this process's environment, its
+    stderr into ``log``, and import ``modules`` in it silently (:func:`warmup_code`).
+
+    Returns ``(kernel manager, open log)``. Raises when the kernel died while warming up (a
+    kernel whose imports failed is returned as it is).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    from analysis.pipeline.execute import kernel_config
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    stderr = open(log, "wb")
+    km = AsyncKernelManager(kernel_name=kernel_name, config=kernel_config())
+    try:
+        run_sync(km.start_kernel)(cwd=str(root), env={**os.environ, **env}, stderr=stderr)
+    except BaseException:
+        stderr.close()
+        raise
+    try:
+        run_sync(_warm_up)(km, warmup_code(modules))
+    except Exception:  # noqa: BLE001 - a cold kernel still works, a dead one does not
+        if not run_sync(km.is_alive)():
+            _shutdown(km)
+            stderr.close()
+            raise  # papermill starts a kernel of its own when the notebook runs
+    return km, stderr
+
+
+async def _warm_up(km: Any, code: str) -> dict:
     import asyncio
 
     from analysis.pipeline.execute import KERNEL_START_TIMEOUT
@@ -164,7 +178,8 @@ async def _warm_up(km: Any, code: str) -> None:
         while loop.time() < deadline:
             reply = await kc.get_shell_msg(timeout=deadline - loop.time())
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                return
+                return reply
+        raise TimeoutError(f"no reply within {WARMUP_TIMEOUT} s")
     finally:
         kc.stop_channels()
 
