@@ -4,9 +4,10 @@ Eight cohort states (:data:`publish_fixtures.MATRIX`): a single family, three fa
 dropped out, no coding, one coder (generated shapes), the bundled cohort, and the cohort made by
 hand (literal rows, groups of 1 to 4, a therapist discipline of one, a survey of three parents)
 before and after one family (F17, dropped out) is removed from its raw data. Each state is run
-once (``python -m analysis run``, internal), published at threshold 5 (``publish``) and shared at
-threshold 10 (``share --threshold 10``, which renders the published folder again at 10), two
-cohorts at a time. Every published folder is kept for the checks:
+once (internal: :func:`analysis.pipeline.runner.run`, what ``python -m analysis run`` calls, in
+this process, its notebooks in kept kernels of one :class:`~analysis.pipeline.pool.KernelPool`),
+published at threshold 5 (``publish``) and shared at threshold 10 (``share --threshold 10``,
+which renders the published folder again at 10), two cohorts at a time. Every published folder is kept for the checks:
 
 - the bundle is built, every figure in it has its checked marks table and a decision row, no
   default-mode artefact (notebook page, internal PDF or zip, history, "niet voor publicatie"
@@ -87,9 +88,26 @@ def _keep(cohort, store, state, threshold):
     return target
 
 
-def _state(cohort, state, raw_root, params, store, env):
-    steps = {"run": _command(["run", "--cohort", cohort, "--raw-dir", str(raw_root),
-                              "--params", str(params), "--jobs", "1"], env)}
+def _run(cohort, raw_root, params, kernels):
+    """``python -m analysis run --jobs 1`` in this process, its notebooks in kernels of the
+    matrix's pool (:mod:`analysis.pipeline.pool`): exit code (2 for a refusal), lines and
+    seconds, as :func:`_command`."""
+    from analysis.errors import CompendiumError
+    from analysis.pipeline import runner
+
+    started = time.monotonic()
+    lines: list[str] = []
+    try:
+        code = runner.run(cohort, raw_root=raw_root, params_file=params, jobs=1,
+                          kernel_pool=kernels, out=lines.append)
+    except CompendiumError as error:
+        code = 2
+        lines.append(f"error: {error}")
+    return {"code": code, "log": "\n".join(lines), "seconds": time.monotonic() - started}
+
+
+def _state(cohort, state, raw_root, params, store, env, kernels):
+    steps = {"run": _run(cohort, raw_root, params, kernels)}
     if cohort == "pub-hand" and state == "pub-hand":  # red team: internal artefacts beside it
         reports = paths.reports_dir(cohort)
         (reports / "findings.pdf").write_text(f"%PDF {INTERNAL_TOKEN}", encoding="utf-8")
@@ -116,25 +134,33 @@ def matrix(tmp_path_factory):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(paths.ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
 
+    from analysis.pipeline import execute
+    from analysis.pipeline.pool import KernelPool
+
+    execute.import_executor()  # in this thread: the runs' threads then find it imported
+    kernels = KernelPool()
+
     def work(cohort):
-        states = {cohort: _state(cohort, cohort, raw_root, params, store, env)}
+        states = {cohort: _state(cohort, cohort, raw_root, params, store, env, kernels)}
         if cohort == "pub-hand":  # the same cohort again, one family (F17) less
             internal = paths.findings_path(cohort).read_text(encoding="utf-8")
             shutil.rmtree(raw_root / cohort)
             fixtures.write_hand_cohort(raw_root, cohort, drop=("F17",))
-            states["pub-hand-17"] = _state(cohort, "pub-hand-17", raw_root, params, store, env)
+            states["pub-hand-17"] = _state(cohort, "pub-hand-17", raw_root, params, store, env,
+                                           kernels)
             states["pub-hand-17"]["internal_before"] = internal
             states["pub-hand-17"]["internal_after"] = paths.findings_path(cohort).read_text(
                 encoding="utf-8")
         return states
 
     started = time.monotonic()
-    with ThreadPoolExecutor(2) as pool:  # the hand-made cohort (two states) first
+    with kernels, ThreadPoolExecutor(2) as pool:  # the hand-made cohort (two states) first
         results = {}
         for states in pool.map(work, sorted(COHORTS, key=lambda c: c != "pub-hand")):
             results.update(states)
     seconds = time.monotonic() - started
-    print(f"\npublication matrix: {len(STATES)} states in {seconds:.0f} s (2 at a time)")
+    print(f"\npublication matrix: {len(STATES)} states in {seconds:.0f} s (2 at a time; "
+          f"{kernels.started} kernels started, {kernels.cleared} notebooks in a kept kernel)")
     for state, steps in results.items():
         print(f"  {state}: " + ", ".join(f"{k} {v['seconds']:.0f} s" for k, v in steps.items()
                                          if isinstance(v, dict)))
