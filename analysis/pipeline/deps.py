@@ -35,6 +35,7 @@ import ast
 import hashlib
 import json
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -205,6 +206,25 @@ def module_name(rel: str) -> str:
     return ".".join([PACKAGE, *parts])
 
 
+_PARSE_LOCK = threading.Lock()
+
+
+def parse_python(source: str) -> ast.Module:
+    """``ast.parse(source)``, one thread at a time.
+
+    CPython 3.11 keeps the AST constructor's recursion depth in state shared by the threads of
+    the interpreter (python/cpython#106905): two threads parsing at once can fail with
+    "SystemError: AST constructor recursion depth mismatch", as seen on 3.11.7 when two runs of
+    the pipeline shared one process (the publication test matrix). Parsing is a small part of
+    planning a run.
+
+    >>> type(parse_python("x = 1")).__name__
+    'Module'
+    """
+    with _PARSE_LOCK:
+        return ast.parse(source)
+
+
 def module_facts(source: str, name: str, *, is_package: bool = False,
                  strip: bool = True) -> ModuleFacts:
     """Hash, imports, string constants and ``paths`` attributes of Python ``source``.
@@ -219,7 +239,7 @@ def module_facts(source: str, name: str, *, is_package: bool = False,
     True
     """
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except SyntaxError:
         return ModuleFacts(_sha(source), [], [], [], [])
     reads_docs = "__doc__" in source or "getdoc" in source
@@ -312,14 +332,14 @@ def notebook_source(notebook: Path) -> str:
         lines.append("")
     text = "\n".join(lines)
     try:
-        ast.parse(text)
+        parse_python(text)
     except SyntaxError:  # one broken cell: take the cells one by one
         parts = []
         for cell in cells:
             src = cell.get("source", "")
             src = "".join(src) if isinstance(src, list) else str(src)
             try:
-                ast.parse(src)
+                parse_python(src)
                 parts.append(src)
             except SyntaxError:
                 continue

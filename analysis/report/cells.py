@@ -54,13 +54,15 @@ def called_functions(nb) -> dict[str, list[tuple[str, str, str]]]:
     """
     import ast
 
+    from analysis.pipeline.deps import parse_python
+
     aliases: dict[str, Any] = {}
     out: dict[str, list[tuple[str, str, str]]] = {}
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue
         try:
-            tree = ast.parse("".join(cell.get("source", "")))
+            tree = parse_python("".join(cell.get("source", "")))
         except SyntaxError:
             continue
         _collect_imports(tree, aliases)
