@@ -48,7 +48,6 @@ import json
 import os
 import platform
 import re
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -236,7 +235,7 @@ def scale(settings: Settings, *, say: Callable[[str], None] = print) -> tuple[li
 def scale_one(families: int, settings: Settings, *,
               say: Callable[[str], None] = print) -> tuple[list[dict], dict[str, float]]:
     """Synthesise, run and measure one cohort of ``families``; clean up its outputs."""
-    cohort = f"bench-{families}-{secrets.token_hex(3)}"
+    cohort = f"bench-{families}-{os.getpid()}"  # digits only: not in the cohort's labels
     outputs = [paths.processed_dir(cohort), paths.figures_dir(cohort), paths.reports_dir(cohort)]
     env = _environment()
     rows = []

@@ -54,8 +54,12 @@ def cohort_meta(name: str, families: int) -> CohortMeta:
     """Metadata of cohort ``name`` with ``families`` trajectories.
 
     Helmond (calibrated): period 2023-09-01 .. 2024-10-31, 30 slots, published claims.
-    Any other name ``place-YYYY`` (free): municipality ``Place``, period YYYY-01-01 ..
-    (YYYY+1)-06-30 (2025 when the name has no year), slots ``round(1.3 * families)``.
+    Any other name ``place-YYYY`` (free): municipality ``Place`` (the parts of the name made of
+    letters only), period YYYY-01-01 .. (YYYY+1)-06-30 (2025 when the name has no year), slots
+    ``round(1.3 * families)``.
+
+    >>> cohort_meta("bench-100000-2b7ada", 5).municipality
+    'Bench'
 
     Raises
     ------
@@ -81,7 +85,10 @@ def cohort_meta(name: str, families: int) -> CohortMeta:
                           positive_parent_code="Ervaring ouders > Positief over samenwerking")
     parts = name.replace("_", "-").split("-")
     year = int(parts[-1]) if re.fullmatch(r"\d{4}", parts[-1]) else 2025
-    place = " ".join(p for p in parts if not re.fullmatch(r"\d{4}", p)).title() or "Onbekend"
+    # only the parts made of letters: "bench-100000" or "test-2b7ada" would give the label
+    # "Bench 100000" or "Test 2B7Ada", which the label gate refuses (a number that may identify,
+    # a first name inside a word), and validation would refuse the cohort synth wrote
+    place = " ".join(p for p in parts if p.isalpha()).title() or "Onbekend"
     period = Period(np.datetime64(f"{year}-01-01"), np.datetime64(f"{year + 1}-06-30"))
     return CohortMeta(name, f"Vaktherapie en sociaal werk, {place} (synthetisch)", place, period,
                       max(1, round(1.3 * families)), None)
