@@ -91,3 +91,17 @@ def test_a_closed_pool_starts_nothing(tmp_path):
     pool.close()
     with pytest.raises(RuntimeError, match="closed"):
         pool.take("00_load", "python3", tmp_path, {}, [])
+
+
+def test_closing_the_pool_shuts_its_kernels_down(tmp_path):
+    import psutil
+
+    root = fx.build_project(tmp_path / "p")
+    pool = KernelPool()
+    assert fx.run_quiet(root, jobs=1, kernel_pool=pool)[0] == 0
+    kernels = [c for c in psutil.Process().children(recursive=True)
+               if "ipykernel" in " ".join(c.cmdline())]
+    assert len(kernels) == len(fx.NAMES)
+    pool.close()  # returns once every kernel has been shut down
+    running = [k for k in kernels if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+    assert running == []

@@ -119,7 +119,7 @@ class KernelPool:
         for kernel in kernels:
             kernel.stop()
         for kernel in kernels:
-            kernel.join(60)
+            kernel.wait(60)
         if self._own_logs:
             shutil.rmtree(self.log_dir, ignore_errors=True)
 
@@ -166,7 +166,12 @@ class PooledKernel:
             self._thread.join(timeout)
 
     def stop(self) -> None:
+        """Shut the kernel down once its current notebook (if any) has ended."""
         self._jobs.put((None, None))
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the kernel's thread to end (after :meth:`stop`)."""
+        self._thread.join(timeout)
 
     def _main(self) -> None:
         from analysis.pipeline import execute
