@@ -96,11 +96,15 @@ def test_a_closed_pool_starts_nothing(tmp_path):
 def test_closing_the_pool_shuts_its_kernels_down(tmp_path):
     import psutil
 
+    def kernel_processes():
+        return {c.pid: c for c in psutil.Process().children(recursive=True)
+                if "ipykernel" in " ".join(c.cmdline())}
+
     root = fx.build_project(tmp_path / "p")
+    before = kernel_processes()  # another test's kernel may still be shutting down
     pool = KernelPool()
     assert fx.run_quiet(root, jobs=1, kernel_pool=pool)[0] == 0
-    kernels = [c for c in psutil.Process().children(recursive=True)
-               if "ipykernel" in " ".join(c.cmdline())]
+    kernels = [p for pid, p in kernel_processes().items() if pid not in before]
     assert len(kernels) == len(fx.NAMES)
     pool.close()  # returns once every kernel has been shut down
     running = [k for k in kernels if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]

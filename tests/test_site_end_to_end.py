@@ -63,14 +63,10 @@ def test_every_linked_number_lands_on_the_cell_that_calls_its_function(cohorts):
 @pytest.mark.browser
 @pytest.mark.parametrize("which", [0, 1], ids=["bundled", "second"])
 def test_every_site_page_loads_offline_without_errors(cohorts, which, chromium):
-    from concurrent.futures import ThreadPoolExecutor
-
     pages, broken = crawl(paths.reports_dir(cohorts[which]) / "index.html")
     assert broken == [] and len(pages) >= 10
-    with ThreadPoolExecutor(2) as pool:  # one Chromium per page, two at a time (two cores)
-        seen_pages = list(pool.map(lambda page: browser.check_page(page, chromium=chromium),
-                                   pages))
-    for page, seen in zip(pages, seen_pages):
+    for page in pages:
+        seen = browser.check_page(page, chromium=chromium)
         assert seen.errors == [] and seen.resources == [], page.name
         assert seen.broken_images == [], page.name
 
