@@ -295,11 +295,18 @@ def declared_sums(marks: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, 
     sums: dict[str, dict[str, list[str]]] = {}
     for name, part_of, total_of in marks:
         for cell, side in ((part_of, "parts"), (total_of, "totals")):
-            for relation in str(cell or "").split(";"):
-                if relation.strip():
-                    sums.setdefault(relation.strip(), {"parts": [], "totals": []})[
-                        side].append(name)
+            for relation in relation_names(cell):
+                sums.setdefault(relation, {"parts": [], "totals": []})[side].append(name)
     return sums
+
+
+def relation_names(cell: str | None) -> list[str]:
+    """The names in a ``part_of`` or ``total_of`` cell (";"-separated), without empties.
+
+    >>> relation_names("bar 1; totaal"), relation_names(""), relation_names(None)
+    (['bar 1', 'totaal'], [], [])
+    """
+    return [part.strip() for part in str(cell or "").split(";") if part.strip()]
 
 
 def rounding(value: float, decimals: int | None = None) -> float:

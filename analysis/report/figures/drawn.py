@@ -224,15 +224,6 @@ def is_people(unit: str) -> bool:
     return unit in PEOPLE_UNITS
 
 
-def relation_names(cell: str) -> list[str]:
-    """The names in a ``part_of`` cell (";"-separated), without empties.
-
-    >>> relation_names("bar 1; totaal"), relation_names("")
-    (['bar 1', 'totaal'], [])
-    """
-    return [part.strip() for part in str(cell).split(";") if part.strip()]
-
-
 def as_drawn(obj: Any) -> tuple[Figure, Drawn | None]:
     """``(figure, drawn)`` for a :class:`Drawn`, ``(figure, None)`` for a bare Figure."""
     if isinstance(obj, Drawn):
