@@ -333,16 +333,11 @@ def _deduce():
     """
     import gc
 
-    from analysis.privacy.prepare import import_deduce
+    from analysis.privacy.prepare import collector_paused, import_deduce
 
     Deduce = import_deduce().Deduce
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         instance = Deduce()
-    finally:
-        if enabled:
-            gc.enable()
     gc.freeze()
     return instance
 

@@ -160,17 +160,10 @@ def restore(source: Path, target: Path) -> None:
     """Write the structures of the per-user copy ``source`` into deduce's cache ``target``,
     stamped with the newest lookup list's modification time (deduce's test of freshness),
     atomically."""
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()  # millions of small objects: 4x faster without collections
-    try:
+    with collector_paused():  # millions of small objects: 4x faster without collections
         with open(source, "rb") as file:
             cache = pickle.load(file)
         _restore(cache, target)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _restore(cache: object, target: Path) -> None:
@@ -268,21 +261,17 @@ def _keep_quietly(target: Path, kept: Path, say: Callable[[str], object]) -> Non
 def _accepted(cache_file: Path) -> bool:
     """Whether deduce would load ``cache_file`` rather than build (its version and freshness
     test, :func:`deduce.lookup_structs.validate_lookup_struct_cache`)."""
-    import gc
-
     lookup_structs = import_deduce().lookup_structs
-    enabled = gc.isenabled()
-    gc.disable()  # millions of small objects: reading is 4x faster without collections
-    try:
-        with open(cache_file, "rb") as file:
-            cache = pickle.load(file)
-        return bool(lookup_structs.validate_lookup_struct_cache(
-            cache=cache, base_path=cache_file.parent.parent, deduce_version=deduce_version()))
-    except Exception:  # noqa: BLE001 - unreadable: not accepted
-        return False
-    finally:
-        if enabled:
-            gc.enable()
+    # millions of small objects: reading is 4x faster without collections
+    with collector_paused():
+        try:
+            with open(cache_file, "rb") as file:
+                cache = pickle.load(file)
+            return bool(lookup_structs.validate_lookup_struct_cache(
+                cache=cache, base_path=cache_file.parent.parent,
+                deduce_version=deduce_version()))
+        except Exception:  # noqa: BLE001 - unreadable: not accepted
+            return False
 
 
 # ------------------------------------------------------------------------------ the build
@@ -310,21 +299,34 @@ def quick_build() -> Iterator[None]:
     functions return, in the same order (``tests/test_prepare.py`` compares them on deduce's
     lists), so the pickled structures are the same bytes.
     """
-    import gc
-
     import_deduce()
     from deduce import lookup_struct_loader, utils
 
     variations, to_trie = utils.str_variations, lookup_struct_loader.lookup_set_to_trie
-    enabled = gc.isenabled()
     utils.str_variations = _str_variations
     lookup_struct_loader.lookup_set_to_trie = _lookup_set_to_trie
+    try:
+        with collector_paused():
+            yield
+    finally:
+        utils.str_variations = variations
+        lookup_struct_loader.lookup_set_to_trie = to_trie
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Inside this block the garbage collector does not run (as before it when it was off).
+
+    Reading or building deduce's structures makes millions of small objects, none of them
+    cyclic garbage: every collection would walk them all (reading is about 4x faster without).
+    """
+    import gc
+
+    enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        utils.str_variations = variations
-        lookup_struct_loader.lookup_set_to_trie = to_trie
         if enabled:
             gc.enable()
 
