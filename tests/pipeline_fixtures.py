@@ -190,6 +190,23 @@ def run_quiet(root: Path, **kwargs) -> tuple[int, list[str]]:
     return code, lines
 
 
+def run_cohort(cohort: str, *, raw_root: Path, params: Path, kernel_pool) -> dict:
+    """Run a cohort of the real project in this process, as ``python -m analysis run --jobs 1``
+    does, its notebooks in kernels of ``kernel_pool`` (the test matrices): the exit code (2 for
+    a refusal, as the command line), the printed lines as one text, and the seconds."""
+    import time
+
+    from analysis.errors import CompendiumError
+
+    started = time.monotonic()
+    try:
+        code, lines = run_quiet(paths.ROOT, cohort=cohort, raw_root=raw_root, params_file=params,
+                                jobs=1, kernel_pool=kernel_pool)
+    except CompendiumError as error:
+        code, lines = 2, [f"error: {error}"]
+    return {"code": code, "log": "\n".join(lines), "seconds": time.monotonic() - started}
+
+
 def executed(lines: list[str]) -> list[str]:
     """Names of the notebooks that ran, from the printed lines."""
     return [ln[1:].split("]")[0] for ln in lines if "] running... " in ln]

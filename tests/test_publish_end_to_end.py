@@ -7,7 +7,8 @@ before and after one family (F17, dropped out) is removed from its raw data. Eac
 once (internal: :func:`analysis.pipeline.runner.run`, what ``python -m analysis run`` calls, in
 this process, its notebooks in kept kernels of one :class:`~analysis.pipeline.pool.KernelPool`),
 published at threshold 5 (``publish``) and shared at threshold 10 (``share --threshold 10``,
-which renders the published folder again at 10), two cohorts at a time. Every published folder is kept for the checks:
+which renders the published folder again at 10), two cohorts at a time. Every published
+folder is kept for the checks:
 
 - the bundle is built, every figure in it has its checked marks table and a decision row, no
   default-mode artefact (notebook page, internal PDF or zip, history, "niet voor publicatie"
@@ -44,8 +45,10 @@ from analysis.privacy import scanner
 from analysis.publish import disclosure, render
 
 try:
+    import pipeline_fixtures
     import publish_fixtures as fixtures
 except ImportError:  # pragma: no cover
+    from tests import pipeline_fixtures
     from tests import publish_fixtures as fixtures
 
 pytestmark = pytest.mark.slow
@@ -88,26 +91,9 @@ def _keep(cohort, store, state, threshold):
     return target
 
 
-def _run(cohort, raw_root, params, kernels):
-    """``python -m analysis run --jobs 1`` in this process, its notebooks in kernels of the
-    matrix's pool (:mod:`analysis.pipeline.pool`): exit code (2 for a refusal), lines and
-    seconds, as :func:`_command`."""
-    from analysis.errors import CompendiumError
-    from analysis.pipeline import runner
-
-    started = time.monotonic()
-    lines: list[str] = []
-    try:
-        code = runner.run(cohort, raw_root=raw_root, params_file=params, jobs=1,
-                          kernel_pool=kernels, out=lines.append)
-    except CompendiumError as error:
-        code = 2
-        lines.append(f"error: {error}")
-    return {"code": code, "log": "\n".join(lines), "seconds": time.monotonic() - started}
-
-
 def _state(cohort, state, raw_root, params, store, env, kernels):
-    steps = {"run": _run(cohort, raw_root, params, kernels)}
+    steps = {"run": pipeline_fixtures.run_cohort(cohort, raw_root=raw_root, params=params,
+                                                 kernel_pool=kernels)}
     if cohort == "pub-hand" and state == "pub-hand":  # red team: internal artefacts beside it
         reports = paths.reports_dir(cohort)
         (reports / "findings.pdf").write_text(f"%PDF {INTERNAL_TOKEN}", encoding="utf-8")

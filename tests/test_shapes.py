@@ -29,6 +29,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pipeline_fixtures as fx
 import pytest
 
 from analysis import paths
@@ -54,24 +55,6 @@ def _outputs(name):
     return [paths.processed_dir(name), paths.figures_dir(name), paths.reports_dir(name)]
 
 
-def _run_one(shape, raw_root, params, pool):
-    """Run ``shape`` as ``python -m analysis run --jobs 1`` would, in this process: exit code
-    (2 for a refusal, as the command line), the printed lines and the seconds."""
-    from analysis.errors import CompendiumError
-    from analysis.pipeline import runner
-
-    started = time.monotonic()
-    lines: list[str] = []
-    try:
-        code = runner.run(shape.name, raw_root=raw_root, params_file=params, jobs=1,
-                          kernel_pool=pool, out=lines.append)
-    except CompendiumError as error:
-        code = 2
-        lines.append(f"error: {error}")
-    return shape.name, {"code": code, "log": "\n".join(lines),
-                        "seconds": time.monotonic() - started}
-
-
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
     raw_root = tmp_path_factory.mktemp("shapes")
@@ -90,10 +73,11 @@ def matrix(tmp_path_factory):
     execute.import_executor()  # in this thread: the runs' threads then find it imported
     started = time.monotonic()
     with KernelPool() as kernels, ThreadPoolExecutor(PARALLEL) as pool:
-        runs = dict(pool.map(lambda s: _run_one(s, raw_root, params, kernels), RUNNABLE))
+        runs = dict(pool.map(lambda s: (s.name, fx.run_cohort(
+            s.name, raw_root=raw_root, params=params, kernel_pool=kernels)), RUNNABLE))
     print(f"\nshape matrix: {len(RUNNABLE)} shapes in {time.monotonic() - started:.0f} s "
           f"({PARALLEL} at a time; {kernels.started} kernels started, "
-          f"{kernels.reused} notebooks in a kept kernel)")
+          f"{kernels.cleared} notebooks in a kept kernel)")
     yield {"raw_root": raw_root, "validation": reports, "runs": runs}
     for shape in SHAPES:
         for folder in _outputs(shape.name):
