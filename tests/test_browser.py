@@ -101,3 +101,28 @@ def test_the_check_sees_broken_images_remote_loads_and_errors(tmp_path, chromium
     assert any("notDefined" in e for e in seen.errors)
     assert any("example.org" in e for e in seen.errors)
     assert seen.resources == ["https://example.org/figure.png"]
+
+
+@pytest.mark.browser
+def test_many_pages_in_one_chromium_see_what_one_page_at_a_time_sees(page, tmp_path, chromium):
+    """check_pages (one Chromium, a tab per page) reports each page as check_page does, and one
+    page's errors, failed loads and images do not show in the next page's report."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>b</title></head><body>'
+        '<img src="https://example.org/figure.png"><img src="missing.png">'
+        '<script>console.error("kapot"); notDefined();</script></body></html>',
+        encoding="utf-8")
+    many = browser.check_pages([page, bad, page, bad], chromium=chromium)
+    alone = [browser.check_page(p, chromium=chromium) for p in (page, bad)]
+    assert len(many) == 4
+    for seen, expected in zip(many, alone * 2, strict=True):
+        assert seen.title == expected.title
+        assert seen.resources == expected.resources
+        assert [i["naturalWidth"] > 0 for i in seen.images] == \
+            [i["naturalWidth"] > 0 for i in expected.images]
+        # the copies sit in different temporary folders: compare without them
+        assert [re.sub(r"file://\S*/", "", e) for e in seen.errors] == \
+            [re.sub(r"file://\S*/", "", e) for e in expected.errors]
+    assert many[0].errors == [] and many[2].errors == [] and many[2].broken_images == []
+    assert "kapot" in many[3].errors and len(many[3].broken_images) == 2

@@ -4,7 +4,7 @@ Each cohort runs through the whole pipeline once (the bundled one is usually cac
 static crawler follows every link from ``index.html`` (every page, file and anchor must exist,
 nothing external), every figure in the findings must link to the cell that made it, every key
 number must have a Dutch label, and every page must load in offline headless Chromium with no
-console error and no request.
+console error and no request (all pages of a site in one Chromium, a tab each).
 """
 
 from __future__ import annotations
@@ -65,8 +65,7 @@ def test_every_linked_number_lands_on_the_cell_that_calls_its_function(cohorts):
 def test_every_site_page_loads_offline_without_errors(cohorts, which, chromium):
     pages, broken = crawl(paths.reports_dir(cohorts[which]) / "index.html")
     assert broken == [] and len(pages) >= 10
-    for page in pages:
-        seen = browser.check_page(page, chromium=chromium)
+    for page, seen in zip(pages, browser.check_pages(pages, chromium=chromium), strict=True):
         assert seen.errors == [] and seen.resources == [], page.name
         assert seen.broken_images == [], page.name
 
