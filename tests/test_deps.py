@@ -51,6 +51,28 @@ def test_editing_survey_figures_changes_only_the_notebooks_importing_them(packag
             f"analysis/{SURVEY}"]
 
 
+def test_a_second_cohort_in_the_same_process_parses_no_module_again(package, monkeypatch):
+    """A new cohort's state has no module facts; the process's own memo has them (the test
+    matrices plan dozens of cohorts in one process). An edited module is parsed again."""
+    from analysis.pipeline import deps
+
+    first = _keys(package)
+    parsed = []
+    original = deps.module_facts
+
+    def counting(source, name, **kwargs):
+        if name != "__notebook__":
+            parsed.append(name)
+        return original(source, name, **kwargs)
+
+    monkeypatch.setattr(deps, "module_facts", counting)
+    assert _keys(package) == first and parsed == []
+    survey = package / SURVEY
+    survey.write_text(survey.read_text(encoding="utf-8") + "\nEXTRA = 1\n", encoding="utf-8")
+    _keys(package)
+    assert parsed == ["analysis.report.figures.survey"]
+
+
 def test_a_docstring_or_comment_edit_changes_no_key(package):
     before = _keys(package)
     survey = package / SURVEY

@@ -297,6 +297,8 @@ def test_a_dead_kernel_ends_with_a_clear_message_and_the_next_run_recovers(proje
     text = "\n".join(lines)
     assert code == 1 and "[03_c] FAILED" in text
     assert "the kernel died" in text, text
+    # the cells before the death are kept (papermill writes the notebook once, at its end)
+    assert "partially executed notebook" in text, text
     assert _outputs(project) == before
     fx.add_cell(project, "03_c", "print('fine again')")
     code, lines = fx.run_quiet(project)

@@ -616,3 +616,28 @@ def test_a_kernel_that_dies_at_start_is_started_once_more(tmp_path, monkeypatch)
     with open(tmp_path / "warm.log", "wb") as given:
         assert not ex.execute(job, kernel=(warm, given)).ok
     assert managers == [warm, None]
+
+
+@pytest.mark.slow
+def test_the_running_notebook_is_written_once_at_its_start_and_once_at_its_end(project,
+                                                                             monkeypatch):
+    """papermill writes the whole notebook, figures included, when each cell starts and ends;
+    the runner's engine writes it when the notebook starts and when it ends (also after a
+    failure, see test_faults), whatever the number of cells."""
+    import papermill.engines
+    import papermill.execute
+
+    writes = []
+    for module in (papermill.engines, papermill.execute):
+        original = module.write_ipynb
+
+        def counting(nb, path, *args, _original=original, **kwargs):
+            writes.append(str(path))
+            return _original(nb, path, *args, **kwargs)
+
+        monkeypatch.setattr(module, "write_ipynb", counting)
+    fx.add_cell(project, "03_c", "\n".join(f"x{i} = {i}" for i in range(3)))
+    code, lines = fx.run_quiet(project)
+    assert code == 0 and fx.executed(lines) == ["03_c"], "\n".join(lines)
+    running = [w for w in writes if w.endswith(".03_c.running.ipynb")]
+    assert len(running) == 3, writes  # start, end (papermill's engine), and papermill's last

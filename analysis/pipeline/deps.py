@@ -71,6 +71,13 @@ class ModuleFacts:
                    data["third_party"])
 
 
+_PARSED: dict[tuple[str, str], "ModuleFacts"] = {}
+"""Facts of every module file this process has read, by (content hash, file): a process that
+plans many cohorts (the test matrices, a kernel pool) parses each module once, where each new
+cohort's state starts with an empty cache. Facts depend on nothing else (the module's name
+follows from the file)."""
+
+
 class Package:
     """The ``analysis`` package on disk, its modules' facts and data files.
 
@@ -115,11 +122,12 @@ class Package:
         """Facts of module file ``rel`` (cached by content hash)."""
         if rel not in self._facts:
             sha = self.hashes.digest(self._files[rel], "{analysis}/" + rel)
-            facts = ModuleFacts.from_json(self.cache.get(sha))
+            facts = ModuleFacts.from_json(self.cache.get(sha)) or _PARSED.get((sha, rel))
             if facts is None:
                 facts = module_facts(self._files[rel].read_text(encoding="utf-8"),
                                      module_name(rel), is_package=rel.endswith("__init__.py"))
-                self.cache[sha] = facts.to_json()
+            _PARSED[(sha, rel)] = facts
+            self.cache[sha] = facts.to_json()
             self._facts[rel] = facts
         return self._facts[rel]
 

@@ -399,8 +399,9 @@ def _register_engine() -> None:
     """Register papermill engine :data:`ENGINE_NAME`: nbclient, plus two additions.
 
     ``cell_callback(cell, index, nb)`` is called when a cell starts (progress lines), and
-    ``kernel_kwargs`` are passed to the kernel launch (``env``, ``stderr``). Otherwise the same
-    as papermill's ``NBClientEngine.execute_managed_notebook``.
+    ``kernel_kwargs`` are passed to the kernel launch (``env``, ``stderr``); the notebook is
+    saved once when it ends, not at every cell. Otherwise the same as papermill's
+    ``NBClientEngine.execute_managed_notebook``.
     """
     global _REGISTERED
     from papermill.clientwrap import PapermillNotebookClient
@@ -428,7 +429,15 @@ def _register_engine() -> None:
                 kernel_name=kernel_name, log=logger, log_output=log_output,
                 stdout_file=stdout_file, stderr_file=stderr_file,
             )
-            return PapermillNotebookClient(nb_man, **final).execute(**kernel_kwargs)
+            # papermill writes the whole notebook (figures included) to the running file when
+            # each cell starts and ends: most of the runner's own time for a notebook with
+            # figures, for a file nobody reads while it runs. It is written once at the end
+            # instead (papermill's notebook_complete, also after a failure or a dead kernel).
+            nb_man.save = lambda **_: None
+            try:
+                return PapermillNotebookClient(nb_man, **final).execute(**kernel_kwargs)
+            finally:
+                del nb_man.save  # papermill's own save again, for notebook_complete
 
     with _REGISTER_LOCK:
         if not _REGISTERED:

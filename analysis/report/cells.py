@@ -15,6 +15,7 @@ Used by :mod:`analysis.report.pages` (while rendering a notebook) and by
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -312,7 +313,10 @@ def write_source_pages(folder: str | Path, names: Iterable[str]) -> list[Path]:
     return out
 
 
+@functools.lru_cache(maxsize=1024)
 def _highlight(code: str, first: int) -> str:
+    """``code`` as highlighted HTML with line numbers from ``first`` (kept per process: every
+    cohort's site shows the same functions, and Pygments took half its source pages' time)."""
     try:
         from pygments import highlight
         from pygments.formatters import HtmlFormatter
