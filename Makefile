@@ -82,9 +82,12 @@ run: install
 pdf: install
 	$(PY) -m analysis site --cohort $(COHORT) --pdf
 
+# The fast tier runs in a second pytest process beside the rest (tests/tiers.py): the rest waits
+# on kernels, Chromium and subprocesses and leaves part of two cores idle.
 ## Every test (CI, the README's command): units, doctests, kernels, pipelines, browser, notebooks
 test: install
-	$(PY) $(PYFLAGS) -m pytest tests analysis benchmarks notebooks --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+	$(PY) $(PYFLAGS) tests/tiers.py --fast "$(FAST)" --python-flags "$(PYFLAGS)" -- \
+	  tests analysis benchmarks notebooks --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
 ## Unit tests and doctests only: no kernel, no pipeline, no browser (under 2 minutes when quiet)
 test-fast: install
