@@ -275,6 +275,11 @@ class _DevTools:
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                                              stdout=subprocess.DEVNULL, stderr=self._log,
                                              pass_fds=(to_child, from_child))
+        except BaseException:
+            for fd in (self._commands, self._answers):
+                os.close(fd)
+            self._log.close()
+            raise
         finally:
             os.close(to_child)
             os.close(from_child)
