@@ -463,6 +463,7 @@ def test_decimals_are_not_phone_numbers_or_bsn(text):
                                   "Zij werkt bij het Wit-Gele Kruis.",
                                   "We woonden in Bos en Lommer.",
                                   "Werkzame elementen > Korte lijnen", "Kind > Boosheid",
+                                  "    └ Korte lijnen", "├ Korte lijnen",
                                   "met Kerst ging het goed", "Hij at slecht. Nu gaat het beter."])
 def test_ordinary_words_that_look_like_names_are_kept(text):
     assert privacy.check_quote(text).clean_text == text

@@ -622,9 +622,11 @@ def _school_start(words, i: int) -> int:
 
 def _sentence_start(text: str, start: int) -> bool:
     """Whether ``start`` begins a sentence, a line, a list item or a level of a code path
-    (``Kind > Boosheid``): a capital there says nothing about a name."""
+    (``Kind > Boosheid``, or ``└ Korte lijnen`` as the code-tree figure of
+    :mod:`analysis.report.figures.qualitative` draws a level): a capital there says nothing
+    about a name."""
     before = text[max(0, start - 3):start].rstrip(" \"'(\t*_#")
-    return not before or before[-1] in ".!?:;\n>|•·"
+    return not before or before[-1] in ".!?:;\n>|•·└├│"
 
 
 def _age_after(text: str, end: int) -> bool:
