@@ -163,6 +163,16 @@ def test_a_share_next_to_its_shown_denominator_is_hidden():
     assert {d.rule for d in decisions if d.status == "suppressed"} == {"threshold", "ratio"}
 
 
+@pytest.mark.parametrize("part", ["indicated_n", "placement_threats_n"])
+def test_a_part_of_the_started_trajectories_hides_a_small_rest(part):
+    """A hand-made cohort: "Gestarte trajecten: 7" beside "Van de 6 trajecten die ...
+    geïndiceerd" told an outsider that 1 family was not indicated."""
+    published, _ = disclosure.publish_numbers({"trajectories_started": 7, part: 6})
+    assert "x" in (published["trajectories_started"], published[part])
+    published, _ = disclosure.publish_numbers({"trajectories_started": 12, part: 6})
+    assert (published["trajectories_started"], published[part]) == (12, 6)
+
+
 def test_chain_percentages_and_intervals_of_a_hidden_count_are_hidden():
     published, _ = disclosure.publish_numbers({
         "analysis_set_n": 6, "t0_elevated_n": 3, "t0_not_elevated_n": 3,
