@@ -109,6 +109,12 @@ class PageCheck:
     title: str = ""
     stderr: str = ""
 
+    @classmethod
+    def from_report(cls, report: dict, stderr: str) -> "PageCheck":
+        """What the probe's JSON report says, with Chromium's log."""
+        return cls(images=report["images"], errors=report["errors"],
+                   resources=report["resources"], title=report["title"], stderr=stderr)
+
     @property
     def broken_images(self) -> list:
         """Images that did not load (``naturalWidth`` 0)."""
@@ -181,9 +187,7 @@ def check_page(html_path: str | os.PathLike, *, chromium: str | None = None,
             f"Chromium exited with {done.returncode} and no page report; "
             f"stderr ends with: {done.stderr[-1500:]}"
         )
-    report = json.loads(_unescape(match.group(1)))
-    return PageCheck(images=report["images"], errors=report["errors"],
-                     resources=report["resources"], title=report["title"], stderr=done.stderr)
+    return PageCheck.from_report(json.loads(_unescape(match.group(1))), done.stderr)
 
 
 def check_pages(html_paths, *, chromium: str | None = None,
@@ -229,10 +233,8 @@ def check_pages(html_paths, *, chromium: str | None = None,
             folder.mkdir()
             copy = folder / "page.html"
             copy.write_text(_inject(html_path.read_text(encoding="utf-8")), encoding="utf-8")
-            report = tools.report(copy.as_uri(), timeout)
-            seen.append(PageCheck(images=report["images"], errors=report["errors"],
-                                  resources=report["resources"], title=report["title"],
-                                  stderr=tools.stderr()))
+            seen.append(PageCheck.from_report(tools.report(copy.as_uri(), timeout),
+                                              tools.stderr()))
         return seen
 
 

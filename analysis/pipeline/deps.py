@@ -122,12 +122,13 @@ class Package:
         """Facts of module file ``rel`` (cached by content hash)."""
         if rel not in self._facts:
             sha = self.hashes.digest(self._files[rel], "{analysis}/" + rel)
-            facts = ModuleFacts.from_json(self.cache.get(sha)) or _PARSED.get((sha, rel))
+            facts = ModuleFacts.from_json(self.cache.get(sha))
             if facts is None:
-                facts = module_facts(self._files[rel].read_text(encoding="utf-8"),
-                                     module_name(rel), is_package=rel.endswith("__init__.py"))
+                facts = _PARSED.get((sha, rel)) or module_facts(
+                    self._files[rel].read_text(encoding="utf-8"), module_name(rel),
+                    is_package=rel.endswith("__init__.py"))
+                self.cache[sha] = facts.to_json()
             _PARSED[(sha, rel)] = facts
-            self.cache[sha] = facts.to_json()
             self._facts[rel] = facts
         return self._facts[rel]
 
